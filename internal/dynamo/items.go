@@ -1,0 +1,158 @@
+package dynamo
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/patservice/pat/internal/pat"
+)
+
+// Times are stored as fixed-width UTC strings, readable in a table dump and
+// ordered like the instants they name.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func formatOptional(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return formatTime(*t)
+}
+
+func parseOptional(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func tokenPK(id string) string { return "TOKEN#" + id }
+func userPK(id string) string  { return "USER#" + id }
+
+func tokenKey(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: tokenPK(id)}, "sk": &types.AttributeValueMemberS{Value: "TOKEN"}}
+}
+
+func userKey(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: userPK(id)}, "sk": &types.AttributeValueMemberS{Value: "USER"}}
+}
+
+// ownerSort orders a user's tokens by creation; the id makes it unique.
+func ownerSort(t pat.Token) string { return formatTime(t.CreatedAt) + "#" + t.ID }
+
+// eventSort orders a token's events by time; the id makes it unique.
+func eventSort(ev pat.Event) string { return formatTime(ev.Time) + "#" + ev.ID }
+
+type tokenItem struct {
+	PK          string   `dynamodbav:"pk"`
+	SK          string   `dynamodbav:"sk"`
+	OwnerPK     string   `dynamodbav:"ownerPk"`
+	OwnerSK     string   `dynamodbav:"ownerSk"`
+	ID          string   `dynamodbav:"id"`
+	UserID      string   `dynamodbav:"userId"`
+	Name        string   `dynamodbav:"name"`
+	Description string   `dynamodbav:"description"`
+	Scopes      []string `dynamodbav:"scopes"`
+	Digest      []byte   `dynamodbav:"digest,omitempty"`
+	Status      string   `dynamodbav:"status"`
+	CreatedAt   string   `dynamodbav:"createdAt"`
+	ExpiresAt   string   `dynamodbav:"expiresAt,omitempty"`
+	LastUsedAt  string   `dynamodbav:"lastUsedAt,omitempty"`
+	RevokedAt   string   `dynamodbav:"revokedAt,omitempty"`
+	ReplacedBy  string   `dynamodbav:"replacedBy,omitempty"`
+	TTL         int64    `dynamodbav:"ttl,omitempty"`
+}
+
+func encodeToken(t pat.Token) tokenItem {
+	it := tokenItem{
+		PK: tokenPK(t.ID), SK: "TOKEN", OwnerPK: userPK(t.UserID), OwnerSK: ownerSort(t),
+		ID: t.ID, UserID: t.UserID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, Digest: t.Digest,
+		Status: string(t.Status), CreatedAt: formatTime(t.CreatedAt), ExpiresAt: formatOptional(t.ExpiresAt),
+		LastUsedAt: formatOptional(t.LastUsedAt), RevokedAt: formatOptional(t.RevokedAt), ReplacedBy: t.ReplacedBy,
+	}
+	if !t.DeleteAfter.IsZero() {
+		it.TTL = t.DeleteAfter.Unix()
+	}
+	return it
+}
+
+func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
+	var it tokenItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return pat.Token{}, fmt.Errorf("decode token: %w", err)
+	}
+	t := pat.Token{ID: it.ID, UserID: it.UserID, Name: it.Name, Description: it.Description, Scopes: it.Scopes,
+		Digest: it.Digest, Status: pat.Status(it.Status), ReplacedBy: it.ReplacedBy}
+	created, err1 := time.Parse(timeLayout, it.CreatedAt)
+	expires, err2 := parseOptional(it.ExpiresAt)
+	lastUsed, err3 := parseOptional(it.LastUsedAt)
+	revoked, err4 := parseOptional(it.RevokedAt)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return pat.Token{}, fmt.Errorf("decode token %s: %w", it.ID, err)
+	}
+	t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = created, expires, lastUsed, revoked
+	if it.TTL > 0 {
+		t.DeleteAfter = time.Unix(it.TTL, 0).UTC()
+	}
+	return t, nil
+}
+
+type userItem struct {
+	ID          string `dynamodbav:"id"`
+	Email       string `dynamodbav:"email"`
+	Permissions string `dynamodbav:"permissions"`
+	Status      string `dynamodbav:"status"`
+}
+
+func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
+	var it userItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return pat.User{}, fmt.Errorf("decode user: %w", err)
+	}
+	return pat.User{ID: it.ID, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status)}, nil
+}
+
+type eventItem struct {
+	PK       string            `dynamodbav:"pk"`
+	SK       string            `dynamodbav:"sk"`
+	ID       string            `dynamodbav:"id"`
+	Time     string            `dynamodbav:"time"`
+	Action   string            `dynamodbav:"action"`
+	TokenID  string            `dynamodbav:"tokenId"`
+	OwnerID  string            `dynamodbav:"ownerId"`
+	ActorID  string            `dynamodbav:"actorId"`
+	Outcome  string            `dynamodbav:"outcome"`
+	SourceIP string            `dynamodbav:"sourceIp,omitempty"`
+	Details  map[string]string `dynamodbav:"details,omitempty"`
+	TTL      int64             `dynamodbav:"ttl"`
+}
+
+func encodeEvent(ev pat.Event) eventItem {
+	return eventItem{PK: tokenPK(ev.TokenID), SK: eventSort(ev), ID: ev.ID, Time: formatTime(ev.Time), Action: ev.Action,
+		TokenID: ev.TokenID, OwnerID: ev.OwnerID, ActorID: ev.ActorID, Outcome: ev.Outcome, SourceIP: ev.SourceIP,
+		Details: maps.Clone(ev.Details), TTL: ev.ExpiresAt.Unix()}
+}
+
+func decodeEvent(item map[string]types.AttributeValue) (pat.Event, error) {
+	var it eventItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return pat.Event{}, fmt.Errorf("decode event: %w", err)
+	}
+	at, err := time.Parse(timeLayout, it.Time)
+	if err != nil {
+		return pat.Event{}, fmt.Errorf("decode event %s: %w", it.ID, err)
+	}
+	return pat.Event{ID: it.ID, Time: at, Action: it.Action, TokenID: it.TokenID, OwnerID: it.OwnerID, ActorID: it.ActorID,
+		Outcome: it.Outcome, SourceIP: it.SourceIP, Details: it.Details, ExpiresAt: time.Unix(it.TTL, 0).UTC()}, nil
+}

@@ -1,0 +1,46 @@
+package pat
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, machine-readable error code. Clients may rely on it;
+// the HTTP layer maps each to one status.
+type Code string
+
+const (
+	CodeInvalid           Code = "invalid_request"
+	CodeBodyTooLarge      Code = "body_too_large"
+	CodeUnknownScope      Code = "unknown_scope"
+	CodeScopeNotPermitted Code = "scope_not_permitted"
+	CodeUnauthenticated   Code = "unauthenticated"
+	CodeUserDisabled      Code = "user_disabled"
+	CodeNotFound          Code = "not_found"
+	CodeTokenNotActive    Code = "token_not_active"
+	CodeTokenLimit        Code = "token_limit_reached"
+	CodeConflict          Code = "conflict"
+	CodeInternal          Code = "internal"
+)
+
+// Error is an error the caller can act on. Anything else is internal.
+type Error struct {
+	Code    Code
+	Message string
+	Scopes  []string // the scopes at fault, for unknown_scope and scope_not_permitted
+}
+
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, CodeInternal unless it wraps an *Error.
+func ErrorCode(err error) Code {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Code
+	}
+	return CodeInternal
+}

@@ -1,0 +1,389 @@
+package pat
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/patservice/pat/internal/scope"
+	"github.com/patservice/pat/internal/token"
+)
+
+// Limits on user input.
+const (
+	MaxNameLen        = 100
+	MaxDescriptionLen = 500
+	MaxScopes         = 64
+	DefaultPageSize   = 20
+	MaxPageSize       = 100
+)
+
+// Config holds the rules an operator can tune.
+type Config struct {
+	DefaultLifetime   time.Duration // expiry when the caller names none
+	MaxLifetime       time.Duration // the furthest expiry a caller may choose
+	AllowNeverExpires bool
+	MaxActiveTokens   int           // per user
+	RevokedRetention  time.Duration // how long a revoked token stays visible
+	AuditRetention    time.Duration
+}
+
+// Service applies the token rules on top of a Store.
+type Service struct {
+	store   Store
+	format  *token.Format
+	catalog *scope.Catalog
+	cfg     Config
+	log     *slog.Logger
+	// Now is the clock; tests set it.
+	Now func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(store Store, format *token.Format, catalog *scope.Catalog, cfg Config, log *slog.Logger) *Service {
+	return &Service{store: store, format: format, catalog: catalog, cfg: cfg, log: log, Now: time.Now}
+}
+
+// Format returns the token format, for callers that publish its pattern.
+func (s *Service) Format() *token.Format { return s.format }
+
+// CreateInput is a request for a new token. At most one of ExpiresAt,
+// ExpiresInDays and NeverExpires may be set; none means the default lifetime.
+type CreateInput struct {
+	Name          string
+	Description   string
+	Scopes        []string
+	ExpiresAt     *time.Time
+	ExpiresInDays *int
+	NeverExpires  bool
+}
+
+// Created is a new token with its plaintext, which exists only in this value.
+type Created struct {
+	Token  Token
+	Secret string
+}
+
+// Create issues a token for the caller.
+func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Created, error) {
+	now := s.now()
+	name, err := cleanName(in.Name)
+	if err != nil {
+		return Created{}, err
+	}
+	desc, err := cleanDescription(in.Description)
+	if err != nil {
+		return Created{}, err
+	}
+	scopes, err := s.checkScopes(in.Scopes, id.Permissions)
+	if err != nil {
+		return Created{}, err
+	}
+	expiresAt, err := s.expiry(now, in)
+	if err != nil {
+		return Created{}, err
+	}
+	if _, err := s.activeUser(ctx, id); err != nil {
+		return Created{}, err
+	}
+	t := Token{UserID: id.UserID, Name: name, Description: desc, Scopes: scopes, CreatedAt: now, ExpiresAt: expiresAt}
+	created, err := s.issue(t)
+	if err != nil {
+		return Created{}, err
+	}
+	ev, err := s.event(id, created.Token, ActionCreated, map[string]string{"name": name, "scopes": strings.Join(scopes, " ")})
+	if err != nil {
+		return Created{}, err
+	}
+	if err := s.store.CreateToken(ctx, created.Token, s.cfg.MaxActiveTokens, ev); err != nil {
+		return Created{}, fmt.Errorf("create token: %w", err)
+	}
+	s.log.InfoContext(ctx, "token created", "tokenId", created.Token.ID, "userId", id.UserID, "scopes", scopes)
+	return created, nil
+}
+
+// List returns a page of the caller's tokens, newest first.
+func (s *Service) List(ctx context.Context, id Identity, cursor string, limit int) (Page[Token], error) {
+	limit, err := pageSize(limit)
+	if err != nil {
+		return Page[Token]{}, err
+	}
+	return s.store.ListTokens(ctx, id.UserID, cursor, limit)
+}
+
+// Get returns one of the caller's tokens. Another user's token is not found.
+func (s *Service) Get(ctx context.Context, id Identity, tokenID string) (Token, error) {
+	if !token.ValidID(tokenID) {
+		return Token{}, ErrNotFound
+	}
+	t, err := s.store.GetToken(ctx, tokenID)
+	if err != nil {
+		return Token{}, err
+	}
+	if t.UserID != id.UserID {
+		return Token{}, ErrNotFound
+	}
+	return t, nil
+}
+
+// UpdateInput changes a token's name or description; nil leaves it as is.
+type UpdateInput struct {
+	Name        *string
+	Description *string
+}
+
+// Update renames a token or changes its description.
+func (s *Service) Update(ctx context.Context, id Identity, tokenID string, in UpdateInput) (Token, error) {
+	if in.Name == nil && in.Description == nil {
+		return Token{}, Errorf(CodeInvalid, "nothing to change: give name or description")
+	}
+	t, err := s.Get(ctx, id, tokenID)
+	if err != nil {
+		return Token{}, err
+	}
+	if t.Status == StatusRevoked {
+		return Token{}, Errorf(CodeTokenNotActive, "token %s is revoked and cannot be changed", tokenID)
+	}
+	details := map[string]string{}
+	if in.Name != nil {
+		if t.Name, err = cleanName(*in.Name); err != nil {
+			return Token{}, err
+		}
+		details["name"] = t.Name
+	}
+	if in.Description != nil {
+		if t.Description, err = cleanDescription(*in.Description); err != nil {
+			return Token{}, err
+		}
+		details["description"] = t.Description
+	}
+	ev, err := s.event(id, t, ActionRenamed, details)
+	if err != nil {
+		return Token{}, err
+	}
+	if err := s.store.UpdateToken(ctx, t, ev); err != nil {
+		return Token{}, fmt.Errorf("update token %s: %w", tokenID, err)
+	}
+	s.log.InfoContext(ctx, "token updated", "tokenId", t.ID, "userId", id.UserID)
+	return t, nil
+}
+
+// Revoke revokes one of the caller's tokens at once. Revoking a revoked
+// token changes nothing and succeeds.
+func (s *Service) Revoke(ctx context.Context, id Identity, tokenID string) error {
+	t, err := s.Get(ctx, id, tokenID)
+	if err != nil {
+		return err
+	}
+	if t.Status == StatusRevoked {
+		return nil
+	}
+	now := s.now()
+	t.Status, t.RevokedAt, t.DeleteAfter = StatusRevoked, &now, now.Add(s.cfg.RevokedRetention)
+	ev, err := s.event(id, t, ActionRevoked, nil)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RevokeToken(ctx, t, ev); err != nil {
+		return fmt.Errorf("revoke token %s: %w", tokenID, err)
+	}
+	s.log.InfoContext(ctx, "token revoked", "tokenId", t.ID, "userId", id.UserID)
+	return nil
+}
+
+// Rotate replaces a token with a new one of the same name, description,
+// scopes and lifetime, revoking the old one in the same transaction.
+func (s *Service) Rotate(ctx context.Context, id Identity, tokenID string) (Created, error) {
+	old, err := s.Get(ctx, id, tokenID)
+	if err != nil {
+		return Created{}, err
+	}
+	if old.Status != StatusActive {
+		return Created{}, Errorf(CodeTokenNotActive, "token %s is %s and cannot be rotated", tokenID, old.Status)
+	}
+	if missing := scope.Missing(old.Scopes, id.Permissions); len(missing) > 0 {
+		return Created{}, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
+			Message: "you no longer hold these permissions of the token: " + strings.Join(missing, ", ")}
+	}
+	if _, err := s.activeUser(ctx, id); err != nil {
+		return Created{}, err
+	}
+	now := s.now()
+	next := Token{UserID: id.UserID, Name: old.Name, Description: old.Description, Scopes: old.Scopes, CreatedAt: now}
+	if old.ExpiresAt != nil {
+		lifetime := min(old.ExpiresAt.Sub(old.CreatedAt), s.cfg.MaxLifetime)
+		at := now.Add(lifetime)
+		next.ExpiresAt = &at
+	} else if !s.cfg.AllowNeverExpires {
+		at := now.Add(s.cfg.DefaultLifetime)
+		next.ExpiresAt = &at
+	}
+	created, err := s.issue(next)
+	if err != nil {
+		return Created{}, err
+	}
+	old.Status, old.RevokedAt, old.ReplacedBy, old.DeleteAfter = StatusRevoked, &now, created.Token.ID, now.Add(s.cfg.RevokedRetention)
+	oldEv, err := s.event(id, old, ActionRotated, map[string]string{"replacedBy": created.Token.ID})
+	if err != nil {
+		return Created{}, err
+	}
+	newEv, err := s.event(id, created.Token, ActionCreated, map[string]string{"rotatedFrom": old.ID, "name": next.Name, "scopes": strings.Join(next.Scopes, " ")})
+	if err != nil {
+		return Created{}, err
+	}
+	if err := s.store.RotateToken(ctx, old, created.Token, []Event{oldEv, newEv}); err != nil {
+		return Created{}, fmt.Errorf("rotate token %s: %w", tokenID, err)
+	}
+	s.log.InfoContext(ctx, "token rotated", "tokenId", old.ID, "replacedBy", created.Token.ID, "userId", id.UserID)
+	return created, nil
+}
+
+// Events returns a page of the audit trail of one of the caller's tokens.
+func (s *Service) Events(ctx context.Context, id Identity, tokenID, cursor string, limit int) (Page[Event], error) {
+	limit, err := pageSize(limit)
+	if err != nil {
+		return Page[Event]{}, err
+	}
+	if _, err := s.Get(ctx, id, tokenID); err != nil {
+		return Page[Event]{}, err
+	}
+	return s.store.ListEvents(ctx, tokenID, cursor, limit)
+}
+
+// activeUser records the caller's identity and refuses a disabled user.
+func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
+	u, err := s.store.SyncUser(ctx, User{ID: id.UserID, Email: id.Email, Permissions: id.Permissions, Status: UserActive})
+	if err != nil {
+		return User{}, fmt.Errorf("sync user %s: %w", id.UserID, err)
+	}
+	if u.Status != UserActive {
+		return User{}, Errorf(CodeUserDisabled, "your account is disabled: ask an administrator")
+	}
+	return u, nil
+}
+
+// issue generates the secret for t and fills in its id, digest and status.
+func (s *Service) issue(t Token) (Created, error) {
+	secret, parsed, err := s.format.Generate()
+	if err != nil {
+		return Created{}, fmt.Errorf("generate token: %w", err)
+	}
+	digest := parsed.Digest()
+	t.ID, t.Digest, t.Status = parsed.ID, digest[:], StatusActive
+	if t.ExpiresAt != nil {
+		// Expired tokens stay visible as expired as long as revoked ones do.
+		t.DeleteAfter = t.ExpiresAt.Add(s.cfg.RevokedRetention)
+	}
+	return Created{Token: t, Secret: secret}, nil
+}
+
+func (s *Service) event(id Identity, t Token, action string, details map[string]string) (Event, error) {
+	evID, err := s.format.NewID()
+	if err != nil {
+		return Event{}, fmt.Errorf("generate event id: %w", err)
+	}
+	now := s.now()
+	return Event{ID: evID, Time: now, Action: action, TokenID: t.ID, OwnerID: t.UserID, ActorID: id.UserID,
+		Outcome: "success", SourceIP: id.SourceIP, Details: details, ExpiresAt: now.Add(s.cfg.AuditRetention)}, nil
+}
+
+func (s *Service) checkScopes(requested, permissions []string) ([]string, error) {
+	if len(requested) == 0 {
+		return nil, Errorf(CodeInvalid, "scopes: give at least one scope, such as %s", s.catalog.All()[0])
+	}
+	if len(requested) > MaxScopes {
+		return nil, Errorf(CodeInvalid, "scopes: at most %d", MaxScopes)
+	}
+	scopes, unknown := s.catalog.Normalize(requested)
+	if len(unknown) > 0 {
+		return nil, &Error{Code: CodeUnknownScope, Scopes: unknown,
+			Message: "unknown scopes: " + strings.Join(unknown, ", ") + `; scopes are "<resource>:<action>" with action read, create, update or delete`}
+	}
+	if missing := scope.Missing(scopes, permissions); len(missing) > 0 {
+		return nil, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
+			Message: "a token cannot exceed your permissions; you lack: " + strings.Join(missing, ", ")}
+	}
+	return scopes, nil
+}
+
+func (s *Service) expiry(now time.Time, in CreateInput) (*time.Time, error) {
+	set := 0
+	for _, b := range []bool{in.ExpiresAt != nil, in.ExpiresInDays != nil, in.NeverExpires} {
+		if b {
+			set++
+		}
+	}
+	if set > 1 {
+		return nil, Errorf(CodeInvalid, "give only one of expiresAt, expiresInDays and neverExpires")
+	}
+	maxDays := int(s.cfg.MaxLifetime / (24 * time.Hour))
+	var at time.Time
+	switch {
+	case in.NeverExpires:
+		if !s.cfg.AllowNeverExpires {
+			return nil, Errorf(CodeInvalid, "neverExpires: tokens without expiry are not allowed here; the longest lifetime is %d days", maxDays)
+		}
+		return nil, nil
+	case in.ExpiresInDays != nil:
+		if *in.ExpiresInDays < 1 || *in.ExpiresInDays > maxDays {
+			return nil, Errorf(CodeInvalid, "expiresInDays: want 1 to %d", maxDays)
+		}
+		at = now.Add(time.Duration(*in.ExpiresInDays) * 24 * time.Hour)
+	case in.ExpiresAt != nil:
+		at = *in.ExpiresAt
+		if !at.After(now) {
+			return nil, Errorf(CodeInvalid, "expiresAt: must be in the future")
+		}
+		if at.After(now.Add(s.cfg.MaxLifetime)) {
+			return nil, Errorf(CodeInvalid, "expiresAt: at most %d days from now", maxDays)
+		}
+	default:
+		at = now.Add(s.cfg.DefaultLifetime)
+	}
+	at = at.UTC().Truncate(time.Second)
+	return &at, nil
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+func cleanName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", Errorf(CodeInvalid, "name: required")
+	case utf8.RuneCountInString(name) > MaxNameLen:
+		return "", Errorf(CodeInvalid, "name: at most %d characters", MaxNameLen)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return "", Errorf(CodeInvalid, "name: control characters are not allowed")
+	}
+	return name, nil
+}
+
+func cleanDescription(desc string) (string, error) {
+	desc = strings.TrimSpace(desc)
+	if utf8.RuneCountInString(desc) > MaxDescriptionLen {
+		return "", Errorf(CodeInvalid, "description: at most %d characters", MaxDescriptionLen)
+	}
+	if strings.ContainsFunc(desc, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
+		return "", Errorf(CodeInvalid, "description: control characters other than line breaks are not allowed")
+	}
+	return desc, nil
+}
+
+func pageSize(limit int) (int, error) {
+	switch {
+	case limit == 0:
+		return DefaultPageSize, nil
+	case limit < 0 || limit > MaxPageSize:
+		return 0, Errorf(CodeInvalid, "limit: want 1 to %d", MaxPageSize)
+	}
+	return limit, nil
+}
+
+// ErrNotFound is the answer for a token that does not exist or is another
+// user's. It does not echo the id: a caller may paste a whole token there.
+var ErrNotFound = Errorf(CodeNotFound, "token not found")

@@ -1,0 +1,87 @@
+package scope
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func mustDefault(t *testing.T) *Catalog {
+	t.Helper()
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestDefaultCatalog(t *testing.T) {
+	c := mustDefault(t)
+	all := c.All()
+	if len(all) != len(c.Resources)*4 || !slices.IsSorted(all) {
+		t.Fatalf("All() = %v", all)
+	}
+	if !c.Valid("crm:read") || c.Valid("crm:write") || c.Valid("nope:read") || c.Valid("crm") {
+		t.Fatal("Valid disagrees with the catalog")
+	}
+}
+
+func TestParseRejectsBadCatalogs(t *testing.T) {
+	cases := map[string]string{
+		"empty":          "resources: []",
+		"unknown field":  "resources: [{name: crm, paths: [/a], colour: red}]",
+		"bad name":       "resources: [{name: CRM, paths: [/a]}]",
+		"duplicate":      "resources: [{name: crm, paths: [/a]}, {name: crm, paths: [/b]}]",
+		"no paths":       "resources: [{name: crm}]",
+		"relative path":  "resources: [{name: crm, paths: [api]}]",
+		"trailing slash": "resources: [{name: crm, paths: [/api/]}]",
+		"shared path":    "resources: [{name: crm, paths: [/a]}, {name: erp, paths: [/a]}]",
+	}
+	for name, doc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Parse([]byte(doc)); err == nil {
+				t.Fatalf("accepted %s", doc)
+			}
+		})
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	c := mustDefault(t)
+	scopes, unknown := c.Normalize([]string{"orders:read", "crm:read", "crm:read", "crm:write", "hr:read"})
+	if strings.Join(scopes, ",") != "crm:read,orders:read" {
+		t.Errorf("scopes = %v", scopes)
+	}
+	if strings.Join(unknown, ",") != "crm:write,hr:read" {
+		t.Errorf("unknown = %v", unknown)
+	}
+}
+
+func TestExpand(t *testing.T) {
+	c := mustDefault(t)
+	cases := []struct {
+		grants []string
+		want   string
+	}{
+		{[]string{"crm:read"}, "crm:read"},
+		{[]string{"crm:*"}, "crm:create,crm:delete,crm:read,crm:update"},
+		{[]string{"*:delete", "other-system:admin"}, "accounting:delete,crm:delete,orders:delete,products:delete"},
+		{[]string{"*"}, strings.Join(c.All(), ",")},
+		{nil, ""},
+	}
+	for _, tc := range cases {
+		if got := strings.Join(c.Expand(tc.grants), ","); got != tc.want {
+			t.Errorf("Expand(%v) = %s, want %s", tc.grants, got, tc.want)
+		}
+	}
+}
+
+func TestMissingAndIntersect(t *testing.T) {
+	have := []string{"crm:read", "orders:read"}
+	if got := Missing([]string{"crm:read", "crm:update"}, have); strings.Join(got, ",") != "crm:update" {
+		t.Errorf("Missing = %v", got)
+	}
+	if got := Intersect([]string{"crm:read", "crm:update", "orders:read"}, have); strings.Join(got, ",") != "crm:read,orders:read" {
+		t.Errorf("Intersect = %v", got)
+	}
+}
