@@ -17,11 +17,13 @@ import (
 // that they can never drift from what is deployed.
 type TableSpec struct {
 	LogicalID            string
-	BillingMode          string              `yaml:"BillingMode"`
-	AttributeDefinitions []attributeDef      `yaml:"AttributeDefinitions"`
-	KeySchema            []keyElement        `yaml:"KeySchema"`
-	GlobalSecondaryIndex []globalIndex       `yaml:"GlobalSecondaryIndexes"`
-	TimeToLive           struct{ Attr string `yaml:"AttributeName"` } `yaml:"TimeToLiveSpecification"`
+	BillingMode          string         `yaml:"BillingMode"`
+	AttributeDefinitions []attributeDef `yaml:"AttributeDefinitions"`
+	KeySchema            []keyElement   `yaml:"KeySchema"`
+	GlobalSecondaryIndex []globalIndex  `yaml:"GlobalSecondaryIndexes"`
+	TimeToLive           struct {
+		Attr string `yaml:"AttributeName"`
+	} `yaml:"TimeToLiveSpecification"`
 }
 
 type attributeDef struct {

@@ -37,10 +37,10 @@ const OwnerIndex = "byOwner"
 
 // Store implements pat.Store.
 type Store struct {
-	db         API
-	tokens     string
-	audit      string
-	now func() time.Time
+	db     API
+	tokens string
+	audit  string
+	now    func() time.Time
 }
 
 // NewStore returns a store over the named tokens and audit tables.

@@ -1,0 +1,429 @@
+package pat_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/patservice/pat/internal/dynamo"
+	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/scope"
+	"github.com/patservice/pat/internal/token"
+)
+
+var testConfig = pat.Config{
+	DefaultLifetime:  180 * 24 * time.Hour,
+	MaxLifetime:      365 * 24 * time.Hour,
+	MaxActiveTokens:  5,
+	RevokedRetention: 30 * 24 * time.Hour,
+	AuditRetention:   365 * 24 * time.Hour,
+}
+
+type fixture struct {
+	svc  *pat.Service
+	logs *bytes.Buffer
+	now  time.Time
+}
+
+func newFixture(t *testing.T, cfg pat.Config) *fixture {
+	t.Helper()
+	db := dynamotest.Client(t)
+	tables := dynamotest.MustTables(t, db)
+	format, err := token.NewFormat(token.DefaultPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalog, err := scope.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{logs: &bytes.Buffer{}, now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	f.svc = pat.NewService(dynamo.NewStore(db, tables.Tokens, tables.Audit), format, catalog, cfg,
+		slog.New(slog.NewJSONHandler(&lockedWriter{w: f.logs}, nil)))
+	f.svc.Now = func() time.Time { return f.now }
+	return f
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+var alice = pat.Identity{UserID: "alice", Email: "alice@example.com", Permissions: []string{"crm:read", "crm:update", "orders:read"}}
+var bob = pat.Identity{UserID: "bob", Email: "bob@example.com", Permissions: []string{"crm:read"}}
+
+func (f *fixture) mustCreate(t *testing.T, id pat.Identity, name string, scopes ...string) pat.Created {
+	t.Helper()
+	c, err := f.svc.Create(context.Background(), id, pat.CreateInput{Name: name, Scopes: scopes})
+	if err != nil {
+		t.Fatalf("create %s: %v", name, err)
+	}
+	return c
+}
+
+func wantCode(t *testing.T, err error, code pat.Code) {
+	t.Helper()
+	if got := pat.ErrorCode(err); got != code {
+		t.Fatalf("error %v has code %s, want %s", err, got, code)
+	}
+}
+
+func TestCreateDefaults(t *testing.T) {
+	f := newFixture(t, testConfig)
+	c := f.mustCreate(t, alice, "  ci deploy  ", "orders:read", "crm:read", "crm:read")
+	if _, err := f.svc.Format().Parse(c.Secret); err != nil {
+		t.Fatalf("issued token does not parse: %v", err)
+	}
+	got, err := f.svc.Get(context.Background(), alice, c.Token.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "ci deploy" || strings.Join(got.Scopes, ",") != "crm:read,orders:read" || got.StatusAt(f.now) != pat.StatusActive {
+		t.Fatalf("stored token = %+v", got)
+	}
+	if want := f.now.Add(180 * 24 * time.Hour); got.ExpiresAt == nil || !got.ExpiresAt.Equal(want) {
+		t.Fatalf("expiresAt = %v, want %v", got.ExpiresAt, want)
+	}
+	parsed, _ := f.svc.Format().Parse(c.Secret)
+	if d := parsed.Digest(); !d.Equal(got.Digest) {
+		t.Fatal("stored digest is not the token's SHA-256")
+	}
+	if f.now = f.now.Add(181 * 24 * time.Hour); got.StatusAt(f.now) != pat.StatusExpired {
+		t.Fatal("token past its expiry is not expired")
+	}
+}
+
+func TestCreateRejectsBadInput(t *testing.T) {
+	f := newFixture(t, testConfig)
+	days := func(n int) *int { return &n }
+	at := func(d time.Duration) *time.Time { x := f.now.Add(d); return &x }
+	cases := []struct {
+		name string
+		in   pat.CreateInput
+		code pat.Code
+	}{
+		{"no name", pat.CreateInput{Scopes: []string{"crm:read"}}, pat.CodeInvalid},
+		{"long name", pat.CreateInput{Name: strings.Repeat("n", 101), Scopes: []string{"crm:read"}}, pat.CodeInvalid},
+		{"control character", pat.CreateInput{Name: "a\x00b", Scopes: []string{"crm:read"}}, pat.CodeInvalid},
+		{"no scopes", pat.CreateInput{Name: "x"}, pat.CodeInvalid},
+		{"unknown scope", pat.CreateInput{Name: "x", Scopes: []string{"crm:read", "hr:read"}}, pat.CodeUnknownScope},
+		{"beyond permissions", pat.CreateInput{Name: "x", Scopes: []string{"crm:delete"}}, pat.CodeScopeNotPermitted},
+		{"zero days", pat.CreateInput{Name: "x", Scopes: []string{"crm:read"}, ExpiresInDays: days(0)}, pat.CodeInvalid},
+		{"beyond max days", pat.CreateInput{Name: "x", Scopes: []string{"crm:read"}, ExpiresInDays: days(366)}, pat.CodeInvalid},
+		{"past date", pat.CreateInput{Name: "x", Scopes: []string{"crm:read"}, ExpiresAt: at(-time.Hour)}, pat.CodeInvalid},
+		{"date beyond max", pat.CreateInput{Name: "x", Scopes: []string{"crm:read"}, ExpiresAt: at(366 * 24 * time.Hour)}, pat.CodeInvalid},
+		{"two expiries", pat.CreateInput{Name: "x", Scopes: []string{"crm:read"}, ExpiresAt: at(time.Hour), ExpiresInDays: days(3)}, pat.CodeInvalid},
+		{"never not allowed", pat.CreateInput{Name: "x", Scopes: []string{"crm:read"}, NeverExpires: true}, pat.CodeInvalid},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.svc.Create(context.Background(), alice, tc.in)
+			wantCode(t, err, tc.code)
+		})
+	}
+	page, err := f.svc.List(context.Background(), alice, "", 0)
+	if err != nil || len(page.Items) != 0 {
+		t.Fatalf("rejected requests left %d tokens (err %v)", len(page.Items), err)
+	}
+}
+
+func TestScopeErrorNamesScopes(t *testing.T) {
+	f := newFixture(t, testConfig)
+	_, err := f.svc.Create(context.Background(), alice, pat.CreateInput{Name: "x", Scopes: []string{"crm:delete", "crm:read", "accounting:read"}})
+	e, ok := errors.AsType[*pat.Error](err)
+	if !ok || strings.Join(e.Scopes, ",") != "accounting:read,crm:delete" {
+		t.Fatalf("error = %v, want the two missing scopes named", err)
+	}
+}
+
+func TestExpiryChoices(t *testing.T) {
+	cfg := testConfig
+	cfg.AllowNeverExpires = true
+	f := newFixture(t, cfg)
+	days := 30
+	at := f.now.Add(48*time.Hour + 1500*time.Millisecond)
+	cases := []struct {
+		name string
+		in   pat.CreateInput
+		want *time.Time
+	}{
+		{"in days", pat.CreateInput{ExpiresInDays: &days}, ptr(f.now.Add(30 * 24 * time.Hour))},
+		{"at date, to the second", pat.CreateInput{ExpiresAt: &at}, ptr(at.Truncate(time.Second))},
+		{"never", pat.CreateInput{NeverExpires: true}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.in.Name, tc.in.Scopes = tc.name, []string{"crm:read"}
+			c, err := f.svc.Create(context.Background(), alice, tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := f.svc.Get(context.Background(), alice, c.Token.ID)
+			if (got.ExpiresAt == nil) != (tc.want == nil) || got.ExpiresAt != nil && !got.ExpiresAt.Equal(*tc.want) {
+				t.Fatalf("expiresAt = %v, want %v", got.ExpiresAt, tc.want)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestActiveTokenCap(t *testing.T) {
+	f := newFixture(t, testConfig)
+	var first pat.Created
+	for i := range testConfig.MaxActiveTokens {
+		c := f.mustCreate(t, alice, fmt.Sprint("t", i), "crm:read")
+		if i == 0 {
+			first = c
+		}
+	}
+	_, err := f.svc.Create(context.Background(), alice, pat.CreateInput{Name: "one too many", Scopes: []string{"crm:read"}})
+	wantCode(t, err, pat.CodeTokenLimit)
+	// Another user is not affected; revoking frees a place.
+	f.mustCreate(t, bob, "bob's", "crm:read")
+	if err := f.svc.Revoke(context.Background(), alice, first.Token.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.mustCreate(t, alice, "after revoke", "crm:read")
+	// Rotation keeps the count: the replacement takes the old one's place.
+	page, _ := f.svc.List(context.Background(), alice, "", 0)
+	if _, err := f.svc.Rotate(context.Background(), alice, page.Items[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Create(context.Background(), alice, pat.CreateInput{Name: "still too many", Scopes: []string{"crm:read"}})
+	wantCode(t, err, pat.CodeTokenLimit)
+}
+
+func TestConcurrentCreatesRespectCap(t *testing.T) {
+	f := newFixture(t, testConfig)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for i := range 12 {
+		wg.Go(func() {
+			_, err := f.svc.Create(context.Background(), alice, pat.CreateInput{Name: fmt.Sprint(i), Scopes: []string{"crm:read"}})
+			if err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			} else if c := pat.ErrorCode(err); c != pat.CodeTokenLimit && c != pat.CodeConflict {
+				t.Errorf("create: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	page, _ := f.svc.List(context.Background(), alice, "", 50)
+	if ok > testConfig.MaxActiveTokens || len(page.Items) != ok {
+		t.Fatalf("%d creates succeeded and %d tokens exist; cap is %d", ok, len(page.Items), testConfig.MaxActiveTokens)
+	}
+}
+
+func TestUpdate(t *testing.T) {
+	f := newFixture(t, testConfig)
+	c := f.mustCreate(t, alice, "old", "crm:read")
+	name, desc := "new name", "for the nightly export"
+	got, err := f.svc.Update(context.Background(), alice, c.Token.ID, pat.UpdateInput{Name: &name, Description: &desc})
+	if err != nil || got.Name != name || got.Description != desc {
+		t.Fatalf("update = %+v, %v", got, err)
+	}
+	stored, _ := f.svc.Get(context.Background(), alice, c.Token.ID)
+	if stored.Name != name || stored.Description != desc {
+		t.Fatalf("stored = %+v", stored)
+	}
+	_, err = f.svc.Update(context.Background(), alice, c.Token.ID, pat.UpdateInput{})
+	wantCode(t, err, pat.CodeInvalid)
+	long := strings.Repeat("x", 101)
+	_, err = f.svc.Update(context.Background(), alice, c.Token.ID, pat.UpdateInput{Name: &long})
+	wantCode(t, err, pat.CodeInvalid)
+	if err := f.svc.Revoke(context.Background(), alice, c.Token.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Update(context.Background(), alice, c.Token.ID, pat.UpdateInput{Name: &name})
+	wantCode(t, err, pat.CodeTokenNotActive)
+}
+
+func TestRevoke(t *testing.T) {
+	f := newFixture(t, testConfig)
+	c := f.mustCreate(t, alice, "t", "crm:read")
+	f.now = f.now.Add(time.Minute)
+	if err := f.svc.Revoke(context.Background(), alice, c.Token.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.svc.Get(context.Background(), alice, c.Token.ID)
+	if got.Status != pat.StatusRevoked || got.RevokedAt == nil || !got.DeleteAfter.Equal(f.now.Add(testConfig.RevokedRetention).Truncate(time.Second)) {
+		t.Fatalf("revoked token = %+v", got)
+	}
+	if err := f.svc.Revoke(context.Background(), alice, c.Token.ID); err != nil {
+		t.Fatalf("second revoke: %v", err)
+	}
+	events, _ := f.svc.Events(context.Background(), alice, c.Token.ID, "", 0)
+	if actions := actionsOf(events.Items); actions != "token.created,token.revoked" {
+		t.Fatalf("events = %s", actions)
+	}
+}
+
+func actionsOf(evs []pat.Event) string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.Action)
+	}
+	return strings.Join(out, ",")
+}
+
+func TestRotate(t *testing.T) {
+	f := newFixture(t, testConfig)
+	days := 30
+	old, err := f.svc.Create(context.Background(), alice, pat.CreateInput{Name: "ci", Description: "d", Scopes: []string{"crm:read"}, ExpiresInDays: &days})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Hour)
+	next, err := f.svc.Rotate(context.Background(), alice, old.Token.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Secret == old.Secret || next.Token.ID == old.Token.ID {
+		t.Fatal("rotation returned the same token")
+	}
+	n, _ := f.svc.Get(context.Background(), alice, next.Token.ID)
+	if n.Name != "ci" || n.Description != "d" || strings.Join(n.Scopes, ",") != "crm:read" || !n.ExpiresAt.Equal(f.now.Add(30*24*time.Hour)) {
+		t.Fatalf("replacement = %+v", n)
+	}
+	o, _ := f.svc.Get(context.Background(), alice, old.Token.ID)
+	if o.Status != pat.StatusRevoked || o.ReplacedBy != next.Token.ID {
+		t.Fatalf("old token after rotation = %+v", o)
+	}
+	_, err = f.svc.Rotate(context.Background(), alice, old.Token.ID)
+	wantCode(t, err, pat.CodeTokenNotActive)
+
+	// A token whose scopes the owner no longer holds is not renewed.
+	narrowed := alice
+	narrowed.Permissions = []string{"orders:read"}
+	_, err = f.svc.Rotate(context.Background(), narrowed, next.Token.ID)
+	wantCode(t, err, pat.CodeScopeNotPermitted)
+}
+
+func TestConcurrentRotationsOneWins(t *testing.T) {
+	f := newFixture(t, testConfig)
+	c := f.mustCreate(t, alice, "hot", "crm:read")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins, conflicts := 0, 0
+	for range 50 {
+		wg.Go(func() {
+			_, err := f.svc.Rotate(context.Background(), alice, c.Token.ID)
+			mu.Lock()
+			defer mu.Unlock()
+			switch pat.ErrorCode(err) {
+			case "internal":
+				if err == nil {
+					wins++
+					return
+				}
+				t.Errorf("rotate: %v", err)
+			case pat.CodeConflict, pat.CodeTokenNotActive:
+				conflicts++
+			default:
+				t.Errorf("rotate: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	page, _ := f.svc.List(context.Background(), alice, "", 100)
+	active := 0
+	for _, tok := range page.Items {
+		if tok.Status == pat.StatusActive {
+			active++
+		}
+	}
+	if wins != 1 || conflicts != 49 || active != 1 || len(page.Items) != 2 {
+		t.Fatalf("wins=%d conflicts=%d active=%d tokens=%d; want 1, 49, 1, 2", wins, conflicts, active, len(page.Items))
+	}
+}
+
+func TestListPagination(t *testing.T) {
+	cfg := testConfig
+	cfg.MaxActiveTokens = 50
+	f := newFixture(t, cfg)
+	for i := range 7 {
+		f.mustCreate(t, alice, fmt.Sprint("t", i), "crm:read")
+		f.now = f.now.Add(time.Second)
+	}
+	f.mustCreate(t, bob, "bob's", "crm:read")
+	var names []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		page, err := f.svc.List(context.Background(), alice, cursor, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range page.Items {
+			names = append(names, tok.Name)
+		}
+		if cursor = page.Next; cursor == "" {
+			if pages != 2 {
+				t.Fatalf("%d pages, want 3", pages+1)
+			}
+			break
+		}
+	}
+	if got := strings.Join(names, ","); got != "t6,t5,t4,t3,t2,t1,t0" {
+		t.Fatalf("listed %s", got)
+	}
+	for _, bad := range []string{"!!", "Zm9v", "VE9LRU4jYWJj"} {
+		_, err := f.svc.List(context.Background(), alice, bad, 3)
+		wantCode(t, err, pat.CodeInvalid)
+	}
+	_, err := f.svc.List(context.Background(), alice, "", pat.MaxPageSize+1)
+	wantCode(t, err, pat.CodeInvalid)
+}
+
+func TestOtherUsersTokensAreNotFound(t *testing.T) {
+	f := newFixture(t, testConfig)
+	c := f.mustCreate(t, alice, "mine", "crm:read")
+	name := "stolen"
+	ctx := context.Background()
+	_, err := f.svc.Get(ctx, bob, c.Token.ID)
+	wantCode(t, err, pat.CodeNotFound)
+	_, err = f.svc.Update(ctx, bob, c.Token.ID, pat.UpdateInput{Name: &name})
+	wantCode(t, err, pat.CodeNotFound)
+	wantCode(t, f.svc.Revoke(ctx, bob, c.Token.ID), pat.CodeNotFound)
+	_, err = f.svc.Rotate(ctx, bob, c.Token.ID)
+	wantCode(t, err, pat.CodeNotFound)
+	_, err = f.svc.Events(ctx, bob, c.Token.ID, "", 0)
+	wantCode(t, err, pat.CodeNotFound)
+	got, _ := f.svc.Get(ctx, alice, c.Token.ID)
+	if got.Name != "mine" || got.Status != pat.StatusActive {
+		t.Fatalf("alice's token changed: %+v", got)
+	}
+}
+
+func TestLogsCarryNoSecret(t *testing.T) {
+	f := newFixture(t, testConfig)
+	c := f.mustCreate(t, alice, "t", "crm:read")
+	r, err := f.svc.Rotate(context.Background(), alice, c.Token.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{c.Secret, r.Secret} {
+		if strings.Contains(f.logs.String(), secret[len(secret)-30:]) {
+			t.Fatal("a log line contains a token secret")
+		}
+	}
+	if !strings.Contains(f.logs.String(), c.Token.ID) {
+		t.Fatal("logs do not name the token id")
+	}
+}
