@@ -12,6 +12,7 @@ type Code string
 const (
 	CodeInvalid           Code = "invalid_request"
 	CodeBodyTooLarge      Code = "body_too_large"
+	CodeUnsupportedMedia  Code = "unsupported_media_type"
 	CodeUnknownScope      Code = "unknown_scope"
 	CodeScopeNotPermitted Code = "scope_not_permitted"
 	CodeUnauthenticated   Code = "unauthenticated"

@@ -216,10 +216,10 @@ func (s *Service) Rotate(ctx context.Context, id Identity, tokenID string) (Crea
 	next := Token{UserID: id.UserID, Name: old.Name, Description: old.Description, Scopes: old.Scopes, CreatedAt: now}
 	if old.ExpiresAt != nil {
 		lifetime := min(old.ExpiresAt.Sub(old.CreatedAt), s.cfg.MaxLifetime)
-		at := now.Add(lifetime)
+		at := now.Add(lifetime).Truncate(time.Second)
 		next.ExpiresAt = &at
 	} else if !s.cfg.AllowNeverExpires {
-		at := now.Add(s.cfg.DefaultLifetime)
+		at := now.Add(s.cfg.DefaultLifetime).Truncate(time.Second)
 		next.ExpiresAt = &at
 	}
 	created, err := s.issue(next)

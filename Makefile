@@ -1,0 +1,53 @@
+# Personal access token service. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+FUNCTIONS := $(notdir $(wildcard functions/*))
+GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w" -buildvcs=false
+BIN := bin
+
+.PHONY: help run test test-unit bench lint fuzz build clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: ## Start DynamoDB Local, the SES emulator and the API on 127.0.0.1:8080 (PAT_ADDR to change)
+	infra/stack.sh go run ./infra/devserver
+
+test: lint ## Every test, with -race, against DynamoDB Local and the SES emulator
+	infra/stack.sh go test -race -count=1 ./...
+
+test-unit: ## Tests that need no emulator (integration tests skip)
+	go test -race -count=1 ./...
+
+bench: ## Benchmarks, against the local stack, printing ns/op and allocs/op
+	infra/stack.sh go test -run '^$$' -bench . -benchmem ./...
+
+fuzz: ## Fuzz the token parser for FUZZTIME (default 60s)
+	go test -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s} ./internal/token
+
+lint: ## gofmt and go vet
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	go vet ./...
+
+build: $(addprefix $(BIN)/,$(addsuffix /bootstrap,$(FUNCTIONS))) ## arm64 bootstrap binaries for every function, in bin/
+
+$(BIN)/%/bootstrap: FORCE
+	@mkdir -p $(dir $@)
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_LAMBDA) -o $@ ./functions/$*
+
+clean: ## Remove build output and emulator logs
+	rm -rf $(BIN) .aws-sam infra/.logs
+
+FORCE:
+
+# sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR.
+# Logical ids are the function directories in CamelCase + "Function".
+camel = $(subst $(space),,$(foreach w,$(subst -, ,$(1)),$(shell echo $(w) | sed 's/./\U&/')))
+space := $(subst ,, )
+define sam_target
+build-$(call camel,$(1))Function: $(BIN)/$(1)/bootstrap
+	cp $(BIN)/$(1)/bootstrap $$(ARTIFACTS_DIR)/bootstrap
+endef
+$(foreach f,$(FUNCTIONS),$(eval $(call sam_target,$(f))))

@@ -1,0 +1,70 @@
+// Package app wires the management API: configuration → AWS clients → store
+// → service → handlers. Every function's main calls it once, at cold start;
+// the local server and the tests call the same code.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/patservice/pat/internal/awsclient"
+	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/dynamo"
+	"github.com/patservice/pat/internal/httpapi"
+	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/scope"
+	"github.com/patservice/pat/internal/token"
+)
+
+// Management builds the management API from the environment.
+func Management(ctx context.Context, log *slog.Logger) (*httpapi.API, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	db, err := awsclient.DynamoDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NewManagement(cfg, db, log)
+}
+
+// NewManagement builds the management API from a configuration and a client.
+func NewManagement(cfg config.Config, db dynamo.API, log *slog.Logger) (*httpapi.API, error) {
+	svc, catalog, err := NewService(cfg, db, log)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.New(svc, catalog, cfg.Claims, log), nil
+}
+
+// NewService builds the token service and returns it with its catalog.
+func NewService(cfg config.Config, db dynamo.API, log *slog.Logger) (*pat.Service, *scope.Catalog, error) {
+	format, err := token.NewFormat(cfg.TokenPrefix)
+	if err != nil {
+		return nil, nil, fmt.Errorf("configuration: TOKEN_PREFIX: %w", err)
+	}
+	catalog, err := scope.Default()
+	if err != nil {
+		return nil, nil, err
+	}
+	store := dynamo.NewStore(db, cfg.TokensTable, cfg.AuditTable)
+	return pat.NewService(store, format, catalog, cfg.Rules, log), catalog, nil
+}
+
+// MustManagement is Management for a function's main: a configuration or
+// client that cannot be built is logged and ends the cold start, so Lambda
+// reports an init error instead of serving requests it cannot answer.
+func MustManagement(ctx context.Context) *httpapi.API {
+	log := lambdacontext.NewLogger()
+	api, err := Management(ctx, log)
+	if err != nil {
+		log.Error("cold start failed", "error", err)
+		os.Exit(1)
+	}
+	return api
+}

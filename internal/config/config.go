@@ -1,0 +1,101 @@
+// Package config reads the service's settings from the environment once, at
+// cold start, and refuses a bad configuration with a clear message.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/patservice/pat/internal/pat"
+)
+
+// Config is the validated configuration of the management functions.
+type Config struct {
+	TokensTable string
+	AuditTable  string
+	TokenPrefix string
+	Rules       pat.Config
+	Claims      Claims
+}
+
+// Claims names the JWT claims that carry the caller's identity.
+type Claims struct {
+	UserID      string
+	Email       string
+	Permissions string
+}
+
+// FromEnv reads the configuration from environment variables (see README).
+func FromEnv() (Config, error) {
+	r := reader{}
+	c := Config{
+		TokensTable: r.str("TABLE_NAME", ""),
+		AuditTable:  r.str("AUDIT_TABLE_NAME", ""),
+		TokenPrefix: r.str("TOKEN_PREFIX", "pat"),
+		Rules: pat.Config{
+			DefaultLifetime:   r.days("DEFAULT_EXPIRY_DAYS", 180),
+			MaxLifetime:       r.days("MAX_EXPIRY_DAYS", 365),
+			AllowNeverExpires: r.boolean("ALLOW_NEVER_EXPIRES", false),
+			MaxActiveTokens:   r.positive("MAX_ACTIVE_TOKENS", 50),
+			RevokedRetention:  r.days("REVOKED_RETENTION_DAYS", 30),
+			AuditRetention:    r.days("AUDIT_RETENTION_DAYS", 365),
+		},
+		Claims: Claims{
+			UserID:      r.str("CLAIM_USER_ID", "sub"),
+			Email:       r.str("CLAIM_EMAIL", "email"),
+			Permissions: r.str("CLAIM_PERMISSIONS", "permissions"),
+		},
+	}
+	if c.TokensTable == "" || c.AuditTable == "" {
+		r.errs = append(r.errs, errors.New("TABLE_NAME and AUDIT_TABLE_NAME are required"))
+	}
+	if c.Rules.DefaultLifetime > c.Rules.MaxLifetime {
+		r.errs = append(r.errs, errors.New("DEFAULT_EXPIRY_DAYS exceeds MAX_EXPIRY_DAYS"))
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
+}
+
+type reader struct{ errs []error }
+
+func (r *reader) str(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) positive(name string, def int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a whole number ≥ 1", name, v))
+		return def
+	}
+	return n
+}
+
+func (r *reader) days(name string, def int) time.Duration {
+	return time.Duration(r.positive(name, def)) * 24 * time.Hour
+}
+
+func (r *reader) boolean(name string, def bool) bool {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want true or false", name, v))
+		return def
+	}
+	return b
+}

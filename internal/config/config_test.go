@@ -1,0 +1,45 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFromEnvDefaults(t *testing.T) {
+	t.Setenv("TABLE_NAME", "tokens")
+	t.Setenv("AUDIT_TABLE_NAME", "audit")
+	c, err := FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TokenPrefix != "pat" || c.Rules.DefaultLifetime != 180*24*time.Hour || c.Rules.MaxLifetime != 365*24*time.Hour ||
+		c.Rules.MaxActiveTokens != 50 || c.Rules.AllowNeverExpires || c.Claims.UserID != "sub" {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestFromEnvRejects(t *testing.T) {
+	cases := map[string][2]string{
+		"MAX_ACTIVE_TOKENS":   {"MAX_ACTIVE_TOKENS", "0"},
+		"MAX_EXPIRY_DAYS":     {"MAX_EXPIRY_DAYS", "a year"},
+		"ALLOW_NEVER_EXPIRES": {"ALLOW_NEVER_EXPIRES", "sometimes"},
+		"DEFAULT_EXPIRY_DAYS": {"DEFAULT_EXPIRY_DAYS", "400"},
+	}
+	for want, kv := range cases {
+		t.Run(want, func(t *testing.T) {
+			t.Setenv("TABLE_NAME", "tokens")
+			t.Setenv("AUDIT_TABLE_NAME", "audit")
+			t.Setenv(kv[0], kv[1])
+			if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v, want it to name %s", err, want)
+			}
+		})
+	}
+	t.Run("tables required", func(t *testing.T) {
+		t.Setenv("TABLE_NAME", "")
+		if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), "TABLE_NAME") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}

@@ -1,0 +1,64 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/patservice/pat/internal/pat"
+)
+
+// statusOf is the one table from error code to HTTP status.
+var statusOf = map[pat.Code]int{
+	pat.CodeInvalid:           http.StatusBadRequest,
+	pat.CodeUnknownScope:      http.StatusBadRequest,
+	pat.CodeBodyTooLarge:      http.StatusRequestEntityTooLarge,
+	pat.CodeUnsupportedMedia:  http.StatusUnsupportedMediaType,
+	pat.CodeUnauthenticated:   http.StatusUnauthorized,
+	pat.CodeScopeNotPermitted: http.StatusForbidden,
+	pat.CodeUserDisabled:      http.StatusForbidden,
+	pat.CodeNotFound:          http.StatusNotFound,
+	pat.CodeTokenNotActive:    http.StatusConflict,
+	pat.CodeTokenLimit:        http.StatusConflict,
+	pat.CodeConflict:          http.StatusConflict,
+	pat.CodeInternal:          http.StatusInternalServerError,
+}
+
+// Problem is an RFC 9457 problem document with a stable code.
+type Problem struct {
+	Type   string   `json:"type"`
+	Title  string   `json:"title"`
+	Status int      `json:"status"`
+	Detail string   `json:"detail"`
+	Code   pat.Code `json:"code"`
+	Scopes []string `json:"scopes,omitempty"`
+}
+
+// problemType is the documented URI of each problem type (README, "Errors").
+const problemType = "https://github.com/patservice/pat/blob/main/README.md#error-"
+
+// problemFor turns an error into a response. Internal errors are logged and
+// described to the caller as "internal error" only.
+func (a *API) problemFor(ctx context.Context, req events.APIGatewayV2HTTPRequest, err error) events.APIGatewayV2HTTPResponse {
+	code := pat.ErrorCode(err)
+	p := Problem{Type: problemType + string(code), Code: code, Status: statusOf[code], Title: http.StatusText(statusOf[code])}
+	if pe, ok := errors.AsType[*pat.Error](err); ok && code != pat.CodeInternal {
+		p.Detail, p.Scopes = pe.Message, pe.Scopes
+	} else {
+		a.log.ErrorContext(ctx, "request failed", "route", req.RouteKey, "error", err)
+		p.Detail = "internal error"
+	}
+	body, _ := json.Marshal(p)
+	return respond(p.Status, "application/problem+json", body)
+}
+
+func respond(status int, contentType string, body []byte) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: status,
+		Headers:    map[string]string{"Content-Type": contentType, "Cache-Control": "no-store"},
+		Body:       string(body),
+	}
+}

@@ -1,0 +1,75 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/patservice/pat/internal/pat"
+)
+
+// tokenJSON is a token as the API shows it: never the secret or its digest.
+type tokenJSON struct {
+	ID            string     `json:"id"`
+	Name          string     `json:"name"`
+	Description   string     `json:"description"`
+	Scopes        []string   `json:"scopes"`
+	Status        pat.Status `json:"status"`
+	DisplayPrefix string     `json:"displayPrefix"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	ExpiresAt     *time.Time `json:"expiresAt"`
+	LastUsedAt    *time.Time `json:"lastUsedAt"`
+	RevokedAt     *time.Time `json:"revokedAt,omitempty"`
+	ReplacedBy    string     `json:"replacedBy,omitempty"`
+}
+
+// createdJSON adds the plaintext token, shown this once.
+type createdJSON struct {
+	tokenJSON
+	Token string `json:"token"`
+}
+
+type eventJSON struct {
+	ID       string            `json:"id"`
+	Time     time.Time         `json:"time"`
+	Action   string            `json:"action"`
+	ActorID  string            `json:"actorId"`
+	Outcome  string            `json:"outcome"`
+	SourceIP string            `json:"sourceIp,omitempty"`
+	Details  map[string]string `json:"details,omitempty"`
+}
+
+type listJSON[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+func (a *API) tokenView(t pat.Token) tokenJSON {
+	return tokenJSON{
+		ID: t.ID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, Status: t.StatusAt(a.svc.Now()),
+		DisplayPrefix: a.svc.Format().Prefix() + "_" + t.ID, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt,
+		LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt, ReplacedBy: t.ReplacedBy,
+	}
+}
+
+func (a *API) created(c pat.Created) createdJSON {
+	return createdJSON{tokenJSON: a.tokenView(c.Token), Token: c.Secret}
+}
+
+func eventView(e pat.Event) eventJSON {
+	return eventJSON{ID: e.ID, Time: e.Time, Action: e.Action, ActorID: e.ActorID, Outcome: e.Outcome, SourceIP: e.SourceIP, Details: e.Details}
+}
+
+func listOf[T, V any](page pat.Page[T], view func(T) V) listJSON[V] {
+	out := listJSON[V]{Items: make([]V, 0, len(page.Items)), NextCursor: page.Next}
+	for _, item := range page.Items {
+		out.Items = append(out.Items, view(item))
+	}
+	return out
+}
+
+func parseTime(field, s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, pat.Errorf(pat.CodeInvalid, "%s: want an RFC 3339 date-time such as 2027-01-31T00:00:00Z", field)
+	}
+	return t, nil
+}

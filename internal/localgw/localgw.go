@@ -1,0 +1,174 @@
+// Package localgw stands in for API Gateway outside AWS: it turns net/http
+// requests into HTTP API (payload 2.0) events, invokes the real Lambda
+// handlers through the same JSON path as the Lambda runtime, and writes
+// their responses back.
+package localgw
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+// Route is a method and a path template such as /tokens/{id}, served by a
+// Lambda handler function taking an APIGatewayV2HTTPRequest.
+type Route struct {
+	Method  string
+	Path    string
+	Handler any
+}
+
+// Gateway routes requests to handlers, adding the claims a JWT authorizer
+// would have verified.
+type Gateway struct {
+	routes []compiled
+	// Claims returns the JWT claims for a request; nil means unauthenticated.
+	Claims func(*http.Request) map[string]string
+}
+
+type compiled struct {
+	Route
+	parts []string
+}
+
+// MaxBodyBytes is API Gateway's payload limit.
+const MaxBodyBytes = 10 << 20
+
+// New returns a Gateway serving routes.
+func New(routes []Route, claims func(*http.Request) map[string]string) *Gateway {
+	g := &Gateway{Claims: claims}
+	for _, r := range routes {
+		g.routes = append(g.routes, compiled{Route: r, parts: split(r.Path)})
+	}
+	return g
+}
+
+func split(path string) []string { return strings.Split(strings.Trim(path, "/"), "/") }
+
+// match finds the route for a request and its path parameters.
+func (g *Gateway) match(method, path string) (compiled, map[string]string, bool) {
+	parts := split(path)
+	for _, r := range g.routes {
+		if r.Method != method || len(r.parts) != len(parts) {
+			continue
+		}
+		params := map[string]string{}
+		ok := true
+		for i, p := range r.parts {
+			switch {
+			case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") && parts[i] != "":
+				params[p[1:len(p)-1]] = parts[i]
+			case p != parts[i]:
+				ok = false
+			}
+		}
+		if ok {
+			return r, params, true
+		}
+	}
+	return compiled{}, nil, false
+}
+
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	route, params, ok := g.match(r.Method, r.URL.Path)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, `{"message":"Not Found"}`)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil || len(body) > MaxBodyBytes {
+		writeJSON(w, http.StatusRequestEntityTooLarge, `{"message":"Request Entity Too Large"}`)
+		return
+	}
+	resp, err := Invoke[events.APIGatewayV2HTTPResponse](r.Context(), route.Handler, g.event(r, route, params, body))
+	if err != nil {
+		// What API Gateway answers when a function fails.
+		writeJSON(w, http.StatusInternalServerError, `{"message":"Internal Server Error"}`)
+		return
+	}
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	respBody := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		if respBody, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
+			writeJSON(w, http.StatusInternalServerError, `{"message":"Internal Server Error"}`)
+			return
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(respBody)
+}
+
+func (g *Gateway) event(r *http.Request, route compiled, params map[string]string, body []byte) events.APIGatewayV2HTTPRequest {
+	headers := map[string]string{}
+	for k, vs := range r.Header {
+		headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	query := map[string]string{}
+	for k, vs := range r.URL.Query() {
+		query[k] = strings.Join(vs, ",")
+	}
+	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+	now := time.Now().UTC()
+	ev := events.APIGatewayV2HTTPRequest{
+		Version:               "2.0",
+		RouteKey:              route.Method + " " + route.Path,
+		RawPath:               r.URL.Path,
+		RawQueryString:        r.URL.RawQuery,
+		Headers:               headers,
+		QueryStringParameters: query,
+		PathParameters:        params,
+		Body:                  string(body),
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey:   route.Method + " " + route.Path,
+			AccountID:  "000000000000",
+			Stage:      "$default",
+			RequestID:  rand.Text()[:16],
+			APIID:      "local",
+			DomainName: r.Host,
+			Time:       now.Format("02/Jan/2006:15:04:05 -0700"),
+			TimeEpoch:  now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method: r.Method, Path: r.URL.Path, Protocol: r.Proto, SourceIP: ip, UserAgent: r.UserAgent(),
+			},
+		},
+	}
+	if claims := g.Claims(r); claims != nil {
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims},
+		}
+	}
+	return ev
+}
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprint(w, body)
+}
+
+// Invoke calls a Lambda handler with an event through the runtime's JSON
+// path, for tests that use the sample events of events/.
+func Invoke[Resp any](ctx context.Context, handler any, event any) (Resp, error) {
+	var resp Resp
+	payload, err := json.Marshal(event)
+	if err != nil {
+		return resp, err
+	}
+	out, err := lambda.NewHandler(handler).Invoke(ctx, payload)
+	if err != nil {
+		return resp, err
+	}
+	return resp, json.Unmarshal(out, &resp)
+}
