@@ -90,14 +90,22 @@ func RepoRoot(tb testing.TB) string {
 // Dump returns every item of a table, for tests that inspect what is stored.
 func Dump(tb testing.TB, db *dynamodb.Client, table string) []map[string]types.AttributeValue {
 	tb.Helper()
+	items, err := scanAll(db, table)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return items
+}
+
+func scanAll(db *dynamodb.Client, table string) ([]map[string]types.AttributeValue, error) {
 	var items []map[string]types.AttributeValue
 	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table)})
 	for p.HasMorePages() {
 		out, err := p.NextPage(context.Background())
 		if err != nil {
-			tb.Fatal(fmt.Errorf("scan %s: %w", table, err))
+			return nil, fmt.Errorf("scan %s: %w", table, err)
 		}
 		items = append(items, out.Items...)
 	}
-	return items
+	return items, nil
 }

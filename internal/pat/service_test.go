@@ -5,11 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/dynamotest"
@@ -32,10 +36,34 @@ type fixture struct {
 	now  time.Time
 }
 
+// Every token issued and table used here is checked after the whole suite:
+// no stored item and no log line may hold any part of a secret.
+var (
+	ledger  dynamotest.Ledger
+	allLogs = &lockedWriter{w: &bytes.Buffer{}}
+	checkDB *dynamodb.Client
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if checkDB != nil && code == 0 {
+		allLogs.mu.Lock()
+		logs := allLogs.w.String()
+		allLogs.mu.Unlock()
+		if err := ledger.Check(checkDB, logs); err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL: secrets leaked:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
 func newFixture(t *testing.T, cfg pat.Config) *fixture {
 	t.Helper()
 	db := dynamotest.Client(t)
 	tables := dynamotest.MustTables(t, db)
+	checkDB = db
+	ledger.AddTables(tables)
 	format, err := token.NewFormat(token.DefaultPrefix)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +74,7 @@ func newFixture(t *testing.T, cfg pat.Config) *fixture {
 	}
 	f := &fixture{logs: &bytes.Buffer{}, now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	f.svc = pat.NewService(dynamo.NewStore(db, tables.Tokens, tables.Audit), format, catalog, cfg,
-		slog.New(slog.NewJSONHandler(&lockedWriter{w: f.logs}, nil)))
+		slog.New(slog.NewJSONHandler(io.MultiWriter(&lockedWriter{w: f.logs}, allLogs), nil)))
 	f.svc.Now = func() time.Time { return f.now }
 	return f
 }
@@ -71,6 +99,7 @@ func (f *fixture) mustCreate(t *testing.T, id pat.Identity, name string, scopes 
 	if err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
+	ledger.AddToken(c.Secret)
 	return c
 }
 
@@ -197,10 +226,9 @@ func TestActiveTokenCap(t *testing.T) {
 	if err := f.svc.Revoke(context.Background(), alice, first.Token.ID); err != nil {
 		t.Fatal(err)
 	}
-	f.mustCreate(t, alice, "after revoke", "crm:read")
+	last := f.mustCreate(t, alice, "after revoke", "crm:read")
 	// Rotation keeps the count: the replacement takes the old one's place.
-	page, _ := f.svc.List(context.Background(), alice, "", 0)
-	if _, err := f.svc.Rotate(context.Background(), alice, page.Items[0].ID); err != nil {
+	if _, err := f.svc.Rotate(context.Background(), alice, last.Token.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.Create(context.Background(), alice, pat.CreateInput{Name: "still too many", Scopes: []string{"crm:read"}})
@@ -295,6 +323,8 @@ func TestRotate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ledger.AddToken(old.Secret)
+	ledger.AddToken(next.Secret)
 	if next.Secret == old.Secret || next.Token.ID == old.Token.ID {
 		t.Fatal("rotation returned the same token")
 	}

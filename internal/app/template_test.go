@@ -1,0 +1,105 @@
+package app_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/httpapi"
+)
+
+type function struct {
+	Type     string `yaml:"Type"`
+	Metadata struct {
+		BuildMethod string `yaml:"BuildMethod"`
+	} `yaml:"Metadata"`
+	Properties struct {
+		CodeUri  string `yaml:"CodeUri"`
+		Policies []struct {
+			Statement []struct {
+				Action []string `yaml:"Action"`
+			} `yaml:"Statement"`
+		} `yaml:"Policies"`
+		Events map[string]struct {
+			Type       string `yaml:"Type"`
+			Properties struct {
+				Method string `yaml:"Method"`
+				Path   string `yaml:"Path"`
+			} `yaml:"Properties"`
+		} `yaml:"Events"`
+	} `yaml:"Properties"`
+}
+
+// Every route of the API is deployed by the template as its own function,
+// built by the Makefile from functions/<name>, with least privilege.
+func TestTemplateDeploysEveryRoute(t *testing.T) {
+	root := dynamotest.RepoRoot(t)
+	data, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Resources map[string]function `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	api := httpapi.New(nil, nil, config.Claims{}, nil)
+	deployed := 0
+	for _, r := range doc.Resources {
+		if r.Type == "AWS::Serverless::Function" && len(r.Properties.Events) > 0 {
+			deployed++
+		}
+	}
+	if deployed != len(api.Routes()) {
+		t.Errorf("template has %d API functions, the API %d routes", deployed, len(api.Routes()))
+	}
+	for _, route := range api.Routes() {
+		logicalID := camel(route.Function) + "Function"
+		fn, ok := doc.Resources[logicalID]
+		if !ok {
+			t.Errorf("template.yaml has no %s for %s %s", logicalID, route.Method, route.Path)
+			continue
+		}
+		ev := fn.Properties.Events["Api"]
+		if ev.Type != "HttpApi" || ev.Properties.Method != route.Method || ev.Properties.Path != route.Path {
+			t.Errorf("%s serves %s %s, want %s %s", logicalID, ev.Properties.Method, ev.Properties.Path, route.Method, route.Path)
+		}
+		if fn.Metadata.BuildMethod != "makefile" || fn.Properties.CodeUri != "." {
+			t.Errorf("%s is not built by the Makefile", logicalID)
+		}
+		if _, err := os.Stat(filepath.Join(root, "functions", route.Function, "main.go")); err != nil {
+			t.Errorf("no functions/%s/main.go", route.Function)
+		}
+		var actions []string
+		for _, p := range fn.Properties.Policies {
+			for _, s := range p.Statement {
+				actions = append(actions, s.Action...)
+			}
+		}
+		if route.Method == "GET" {
+			for _, a := range actions {
+				if !slices.Contains([]string{"dynamodb:GetItem", "dynamodb:Query"}, a) {
+					t.Errorf("read-only %s may %s", logicalID, a)
+				}
+			}
+		}
+		if slices.Contains(actions, "dynamodb:DeleteItem") || slices.Contains(actions, "dynamodb:Scan") || slices.Contains(actions, "dynamodb:*") {
+			t.Errorf("%s has rights it never uses: %v", logicalID, actions)
+		}
+	}
+}
+
+func camel(s string) string {
+	var b strings.Builder
+	for _, w := range strings.Split(s, "-") {
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String()
+}

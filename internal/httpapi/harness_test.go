@@ -1,0 +1,249 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/patservice/pat/internal/app"
+	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/httpapi"
+	"github.com/patservice/pat/internal/localgw"
+	"github.com/patservice/pat/internal/pat"
+)
+
+// Every token any test here was given, every table it used and every log
+// line it wrote: TestMain checks them after the whole suite.
+var (
+	ledger  dynamotest.Ledger
+	logs    = &syncBuffer{}
+	checkDB *dynamodb.Client
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if checkDB != nil && code == 0 {
+		if err := ledger.Check(checkDB, logs.String()); err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL: secrets leaked:", err)
+			code = 1
+		} else if ledger.Tokens() == 0 {
+			fmt.Fprintln(os.Stderr, "FAIL: the secret check saw no tokens")
+			code = 1
+		} else {
+			fmt.Printf("secret check: %d tokens, no table item or log line holds any part of a secret\n", ledger.Tokens())
+		}
+	}
+	os.Exit(code)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var testConfig = config.Config{
+	TokenPrefix: "pat",
+	Rules: pat.Config{
+		DefaultLifetime:  180 * 24 * time.Hour,
+		MaxLifetime:      365 * 24 * time.Hour,
+		MaxActiveTokens:  50,
+		RevokedRetention: 30 * 24 * time.Hour,
+		AuditRetention:   365 * 24 * time.Hour,
+	},
+	Claims: config.Claims{UserID: "sub", Email: "email", Permissions: "permissions"},
+}
+
+type harness struct {
+	api    *httpapi.API
+	db     *dynamodb.Client
+	tables dynamotest.Tables
+	routes map[string]httpapi.Route
+	doc    *openapi3.T
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	db := dynamotest.Client(t)
+	checkDB = db
+	tables := dynamotest.MustTables(t, db)
+	ledger.AddTables(tables)
+	h := &harness{db: db, tables: tables, doc: mustOpenAPI(t)}
+	h.use(t, tables)
+	return h
+}
+
+// use points the API at the given tables.
+func (h *harness) use(t *testing.T, tables dynamotest.Tables) {
+	t.Helper()
+	cfg := testConfig
+	cfg.TokensTable, cfg.AuditTable = tables.Tokens, tables.Audit
+	api, err := app.NewManagement(cfg, h.db, slog.New(slog.NewJSONHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.api, h.routes = api, map[string]httpapi.Route{}
+	for _, r := range api.Routes() {
+		h.routes[r.Function] = r
+	}
+}
+
+var (
+	openAPIOnce sync.Once
+	openAPIDoc  *openapi3.T
+	openAPIErr  error
+)
+
+func mustOpenAPI(t *testing.T) *openapi3.T {
+	t.Helper()
+	openAPIOnce.Do(func() {
+		loader := openapi3.NewLoader()
+		openAPIDoc, openAPIErr = loader.LoadFromFile(filepath.Join(dynamotest.RepoRoot(t), "openapi.yaml"))
+		if openAPIErr == nil {
+			openAPIErr = openAPIDoc.Validate(context.Background())
+		}
+	})
+	if openAPIErr != nil {
+		t.Fatalf("openapi.yaml: %v", openAPIErr)
+	}
+	return openAPIDoc
+}
+
+// fixture loads the sample event of a function from events/.
+func fixture(t *testing.T, function string) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "events", function+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatalf("events/%s.json: %v", function, err)
+	}
+	return ev
+}
+
+// An edit adjusts a fixture before it is sent.
+type edit func(*events.APIGatewayV2HTTPRequest)
+
+func as(user, permissions string) edit {
+	return func(ev *events.APIGatewayV2HTTPRequest) {
+		ev.RequestContext.Authorizer.JWT.Claims = map[string]string{"sub": user, "email": user + "@example.com", "permissions": "[" + permissions + "]"}
+	}
+}
+
+func onToken(id string) edit {
+	return func(ev *events.APIGatewayV2HTTPRequest) {
+		ev.PathParameters["id"] = id
+		ev.RawPath = strings.Replace(ev.RawPath, "Ab3dE5fG7hJ9kLm2N", id, 1)
+	}
+}
+
+func body(s string) edit { return func(ev *events.APIGatewayV2HTTPRequest) { ev.Body = s } }
+
+func query(kv ...string) edit {
+	return func(ev *events.APIGatewayV2HTTPRequest) {
+		ev.QueryStringParameters = map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			ev.QueryStringParameters[kv[i]] = kv[i+1]
+		}
+	}
+}
+
+type result struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r result) code() string {
+	var p httpapi.Problem
+	_ = json.Unmarshal(r.Body, &p)
+	return string(p.Code)
+}
+
+// call sends a function's sample event, edited, through the Lambda JSON
+// path, checks the response against openapi.yaml and records any token.
+func (h *harness) call(t *testing.T, function string, edits ...edit) result {
+	t.Helper()
+	ev := fixture(t, function)
+	for _, e := range edits {
+		e(&ev)
+	}
+	route := h.routes[function]
+	resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), route.Handler, ev)
+	if err != nil {
+		t.Fatalf("%s: %v", function, err)
+	}
+	res := result{Status: resp.StatusCode, Header: http.Header{}, Body: []byte(resp.Body)}
+	for k, v := range resp.Headers {
+		res.Header.Set(k, v)
+	}
+	if tok, ok := res.fields()["token"].(string); ok {
+		ledger.AddToken(tok)
+	}
+	if err := h.validate(ev, route, res); err != nil {
+		t.Fatalf("%s %s answered %d, which openapi.yaml does not allow: %v\n%s", route.Method, route.Path, res.Status, err, res.Body)
+	}
+	return res
+}
+
+// fields decodes a JSON object response (nil for anything else).
+func (r result) fields() map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(r.Body, &m)
+	return m
+}
+
+func (h *harness) validate(ev events.APIGatewayV2HTTPRequest, route httpapi.Route, res result) error {
+	item := h.doc.Paths.Find(route.Path)
+	if item == nil {
+		return fmt.Errorf("no path %s", route.Path)
+	}
+	op := item.GetOperation(route.Method)
+	if op == nil {
+		return fmt.Errorf("no operation %s", route.Method)
+	}
+	req := httptest.NewRequest(route.Method, ev.RawPath, nil)
+	in := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: ev.PathParameters,
+		Route:      &routers.Route{Spec: h.doc, Path: route.Path, PathItem: item, Method: route.Method, Operation: op},
+	}
+	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 res.Status,
+		Header:                 res.Header,
+		Body:                   io.NopCloser(bytes.NewReader(res.Body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	})
+}

@@ -1,0 +1,69 @@
+package localgw
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// echo answers with the event it was given.
+func echo(_ context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	body, _ := json.Marshal(ev)
+	return events.APIGatewayV2HTTPResponse{StatusCode: 201, Headers: map[string]string{"X-Echo": "1"}, Body: string(body)}, nil
+}
+
+func TestGatewayBuildsEvents(t *testing.T) {
+	gw := New([]Route{{"POST", "/tokens/{id}/rotate", echo}}, func(r *http.Request) map[string]string {
+		return map[string]string{"sub": "dev"}
+	})
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+
+	resp, err := http.Post(srv.URL+"/tokens/abc/rotate?limit=5", "application/json", strings.NewReader(`{"a":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.NewDecoder(resp.Body).Decode(&ev); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 201 || resp.Header.Get("X-Echo") != "1" {
+		t.Fatalf("response %d %v", resp.StatusCode, resp.Header)
+	}
+	if ev.RouteKey != "POST /tokens/{id}/rotate" || ev.PathParameters["id"] != "abc" || ev.QueryStringParameters["limit"] != "5" ||
+		ev.Body != `{"a":1}` || ev.Headers["content-type"] != "application/json" || ev.RequestContext.HTTP.SourceIP != "127.0.0.1" ||
+		ev.RequestContext.Authorizer.JWT.Claims["sub"] != "dev" {
+		t.Fatalf("event = %+v", ev)
+	}
+
+	for _, path := range []string{"/tokens/abc", "/tokens//rotate", "/nothing"} {
+		resp, err := http.Post(srv.URL+path, "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 404 {
+			t.Errorf("POST %s = %d, want 404", path, resp.StatusCode)
+		}
+	}
+}
+
+func TestGatewayFunctionErrorIs500(t *testing.T) {
+	failing := func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return events.APIGatewayV2HTTPResponse{}, context.DeadlineExceeded
+	}
+	gw := New([]Route{{"GET", "/x", failing}}, func(*http.Request) map[string]string { return nil })
+	rec := httptest.NewRecorder()
+	gw.ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+	if rec.Code != 500 || strings.Contains(rec.Body.String(), "deadline") {
+		t.Fatalf("function error answered %d %s", rec.Code, rec.Body)
+	}
+}
