@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/token"
 )
 
 // Times are stored as fixed-width UTC strings, readable in a table dump and
@@ -37,15 +38,21 @@ func parseOptional(s string) (*time.Time, error) {
 	return &t, nil
 }
 
-func tokenPK(id string) string { return "TOKEN#" + id }
-func userPK(id string) string  { return "USER#" + id }
+func tokenPK(id string) string      { return "TOKEN#" + id }
+func ownerIndexPK(id string) string { return "USER#" + id }
 
 func tokenKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: tokenPK(id)}, "sk": &types.AttributeValueMemberS{Value: "TOKEN"}}
 }
 
+// userKey is keyed by the user's owner tag, which every token id of the
+// user starts with: the authorizer reads token and owner in one request.
 func userKey(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: userPK(id)}, "sk": &types.AttributeValueMemberS{Value: "USER"}}
+	return ownerKey(token.OwnerTag(id))
+}
+
+func ownerKey(tag string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "OWNER#" + tag}, "sk": &types.AttributeValueMemberS{Value: "USER"}}
 }
 
 // ownerSort orders a user's tokens by creation; the id makes it unique.
@@ -76,7 +83,7 @@ type tokenItem struct {
 
 func encodeToken(t pat.Token) tokenItem {
 	it := tokenItem{
-		PK: tokenPK(t.ID), SK: "TOKEN", OwnerPK: userPK(t.UserID), OwnerSK: ownerSort(t),
+		PK: tokenPK(t.ID), SK: "TOKEN", OwnerPK: ownerIndexPK(t.UserID), OwnerSK: ownerSort(t),
 		ID: t.ID, UserID: t.UserID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, Digest: t.Digest,
 		Status: string(t.Status), CreatedAt: formatTime(t.CreatedAt), ExpiresAt: formatOptional(t.ExpiresAt),
 		LastUsedAt: formatOptional(t.LastUsedAt), RevokedAt: formatOptional(t.RevokedAt), ReplacedBy: t.ReplacedBy,

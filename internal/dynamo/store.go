@@ -57,7 +57,7 @@ func (s *Store) SyncUser(ctx context.Context, u pat.User) (pat.User, error) {
 		Key:       userKey(u.ID),
 		UpdateExpression: aws.String("SET id = :id, email = :email, #perms = :perms, updatedAt = :now, " +
 			"#status = if_not_exists(#status, :active), activeTokens = if_not_exists(activeTokens, :zero)"),
-		ConditionExpression:                 aws.String("attribute_not_exists(pk) OR email <> :email OR #perms <> :perms"),
+		ConditionExpression:                 aws.String("attribute_not_exists(pk) OR (id = :id AND (email <> :email OR #perms <> :perms))"),
 		ExpressionAttributeNames:            map[string]string{"#perms": "permissions", "#status": "status"},
 		ExpressionAttributeValues:           values("id", u.ID, "email", u.Email, "perms", perms, "now", formatTime(s.now()), "active", string(pat.UserActive), "zero", 0),
 		ReturnValues:                        types.ReturnValueAllNew,
@@ -72,7 +72,12 @@ func (s *Store) SyncUser(ctx context.Context, u pat.User) (pat.User, error) {
 	if err != nil {
 		return pat.User{}, fmt.Errorf("update user: %w", err)
 	}
-	return decodeUser(item)
+	stored, err := decodeUser(item)
+	if err == nil && stored.ID != u.ID {
+		// Two user ids with one owner tag (71 bits): refuse rather than share a record.
+		return pat.User{}, fmt.Errorf("user %q shares its owner tag with user %q", u.ID, stored.ID)
+	}
+	return stored, err
 }
 
 // CreateToken stores t and counts it against its owner's cap, atomically.
@@ -133,7 +138,7 @@ func (s *Store) ListTokens(ctx context.Context, userID, cursor string, limit int
 		TableName:                 &s.tokens,
 		IndexName:                 aws.String(OwnerIndex),
 		KeyConditionExpression:    aws.String("ownerPk = :owner"),
-		ExpressionAttributeValues: values("owner", userPK(userID)),
+		ExpressionAttributeValues: values("owner", ownerIndexPK(userID)),
 		ScanIndexForward:          aws.Bool(false),
 		Limit:                     aws.Int32(int32(limit + 1)),
 	}
@@ -144,7 +149,7 @@ func (s *Store) ListTokens(ctx context.Context, userID, cursor string, limit int
 			return pat.Page[pat.Token]{}, errBadCursor
 		}
 		in.ExclusiveStartKey = tokenKey(id)
-		in.ExclusiveStartKey["ownerPk"] = &types.AttributeValueMemberS{Value: userPK(userID)}
+		in.ExclusiveStartKey["ownerPk"] = &types.AttributeValueMemberS{Value: ownerIndexPK(userID)}
 		in.ExclusiveStartKey["ownerSk"] = &types.AttributeValueMemberS{Value: ownerSK}
 	}
 	out, err := s.db.Query(ctx, in)

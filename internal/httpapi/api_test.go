@@ -140,7 +140,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"bad limit", "list-tokens", []edit{query("limit", "1000")}, 400, "invalid_request"},
 		{"bad cursor", "list-tokens", []edit{query("cursor", "not-a-cursor")}, 400, "invalid_request"},
 		{"malformed id", "get-token", []edit{onToken("x")}, 404, "not_found"},
-		{"unknown id", "revoke-token", []edit{onToken("AAAAAAAAAAAAAAAAA")}, 404, "not_found"},
+		{"unknown id", "revoke-token", []edit{onToken("AAAAAAAAAAAAAAAAAAAAAAAAAAAAA")}, 404, "not_found"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -164,7 +164,7 @@ func as(user, permissions string) edit {
 func onToken(id string) edit {
 	return func(ev *events.APIGatewayV2HTTPRequest) {
 		ev.PathParameters["id"] = id
-		ev.RawPath = strings.Replace(ev.RawPath, "Ab3dE5fG7hJ9kLm2N", id, 1)
+		ev.RawPath = strings.Replace(ev.RawPath, "Ab3dE5fG7hJ9Ab3dE5fG7hJ9kLm2N", id, 1)
 	}
 }
 

@@ -268,7 +268,7 @@ func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
 
 // issue generates the secret for t and fills in its id, digest and status.
 func (s *Service) issue(t Token) (Created, error) {
-	secret, parsed, err := s.format.Generate()
+	secret, parsed, err := s.format.Generate(token.OwnerTag(t.UserID))
 	if err != nil {
 		return Created{}, fmt.Errorf("generate token: %w", err)
 	}

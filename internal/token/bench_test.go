@@ -6,7 +6,7 @@ func BenchmarkGenerate(b *testing.B) {
 	f := mustFormat(b, DefaultPrefix)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := f.Generate(); err != nil {
+		if _, _, err := f.Generate(testTag); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -14,7 +14,7 @@ func BenchmarkGenerate(b *testing.B) {
 
 func BenchmarkParseValid(b *testing.B) {
 	f := mustFormat(b, DefaultPrefix)
-	raw, _, _ := f.Generate()
+	raw, _, _ := f.Generate(testTag)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := f.Parse(raw); err != nil {
@@ -25,7 +25,7 @@ func BenchmarkParseValid(b *testing.B) {
 
 func BenchmarkParseMalformed(b *testing.B) {
 	f := mustFormat(b, DefaultPrefix)
-	raw, _, _ := f.Generate()
+	raw, _, _ := f.Generate(testTag)
 	bad := raw[:len(raw)-1] + "!"
 	b.ReportAllocs()
 	for b.Loop() {
@@ -37,7 +37,7 @@ func BenchmarkParseMalformed(b *testing.B) {
 
 func BenchmarkParseBadChecksum(b *testing.B) {
 	f := mustFormat(b, DefaultPrefix)
-	raw, _, _ := f.Generate()
+	raw, _, _ := f.Generate(testTag)
 	bad := raw[:len(raw)-1] + string(rune(raw[len(raw)-1]^1))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -49,7 +49,7 @@ func BenchmarkParseBadChecksum(b *testing.B) {
 
 func BenchmarkDigest(b *testing.B) {
 	f := mustFormat(b, DefaultPrefix)
-	_, p, _ := f.Generate()
+	_, p, _ := f.Generate(testTag)
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = p.Digest()

@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -21,8 +22,12 @@ import (
 )
 
 const (
-	// IDLen is the length of the public id: 17 base62 characters carry 101 bits.
-	IDLen = 17
+	// OwnerTagLen is the length of the owner tag that starts every id.
+	OwnerTagLen = 12
+	// RandomIDLen is the random part of the id: 17 base62 characters carry 101 bits.
+	RandomIDLen = 17
+	// IDLen is the length of the public id.
+	IDLen = OwnerTagLen + RandomIDLen
 	// SecretLen is the length of the secret: 43 base62 characters carry 256 bits.
 	SecretLen = 43
 	// ChecksumLen is the length of the base62 CRC32 checksum (62^6 > 2^32).
@@ -55,6 +60,23 @@ func (d Digest) Equal(other []byte) bool {
 type Parsed struct {
 	raw string
 	ID  string
+}
+
+// OwnerTag returns the owner tag at the start of the id.
+func (p Parsed) OwnerTag() string { return p.ID[:OwnerTagLen] }
+
+// OwnerTag derives the 12-character tag of a user id: 71 bits of its SHA-256
+// in base62. It keys the user's record, so that a token names where its
+// owner is. Two users with one tag are detected where records are written.
+func OwnerTag(userID string) string {
+	sum := sha256.Sum256([]byte("pat-owner\x00" + userID))
+	v := binary.BigEndian.Uint64(sum[:8])
+	var out [OwnerTagLen]byte
+	for i := range out {
+		out[i] = alphabet[v%62]
+		v /= 62
+	}
+	return string(out[:])
 }
 
 // Digest returns the SHA-256 digest of the whole token.
@@ -91,13 +113,17 @@ func (f *Format) Pattern() string {
 	return fmt.Sprintf(`\b%s_[0-9A-Za-z]{%d}_[0-9A-Za-z]{%d}\b`, f.prefix, IDLen, SecretLen+ChecksumLen)
 }
 
-// Generate returns a new token and its parsed form.
-func (f *Format) Generate() (string, Parsed, error) {
+// Generate returns a new token for the owner with the given tag, and its parsed form.
+func (f *Format) Generate(ownerTag string) (string, Parsed, error) {
+	if len(ownerTag) != OwnerTagLen || !allBase62(ownerTag) {
+		return "", Parsed{}, fmt.Errorf("owner tag %q: want %d base62 characters", ownerTag, OwnerTagLen)
+	}
 	buf := make([]byte, 0, f.Len())
 	buf = append(buf, f.prefix...)
 	buf = append(buf, '_')
+	buf = append(buf, ownerTag...)
 	var err error
-	if buf, err = f.appendRandom(buf, IDLen); err != nil {
+	if buf, err = f.appendRandom(buf, RandomIDLen); err != nil {
 		return "", Parsed{}, err
 	}
 	buf = append(buf, '_')
@@ -110,10 +136,10 @@ func (f *Format) Generate() (string, Parsed, error) {
 	return raw, Parsed{raw: raw, ID: raw[idStart : idStart+IDLen]}, nil
 }
 
-// NewID returns a random id of the same shape as a token id, for other
-// records that need one (audit events, cursors).
+// NewID returns 17 random base62 characters (101 bits), for other records
+// that need a unique id (audit events).
 func (f *Format) NewID() (string, error) {
-	b, err := f.appendRandom(make([]byte, 0, IDLen), IDLen)
+	b, err := f.appendRandom(make([]byte, 0, RandomIDLen), RandomIDLen)
 	return string(b), err
 }
 
@@ -162,10 +188,9 @@ func (f *Format) Parse(s string) (Parsed, error) {
 
 // ValidID reports whether s has the shape of a token id, so that a path
 // parameter can be rejected before it reaches the database.
-func ValidID(s string) bool {
-	if len(s) != IDLen {
-		return false
-	}
+func ValidID(s string) bool { return len(s) == IDLen && allBase62(s) }
+
+func allBase62(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !isBase62(s[i]) {
 			return false

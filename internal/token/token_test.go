@@ -10,6 +10,23 @@ import (
 	"testing"
 )
 
+var testTag = OwnerTag("user-1")
+
+func TestOwnerTag(t *testing.T) {
+	a, b := OwnerTag("alice"), OwnerTag("bob")
+	if len(a) != OwnerTagLen || !allBase62(a) || a == b || a != OwnerTag("alice") {
+		t.Fatalf("OwnerTag: %q, %q", a, b)
+	}
+	f := mustFormat(t, DefaultPrefix)
+	raw, p, err := f.Generate(a)
+	if err != nil || p.OwnerTag() != a || !strings.HasPrefix(raw, "pat_"+a) {
+		t.Fatalf("token %v does not carry its owner tag", err)
+	}
+	if _, _, err := f.Generate("short"); err == nil {
+		t.Fatal("Generate accepted a bad owner tag")
+	}
+}
+
 func mustFormat(tb testing.TB, prefix string) *Format {
 	tb.Helper()
 	f, err := NewFormat(prefix)
@@ -24,7 +41,7 @@ func TestGenerateParseRoundTrip(t *testing.T) {
 	re := regexp.MustCompile(f.Pattern())
 	seen := map[string]bool{}
 	for i := 0; i < 200; i++ {
-		raw, gen, err := f.Generate()
+		raw, gen, err := f.Generate(testTag)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +67,7 @@ func TestGenerateParseRoundTrip(t *testing.T) {
 
 func TestParseRejects(t *testing.T) {
 	f := mustFormat(t, DefaultPrefix)
-	raw, _, err := f.Generate()
+	raw, _, err := f.Generate(testTag)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +105,7 @@ func TestParseRejects(t *testing.T) {
 
 func TestPrefixConfigurable(t *testing.T) {
 	f := mustFormat(t, "acme")
-	raw, _, err := f.Generate()
+	raw, _, err := f.Generate(testTag)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +125,7 @@ func TestPrefixConfigurable(t *testing.T) {
 func TestGenerateFailsWithoutRandomness(t *testing.T) {
 	f := mustFormat(t, DefaultPrefix)
 	f.Rand = bytes.NewReader(nil)
-	if _, _, err := f.Generate(); err == nil {
+	if _, _, err := f.Generate(testTag); err == nil {
 		t.Fatal("Generate succeeded without randomness")
 	}
 }
@@ -120,7 +137,7 @@ func TestSecretCharactersUniform(t *testing.T) {
 	counts := map[byte]int{}
 	total := 0
 	for i := 0; i < 2000; i++ {
-		raw, _, err := f.Generate()
+		raw, _, err := f.Generate(testTag)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +160,7 @@ func TestSecretCharactersUniform(t *testing.T) {
 
 func TestDigestEqual(t *testing.T) {
 	f := mustFormat(t, DefaultPrefix)
-	raw, p, _ := f.Generate()
+	raw, p, _ := f.Generate(testTag)
 	d := p.Digest()
 	if !d.Equal(d[:]) {
 		t.Fatal("digest not equal to itself")
@@ -158,7 +175,7 @@ func TestDigestEqual(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	format := mustFormat(f, DefaultPrefix)
-	raw, _, _ := format.Generate()
+	raw, _, _ := format.Generate(testTag)
 	f.Add(raw)
 	f.Add("")
 	f.Add("pat_")
