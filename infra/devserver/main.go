@@ -19,9 +19,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/patservice/pat/internal/apigw"
 	"github.com/patservice/pat/internal/app"
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/demo"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/localgw"
 )
@@ -50,7 +52,7 @@ func run() error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := awsclient.DynamoDB(ctx)
+	db, err := awsclient.DynamoDB()
 	if err != nil {
 		return err
 	}
@@ -67,13 +69,24 @@ func run() error {
 		routes = append(routes, localgw.Route{Method: r.Method, Path: r.Path, Handler: r.Handler})
 	}
 	id := devIdentity(cfg.Claims)
-	gw := localgw.New(routes, id.claims)
+	authCfg, err := config.AuthorizerFromEnv()
+	if err != nil {
+		return err
+	}
+	authorizer, err := app.NewAuthorizer(authCfg, db, log)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", localgw.New(routes, id.claims))
+	// The example API, protected by the real authorizer with REST API semantics.
+	mux.Handle("/api/", &localgw.Protected{Authorizer: apigw.New(authorizer).REST, Backend: demo.Echo, Realm: "pat", Stage: "demo"})
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set PAT_ADDR to use another port): %w", *addr, err)
 	}
-	srv := &http.Server{Handler: gw, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -136,16 +149,23 @@ func (id identity) claims(r *http.Request) map[string]string {
 func printHelp(base string, id identity) {
 	fmt.Printf(`
 PAT service running locally
-  Management API  %[1]s   (signed in as %[2]s, permissions: %[3]s)
+  Management API  %[1]s/tokens   (signed in as %[2]s, permissions: %[3]s)
+  Protected API   %[1]s/api/<resource>/...   (the real authorizer, REST API semantics; an echo backend)
   SES inbox       %[4]s
   Stop with Ctrl-C.
 
 Try it (paste into another terminal; each step keeps what the next needs):
 
   # create a token: the response shows it once, in "token"
-  ID=$(curl -s -X POST %[1]s/tokens -H 'Content-Type: application/json' \
-    -d '{"name":"my laptop","scopes":["crm:read","orders:read"],"expiresInDays":30}' \
-    | tee /dev/stderr | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'); echo; echo "ID=$ID"
+  RESP=$(curl -s -X POST %[1]s/tokens -H 'Content-Type: application/json' \
+    -d '{"name":"my laptop","scopes":["crm:read","orders:read"],"expiresInDays":30}'); echo "$RESP"
+  ID=$(echo "$RESP" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+  TOKEN=$(echo "$RESP" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+
+  # call the protected API with it
+  curl -s -H "Authorization: Bearer $TOKEN" %[1]s/api/crm/contacts            # 200: the echo shows user, token, scopes
+  curl -s -i -X DELETE -H "Authorization: Bearer $TOKEN" %[1]s/api/crm/contacts/7  # 403 insufficient_scope
+  curl -s -i %[1]s/api/crm/contacts                                            # 401: no token
 
   curl -s %[1]s/tokens                                    # list your tokens
   curl -s -X PATCH %[1]s/tokens/$ID -H 'Content-Type: application/json' -d '{"name":"work laptop"}'
@@ -156,6 +176,7 @@ Try it (paste into another terminal; each step keeps what the next needs):
   curl -s %[1]s/tokens/$ID/events                         # audit trail of the old token
   curl -s -i -X DELETE %[1]s/tokens/$NEW                  # revoke the new one: 204
   curl -s %[1]s/tokens/$NEW                               # "status":"revoked"
+  curl -s -i -H "Authorization: Bearer $TOKEN" %[1]s/api/crm/contacts   # the rotated-away token: 401
 
 `, base, id.userID, id.permissions, envOr("SES_INBOX_URL", "(not running)"))
 }

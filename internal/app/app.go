@@ -26,7 +26,7 @@ func Management(ctx context.Context, log *slog.Logger) (*httpapi.API, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := awsclient.DynamoDB(ctx)
+	db, err := awsclient.DynamoDB()
 	if err != nil {
 		return nil, err
 	}

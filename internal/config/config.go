@@ -99,3 +99,29 @@ func (r *reader) boolean(name string, def bool) bool {
 	}
 	return b
 }
+
+// Authorizer is the validated configuration of the request authorizer.
+type Authorizer struct {
+	TokensTable     string
+	TokenPrefix     string
+	LastUseInterval time.Duration // least time between two recorded uses of a token
+	Timeout         time.Duration // bound on each DynamoDB call
+}
+
+// AuthorizerFromEnv reads the authorizer's configuration (see README).
+func AuthorizerFromEnv() (Authorizer, error) {
+	r := reader{}
+	c := Authorizer{
+		TokensTable:     r.str("TABLE_NAME", ""),
+		TokenPrefix:     r.str("TOKEN_PREFIX", "pat"),
+		LastUseInterval: time.Duration(r.positive("LAST_USED_INTERVAL_MINUTES", 10)) * time.Minute,
+		Timeout:         time.Duration(r.positive("AUTHORIZER_TIMEOUT_MS", 1000)) * time.Millisecond,
+	}
+	if c.TokensTable == "" {
+		r.errs = append(r.errs, errors.New("TABLE_NAME is required"))
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return Authorizer{}, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
+}

@@ -43,3 +43,15 @@ func TestFromEnvRejects(t *testing.T) {
 		}
 	})
 }
+
+func TestAuthorizerFromEnv(t *testing.T) {
+	t.Setenv("TABLE_NAME", "tokens")
+	c, err := AuthorizerFromEnv()
+	if err != nil || c.LastUseInterval != 10*time.Minute || c.Timeout != time.Second || c.TokenPrefix != "pat" {
+		t.Fatalf("defaults = %+v, %v", c, err)
+	}
+	t.Setenv("AUTHORIZER_TIMEOUT_MS", "-1")
+	if _, err := AuthorizerFromEnv(); err == nil || !strings.Contains(err.Error(), "AUTHORIZER_TIMEOUT_MS") {
+		t.Fatalf("err = %v", err)
+	}
+}

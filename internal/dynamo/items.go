@@ -76,6 +76,8 @@ type tokenItem struct {
 	CreatedAt   string   `dynamodbav:"createdAt"`
 	ExpiresAt   string   `dynamodbav:"expiresAt,omitempty"`
 	LastUsedAt  string   `dynamodbav:"lastUsedAt,omitempty"`
+	LastUsedIP  string   `dynamodbav:"lastUsedIp,omitempty"`
+	LastUsedUA  string   `dynamodbav:"lastUsedUserAgent,omitempty"`
 	RevokedAt   string   `dynamodbav:"revokedAt,omitempty"`
 	ReplacedBy  string   `dynamodbav:"replacedBy,omitempty"`
 	TTL         int64    `dynamodbav:"ttl,omitempty"`
@@ -86,7 +88,7 @@ func encodeToken(t pat.Token) tokenItem {
 		PK: tokenPK(t.ID), SK: "TOKEN", OwnerPK: ownerIndexPK(t.UserID), OwnerSK: ownerSort(t),
 		ID: t.ID, UserID: t.UserID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, Digest: t.Digest,
 		Status: string(t.Status), CreatedAt: formatTime(t.CreatedAt), ExpiresAt: formatOptional(t.ExpiresAt),
-		LastUsedAt: formatOptional(t.LastUsedAt), RevokedAt: formatOptional(t.RevokedAt), ReplacedBy: t.ReplacedBy,
+		LastUsedAt: formatOptional(t.LastUsedAt), LastUsedIP: t.LastUsedIP, LastUsedUA: t.LastUsedUA, RevokedAt: formatOptional(t.RevokedAt), ReplacedBy: t.ReplacedBy,
 	}
 	if !t.DeleteAfter.IsZero() {
 		it.TTL = t.DeleteAfter.Unix()
@@ -100,7 +102,7 @@ func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 		return pat.Token{}, fmt.Errorf("decode token: %w", err)
 	}
 	t := pat.Token{ID: it.ID, UserID: it.UserID, Name: it.Name, Description: it.Description, Scopes: it.Scopes,
-		Digest: it.Digest, Status: pat.Status(it.Status), ReplacedBy: it.ReplacedBy}
+		Digest: it.Digest, Status: pat.Status(it.Status), ReplacedBy: it.ReplacedBy, LastUsedIP: it.LastUsedIP, LastUsedUA: it.LastUsedUA}
 	created, err1 := time.Parse(timeLayout, it.CreatedAt)
 	expires, err2 := parseOptional(it.ExpiresAt)
 	lastUsed, err3 := parseOptional(it.LastUsedAt)

@@ -33,7 +33,7 @@ func Client(tb testing.TB) *dynamodb.Client {
 	if os.Getenv("PAT_LOCAL_STACK") == "" {
 		tb.Skip("needs the local stack: run through `make test` (infra/stack.sh)")
 	}
-	db, err := awsclient.DynamoDB(context.Background())
+	db, err := awsclient.DynamoDB()
 	if err != nil {
 		tb.Fatal(err)
 	}

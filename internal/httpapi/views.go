@@ -17,6 +17,8 @@ type tokenJSON struct {
 	CreatedAt     time.Time  `json:"createdAt"`
 	ExpiresAt     *time.Time `json:"expiresAt"`
 	LastUsedAt    *time.Time `json:"lastUsedAt"`
+	LastUsedIP    string     `json:"lastUsedIp,omitempty"`
+	LastUsedUA    string     `json:"lastUsedUserAgent,omitempty"`
 	RevokedAt     *time.Time `json:"revokedAt,omitempty"`
 	ReplacedBy    string     `json:"replacedBy,omitempty"`
 }
@@ -46,7 +48,7 @@ func (a *API) tokenView(t pat.Token) tokenJSON {
 	return tokenJSON{
 		ID: t.ID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, Status: t.StatusAt(a.svc.Now()),
 		DisplayPrefix: a.svc.Format().Prefix() + "_" + t.ID, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt,
-		LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt, ReplacedBy: t.ReplacedBy,
+		LastUsedAt: t.LastUsedAt, LastUsedIP: t.LastUsedIP, LastUsedUA: t.LastUsedUA, RevokedAt: t.RevokedAt, ReplacedBy: t.ReplacedBy,
 	}
 }
 

@@ -14,6 +14,7 @@ type Status string
 
 const (
 	StatusActive  Status = "active"
+	StatusLocked  Status = "locked" // by an administrator; not revoked, but unusable
 	StatusRevoked Status = "revoked"
 	StatusExpired Status = "expired"
 )
@@ -31,6 +32,8 @@ type Token struct {
 	CreatedAt   time.Time
 	ExpiresAt   *time.Time // nil: never expires
 	LastUsedAt  *time.Time
+	LastUsedIP  string // source IP and user agent of the last recorded use
+	LastUsedUA  string
 	RevokedAt   *time.Time
 	ReplacedBy  string    // id of the token a rotation replaced this one with
 	DeleteAfter time.Time // when DynamoDB TTL may remove the item
@@ -43,6 +46,13 @@ func (t Token) StatusAt(now time.Time) Status {
 		return StatusExpired
 	}
 	return t.Status
+}
+
+// ShouldRecordUse reports whether a use at now should be written, given the
+// last recorded use: at most one write per token per interval (GitLab
+// records at most every 10 minutes).
+func ShouldRecordUse(last *time.Time, now time.Time, interval time.Duration) bool {
+	return last == nil || now.Sub(*last) >= interval
 }
 
 // UserStatus says whether a user's tokens may be used.

@@ -32,6 +32,7 @@ type Resource struct {
 type Catalog struct {
 	Resources []Resource
 	byName    map[string]bool
+	scopes    map[string]map[string]string // resource → action → scope, built once
 }
 
 // Default returns the catalog compiled into the binary from catalog.yaml.
@@ -50,7 +51,7 @@ func Parse(data []byte) (*Catalog, error) {
 	if len(doc.Resources) == 0 {
 		return nil, fmt.Errorf("scope catalog: no resources")
 	}
-	c := &Catalog{Resources: doc.Resources, byName: map[string]bool{}}
+	c := &Catalog{Resources: doc.Resources, byName: map[string]bool{}, scopes: map[string]map[string]string{}}
 	paths := map[string]string{}
 	for _, r := range doc.Resources {
 		if !namePattern.MatchString(r.Name) {
@@ -60,6 +61,10 @@ func Parse(data []byte) (*Catalog, error) {
 			return nil, fmt.Errorf("scope catalog: resource %q listed twice", r.Name)
 		}
 		c.byName[r.Name] = true
+		c.scopes[r.Name] = map[string]string{}
+		for _, a := range Actions {
+			c.scopes[r.Name][a] = r.Name + ":" + a
+		}
 		if len(r.Paths) == 0 {
 			return nil, fmt.Errorf("scope catalog: resource %q has no paths", r.Name)
 		}
@@ -146,4 +151,60 @@ func Intersect(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// ActionFor maps an HTTP method to the action it needs; ok is false for
+// methods no scope covers (they are denied).
+func ActionFor(method string) (action string, ok bool) {
+	switch method {
+	case "GET", "HEAD":
+		return "read", true
+	case "POST":
+		return "create", true
+	case "PUT", "PATCH":
+		return "update", true
+	case "DELETE":
+		return "delete", true
+	}
+	return "", false
+}
+
+// Required returns the scope a request needs: the resource whose path the
+// request path equals or continues after a "/", and the method's action.
+// Paths that a backend might read differently from this check (dot
+// segments, empty segments, encoded slashes, dots or backslashes) match
+// nothing, so they are denied rather than risk an over-grant.
+func (c *Catalog) Required(method, path string) (string, bool) {
+	action, ok := ActionFor(method)
+	if !ok || !cleanPath(path) {
+		return "", false
+	}
+	for _, r := range c.Resources {
+		for _, p := range r.Paths {
+			if strings.HasPrefix(path, p) && (len(path) == len(p) || path[len(p)] == '/') {
+				return c.scopes[r.Name][action], true
+			}
+		}
+	}
+	return "", false
+}
+
+func cleanPath(path string) bool {
+	if !strings.HasPrefix(path, "/") || strings.Contains(path, "//") || strings.ContainsAny(path, "\\?#") {
+		return false
+	}
+	for i := 0; i < len(path); i++ {
+		if path[i] == '%' && i+2 < len(path) {
+			switch strings.ToLower(path[i+1 : i+3]) {
+			case "2e", "2f", "5c", "25":
+				return false
+			}
+		}
+	}
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }

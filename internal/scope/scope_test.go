@@ -85,3 +85,32 @@ func TestMissingAndIntersect(t *testing.T) {
 		t.Errorf("Intersect = %v", got)
 	}
 }
+
+func TestRequired(t *testing.T) {
+	c := mustDefault(t)
+	cases := []struct {
+		method, path, want string
+	}{
+		{"GET", "/api/crm", "crm:read"},
+		{"HEAD", "/api/crm/contacts/7", "crm:read"},
+		{"POST", "/api/crm/contacts", "crm:create"},
+		{"PUT", "/api/orders/1", "orders:update"},
+		{"PATCH", "/api/orders/1", "orders:update"},
+		{"DELETE", "/api/accounting/invoices/9", "accounting:delete"},
+		{"GET", "/api/crmx", ""},                     // not a continuation of /api/crm
+		{"GET", "/api", ""},                          // no resource
+		{"GET", "/api/crm/../accounting/ledger", ""}, // dot segments
+		{"GET", "/api/crm/%2e%2e/accounting", ""},    // encoded dots
+		{"GET", "/api/crm%2F..%2Faccounting", ""},    // encoded slash
+		{"GET", "/api/crm//x", ""},                   // empty segment
+		{"GET", "api/crm", ""},                       // relative
+		{"OPTIONS", "/api/crm", ""},                  // no action
+		{"CONNECT", "/api/crm", ""},
+	}
+	for _, tc := range cases {
+		got, ok := c.Required(tc.method, tc.path)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("Required(%s %s) = %q, %v; want %q", tc.method, tc.path, got, ok, tc.want)
+		}
+	}
+}

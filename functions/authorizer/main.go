@@ -1,0 +1,16 @@
+// Command authorizer is the API Gateway request authorizer: REST API REQUEST
+// and HTTP API payload 2.0 events, checked against DynamoDB.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/patservice/pat/internal/app"
+)
+
+func main() {
+	h := app.MustAuthorizer(context.Background())
+	lambda.Start(h.Handle)
+}

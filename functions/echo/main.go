@@ -1,0 +1,13 @@
+// Command echo is the example backend of the protected demo API: it returns
+// the authorizer's context.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/patservice/pat/internal/demo"
+)
+
+func main() {
+	lambda.Start(demo.Echo)
+}

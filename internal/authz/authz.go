@@ -1,0 +1,243 @@
+// Package authz decides whether a request carrying a personal access token
+// may call an API route: the hot path in front of every call. It fails
+// closed: any error reading the token ends in an error, never in Allow.
+package authz
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/scope"
+	"github.com/patservice/pat/internal/token"
+)
+
+// Outcome is what the gateway answers.
+type Outcome uint8
+
+const (
+	Unauthorized Outcome = iota // 401
+	Forbidden                   // 403
+	Allowed
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Allowed:
+		return "allow"
+	case Forbidden:
+		return "forbidden"
+	}
+	return "unauthorized"
+}
+
+// Reasons a decision gives, in the order they are checked.
+const (
+	ReasonMissing       = "missing_token"
+	ReasonMalformed     = "malformed_token"
+	ReasonUnknown       = "unknown_token"
+	ReasonRevoked       = "revoked"
+	ReasonLocked        = "locked"
+	ReasonExpired       = "expired"
+	ReasonOwnerDisabled = "owner_disabled"
+	ReasonNoRoute       = "route_not_in_catalog"
+	ReasonScope         = "insufficient_scope"
+	ReasonAllowed       = "allowed"
+)
+
+// Request is what the authorizer knows of an API call.
+type Request struct {
+	Authorization string // the Authorization header; several are joined with ","
+	Method        string
+	Path          string
+	SourceIP      string
+	UserAgent     string
+}
+
+// Decision is the answer, with what the backend learns on Allow.
+type Decision struct {
+	Outcome       Outcome
+	Reason        string
+	RequiredScope string // the scope the route needs, once known
+	UserID        string
+	TokenID       string
+	Scopes        []string // effective scopes: the token's ∩ the owner's current permissions
+
+	recordUse bool // the last recorded use is older than the interval
+}
+
+// ErrorCode is the RFC 6750 error code for the WWW-Authenticate header.
+func (d Decision) ErrorCode() string {
+	switch {
+	case d.Outcome == Forbidden:
+		return "insufficient_scope"
+	case d.Outcome == Unauthorized && d.Reason != ReasonMissing:
+		return "invalid_token"
+	}
+	return ""
+}
+
+// Description says why, for the client, without revealing more than the
+// token's owner may know.
+func (d Decision) Description() string {
+	switch d.Reason {
+	case ReasonMissing:
+		return "send a personal access token: Authorization: Bearer <token>"
+	case ReasonMalformed, ReasonUnknown:
+		return "the token is not valid"
+	case ReasonRevoked:
+		return "the token was revoked"
+	case ReasonLocked:
+		return "the token is locked by an administrator"
+	case ReasonExpired:
+		return "the token has expired"
+	case ReasonOwnerDisabled:
+		return "the token's owner is disabled"
+	case ReasonNoRoute:
+		return "no scope grants access to this route"
+	case ReasonScope:
+		return "the token lacks the scope " + d.RequiredScope
+	}
+	return ""
+}
+
+// Record is what one read returns: the token and its owner, each nil when
+// there is no such item.
+type Record struct {
+	Token *pat.Token
+	Owner *pat.User
+}
+
+// Use is one recorded use of a token.
+type Use struct {
+	At        time.Time
+	SourceIP  string
+	UserAgent string
+}
+
+// Reader is the authorizer's access to the tokens table.
+type Reader interface {
+	// TokenAndOwner reads a token and its owner in one strongly consistent round trip.
+	TokenAndOwner(ctx context.Context, p token.Parsed) (Record, error)
+	// RecordUse writes a use unless one at or after notBefore is recorded,
+	// so that concurrent requests write once.
+	RecordUse(ctx context.Context, tokenID string, use Use, notBefore time.Time) error
+}
+
+// Authorizer makes decisions.
+type Authorizer struct {
+	reader  Reader
+	format  *token.Format
+	catalog *scope.Catalog
+	log     *slog.Logger
+	// LastUseInterval is the least time between two recorded uses of a token.
+	LastUseInterval time.Duration
+	// Timeout bounds each database call.
+	Timeout time.Duration
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// New returns an Authorizer with a 10-minute last-use interval and a 1 s timeout.
+func New(reader Reader, format *token.Format, catalog *scope.Catalog, log *slog.Logger) *Authorizer {
+	return &Authorizer{reader: reader, format: format, catalog: catalog, log: log,
+		LastUseInterval: 10 * time.Minute, Timeout: time.Second, Now: time.Now}
+}
+
+// Authorize decides on a request, records the use of an allowed token when
+// it is due, and logs one line with the decision and its metrics. An error
+// means the decision could not be made: the caller must deny.
+func (a *Authorizer) Authorize(ctx context.Context, req Request) (Decision, error) {
+	start := time.Now()
+	d, err := a.Decide(ctx, req)
+	if err == nil && d.Outcome == Allowed {
+		a.recordUse(ctx, d, req)
+	}
+	a.logDecision(ctx, d, err, time.Since(start))
+	return d, err
+}
+
+// Decide makes the decision alone: no last-use write, no log line.
+func (a *Authorizer) Decide(ctx context.Context, req Request) (Decision, error) {
+	raw, present, ok := bearerToken(req.Authorization)
+	if !present {
+		return Decision{Outcome: Unauthorized, Reason: ReasonMissing}, nil
+	}
+	if !ok {
+		return Decision{Outcome: Unauthorized, Reason: ReasonMalformed}, nil
+	}
+	parsed, err := a.format.Parse(raw)
+	if err != nil {
+		return Decision{Outcome: Unauthorized, Reason: ReasonMalformed}, nil
+	}
+	d := Decision{Outcome: Unauthorized, TokenID: parsed.ID}
+
+	readCtx, cancel := context.WithTimeout(ctx, a.Timeout)
+	rec, err := a.reader.TokenAndOwner(readCtx, parsed)
+	cancel()
+	if err != nil {
+		return d, fmt.Errorf("read token %s: %w", parsed.ID, err)
+	}
+	now := a.Now()
+	t, owner := rec.Token, rec.Owner
+	digest := parsed.Digest()
+	switch {
+	case t == nil || !digest.Equal(t.Digest):
+		d.Reason = ReasonUnknown
+		return d, nil
+	case t.Status == pat.StatusRevoked:
+		d.Reason = ReasonRevoked
+		return d, nil
+	case t.Status == pat.StatusLocked:
+		d.Reason = ReasonLocked
+		return d, nil
+	case t.StatusAt(now) != pat.StatusActive:
+		d.Reason = ReasonExpired
+		return d, nil
+	case owner == nil || owner.ID != t.UserID || owner.Status != pat.UserActive:
+		d.Reason = ReasonOwnerDisabled
+		return d, nil
+	}
+	d.UserID = t.UserID
+	d.Outcome = Forbidden
+	required, ok := a.catalog.Required(req.Method, req.Path)
+	if !ok {
+		d.Reason = ReasonNoRoute
+		return d, nil
+	}
+	d.RequiredScope = required
+	// Both lists are sorted: the token's at creation, the owner's when synced.
+	d.Scopes = scope.Intersect(t.Scopes, owner.Permissions)
+	if len(scope.Missing([]string{required}, d.Scopes)) > 0 {
+		d.Reason = ReasonScope
+		return d, nil
+	}
+	d.Outcome, d.Reason = Allowed, ReasonAllowed
+	d.recordUse = pat.ShouldRecordUse(t.LastUsedAt, now, a.LastUseInterval)
+	return d, nil
+}
+
+// recordUse writes the use; a failure is logged and does not change an
+// answer that is already decided.
+func (a *Authorizer) recordUse(ctx context.Context, d Decision, req Request) {
+	if !d.recordUse {
+		return
+	}
+	now := a.Now()
+	writeCtx, cancel := context.WithTimeout(ctx, a.Timeout)
+	defer cancel()
+	use := Use{At: now, SourceIP: req.SourceIP, UserAgent: truncate(req.UserAgent, 256)}
+	if err := a.reader.RecordUse(writeCtx, d.TokenID, use, now.Add(-a.LastUseInterval)); err != nil {
+		a.log.WarnContext(ctx, "last use not recorded", "tokenId", d.TokenID, "error", err)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

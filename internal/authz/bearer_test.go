@@ -1,0 +1,110 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patservice/pat/internal/scope"
+	"github.com/patservice/pat/internal/token"
+)
+
+func TestBearerToken(t *testing.T) {
+	cases := []struct {
+		header         string
+		token          string
+		present, valid bool
+	}{
+		{"", "", false, false},
+		{"   ", "", false, false},
+		{"Basic dXNlcjpwYXNz", "", false, false},
+		{"Bearer", "", true, false},
+		{"Bearer ", "", true, false},
+		{"Bearer abc", "abc", true, true},
+		{"bearer abc", "abc", true, true},
+		{"BEARER   abc  ", "abc", true, true},
+		{"Bearer abc def", "", true, false},
+		{"Bearer abc,Bearer def", "", true, false},
+		{"Bearer a=b", "", true, false},
+		{"Bearer abc==", "abc==", true, true},
+		{"Bearer ===", "", true, false},
+		{"Bearer\tabc", "", false, false},
+		{"Bearerabc", "", false, false},
+	}
+	for _, tc := range cases {
+		tok, present, ok := bearerToken(tc.header)
+		if tok != tc.token || present != tc.present || ok != tc.valid {
+			t.Errorf("bearerToken(%q) = %q, %v, %v; want %q, %v, %v", tc.header, tok, present, ok, tc.token, tc.present, tc.valid)
+		}
+	}
+}
+
+// refusingReader fails the test if the database is asked at all.
+type refusingReader struct{ t testing.TB }
+
+func (r refusingReader) TokenAndOwner(context.Context, token.Parsed) (Record, error) {
+	r.t.Fatal("a database read for a token that does not parse")
+	return Record{}, nil
+}
+
+func (r refusingReader) RecordUse(context.Context, string, Use, time.Time) error {
+	r.t.Fatal("a write for a token that does not parse")
+	return nil
+}
+
+// missingReader knows no token.
+type missingReader struct{}
+
+func (missingReader) TokenAndOwner(context.Context, token.Parsed) (Record, error) {
+	return Record{}, nil
+}
+
+func (missingReader) RecordUse(context.Context, string, Use, time.Time) error {
+	return errors.New("unexpected")
+}
+
+func newTestAuthorizer(tb testing.TB, r Reader) *Authorizer {
+	tb.Helper()
+	f, err := token.NewFormat(token.DefaultPrefix)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := scope.Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return New(r, f, c, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+}
+
+// Header and token parsing never panic, and only a well-formed token
+// reaches the database.
+func FuzzAuthorizationHeader(f *testing.F) {
+	format, _ := token.NewFormat(token.DefaultPrefix)
+	good, _, _ := format.Generate(token.OwnerTag("fuzz"))
+	for _, seed := range []string{"", "Bearer", "Bearer " + good, "bearer  " + good + " ", "Basic x", "Bearer " + good + "," + good, "Bearer " + good[:40]} {
+		f.Add(seed, "GET", "/api/crm/x")
+	}
+	f.Fuzz(func(t *testing.T, header, method, path string) {
+		parses := false
+		if tok, _, ok := bearerToken(header); ok {
+			_, err := format.Parse(tok)
+			parses = err == nil
+			if strings.ContainsAny(tok, " ,\t") {
+				t.Fatalf("bearerToken accepted %q", tok)
+			}
+		}
+		var r Reader = refusingReader{t}
+		if parses {
+			r = missingReader{}
+		}
+		a := newTestAuthorizer(t, r)
+		d, err := a.Authorize(context.Background(), Request{Authorization: header, Method: method, Path: path})
+		if err != nil || d.Outcome == Allowed {
+			t.Fatalf("header %q: decision %+v, err %v", header, d, err)
+		}
+	})
+}
