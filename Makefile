@@ -20,8 +20,9 @@ test: lint ## Every test, with -race, against DynamoDB Local and the SES emulato
 test-unit: ## Tests that need no emulator (integration tests skip)
 	go test -race -count=1 ./...
 
-bench: ## Benchmarks, against the local stack, printing ns/op and allocs/op
-	infra/stack.sh go test -run '^$$' -bench . -benchmem ./...
+bench: $(BIN)/authorizer/bootstrap ## Benchmarks against the local stack (ns/op, allocs/op, ratios) and the authorizer's binary size
+	infra/stack.sh go test -p 1 -run '^$$' -bench . -benchmem ./...
+	@echo "authorizer binary (linux/arm64, stripped): $$(stat -c %s $(BIN)/authorizer/bootstrap) bytes"
 
 fuzz: ## Fuzz the token parser for FUZZTIME (default 60s)
 	go test -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s} ./internal/token

@@ -96,6 +96,37 @@ func TestTemplateDeploysEveryRoute(t *testing.T) {
 	}
 }
 
+// The authorizer may read token and owner and write only a token's last use.
+func TestTemplateAuthorizerLeastPrivilege(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Resources map[string]function `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	fn, ok := doc.Resources["AuthorizerFunction"]
+	if !ok || fn.Metadata.BuildMethod != "makefile" {
+		t.Fatal("template.yaml has no AuthorizerFunction built by the Makefile")
+	}
+	var actions []string
+	for _, p := range fn.Properties.Policies {
+		for _, s := range p.Statement {
+			actions = append(actions, s.Action...)
+		}
+	}
+	slices.Sort(actions)
+	if strings.Join(actions, ",") != "dynamodb:BatchGetItem,dynamodb:UpdateItem" {
+		t.Fatalf("authorizer may %v", actions)
+	}
+	if !strings.Contains(string(data), "dynamodb:Attributes: [pk, sk, lastUsedAt, lastUsedIp, lastUsedUserAgent]") {
+		t.Fatal("the authorizer's UpdateItem is not limited to the last-use attributes")
+	}
+}
+
 func camel(s string) string {
 	var b strings.Builder
 	for _, w := range strings.Split(s, "-") {
