@@ -24,8 +24,9 @@ bench: $(BIN)/authorizer/bootstrap ## Benchmarks against the local stack (ns/op,
 	infra/stack.sh go test -p 1 -run '^$$' -bench . -benchmem ./...
 	@echo "authorizer binary (linux/arm64, stripped): $$(stat -c %s $(BIN)/authorizer/bootstrap) bytes"
 
-fuzz: ## Fuzz the token parser for FUZZTIME (default 60s)
+fuzz: ## Fuzz token and Authorization header parsing, FUZZTIME each (default 60s)
 	go test -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s} ./internal/token
+	go test -run '^$$' -fuzz FuzzAuthorizationHeader -fuzztime $${FUZZTIME:-60s} ./internal/authz
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
