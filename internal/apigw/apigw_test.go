@@ -249,7 +249,7 @@ func TestLastUseRecordedOncePerInterval(t *testing.T) {
 func TestOneLogLinePerDecision(t *testing.T) {
 	e := newEnv(t)
 	c := e.create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
-	before := strings.Count(logs.String(), `"msg":"authorization"`)
+	before := strings.Count(ledger.Logs.String(), `"msg":"authorization"`)
 	for _, r := range []request{
 		{header: "Bearer " + c.Secret, method: "GET", path: "/api/crm"},
 		{header: "Bearer " + c.Secret, method: "POST", path: "/api/crm"},
@@ -257,7 +257,7 @@ func TestOneLogLinePerDecision(t *testing.T) {
 	} {
 		_, _ = e.handler.REST(context.Background(), e.restEvent(t, r))
 	}
-	out := logs.String()
+	out := ledger.Logs.String()
 	if n := strings.Count(out, `"msg":"authorization"`) - before; n != 3 {
 		t.Fatalf("%d decision lines for 3 decisions", n)
 	}

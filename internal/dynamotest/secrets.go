@@ -1,20 +1,45 @@
 package dynamotest
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
-// Ledger remembers every plaintext token a test package was given and every
-// table it created, so that TestMain can prove, after the whole suite, that
-// no table item and no log line holds a token or a secret part of one.
+// Ledger remembers every plaintext token a test package was given, every
+// table it created and every log line it wrote, so that TestMain can prove,
+// after the whole suite, that no table item and no log line holds a token
+// or a secret part of one.
 type Ledger struct {
 	mu      sync.Mutex
 	secrets []string
 	tables  []string
+	db      *dynamodb.Client
+	// Logs collects the package's log lines; give it to the loggers under test.
+	Logs SyncBuffer
+}
+
+// SyncBuffer is a log sink that goroutines may share.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // AddToken records a plaintext token.
@@ -24,28 +49,44 @@ func (l *Ledger) AddToken(token string) {
 	l.secrets = append(l.secrets, token)
 }
 
-// AddTables records tables to inspect.
-func (l *Ledger) AddTables(t Tables) {
+// AddTables records tables to inspect, and the client to read them with.
+func (l *Ledger) AddTables(db *dynamodb.Client, t Tables) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.db = db
 	l.tables = append(l.tables, t.Tokens, t.Audit)
 }
 
-// Tokens returns how many tokens were recorded.
-func (l *Ledger) Tokens() int {
+// Main runs the package's tests, then the check, for TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
+func (l *Ledger) Main(m *testing.M) int {
+	code := m.Run()
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.secrets)
+	ran := l.db != nil
+	l.mu.Unlock()
+	if code != 0 || !ran {
+		return code
+	}
+	if err := l.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: secrets leaked:", err)
+		return 1
+	}
+	fmt.Printf("secret check: %d tokens; no table item or log line holds any part of their secrets\n", len(l.secrets))
+	return 0
 }
 
-// Check dumps every recorded table and searches it and logs for each token,
-// its secret part, and any 20-character run of that secret.
-func (l *Ledger) Check(db *dynamodb.Client, logs string) error {
+// check dumps every recorded table and searches it and the logs for each
+// token's secret and every 20-character run of it.
+func (l *Ledger) check() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.secrets) == 0 {
+		return fmt.Errorf("the check saw no tokens")
+	}
 	var dump strings.Builder
 	for _, table := range l.tables {
-		items, err := scanAll(db, table)
+		items, err := scanAll(l.db, table)
 		if err != nil {
 			return err
 		}
@@ -53,7 +94,7 @@ func (l *Ledger) Check(db *dynamodb.Client, logs string) error {
 			fmt.Fprintf(&dump, "%#v\n", item)
 		}
 	}
-	haystacks := map[string]string{"table items": dump.String(), "logs": logs}
+	haystacks := map[string]string{"table items": dump.String(), "logs": l.Logs.String()}
 	for _, tok := range l.secrets {
 		secret := tok[strings.LastIndex(tok, "_")+1:]
 		for i := 0; i+20 <= len(secret); i++ {

@@ -238,8 +238,8 @@ func TestInternalErrorsSayNothing(t *testing.T) {
 	if r.Status != 500 || r.code() != "internal" || r.fields()["detail"] != "internal error" || strings.Contains(string(r.Body), "missing-table") {
 		t.Fatalf("internal error response: %d %s", r.Status, r.Body)
 	}
-	if !strings.Contains(logs.String(), `"msg":"request failed","route":"GET /tokens","error":"list tokens of user-alice: operation error DynamoDB: Query`) {
-		t.Fatalf("the internal error was not logged:\n%s", logs.String())
+	if !strings.Contains(ledger.Logs.String(), `"msg":"request failed","route":"GET /tokens","error":"list tokens of user-alice: operation error DynamoDB: Query`) {
+		t.Fatalf("the internal error was not logged:\n%s", ledger.Logs.String())
 	}
 }
 

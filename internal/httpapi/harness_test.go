@@ -31,45 +31,10 @@ import (
 )
 
 // Every token any test here was given, every table it used and every log
-// line it wrote: TestMain checks them after the whole suite.
-var (
-	ledger  dynamotest.Ledger
-	logs    = &syncBuffer{}
-	checkDB *dynamodb.Client
-)
+// line it wrote: checked after the whole suite.
+var ledger dynamotest.Ledger
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if checkDB != nil && code == 0 {
-		if err := ledger.Check(checkDB, logs.String()); err != nil {
-			fmt.Fprintln(os.Stderr, "FAIL: secrets leaked:", err)
-			code = 1
-		} else if ledger.Tokens() == 0 {
-			fmt.Fprintln(os.Stderr, "FAIL: the secret check saw no tokens")
-			code = 1
-		} else {
-			fmt.Printf("secret check: %d tokens, no table item or log line holds any part of a secret\n", ledger.Tokens())
-		}
-	}
-	os.Exit(code)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 
 var testConfig = config.Config{
 	TokenPrefix: "pat",
@@ -94,9 +59,8 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	db := dynamotest.Client(t)
-	checkDB = db
 	tables := dynamotest.MustTables(t, db)
-	ledger.AddTables(tables)
+	ledger.AddTables(db, tables)
 	h := &harness{db: db, tables: tables, doc: mustOpenAPI(t)}
 	h.use(t, tables)
 	return h
@@ -107,7 +71,7 @@ func (h *harness) use(t *testing.T, tables dynamotest.Tables) {
 	t.Helper()
 	cfg := testConfig
 	cfg.TokensTable, cfg.AuditTable = tables.Tokens, tables.Audit
-	api, err := app.NewManagement(cfg, h.db, slog.New(slog.NewJSONHandler(logs, nil)))
+	api, err := app.NewManagement(cfg, h.db, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package pat_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,8 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/dynamotest"
@@ -32,38 +29,21 @@ var testConfig = pat.Config{
 
 type fixture struct {
 	svc  *pat.Service
-	logs *bytes.Buffer
+	logs *dynamotest.SyncBuffer
 	now  time.Time
 }
 
 // Every token issued and table used here is checked after the whole suite:
 // no stored item and no log line may hold any part of a secret.
-var (
-	ledger  dynamotest.Ledger
-	allLogs = &lockedWriter{w: &bytes.Buffer{}}
-	checkDB *dynamodb.Client
-)
+var ledger dynamotest.Ledger
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if checkDB != nil && code == 0 {
-		allLogs.mu.Lock()
-		logs := allLogs.w.String()
-		allLogs.mu.Unlock()
-		if err := ledger.Check(checkDB, logs); err != nil {
-			fmt.Fprintln(os.Stderr, "FAIL: secrets leaked:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 
 func newFixture(t *testing.T, cfg pat.Config) *fixture {
 	t.Helper()
 	db := dynamotest.Client(t)
 	tables := dynamotest.MustTables(t, db)
-	checkDB = db
-	ledger.AddTables(tables)
+	ledger.AddTables(db, tables)
 	format, err := token.NewFormat(token.DefaultPrefix)
 	if err != nil {
 		t.Fatal(err)
@@ -72,22 +52,11 @@ func newFixture(t *testing.T, cfg pat.Config) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{logs: &bytes.Buffer{}, now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	f := &fixture{logs: &dynamotest.SyncBuffer{}, now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	f.svc = pat.NewService(dynamo.NewStore(db, tables.Tokens, tables.Audit), format, catalog, cfg,
-		slog.New(slog.NewJSONHandler(io.MultiWriter(&lockedWriter{w: f.logs}, allLogs), nil)))
+		slog.New(slog.NewJSONHandler(io.MultiWriter(f.logs, &ledger.Logs), nil)))
 	f.svc.Now = func() time.Time { return f.now }
 	return f
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 var alice = pat.Identity{UserID: "alice", Email: "alice@example.com", Permissions: []string{"crm:read", "crm:update", "orders:read"}}
