@@ -18,6 +18,7 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
 )
 
 // Config returns the shared configuration with bounded timeouts and
@@ -58,4 +59,18 @@ func DynamoDB(opts ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
 			o.DisableValidateResponseChecksum = true
 		}
 	}}, opts...)...), nil
+}
+
+// SES returns an SES client.
+func SES() (*ses.Client, error) {
+	cfg, err := Config()
+	if err != nil {
+		return nil, err
+	}
+	endpoint := os.Getenv("AWS_ENDPOINT_URL_SES")
+	return ses.NewFromConfig(cfg, func(o *ses.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}), nil
 }

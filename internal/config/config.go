@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/patservice/pat/internal/pat"
@@ -42,6 +44,11 @@ func FromEnv() (Config, error) {
 			MaxActiveTokens:   r.positive("MAX_ACTIVE_TOKENS", 50),
 			RevokedRetention:  r.days("REVOKED_RETENTION_DAYS", 30),
 			AuditRetention:    r.days("AUDIT_RETENTION_DAYS", 365),
+			Lifecycle: pat.Lifecycle{
+				Inactivity:      r.days("INACTIVITY_DAYS", 180),
+				IdleReminders:   r.dayList("REMINDER_DAYS", "14,3"),
+				ExpiryReminders: r.dayList("EXPIRY_REMINDER_DAYS", "7,1"),
+			},
 		},
 		Claims: Claims{
 			UserID:      r.str("CLAIM_USER_ID", "sub"),
@@ -54,6 +61,11 @@ func FromEnv() (Config, error) {
 	}
 	if c.Rules.DefaultLifetime > c.Rules.MaxLifetime {
 		r.errs = append(r.errs, errors.New("DEFAULT_EXPIRY_DAYS exceeds MAX_EXPIRY_DAYS"))
+	}
+	for _, d := range c.Rules.Lifecycle.IdleReminders {
+		if time.Duration(d)*24*time.Hour >= c.Rules.Lifecycle.Inactivity {
+			r.errs = append(r.errs, fmt.Errorf("REMINDER_DAYS: %d is not less than INACTIVITY_DAYS", d))
+		}
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
@@ -124,4 +136,52 @@ func AuthorizerFromEnv() (Authorizer, error) {
 		return Authorizer{}, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+// Job is the validated configuration of the lifecycle job.
+type Job struct {
+	Config
+	MailFrom    string
+	MailReplyTo string
+	ConsoleURL  string // where owners manage their tokens
+	KeepURL     string // public URL of the one-click keep page
+}
+
+// JobFromEnv reads the lifecycle job's configuration (see README).
+func JobFromEnv() (Job, error) {
+	base, err := FromEnv()
+	r := reader{}
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+	j := Job{
+		Config:      base,
+		MailFrom:    r.str("MAIL_FROM", ""),
+		MailReplyTo: r.str("MAIL_REPLY_TO", ""),
+		ConsoleURL:  r.str("CONSOLE_BASE_URL", ""),
+		KeepURL:     r.str("KEEP_URL", ""),
+	}
+	if j.MailFrom == "" || j.ConsoleURL == "" || j.KeepURL == "" {
+		r.errs = append(r.errs, errors.New("MAIL_FROM, CONSOLE_BASE_URL and KEEP_URL are required"))
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return Job{}, fmt.Errorf("configuration: %w", err)
+	}
+	return j, nil
+}
+
+// dayList reads a comma-separated list of whole days, largest first.
+func (r *reader) dayList(name, def string) []int {
+	var out []int
+	for _, f := range strings.Split(r.str(name, def), ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			r.errs = append(r.errs, fmt.Errorf("%s: want whole days ≥ 1 separated by commas, such as 14,3", name))
+			return nil
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	slices.Reverse(out)
+	return slices.Compact(out)
 }

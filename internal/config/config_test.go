@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,9 @@ func TestFromEnvDefaults(t *testing.T) {
 		c.Rules.MaxActiveTokens != 50 || c.Rules.AllowNeverExpires || c.Claims.UserID != "sub" {
 		t.Fatalf("defaults = %+v", c)
 	}
+	if l := c.Rules.Lifecycle; l.Inactivity != 180*24*time.Hour || fmt.Sprint(l.IdleReminders) != "[14 3]" || fmt.Sprint(l.ExpiryReminders) != "[7 1]" {
+		t.Fatalf("lifecycle defaults = %+v", l)
+	}
 }
 
 func TestFromEnvRejects(t *testing.T) {
@@ -25,6 +29,8 @@ func TestFromEnvRejects(t *testing.T) {
 		"MAX_EXPIRY_DAYS":     {"MAX_EXPIRY_DAYS", "a year"},
 		"ALLOW_NEVER_EXPIRES": {"ALLOW_NEVER_EXPIRES", "sometimes"},
 		"DEFAULT_EXPIRY_DAYS": {"DEFAULT_EXPIRY_DAYS", "400"},
+		"REMINDER_DAYS":       {"REMINDER_DAYS", "14,three"},
+		"INACTIVITY_DAYS":     {"REMINDER_DAYS", "200,3"},
 	}
 	for want, kv := range cases {
 		t.Run(want, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -81,6 +82,13 @@ type tokenItem struct {
 	RevokedAt   string   `dynamodbav:"revokedAt,omitempty"`
 	ReplacedBy  string   `dynamodbav:"replacedBy,omitempty"`
 	TTL         int64    `dynamodbav:"ttl,omitempty"`
+	ExtendedAt  string   `dynamodbav:"extendedAt,omitempty"`
+	OwnerEmail  string   `dynamodbav:"ownerEmail,omitempty"`
+	// Notices is never null: the job sets entries of it by path.
+	Notices map[string]string `dynamodbav:"notices"`
+	// DueDay and DueAt key the due index; absent, the token is not in it.
+	DueDay string `dynamodbav:"dueDay,omitempty"`
+	DueAt  string `dynamodbav:"dueAt,omitempty"`
 }
 
 func encodeToken(t pat.Token) tokenItem {
@@ -93,8 +101,23 @@ func encodeToken(t pat.Token) tokenItem {
 	if !t.DeleteAfter.IsZero() {
 		it.TTL = t.DeleteAfter.Unix()
 	}
+	it.ExtendedAt, it.OwnerEmail, it.Notices = formatOptional(t.ExtendedAt), t.OwnerEmail, t.Notices
+	if it.Notices == nil {
+		it.Notices = map[string]string{}
+	}
+	it.DueDay, it.DueAt = dueKeys(t.DueAt)
 	return it
 }
+
+// dueKeys are the due index's keys for a due time: its UTC day and the time.
+func dueKeys(at *time.Time) (day, when string) {
+	if at == nil {
+		return "", ""
+	}
+	return dueDay(*at), formatTime(*at)
+}
+
+func dueDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 	var it tokenItem
@@ -107,10 +130,13 @@ func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 	expires, err2 := parseOptional(it.ExpiresAt)
 	lastUsed, err3 := parseOptional(it.LastUsedAt)
 	revoked, err4 := parseOptional(it.RevokedAt)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	extended, err5 := parseOptional(it.ExtendedAt)
+	due, err6 := parseOptional(it.DueAt)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 		return pat.Token{}, fmt.Errorf("decode token %s: %w", it.ID, err)
 	}
 	t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = created, expires, lastUsed, revoked
+	t.ExtendedAt, t.DueAt, t.OwnerEmail, t.Notices = extended, due, it.OwnerEmail, it.Notices
 	if it.TTL > 0 {
 		t.DeleteAfter = time.Unix(it.TTL, 0).UTC()
 	}
@@ -164,4 +190,21 @@ func decodeEvent(item map[string]types.AttributeValue) (pat.Event, error) {
 	}
 	return pat.Event{ID: it.ID, Time: at, Action: it.Action, TokenID: it.TokenID, OwnerID: it.OwnerID, ActorID: it.ActorID,
 		Outcome: it.Outcome, SourceIP: it.SourceIP, Details: it.Details, ExpiresAt: time.Unix(it.TTL, 0).UTC()}, nil
+}
+
+type keepLinkItem struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	TokenID   string `dynamodbav:"tokenId"`
+	UserID    string `dynamodbav:"userId"`
+	Purpose   string `dynamodbav:"purpose"`
+	ExpiresAt string `dynamodbav:"expiresAt"`
+	UsedAt    string `dynamodbav:"usedAt,omitempty"`
+	TTL       int64  `dynamodbav:"ttl"`
+}
+
+// linkKey keys a keep link by the digest of its code: the code itself is
+// never stored.
+func linkKey(digest []byte) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "LINK#" + hex.EncodeToString(digest)}, "sk": &types.AttributeValueMemberS{Value: "LINK"}}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ import (
 // API is the part of the DynamoDB client the store uses; tests wrap it to
 // inject failures that DynamoDB Local cannot produce.
 type API interface {
+	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
@@ -201,7 +204,8 @@ func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ev pat.Event) erro
 }
 
 // RevokeToken marks the token revoked and releases its place in the
-// owner's cap. A concurrent revocation that won is success too.
+// owner's cap. A concurrent revocation (or expiry, which released the place
+// already) that won is success too.
 func (s *Store) RevokeToken(ctx context.Context, t pat.Token, ev pat.Event) error {
 	audit, err := s.putEvent(ev)
 	if err != nil {
@@ -211,10 +215,10 @@ func (s *Store) RevokeToken(ctx context.Context, t pat.Token, ev pat.Event) erro
 		{Update: &types.Update{
 			TableName:                           &s.tokens,
 			Key:                                 tokenKey(t.ID),
-			UpdateExpression:                    aws.String("SET #status = :revoked, revokedAt = :at, #ttl = :ttl"),
-			ConditionExpression:                 aws.String("userId = :user AND #status <> :revoked"),
+			UpdateExpression:                    aws.String("SET #status = :revoked, revokedAt = :at, #ttl = :ttl REMOVE dueDay, dueAt"),
+			ConditionExpression:                 aws.String("userId = :user AND #status <> :revoked AND #status <> :expired"),
 			ExpressionAttributeNames:            map[string]string{"#status": "status", "#ttl": "ttl"},
-			ExpressionAttributeValues:           values("revoked", string(pat.StatusRevoked), "at", formatTime(*t.RevokedAt), "ttl", t.DeleteAfter.Unix(), "user", t.UserID),
+			ExpressionAttributeValues:           values("revoked", string(pat.StatusRevoked), "expired", string(pat.StatusExpired), "at", formatTime(*t.RevokedAt), "ttl", t.DeleteAfter.Unix(), "user", t.UserID),
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		s.releaseSlot(t.UserID),
@@ -244,7 +248,7 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, eve
 		{Update: &types.Update{
 			TableName:                 &s.tokens,
 			Key:                       tokenKey(old.ID),
-			UpdateExpression:          aws.String("SET #status = :revoked, revokedAt = :at, replacedBy = :by, #ttl = :ttl"),
+			UpdateExpression:          aws.String("SET #status = :revoked, revokedAt = :at, replacedBy = :by, #ttl = :ttl REMOVE dueDay, dueAt"),
 			ConditionExpression:       aws.String("userId = :user AND #status = :active"),
 			ExpressionAttributeNames:  map[string]string{"#status": "status", "#ttl": "ttl"},
 			ExpressionAttributeValues: values("revoked", string(pat.StatusRevoked), "active", string(pat.StatusActive), "at", formatTime(*old.RevokedAt), "by", replacement.ID, "ttl", old.DeleteAfter.Unix(), "user", old.UserID),
@@ -422,4 +426,110 @@ func values(kv ...any) map[string]types.AttributeValue {
 		out[":"+kv[i].(string)] = v
 	}
 	return out
+}
+
+// ExtendToken writes the token's activity, expiry and schedule unless it
+// was revoked or expired meanwhile; a link is consumed in the same
+// transaction.
+func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ev pat.Event, link *pat.KeepLink) error {
+	audit, err := s.putEvent(ev)
+	if err != nil {
+		return err
+	}
+	vals := values("at", formatTime(*t.ExtendedAt), "user", t.UserID, "active", string(pat.StatusActive), "locked", string(pat.StatusLocked))
+	set, remove := []string{"extendedAt = :at"}, []string{}
+	if t.ExpiresAt != nil {
+		set = append(set, "expiresAt = :exp", "#ttl = :ttl")
+		maps.Copy(vals, values("exp", formatTime(*t.ExpiresAt), "ttl", t.DeleteAfter.Unix()))
+	}
+	set, remove = scheduleClauses(t.DueAt, set, remove, vals)
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                           &s.tokens,
+		Key:                                 tokenKey(t.ID),
+		UpdateExpression:                    updateExpression(set, remove),
+		ConditionExpression:                 aws.String("userId = :user AND (#status = :active OR #status = :locked)"),
+		ExpressionAttributeNames:            map[string]string{"#status": "status", "#ttl": "ttl"},
+		ExpressionAttributeValues:           vals,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}, audit}
+	if link != nil {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:                 &s.tokens,
+			Key:                       linkKey(link.Digest),
+			UpdateExpression:          aws.String("SET usedAt = :at"),
+			ConditionExpression:       aws.String("attribute_not_exists(usedAt) AND expiresAt > :at AND tokenId = :token"),
+			ExpressionAttributeValues: values("at", formatTime(*t.ExtendedAt), "token", t.ID),
+		}})
+	}
+	reasons, err := s.transact(ctx, items)
+	if err != nil || reasons == nil {
+		return err
+	}
+	if failedCondition(reasons[0]) {
+		return tokenConditionError(reasons[0].Item, t.UserID)
+	}
+	if link != nil && failedCondition(reasons[2]) {
+		return pat.Errorf(pat.CodeConflict, "the link was used meanwhile")
+	}
+	return cancelled(reasons)
+}
+
+// PutKeepLink stores a link under the digest of its code.
+func (s *Store) PutKeepLink(ctx context.Context, l pat.KeepLink) error {
+	key := linkKey(l.Digest)
+	item, err := attributevalue.MarshalMap(keepLinkItem{
+		PK: key["pk"].(*types.AttributeValueMemberS).Value, SK: "LINK", TokenID: l.TokenID, UserID: l.UserID,
+		Purpose: l.Purpose, ExpiresAt: formatTime(l.ExpiresAt), TTL: l.ExpiresAt.Add(7 * 24 * time.Hour).Unix(),
+	})
+	if err != nil {
+		return fmt.Errorf("encode keep link: %w", err)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.tokens, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	if err != nil {
+		return fmt.Errorf("put keep link: %w", err)
+	}
+	return nil
+}
+
+// GetKeepLink reads a link, strongly consistent.
+func (s *Store) GetKeepLink(ctx context.Context, digest []byte) (pat.KeepLink, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.tokens, Key: linkKey(digest), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return pat.KeepLink{}, fmt.Errorf("get keep link: %w", err)
+	}
+	if out.Item == nil {
+		return pat.KeepLink{}, pat.Errorf(pat.CodeNotFound, "no such link")
+	}
+	var it keepLinkItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return pat.KeepLink{}, fmt.Errorf("decode keep link: %w", err)
+	}
+	expires, err1 := time.Parse(timeLayout, it.ExpiresAt)
+	used, err2 := parseOptional(it.UsedAt)
+	if err := errors.Join(err1, err2); err != nil {
+		return pat.KeepLink{}, fmt.Errorf("decode keep link: %w", err)
+	}
+	return pat.KeepLink{Digest: digest, TokenID: it.TokenID, UserID: it.UserID, Purpose: it.Purpose, ExpiresAt: expires, UsedAt: used}, nil
+}
+
+// scheduleClauses adds to an update what places a token in the due index at
+// at, or takes it out (a key of an index cannot be an empty string).
+func scheduleClauses(at *time.Time, set, remove []string, vals map[string]types.AttributeValue) ([]string, []string) {
+	if at == nil {
+		return set, append(remove, "dueDay", "dueAt")
+	}
+	day, when := dueKeys(at)
+	maps.Copy(vals, values("dueDay", day, "dueAt", when))
+	return append(set, "dueDay = :dueDay", "dueAt = :dueAt"), remove
+}
+
+func updateExpression(set, remove []string) *string {
+	var parts []string
+	if len(set) > 0 {
+		parts = append(parts, "SET "+strings.Join(set, ", "))
+	}
+	if len(remove) > 0 {
+		parts = append(parts, "REMOVE "+strings.Join(remove, ", "))
+	}
+	return aws.String(strings.Join(parts, " "))
 }

@@ -33,6 +33,7 @@ type Route struct {
 	Path     string
 	Function string // directory under functions/ and, in CamelCase + "Function", the template's logical id
 	Handler  Handler
+	Public   bool // no JWT: the one-click keep page, reached from a mail
 }
 
 // API serves the management routes.
@@ -52,13 +53,16 @@ func New(svc *pat.Service, catalog *scope.Catalog, claims config.Claims, log *sl
 // the tests all follow this list.
 func (a *API) Routes() []Route {
 	return []Route{
-		{"POST", "/tokens", "create-token", a.CreateToken},
-		{"GET", "/tokens", "list-tokens", a.ListTokens},
-		{"GET", "/tokens/{id}", "get-token", a.GetToken},
-		{"PATCH", "/tokens/{id}", "update-token", a.UpdateToken},
-		{"DELETE", "/tokens/{id}", "revoke-token", a.RevokeToken},
-		{"POST", "/tokens/{id}/rotate", "rotate-token", a.RotateToken},
-		{"GET", "/tokens/{id}/events", "list-token-events", a.ListTokenEvents},
+		{"POST", "/tokens", "create-token", a.CreateToken, false},
+		{"GET", "/tokens", "list-tokens", a.ListTokens, false},
+		{"GET", "/tokens/{id}", "get-token", a.GetToken, false},
+		{"PATCH", "/tokens/{id}", "update-token", a.UpdateToken, false},
+		{"DELETE", "/tokens/{id}", "revoke-token", a.RevokeToken, false},
+		{"POST", "/tokens/{id}/rotate", "rotate-token", a.RotateToken, false},
+		{"GET", "/tokens/{id}/events", "list-token-events", a.ListTokenEvents, false},
+		{"POST", "/tokens/{id}/extend", "extend-token", a.ExtendToken, false},
+		{"GET", "/keep", "keep-token", a.KeepPage, true},
+		{"POST", "/keep", "keep-token", a.KeepPage, true},
 	}
 }
 
@@ -141,6 +145,24 @@ func (a *API) RotateToken(ctx context.Context, req events.APIGatewayV2HTTPReques
 	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
 		c, err := a.svc.Rotate(ctx, id, req.PathParameters["id"])
 		return 201, a.created(c), err
+	})
+}
+
+type extendRequest struct {
+	ExpiresInDays *int `json:"expiresInDays"`
+}
+
+// ExtendToken: POST /tokens/{id}/extend, with an optional body.
+func (a *API) ExtendToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
+		var body extendRequest
+		if strings.TrimSpace(req.Body) != "" {
+			if err := decodeBody(req, &body); err != nil {
+				return 0, nil, err
+			}
+		}
+		t, err := a.svc.Extend(ctx, id, req.PathParameters["id"], pat.ExtendInput(body))
+		return 200, a.tokenView(t), err
 	})
 }
 

@@ -77,7 +77,7 @@ func (h *harness) use(t *testing.T, tables dynamotest.Tables) {
 	}
 	h.api, h.routes = api, map[string]httpapi.Route{}
 	for _, r := range api.Routes() {
-		h.routes[r.Function] = r
+		h.routes[fixtureName(api.Routes(), r)] = r
 	}
 }
 
@@ -102,7 +102,22 @@ func mustOpenAPI(t *testing.T) *openapi3.T {
 	return openAPIDoc
 }
 
-// fixture loads the sample event of a function from events/.
+// fixtureName is the sample event of a route: events/<function>.json, or
+// events/<function>-<method>.json for a function that serves several routes.
+func fixtureName(routes []httpapi.Route, r httpapi.Route) string {
+	n := 0
+	for _, other := range routes {
+		if other.Function == r.Function {
+			n++
+		}
+	}
+	if n > 1 {
+		return r.Function + "-" + strings.ToLower(r.Method)
+	}
+	return r.Function
+}
+
+// fixture loads a sample event from events/.
 func fixture(t *testing.T, function string) events.APIGatewayV2HTTPRequest {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "events", function+".json"))

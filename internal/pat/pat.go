@@ -37,6 +37,22 @@ type Token struct {
 	RevokedAt   *time.Time
 	ReplacedBy  string    // id of the token a rotation replaced this one with
 	DeleteAfter time.Time // when DynamoDB TTL may remove the item
+	ExtendedAt  *time.Time
+	OwnerEmail  string            // where lifecycle mails go; copied from the owner at creation
+	Notices     map[string]string // lifecycle mails by key: "sending:<time>", "sent:<time>", "failed:<time>", "skipped"
+	DueAt       *time.Time        // when the lifecycle job next acts on the token; nil: never
+}
+
+// LastActivity is the latest of creation, last use and extension: what the
+// inactivity rule counts from.
+func (t Token) LastActivity() time.Time {
+	last := t.CreatedAt
+	for _, at := range []*time.Time{t.LastUsedAt, t.ExtendedAt} {
+		if at != nil && at.After(last) {
+			last = *at
+		}
+	}
+	return last
 }
 
 // StatusAt is the status a user sees at now: an active token past its
@@ -83,10 +99,13 @@ type Identity struct {
 
 // Actions recorded in the audit trail.
 const (
-	ActionCreated = "token.created"
-	ActionRenamed = "token.updated"
-	ActionRevoked = "token.revoked"
-	ActionRotated = "token.rotated"
+	ActionCreated  = "token.created"
+	ActionRenamed  = "token.updated"
+	ActionRevoked  = "token.revoked"
+	ActionRotated  = "token.rotated"
+	ActionExtended = "token.extended"
+	ActionExpired  = "token.expired"
+	ActionDeleted  = "token.deleted"
 )
 
 // Event is one audit record: who did what to which token, with what outcome,
@@ -132,4 +151,12 @@ type Store interface {
 	RotateToken(ctx context.Context, old, replacement Token, events []Event) error
 	// ListEvents lists a token's audit events, oldest first.
 	ListEvents(ctx context.Context, tokenID, cursor string, limit int) (Page[Event], error)
+	// ExtendToken writes a token's activity, expiry and schedule unless it is
+	// revoked; with a link, it consumes the link in the same transaction and
+	// fails with CodeConflict if the link was used meanwhile.
+	ExtendToken(ctx context.Context, t Token, ev Event, link *KeepLink) error
+	// PutKeepLink stores a keep link.
+	PutKeepLink(ctx context.Context, link KeepLink) error
+	// GetKeepLink reads a keep link by the digest of its code.
+	GetKeepLink(ctx context.Context, digest []byte) (KeepLink, error)
 }

@@ -30,6 +30,7 @@ type Config struct {
 	MaxActiveTokens   int           // per user
 	RevokedRetention  time.Duration // how long a revoked token stays visible
 	AuditRetention    time.Duration
+	Lifecycle         Lifecycle
 }
 
 // Service applies the token rules on top of a Store.
@@ -50,6 +51,9 @@ func NewService(store Store, format *token.Format, catalog *scope.Catalog, cfg C
 
 // Format returns the token format, for callers that publish its pattern.
 func (s *Service) Format() *token.Format { return s.format }
+
+// Lifecycle returns the inactivity and expiry rule.
+func (s *Service) Lifecycle() Lifecycle { return s.cfg.Lifecycle }
 
 // CreateInput is a request for a new token. At most one of ExpiresAt,
 // ExpiresInDays and NeverExpires may be set; none means the default lifetime.
@@ -90,7 +94,7 @@ func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Crea
 	if _, err := s.activeUser(ctx, id); err != nil {
 		return Created{}, err
 	}
-	t := Token{UserID: id.UserID, Name: name, Description: desc, Scopes: scopes, CreatedAt: now, ExpiresAt: expiresAt}
+	t := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: name, Description: desc, Scopes: scopes, CreatedAt: now, ExpiresAt: expiresAt}
 	created, err := s.issue(t)
 	if err != nil {
 		return Created{}, err
@@ -213,7 +217,7 @@ func (s *Service) Rotate(ctx context.Context, id Identity, tokenID string) (Crea
 		return Created{}, err
 	}
 	now := s.now()
-	next := Token{UserID: id.UserID, Name: old.Name, Description: old.Description, Scopes: old.Scopes, CreatedAt: now}
+	next := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: old.Name, Description: old.Description, Scopes: old.Scopes, CreatedAt: now}
 	if old.ExpiresAt != nil {
 		lifetime := min(old.ExpiresAt.Sub(old.CreatedAt), s.cfg.MaxLifetime)
 		at := now.Add(lifetime).Truncate(time.Second)
@@ -240,6 +244,57 @@ func (s *Service) Rotate(ctx context.Context, id Identity, tokenID string) (Crea
 	}
 	s.log.InfoContext(ctx, "token rotated", "tokenId", old.ID, "replacedBy", created.Token.ID, "userId", id.UserID)
 	return created, nil
+}
+
+// ExtendInput keeps a token: it always counts as activity, restarting the
+// inactivity period; ExpiresInDays also moves its expiry to that many days
+// from now.
+type ExtendInput struct {
+	ExpiresInDays *int
+}
+
+// Extend keeps one of the caller's tokens from deletion for inactivity and
+// optionally postpones its expiry.
+func (s *Service) Extend(ctx context.Context, id Identity, tokenID string, in ExtendInput) (Token, error) {
+	t, err := s.Get(ctx, id, tokenID)
+	if err != nil {
+		return Token{}, err
+	}
+	var expiresAt *time.Time
+	if in.ExpiresInDays != nil {
+		if expiresAt, err = s.expiry(s.now(), CreateInput{ExpiresInDays: in.ExpiresInDays}); err != nil {
+			return Token{}, err
+		}
+	}
+	return s.extend(ctx, id, t, expiresAt, nil)
+}
+
+// extend records the activity (and new expiry) of an active or locked token,
+// consuming link in the same transaction when the owner came by email.
+func (s *Service) extend(ctx context.Context, id Identity, t Token, expiresAt *time.Time, link *KeepLink) (Token, error) {
+	now := s.now()
+	if t.Status == StatusRevoked || t.StatusAt(now) == StatusExpired {
+		return Token{}, Errorf(CodeTokenNotActive, "token %s is %s and cannot be extended", t.ID, t.StatusAt(now))
+	}
+	t.ExtendedAt = &now
+	details := map[string]string{}
+	if expiresAt != nil {
+		t.ExpiresAt = expiresAt
+		details["expiresAt"] = expiresAt.Format(time.RFC3339)
+	}
+	if link != nil {
+		details["via"] = "email link"
+	}
+	s.schedule(&t)
+	ev, err := s.event(id, t, ActionExtended, details)
+	if err != nil {
+		return Token{}, err
+	}
+	if err := s.store.ExtendToken(ctx, t, ev, link); err != nil {
+		return Token{}, fmt.Errorf("extend token %s: %w", t.ID, err)
+	}
+	s.log.InfoContext(ctx, "token extended", "tokenId", t.ID, "userId", t.UserID, "byLink", link != nil)
+	return t, nil
 }
 
 // Events returns a page of the audit trail of one of the caller's tokens.
@@ -273,12 +328,22 @@ func (s *Service) issue(t Token) (Created, error) {
 		return Created{}, fmt.Errorf("generate token: %w", err)
 	}
 	digest := parsed.Digest()
-	t.ID, t.Digest, t.Status = parsed.ID, digest[:], StatusActive
+	t.ID, t.Digest, t.Status, t.Notices = parsed.ID, digest[:], StatusActive, map[string]string{}
+	s.schedule(&t)
+	return Created{Token: t, Secret: secret}, nil
+}
+
+// schedule sets when the item may be removed and when the lifecycle job
+// next acts on the token.
+func (s *Service) schedule(t *Token) {
 	if t.ExpiresAt != nil {
 		// Expired tokens stay visible as expired as long as revoked ones do.
 		t.DeleteAfter = t.ExpiresAt.Add(s.cfg.RevokedRetention)
 	}
-	return Created{Token: t, Secret: secret}, nil
+	t.DueAt = nil
+	if step, ok := s.cfg.Lifecycle.Next(*t); ok {
+		t.DueAt = &step.At
+	}
 }
 
 func (s *Service) event(id Identity, t Token, action string, details map[string]string) (Event, error) {

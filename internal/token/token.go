@@ -136,6 +136,13 @@ func (f *Format) Generate(ownerTag string) (string, Parsed, error) {
 	return raw, Parsed{raw: raw, ID: raw[idStart : idStart+IDLen]}, nil
 }
 
+// NewSecret returns 43 random base62 characters (256 bits), for other
+// bearer secrets (one-click links).
+func (f *Format) NewSecret() (string, error) {
+	b, err := f.appendRandom(make([]byte, 0, SecretLen), SecretLen)
+	return string(b), err
+}
+
 // NewID returns 17 random base62 characters (101 bits), for other records
 // that need a unique id (audit events).
 func (f *Format) NewID() (string, error) {

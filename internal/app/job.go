@@ -1,0 +1,59 @@
+package app
+
+import (
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/patservice/pat/internal/awsclient"
+	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/dynamo"
+	"github.com/patservice/pat/internal/lifecycle"
+	"github.com/patservice/pat/internal/sesmail"
+)
+
+// NewJob builds the lifecycle job from a configuration and clients.
+func NewJob(cfg config.Job, db dynamo.API, mail sesmail.API, log *slog.Logger) (*lifecycle.Job, error) {
+	svc, _, err := NewService(cfg.Config, db, log)
+	if err != nil {
+		return nil, err
+	}
+	store := dynamo.NewStore(db, cfg.TokensTable, cfg.AuditTable)
+	return lifecycle.New(store, sesmail.New(mail, cfg.MailFrom, cfg.MailReplyTo), svc, svc.Format().NewID, lifecycle.Config{
+		Policy:         cfg.Rules.Lifecycle,
+		ConsoleURL:     cfg.ConsoleURL,
+		KeepURL:        cfg.KeepURL,
+		AuditRetention: cfg.Rules.AuditRetention,
+		Lease:          15 * time.Minute,
+		PageSize:       100,
+		Lookback:       30,
+		StopBefore:     30 * time.Second,
+	}, log), nil
+}
+
+// MustJob builds the job from the environment for its main.
+func MustJob() *lifecycle.Job {
+	log := lambdacontext.NewLogger()
+	job, err := func() (*lifecycle.Job, error) {
+		cfg, err := config.JobFromEnv()
+		if err != nil {
+			return nil, err
+		}
+		db, err := awsclient.DynamoDB()
+		if err != nil {
+			return nil, err
+		}
+		mail, err := awsclient.SES()
+		if err != nil {
+			return nil, err
+		}
+		return NewJob(cfg, db, mail, log)
+	}()
+	if err != nil {
+		log.Error("cold start failed", "error", err)
+		os.Exit(1)
+	}
+	return job
+}

@@ -1,0 +1,94 @@
+// Package lifecycle is the scheduled job that reminds owners before a token
+// is deleted for inactivity or expires, and then deletes or expires it. It
+// reads only the tokens due (a day-bucketed index), keeps its memory to one
+// page, and is safe to run twice at once or again after a crash: reminders
+// are claimed before they are sent, deletions are conditional on the
+// activity that made the token due, and deletion notices go through an
+// outbox written with the deletion.
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/patservice/pat/internal/pat"
+)
+
+// Mail is one message to an owner.
+type Mail struct {
+	To      string `dynamodbav:"to"`
+	Subject string `dynamodbav:"subject"`
+	Text    string `dynamodbav:"text"`
+	HTML    string `dynamodbav:"html"`
+}
+
+// Notice is a mail in the outbox, written in the same transaction as the
+// change it announces and sent (then deleted) by the job.
+type Notice struct {
+	ID     string
+	UserID string
+	Mail   Mail
+	Claim  string // "sending:<time>" while a run sends it
+}
+
+// Due is one item of the due index: a token or a notice.
+type Due struct {
+	Token  *pat.Token
+	Notice *Notice
+}
+
+// Store is the job's access to the tables. Every write is conditional on
+// what the job read, so a change made meanwhile wins.
+type Store interface {
+	// NextDay is the first day bucket that may hold unfinished work ("" if
+	// the job never ran); SaveNextDay records it.
+	NextDay(ctx context.Context) (string, error)
+	SaveNextDay(ctx context.Context, day string) error
+	// DuePage lists items of a day bucket due at or before now.
+	DuePage(ctx context.Context, day string, now time.Time, cursor string, limit int) ([]Due, string, error)
+	// ClaimReminder marks a reminder as being sent by this run (claim) unless
+	// it was sent, or is being sent and its claim is not older than stale, or
+	// the token's activity, expiry or status differ from t. skipped reminders
+	// are marked as superseded in the same write.
+	ClaimReminder(ctx context.Context, t pat.Token, key string, skipped []string, claim, stale string) (bool, error)
+	// FinishReminder records the outcome (value) of this run's claim and the
+	// token's next due time (t.DueAt).
+	FinishReminder(ctx context.Context, t pat.Token, key, claim, value string) error
+	// ReleaseReminder removes this run's claim, so that a later run retries.
+	ReleaseReminder(ctx context.Context, t pat.Token, key, claim string) error
+	// Reschedule moves the token to t.DueAt unless it changed meanwhile.
+	Reschedule(ctx context.Context, t pat.Token) error
+	// DeleteIdle deletes a token for inactivity with its audit event and the
+	// owner's notice, unless its activity or status changed: false then.
+	DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n Notice) (bool, error)
+	// Expire marks a token expired with its audit event, unless its expiry
+	// or status changed: false then.
+	Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, error)
+	// ClaimNotice, DeleteNotice and ReleaseNotice do for outbox notices what
+	// the reminder methods do for reminders.
+	ClaimNotice(ctx context.Context, n Notice, claim, stale string) (bool, error)
+	DeleteNotice(ctx context.Context, n Notice, claim string) error
+	ReleaseNotice(ctx context.Context, n Notice, claim string) error
+}
+
+// Mailer sends mail.
+type Mailer interface {
+	Send(ctx context.Context, m Mail) error
+}
+
+// Errors a Mailer returns for the job to act on; any other error is
+// treated as temporary.
+var (
+	// ErrThrottled: the mail service asks to slow down. The job stops and
+	// leaves the rest for the next run.
+	ErrThrottled = errors.New("mail service throttled")
+	// ErrRejected: the mail service refuses this message for good. The job
+	// logs it and does not retry.
+	ErrRejected = errors.New("mail rejected")
+)
+
+// Links issues one-click keep links (pat.Service does).
+type Links interface {
+	IssueKeepLink(ctx context.Context, t pat.Token, purpose string, until time.Time) (string, error)
+}

@@ -1,0 +1,127 @@
+package pat
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Lifecycle is the rule for tokens nobody uses and tokens that expire:
+// reminders IdleReminders days before a token unused for Inactivity is
+// deleted, and ExpiryReminders days before it expires.
+type Lifecycle struct {
+	Inactivity      time.Duration
+	IdleReminders   []int // days before deletion, e.g. 14 and 3
+	ExpiryReminders []int // days before expiry, e.g. 7 and 1
+}
+
+// StepKind is what the lifecycle job does to a token.
+type StepKind string
+
+const (
+	StepIdleReminder   StepKind = "idle_reminder"
+	StepIdleDelete     StepKind = "idle_delete"
+	StepExpiryReminder StepKind = "expiry_reminder"
+	StepExpire         StepKind = "expire"
+)
+
+// Step is one action on a token, due at At. Key names a reminder in the
+// token's Notices: one per period of inactivity (it contains the last
+// activity) or per expiry date (it contains the date), so each is sent once.
+type Step struct {
+	Kind StepKind
+	At   time.Time
+	Days int // days ahead the reminder warns of
+	Key  string
+}
+
+// IsReminder reports whether the step sends a reminder.
+func (s Step) IsReminder() bool { return s.Kind == StepIdleReminder || s.Kind == StepExpiryReminder }
+
+// Notice values.
+const (
+	NoticeSending = "sending:" // + claim time: being sent
+	NoticeSent    = "sent:"    // + send time
+	NoticeFailed  = "failed:"  // + time: refused for good by the mail service; not retried
+	NoticeSkipped = "skipped"  // a later reminder of the same kind was due as well
+)
+
+// noticeDone reports whether a reminder needs no more work.
+func noticeDone(v string) bool {
+	return strings.HasPrefix(v, NoticeSent) || strings.HasPrefix(v, NoticeFailed) || v == NoticeSkipped
+}
+
+// Steps lists a token's remaining steps, earliest first. A revoked token,
+// or one the job already marked expired, has none. Deletion for inactivity
+// waits until the last reminder of the period was sent at least its number
+// of days before: an owner is always warned in time, even after the job
+// was down.
+func (l Lifecycle) Steps(t Token) []Step {
+	if t.Status == StatusRevoked || t.Status == StatusExpired {
+		return nil
+	}
+	var steps []Step
+	day := 24 * time.Hour
+	if e := t.ExpiresAt; e != nil {
+		for _, d := range l.ExpiryReminders {
+			key := fmt.Sprintf("expiry:%d:%d", e.Unix(), d)
+			if !noticeDone(t.Notices[key]) {
+				steps = append(steps, Step{Kind: StepExpiryReminder, At: e.Add(-time.Duration(d) * day), Days: d, Key: key})
+			}
+		}
+		steps = append(steps, Step{Kind: StepExpire, At: *e})
+	}
+	activity := t.LastActivity()
+	deleteAt := activity.Add(l.Inactivity)
+	pending := false
+	for _, d := range l.IdleReminders {
+		key := fmt.Sprintf("idle:%d:%d", activity.Unix(), d)
+		v := t.Notices[key]
+		if !noticeDone(v) {
+			pending = true
+			steps = append(steps, Step{Kind: StepIdleReminder, At: deleteAt.Add(-time.Duration(d) * day), Days: d, Key: key})
+		} else if sent, ok := strings.CutPrefix(v, NoticeSent); ok {
+			if at, err := time.Parse(time.RFC3339, sent); err == nil && at.Add(time.Duration(d)*day).After(deleteAt) {
+				deleteAt = at.Add(time.Duration(d) * day)
+			}
+		}
+	}
+	if !pending {
+		steps = append(steps, Step{Kind: StepIdleDelete, At: deleteAt})
+	}
+	// Nothing happens to a token after it expires but the expiry itself.
+	if t.ExpiresAt != nil {
+		steps = slices.DeleteFunc(steps, func(s Step) bool { return s.At.After(*t.ExpiresAt) })
+	}
+	slices.SortStableFunc(steps, func(a, b Step) int { return a.At.Compare(b.At) })
+	return steps
+}
+
+// Next is the earliest remaining step; ok is false when there is none.
+func (l Lifecycle) Next(t Token) (Step, bool) {
+	steps := l.Steps(t)
+	if len(steps) == 0 {
+		return Step{}, false
+	}
+	return steps[0], true
+}
+
+// Due returns the step to take at now, and the reminders it supersedes: of
+// several reminders of one kind that are all due, only the most urgent is
+// sent. ok is false when nothing is due.
+func (l Lifecycle) Due(t Token, now time.Time) (step Step, skipped []string, ok bool) {
+	steps := l.Steps(t)
+	if len(steps) == 0 || steps[0].At.After(now) {
+		return Step{}, nil, false
+	}
+	step = steps[0]
+	for _, s := range steps[1:] {
+		if s.At.After(now) || !step.IsReminder() || s.Kind != step.Kind {
+			break
+		}
+		skipped = append(skipped, step.Key)
+		step = s
+	}
+	return step, skipped, true
+}

@@ -1,0 +1,75 @@
+package pat
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var testLifecycle = Lifecycle{Inactivity: 180 * day, IdleReminders: []int{14, 3}, ExpiryReminders: []int{7, 1}}
+
+const day = 24 * time.Hour
+
+func TestLifecycleSteps(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { x := t0.Add(d); return &x }
+	yearLater := at(365 * day)
+	fresh := Token{Status: StatusActive, CreatedAt: t0, ExpiresAt: yearLater}
+	used := fresh
+	used.LastUsedAt = at(100 * day)
+	idleKey := func(act time.Time, d int) string { return "idle:" + itoa(act.Unix()) + ":" + itoa(int64(d)) }
+	first := fresh
+	first.Notices = map[string]string{idleKey(t0, 14): NoticeSent + t0.Add(166*day).Format(time.RFC3339)}
+	both := first
+	both.Notices = map[string]string{idleKey(t0, 14): first.Notices[idleKey(t0, 14)], idleKey(t0, 3): NoticeSent + t0.Add(177*day).Format(time.RFC3339)}
+	late := first
+	late.Notices = map[string]string{idleKey(t0, 14): first.Notices[idleKey(t0, 14)], idleKey(t0, 3): NoticeSent + t0.Add(179*day).Format(time.RFC3339)}
+	soon := Token{Status: StatusActive, CreatedAt: t0, ExpiresAt: at(30 * day)}
+	revoked := fresh
+	revoked.Status = StatusRevoked
+
+	cases := []struct {
+		name string
+		tok  Token
+		want string // kind@day of the next step
+	}{
+		{"fresh: first idle reminder", fresh, "idle_reminder@166"},
+		{"used: counts from the use", used, "idle_reminder@266"},
+		{"first reminder sent", first, "idle_reminder@177"},
+		{"both sent: deletion", both, "idle_delete@180"},
+		{"last reminder late: deletion waits 3 days after it", late, "idle_delete@182"},
+		{"expires first: expiry reminders", soon, "expiry_reminder@23"},
+		{"revoked: nothing", revoked, "none"},
+	}
+	for _, tc := range cases {
+		got := "none"
+		if s, ok := testLifecycle.Next(tc.tok); ok {
+			got = string(s.Kind) + "@" + itoa(int64(s.At.Sub(t0)/day))
+		}
+		if got != tc.want {
+			t.Errorf("%s: next %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	var kinds []string
+	for _, s := range testLifecycle.Steps(soon) {
+		kinds = append(kinds, string(s.Kind)+"@"+itoa(int64(s.At.Sub(t0)/day)))
+	}
+	if got := strings.Join(kinds, " "); got != "expiry_reminder@23 expiry_reminder@29 expire@30" {
+		t.Errorf("steps of a token expiring before it idles out: %s", got)
+	}
+}
+
+func TestLifecycleDueSupersedes(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tok := Token{Status: StatusActive, CreatedAt: t0}
+	step, skipped, ok := testLifecycle.Due(tok, t0.Add(178*day))
+	if !ok || step.Days != 3 || len(skipped) != 1 || !strings.HasSuffix(skipped[0], ":14") {
+		t.Fatalf("job down until day 178: step %+v, skipped %v", step, skipped)
+	}
+	if _, _, ok := testLifecycle.Due(tok, t0.Add(100*day)); ok {
+		t.Fatal("a step is due on day 100")
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

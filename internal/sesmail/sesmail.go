@@ -1,0 +1,76 @@
+// Package sesmail sends the lifecycle job's mail through Amazon SES.
+package sesmail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
+	"github.com/aws/aws-sdk-go-v2/service/ses/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/patservice/pat/internal/lifecycle"
+)
+
+// API is the SES call the mailer uses.
+type API interface {
+	SendEmail(context.Context, *ses.SendEmailInput, ...func(*ses.Options)) (*ses.SendEmailOutput, error)
+}
+
+var _ API = (*ses.Client)(nil)
+var _ lifecycle.Mailer = (*Mailer)(nil)
+
+// Mailer sends from one address, with an optional reply-to.
+type Mailer struct {
+	api     API
+	from    string
+	replyTo string
+}
+
+// New returns a Mailer.
+func New(api API, from, replyTo string) *Mailer {
+	return &Mailer{api: api, from: from, replyTo: replyTo}
+}
+
+// SES error codes that will not change on retry.
+var permanent = map[string]bool{
+	"MessageRejected":                    true,
+	"MailFromDomainNotVerifiedException": true,
+	"ConfigurationSetDoesNotExist":       true,
+	"InvalidParameterValue":              true,
+}
+
+// Send sends one message as text and HTML. Throttling, after the SDK's own
+// backed-off retries, is lifecycle.ErrThrottled; a refusal that will not
+// change is lifecycle.ErrRejected.
+func (m *Mailer) Send(ctx context.Context, mail lifecycle.Mail) error {
+	in := &ses.SendEmailInput{
+		Source:      aws.String(m.from),
+		Destination: &types.Destination{ToAddresses: []string{mail.To}},
+		Message: &types.Message{
+			Subject: &types.Content{Data: aws.String(mail.Subject), Charset: aws.String("UTF-8")},
+			Body: &types.Body{
+				Text: &types.Content{Data: aws.String(mail.Text), Charset: aws.String("UTF-8")},
+				Html: &types.Content{Data: aws.String(mail.HTML), Charset: aws.String("UTF-8")},
+			},
+		},
+	}
+	if m.replyTo != "" {
+		in.ReplyToAddresses = []string{m.replyTo}
+	}
+	_, err := m.api.SendEmail(ctx, in)
+	if err == nil {
+		return nil
+	}
+	if apiErr, ok := errors.AsType[smithy.APIError](err); ok {
+		switch {
+		case apiErr.ErrorCode() == "Throttling" || apiErr.ErrorCode() == "ThrottlingException":
+			return fmt.Errorf("%w: %v", lifecycle.ErrThrottled, err)
+		case permanent[apiErr.ErrorCode()]:
+			return fmt.Errorf("%w: %v", lifecycle.ErrRejected, err)
+		}
+	}
+	return fmt.Errorf("send mail: %w", err)
+}
