@@ -74,7 +74,7 @@ func newEnv(t testing.TB) *env {
 	tables := dynamotest.MustTables(t, db)
 	ledger.AddTables(db, tables)
 	log := slog.New(slog.NewJSONHandler(&ledger.Logs, nil))
-	e := &env{db: db, tables: tables, count: &counting{AuthAPI: db}, now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	e := &env{db: db, tables: tables, count: &counting{AuthAPI: db}, now: time.Now().UTC().Truncate(time.Second)} // real time: DynamoDB Local applies TTL
 	cfg := config.Config{TokensTable: tables.Tokens, AuditTable: tables.Audit, TokenPrefix: "pat", Rules: pat.Config{
 		DefaultLifetime: 180 * 24 * time.Hour, MaxLifetime: 365 * 24 * time.Hour, MaxActiveTokens: 50,
 		RevokedRetention: 30 * 24 * time.Hour, AuditRetention: 365 * 24 * time.Hour}}

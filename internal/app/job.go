@@ -28,7 +28,7 @@ func NewJob(cfg config.Job, db dynamo.API, mail sesmail.API, log *slog.Logger) (
 		AuditRetention: cfg.Rules.AuditRetention,
 		Lease:          15 * time.Minute,
 		PageSize:       100,
-		Lookback:       30,
+		Lookback:       400, // first run only: no token is due further back than its lifetime
 		StopBefore:     30 * time.Second,
 	}, log), nil
 }

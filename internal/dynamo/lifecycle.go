@@ -111,9 +111,12 @@ func seenCondition(t pat.Token, vals map[string]types.AttributeValue) string {
 
 // ClaimReminder: see lifecycle.Store.
 func (s *Store) ClaimReminder(ctx context.Context, t pat.Token, key string, skipped []string, claim, stale string) (bool, error) {
-	vals := values("claim", claim, "stale", stale, "skipped", pat.NoticeSkipped)
+	vals := values("claim", claim, "stale", stale)
 	names := map[string]string{"#status": "status", "#k": key}
 	set := []string{"notices.#k = :claim"}
+	if len(skipped) > 0 {
+		vals[":skipped"] = &types.AttributeValueMemberS{Value: pat.NoticeSkipped}
+	}
 	for i, k := range skipped {
 		names["#s"+strconv.Itoa(i)] = k
 		set = append(set, "notices.#s"+strconv.Itoa(i)+" = :skipped")

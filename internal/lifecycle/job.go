@@ -59,8 +59,9 @@ type Action struct {
 // Report says what a run did.
 type Report struct {
 	DryRun      bool
-	Days        []string // day buckets read
-	ItemsRead   int      // items the due index returned
+	FirstDay    string // the first day bucket read
+	DaysRead    int    // day buckets read, from FirstDay on
+	ItemsRead   int    // items the due index returned
 	Actions     []Action
 	Mails       int // mails sent (reminders, grouped per owner, and notices)
 	Rescheduled int // items not due after all (used or extended since), moved to their next due time
@@ -89,7 +90,9 @@ func (j *Job) Run(ctx context.Context, opt Options) (Report, error) {
 	}
 	bookmark := ""
 	for day := start; day <= today; day = nextDay(day) {
-		rep.Days = append(rep.Days, day)
+		if rep.DaysRead++; rep.FirstDay == "" {
+			rep.FirstDay = day
+		}
 		done, err := j.runDay(ctx, day, now, opt, &rep)
 		if !done && bookmark == "" {
 			bookmark = day
@@ -106,7 +109,7 @@ func (j *Job) Run(ctx context.Context, opt Options) (Report, error) {
 	if err := j.save(ctx, opt, bookmark, today); err != nil {
 		return rep, err
 	}
-	j.log.InfoContext(ctx, "lifecycle run", "dryRun", opt.DryRun, "days", len(rep.Days), "itemsRead", rep.ItemsRead,
+	j.log.InfoContext(ctx, "lifecycle run", "dryRun", opt.DryRun, "days", rep.DaysRead, "itemsRead", rep.ItemsRead,
 		"actions", len(rep.Actions), "mails", rep.Mails, "rescheduled", rep.Rescheduled, "left", rep.Left, "stopped", rep.Stopped)
 	return rep, nil
 }

@@ -90,9 +90,10 @@ func (l Lifecycle) Steps(t Token) []Step {
 	if !pending {
 		steps = append(steps, Step{Kind: StepIdleDelete, At: deleteAt})
 	}
-	// Nothing happens to a token after it expires but the expiry itself.
-	if t.ExpiresAt != nil {
-		steps = slices.DeleteFunc(steps, func(s Step) bool { return s.At.After(*t.ExpiresAt) })
+	// A token that expires no later than it would be deleted just expires:
+	// its expiry reminders say all there is to say.
+	if t.ExpiresAt != nil && !deleteAt.Before(*t.ExpiresAt) {
+		steps = slices.DeleteFunc(steps, func(s Step) bool { return s.Kind == StepIdleReminder || s.Kind == StepIdleDelete })
 	}
 	slices.SortStableFunc(steps, func(a, b Step) int { return a.At.Compare(b.At) })
 	return steps
@@ -109,7 +110,8 @@ func (l Lifecycle) Next(t Token) (Step, bool) {
 
 // Due returns the step to take at now, and the reminders it supersedes: of
 // several reminders of one kind that are all due, only the most urgent is
-// sent. ok is false when nothing is due.
+// sent, and no reminder is sent for an expiry that is due itself. ok is
+// false when nothing is due.
 func (l Lifecycle) Due(t Token, now time.Time) (step Step, skipped []string, ok bool) {
 	steps := l.Steps(t)
 	if len(steps) == 0 || steps[0].At.After(now) {
@@ -117,7 +119,8 @@ func (l Lifecycle) Due(t Token, now time.Time) (step Step, skipped []string, ok 
 	}
 	step = steps[0]
 	for _, s := range steps[1:] {
-		if s.At.After(now) || !step.IsReminder() || s.Kind != step.Kind {
+		supersedes := s.Kind == step.Kind || step.Kind == StepExpiryReminder && s.Kind == StepExpire
+		if s.At.After(now) || !step.IsReminder() || !supersedes {
 			break
 		}
 		skipped = append(skipped, step.Key)

@@ -41,6 +41,7 @@ func TestLifecycleSteps(t *testing.T) {
 		{"last reminder late: deletion waits 3 days after it", late, "idle_delete@182"},
 		{"expires first: expiry reminders", soon, "expiry_reminder@23"},
 		{"revoked: nothing", revoked, "none"},
+		{"expires when it would be deleted: expiry only", Token{Status: StatusActive, CreatedAt: t0, ExpiresAt: at(180 * day)}, "expiry_reminder@173"},
 	}
 	for _, tc := range cases {
 		got := "none"
@@ -69,6 +70,10 @@ func TestLifecycleDueSupersedes(t *testing.T) {
 	}
 	if _, _, ok := testLifecycle.Due(tok, t0.Add(100*day)); ok {
 		t.Fatal("a step is due on day 100")
+	}
+	expiring := Token{Status: StatusActive, CreatedAt: t0, ExpiresAt: &[]time.Time{t0.Add(30 * day)}[0]}
+	if step, skipped, _ := testLifecycle.Due(expiring, t0.Add(40*day)); step.Kind != StepExpire || len(skipped) != 2 {
+		t.Fatalf("past its expiry: step %+v, skipped %v; want the expiry, no reminder", step, skipped)
 	}
 }
 

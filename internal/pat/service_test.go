@@ -39,6 +39,10 @@ var ledger dynamotest.Ledger
 
 func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 
+// testNow starts the test clock at the real time: DynamoDB Local's TTL
+// sweeper deletes items whose TTL the real clock has passed.
+func testNow() time.Time { return time.Now().UTC().Truncate(time.Second) }
+
 func newFixture(t *testing.T, cfg pat.Config) *fixture {
 	t.Helper()
 	db := dynamotest.Client(t)
@@ -52,7 +56,7 @@ func newFixture(t *testing.T, cfg pat.Config) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{logs: &dynamotest.SyncBuffer{}, now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	f := &fixture{logs: &dynamotest.SyncBuffer{}, now: testNow()}
 	f.svc = pat.NewService(dynamo.NewStore(db, tables.Tokens, tables.Audit), format, catalog, cfg,
 		slog.New(slog.NewJSONHandler(io.MultiWriter(f.logs, &ledger.Logs), nil)))
 	f.svc.Now = func() time.Time { return f.now }

@@ -1,0 +1,270 @@
+package lifecycle_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
+	"github.com/aws/smithy-go"
+
+	"github.com/patservice/pat/internal/app"
+	"github.com/patservice/pat/internal/awsclient"
+	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/dynamo"
+	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/httpapi"
+	"github.com/patservice/pat/internal/lifecycle"
+	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/sesmail"
+)
+
+var ledger dynamotest.Ledger
+
+func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
+
+const day = 24 * time.Hour
+
+// t0 is when the tests' tokens are created: 09:00 UTC today. Test times
+// run ahead of the real clock, never behind it: DynamoDB Local's TTL
+// sweeper deletes items whose TTL the real clock has passed.
+var t0 = time.Now().UTC().Truncate(day).Add(9 * time.Hour)
+
+// date formats a day as the mails do.
+func date(t time.Time) string { return t.UTC().Format("2 January 2006") }
+
+type env struct {
+	db     *dynamodb.Client
+	tables dynamotest.Tables
+	cfg    config.Job
+	svc    *pat.Service
+	api    *httpapi.API
+	ses    sesmail.API
+	now    time.Time
+	user   pat.Identity
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	db := dynamotest.Client(t)
+	tables := dynamotest.MustTables(t, db)
+	ledger.AddTables(db, tables)
+	sesClient, err := awsclient.SES()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each test mails its own owner, so tests can share the emulator's inbox.
+	owner := "owner-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	e := &env{db: db, tables: tables, ses: sesClient, now: t0,
+		user: pat.Identity{UserID: owner, Email: owner + "@example.com", Permissions: []string{"crm:read", "orders:read"}}}
+	e.cfg = config.Job{
+		Config: config.Config{TokensTable: tables.Tokens, AuditTable: tables.Audit, TokenPrefix: "pat", Rules: pat.Config{
+			DefaultLifetime: 180 * day, MaxLifetime: 365 * day, MaxActiveTokens: 50, RevokedRetention: 30 * day, AuditRetention: 365 * day,
+			Lifecycle: pat.Lifecycle{Inactivity: 180 * day, IdleReminders: []int{14, 3}, ExpiryReminders: []int{7, 1}},
+		}},
+		MailFrom: "tokens@example.com", ConsoleURL: "https://console.example.com", KeepURL: "https://api.example.com/keep",
+	}
+	svc, catalog, err := app.NewService(e.cfg.Config, db, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Now = func() time.Time { return e.now }
+	e.svc = svc
+	e.api = httpapi.New(svc, catalog, e.cfg.Claims, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	return e
+}
+
+// job builds the job on the given mail API and store wrapper.
+func (e *env) job(t testing.TB, mail sesmail.API, wrap func(lifecycle.Store) lifecycle.Store) *lifecycle.Job {
+	t.Helper()
+	store := lifecycle.Store(dynamo.NewStore(e.db, e.tables.Tokens, e.tables.Audit))
+	if wrap != nil {
+		store = wrap(store)
+	}
+	return lifecycle.New(store, sesmail.New(mail, e.cfg.MailFrom, ""), e.svc, e.svc.Format().NewID, lifecycle.Config{
+		Policy: e.cfg.Rules.Lifecycle, ConsoleURL: e.cfg.ConsoleURL, KeepURL: e.cfg.KeepURL, AuditRetention: e.cfg.Rules.AuditRetention,
+		Lease: 15 * time.Minute, PageSize: 25, Lookback: 400, StopBefore: 30 * time.Second,
+	}, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+}
+
+func (e *env) run(t testing.TB, j *lifecycle.Job, at time.Time) lifecycle.Report {
+	t.Helper()
+	e.now = at
+	rep, err := j.Run(context.Background(), lifecycle.Options{Now: at})
+	if err != nil {
+		t.Fatalf("run at %s: %v", at, err)
+	}
+	return rep
+}
+
+func (e *env) create(t testing.TB, name string, in pat.CreateInput) pat.Created {
+	t.Helper()
+	in.Name = name
+	if len(in.Scopes) == 0 {
+		in.Scopes = []string{"crm:read"}
+	}
+	c, err := e.svc.Create(context.Background(), e.user, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledger.AddToken(c.Secret)
+	return c
+}
+
+// use records a use of the token, as the authorizer does.
+func (e *env) use(t testing.TB, id string, at time.Time) {
+	t.Helper()
+	_, err := e.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(e.tables.Tokens), Key: tokenKey(id),
+		UpdateExpression:          aws.String("SET lastUsedAt = :at"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: at.UTC().Format("2006-01-02T15:04:05.000000Z")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func tokenKey(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "TOKEN#" + id}, "sk": &types.AttributeValueMemberS{Value: "TOKEN"}}
+}
+
+func (e *env) token(t testing.TB, id string) (pat.Token, bool) {
+	t.Helper()
+	tok, err := dynamo.NewStore(e.db, e.tables.Tokens, e.tables.Audit).GetToken(context.Background(), id)
+	if pat.ErrorCode(err) == pat.CodeNotFound {
+		return pat.Token{}, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, true
+}
+
+// audit lists the actions of a token's audit trail, read from the table
+// (the token itself may be gone).
+func (e *env) audit(t testing.TB, id string) []map[string]string {
+	t.Helper()
+	out, err := e.db.Query(context.Background(), &dynamodb.QueryInput{TableName: aws.String(e.tables.Audit),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "TOKEN#" + id}}, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []map[string]string
+	for _, item := range out.Items {
+		ev := map[string]string{}
+		for _, k := range []string{"action", "actorId"} {
+			ev[k] = item[k].(*types.AttributeValueMemberS).Value
+		}
+		if d, ok := item["details"].(*types.AttributeValueMemberM); ok {
+			if r, ok := d.Value["reason"].(*types.AttributeValueMemberS); ok {
+				ev["reason"] = r.Value
+			}
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+type email struct {
+	From        string `json:"from"`
+	Destination struct {
+		To []string `json:"to"`
+	} `json:"destination"`
+	Subject string `json:"subject"`
+	Body    struct {
+		Text string `json:"text"`
+		HTML string `json:"html"`
+	} `json:"body"`
+}
+
+// inbox reads the mails the SES emulator received for this test's owner.
+func (e *env) inbox(t testing.TB) []email {
+	t.Helper()
+	resp, err := http.Get(os.Getenv("SES_INBOX_URL") + "/store")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var store struct {
+		Emails []email `json:"emails"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
+		t.Fatal(err)
+	}
+	var mine []email
+	for _, m := range store.Emails {
+		if slices.Contains(m.Destination.To, e.user.Email) {
+			mine = append(mine, m)
+		}
+	}
+	return mine
+}
+
+var codePattern = regexp.MustCompile(`keep\?code=([0-9A-Za-z]+)`)
+
+func keepCode(t testing.TB, m email) string {
+	t.Helper()
+	match := codePattern.FindStringSubmatch(m.Body.Text)
+	if match == nil {
+		t.Fatalf("mail has no keep link:\n%s", m.Body.Text)
+	}
+	return match[1]
+}
+
+// failingSES answers with an SES error code for its first n sends, then
+// passes on to the emulator.
+type failingSES struct {
+	sesmail.API
+	code string
+	n    atomic.Int32
+}
+
+func (f *failingSES) SendEmail(ctx context.Context, in *ses.SendEmailInput, o ...func(*ses.Options)) (*ses.SendEmailOutput, error) {
+	if f.n.Add(-1) >= 0 {
+		return nil, &apiError{code: f.code}
+	}
+	return f.API.SendEmail(ctx, in, o...)
+}
+
+type apiError struct{ code string }
+
+func (e *apiError) Error() string                 { return "api error " + e.code }
+func (e *apiError) ErrorCode() string             { return e.code }
+func (e *apiError) ErrorMessage() string          { return e.code }
+func (e *apiError) ErrorFault() smithy.ErrorFault { return smithy.FaultClient }
+
+func subjects(ms []email) string {
+	var s []string
+	for _, m := range ms {
+		s = append(s, m.Subject)
+	}
+	return fmt.Sprint(s)
+}
+
+func fixture(t testing.TB, name string) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "events", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
