@@ -91,14 +91,20 @@ func newEnv(t testing.TB) *env {
 // job builds the job on the given mail API and store wrapper.
 func (e *env) job(t testing.TB, mail sesmail.API, wrap func(lifecycle.Store) lifecycle.Store) *lifecycle.Job {
 	t.Helper()
-	store := lifecycle.Store(dynamo.NewStore(e.db, e.tables.Tokens, e.tables.Audit))
+	store := storeOf(e)
 	if wrap != nil {
 		store = wrap(store)
 	}
-	return lifecycle.New(store, sesmail.New(mail, e.cfg.MailFrom, ""), e.svc, e.svc.Format().NewID, lifecycle.Config{
+	return lifecycle.New(store, sesmail.New(mail, e.cfg.MailFrom, ""), e.svc, e.svc.Format().NewID, jobConfig(e), slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+}
+
+func storeOf(e *env) lifecycle.Store { return dynamo.NewStore(e.db, e.tables.Tokens, e.tables.Audit) }
+
+func jobConfig(e *env) lifecycle.Config {
+	return lifecycle.Config{
 		Policy: e.cfg.Rules.Lifecycle, ConsoleURL: e.cfg.ConsoleURL, KeepURL: e.cfg.KeepURL, AuditRetention: e.cfg.Rules.AuditRetention,
 		Lease: 15 * time.Minute, PageSize: 25, Lookback: 400, StopBefore: 30 * time.Second,
-	}, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	}
 }
 
 func (e *env) run(t testing.TB, j *lifecycle.Job, at time.Time) lifecycle.Report {

@@ -1,0 +1,120 @@
+package lifecycle_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/ses"
+
+	"github.com/patservice/pat/internal/lifecycle"
+	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/sesmail"
+)
+
+// crashingSES ends the invocation in the middle of its first send, as a
+// Lambda timeout or crash would: the context is gone, so the job cannot
+// even release its claim.
+type crashingSES struct {
+	sesmail.API
+	cancel  context.CancelFunc
+	crashed atomic.Bool
+}
+
+func (c *crashingSES) SendEmail(ctx context.Context, in *ses.SendEmailInput, o ...func(*ses.Options)) (*ses.SendEmailOutput, error) {
+	if c.crashed.CompareAndSwap(false, true) {
+		c.cancel()
+		return nil, context.Canceled
+	}
+	return c.API.SendEmail(ctx, in, o...)
+}
+
+func TestCrashBetweenClaimAndSendLosesAndDuplicatesNothing(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, "crashy", pat.CreateInput{ExpiresInDays: ptr(365)})
+	ctx, cancel := context.WithCancel(context.Background())
+	crashing := &crashingSES{API: e.ses, cancel: cancel}
+	at := t0.Add(166*day + time.Hour)
+	if _, err := e.job(t, crashing, nil).Run(ctx, lifecycle.Options{Now: at}); err == nil {
+		t.Fatal("the crashed run reported success")
+	}
+	j := e.job(t, e.ses, nil)
+	if rep := e.run(t, j, at.Add(5*time.Minute)); rep.Left != 1 || len(e.inbox(t)) != 0 {
+		t.Fatalf("within the lease the claim holds: %+v", rep)
+	}
+	e.run(t, j, at.Add(20*time.Minute))
+	e.run(t, j, at.Add(40*time.Minute))
+	if mails := e.inbox(t); len(mails) != 1 {
+		t.Fatalf("after the lease: %d mails, want exactly 1", len(mails))
+	}
+}
+
+// brokenLinks fails after the claim, before anything is sent.
+type brokenLinks struct{ n atomic.Int32 }
+
+func (b *brokenLinks) IssueKeepLink(context.Context, pat.Token, string, time.Time) (string, error) {
+	b.n.Add(1)
+	return "", errors.New("link store down")
+}
+
+func TestErrorBetweenClaimAndSendReleasesTheClaim(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, "flaky", pat.CreateInput{ExpiresInDays: ptr(365)})
+	at := t0.Add(166*day + time.Hour)
+	broken := lifecycle.New(storeOf(e), sesmail.New(e.ses, e.cfg.MailFrom, ""), &brokenLinks{}, e.svc.Format().NewID, jobConfig(e), slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	if _, err := broken.Run(context.Background(), lifecycle.Options{Now: at}); err == nil {
+		t.Fatal("the failed run reported success")
+	}
+	e.run(t, e.job(t, e.ses, nil), at.Add(time.Minute)) // no need to wait for the lease
+	e.run(t, e.job(t, e.ses, nil), at.Add(2*time.Minute))
+	if mails := e.inbox(t); len(mails) != 1 {
+		t.Fatalf("%d mails, want exactly 1", len(mails))
+	}
+}
+
+// SES throttling stops the run with everything released; the next run sends
+// each reminder once.
+func TestThrottlingLosesAndDuplicatesNothing(t *testing.T) {
+	e := newEnv(t)
+	owners := []string{"-a", "-b", "-c"}
+	base := e.user
+	for _, suffix := range owners {
+		e.user = pat.Identity{UserID: base.UserID + suffix, Email: base.Email, Permissions: base.Permissions}
+		e.create(t, "t"+suffix, pat.CreateInput{ExpiresInDays: ptr(365)})
+	}
+	e.user = base
+	throttled := &failingSES{API: e.ses, code: "Throttling"}
+	throttled.n.Store(2)
+	at := t0.Add(166*day + time.Hour)
+	rep := e.run(t, e.job(t, throttled, nil), at)
+	if rep.Stopped != "mail throttled" || rep.Mails != 0 {
+		t.Fatalf("throttled run: %+v", rep)
+	}
+	rep = e.run(t, e.job(t, throttled, nil), at.Add(time.Minute)) // still throttled once
+	rep = e.run(t, e.job(t, throttled, nil), at.Add(2*time.Minute))
+	e.run(t, e.job(t, e.ses, nil), at.Add(3*time.Minute))
+	if mails := e.inbox(t); len(mails) != len(owners) {
+		t.Fatalf("%d mails for %d owners (last report %+v)", len(mails), len(owners), rep)
+	}
+}
+
+// A permanent refusal is logged and not retried by later runs.
+func TestRejectedMailIsNotRetried(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, "bounced", pat.CreateInput{ExpiresInDays: ptr(365)})
+	rejecting := &failingSES{API: e.ses, code: "MessageRejected"}
+	rejecting.n.Store(1000)
+	at := t0.Add(166*day + time.Hour)
+	if rep := e.run(t, e.job(t, rejecting, nil), at); rep.Rejected != 1 {
+		t.Fatalf("rejected run: %+v", rep)
+	}
+	before := rejecting.n.Load()
+	e.run(t, e.job(t, rejecting, nil), at.Add(time.Hour))
+	e.run(t, e.job(t, rejecting, nil), at.Add(2*time.Hour))
+	if rejecting.n.Load() != before {
+		t.Fatal("a rejected reminder was tried again")
+	}
+}
