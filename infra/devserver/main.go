@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/demo"
 	"github.com/patservice/pat/internal/dynamo"
+	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/localgw"
 )
 
@@ -66,7 +68,7 @@ func run() error {
 	}
 	var routes []localgw.Route
 	for _, r := range api.Routes() {
-		routes = append(routes, localgw.Route{Method: r.Method, Path: r.Path, Handler: r.Handler})
+		routes = append(routes, localgw.Route{Method: r.Method, Path: r.Path, Handler: r.Handler, Public: r.Public})
 	}
 	id := devIdentity(cfg.Claims)
 	authCfg, err := config.AuthorizerFromEnv()
@@ -81,6 +83,11 @@ func run() error {
 	mux.Handle("/", localgw.New(routes, id.claims))
 	// The example API, protected by the real authorizer with REST API semantics.
 	mux.Handle("/api/", &localgw.Protected{Authorizer: apigw.New(authorizer).REST, Backend: demo.Echo, Realm: "pat", Stage: "demo"})
+	job, err := localJob(cfg, db, *addr, log)
+	if err != nil {
+		return err
+	}
+	mux.HandleFunc("POST /dev/lifecycle", runJob(job))
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -151,7 +158,8 @@ func printHelp(base string, id identity) {
 PAT service running locally
   Management API  %[1]s/tokens   (signed in as %[2]s, permissions: %[3]s)
   Protected API   %[1]s/api/<resource>/...   (the real authorizer, REST API semantics; an echo backend)
-  SES inbox       %[4]s
+  SES inbox       %[4]s   (open it in a browser: the mails the lifecycle job sends)
+  Lifecycle job   POST %[1]s/dev/lifecycle?now=<RFC 3339 time>[&dryRun=true]
   Stop with Ctrl-C.
 
 Try it (paste into another terminal; each step keeps what the next needs):
@@ -178,7 +186,48 @@ Try it (paste into another terminal; each step keeps what the next needs):
   curl -s %[1]s/tokens/$NEW                               # "status":"revoked"
   curl -s -i -H "Authorization: Bearer $TOKEN" %[1]s/api/crm/contacts   # the rotated-away token: 401
 
+  # the lifecycle job, at a chosen "now": a reminder 14 days before deletion, then the deletion
+  curl -s -X POST %[1]s/tokens -H 'Content-Type: application/json' -d '{"name":"idle","scopes":["crm:read"],"expiresInDays":365}'
+  curl -s -X POST "%[1]s/dev/lifecycle?now=$(date -u -d '+167 days' +%%Y-%%m-%%dT%%H:%%M:%%SZ)&dryRun=true"   # what it would do
+  curl -s -X POST "%[1]s/dev/lifecycle?now=$(date -u -d '+167 days' +%%Y-%%m-%%dT%%H:%%M:%%SZ)"   # then see the SES inbox
+
 `, base, id.userID, id.permissions, envOr("SES_INBOX_URL", "(not running)"))
+}
+
+// localJob is the lifecycle job on the local stack, mailing the SES emulator.
+func localJob(cfg config.Config, db *dynamodb.Client, addr string, log *slog.Logger) (*lifecycle.Job, error) {
+	mail, err := awsclient.SES()
+	if err != nil {
+		return nil, err
+	}
+	base := "http://" + addr
+	return app.NewJob(config.Job{Config: cfg, MailFrom: envOr("MAIL_FROM", "tokens@localhost"),
+		ConsoleURL: envOr("CONSOLE_BASE_URL", base), KeepURL: envOr("KEEP_URL", base+"/keep")}, db, mail, log)
+}
+
+// runJob runs the lifecycle job at the time the query names (now, RFC 3339;
+// default: the real time), dry if dryRun=true, and answers with its report.
+func runJob(job *lifecycle.Job) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		if v := r.URL.Query().Get("now"); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				http.Error(w, "now: want an RFC 3339 time such as 2027-06-01T08:00:00Z", http.StatusBadRequest)
+				return
+			}
+			now = t
+		}
+		rep, err := job.Run(r.Context(), lifecycle.Options{Now: now, DryRun: r.URL.Query().Get("dryRun") == "true"})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(rep)
+	}
 }
 
 func envOr(name, def string) string {

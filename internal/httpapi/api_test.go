@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -62,6 +63,14 @@ func TestTokenLifecycle(t *testing.T) {
 		t.Fatalf("update: %d %s", renamed.Status, renamed.Body)
 	}
 
+	extended := h.call(t, "extend-token", onToken(id))
+	if extended.Status != 200 || extended.fields()["extendedAt"] == nil || !strings.HasPrefix(extended.fields()["expiresAt"].(string), time.Now().UTC().Add(90*24*time.Hour).Format("2006-01-02")) {
+		t.Fatalf("extend: %d %s", extended.Status, extended.Body)
+	}
+	if r := h.call(t, "extend-token", onToken(id), body(`{"expiresInDays":1000}`)); r.Status != 400 {
+		t.Fatalf("extend beyond the maximum: %d %s", r.Status, r.Body)
+	}
+
 	rotated := h.call(t, "rotate-token", onToken(id))
 	newID, _ := rotated.fields()["id"].(string)
 	if rotated.Status != 201 || newID == id || rotated.fields()["name"] != "renamed" || rotated.fields()["token"] == secret {
@@ -96,7 +105,7 @@ func TestTokenLifecycle(t *testing.T) {
 		}
 		return strings.Join(actions, ",")
 	}
-	if got := trail(id); got != "token.created,token.updated,token.rotated" {
+	if got := trail(id); got != "token.created,token.updated,token.extended,token.rotated" {
 		t.Errorf("trail of the old token: %s", got)
 	}
 	if got := trail(newID); got != "token.created,token.revoked" {

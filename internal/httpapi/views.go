@@ -19,6 +19,7 @@ type tokenJSON struct {
 	LastUsedAt    *time.Time `json:"lastUsedAt"`
 	LastUsedIP    string     `json:"lastUsedIp,omitempty"`
 	LastUsedUA    string     `json:"lastUsedUserAgent,omitempty"`
+	ExtendedAt    *time.Time `json:"extendedAt,omitempty"`
 	RevokedAt     *time.Time `json:"revokedAt,omitempty"`
 	ReplacedBy    string     `json:"replacedBy,omitempty"`
 }
@@ -48,7 +49,7 @@ func (a *API) tokenView(t pat.Token) tokenJSON {
 	return tokenJSON{
 		ID: t.ID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, Status: t.StatusAt(a.svc.Now()),
 		DisplayPrefix: a.svc.Format().Prefix() + "_" + t.ID, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt,
-		LastUsedAt: t.LastUsedAt, LastUsedIP: t.LastUsedIP, LastUsedUA: t.LastUsedUA, RevokedAt: t.RevokedAt, ReplacedBy: t.ReplacedBy,
+		LastUsedAt: t.LastUsedAt, LastUsedIP: t.LastUsedIP, LastUsedUA: t.LastUsedUA, ExtendedAt: t.ExtendedAt, RevokedAt: t.RevokedAt, ReplacedBy: t.ReplacedBy,
 	}
 }
 

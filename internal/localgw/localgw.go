@@ -26,6 +26,7 @@ type Route struct {
 	Method  string
 	Path    string
 	Handler any
+	Public  bool // no authorizer: the event carries no claims
 }
 
 // Gateway routes requests to handlers, adding the claims a JWT authorizer
@@ -144,7 +145,7 @@ func (g *Gateway) event(r *http.Request, route compiled, params map[string]strin
 			},
 		},
 	}
-	if claims := g.Claims(r); claims != nil {
+	if claims := g.Claims(r); claims != nil && !route.Public {
 		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims},
 		}

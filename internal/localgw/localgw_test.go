@@ -19,7 +19,7 @@ func echo(_ context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatew
 }
 
 func TestGatewayBuildsEvents(t *testing.T) {
-	gw := New([]Route{{"POST", "/tokens/{id}/rotate", echo}}, func(r *http.Request) map[string]string {
+	gw := New([]Route{{Method: "POST", Path: "/tokens/{id}/rotate", Handler: echo}}, func(r *http.Request) map[string]string {
 		return map[string]string{"sub": "dev"}
 	})
 	srv := httptest.NewServer(gw)
@@ -60,7 +60,7 @@ func TestGatewayFunctionErrorIs500(t *testing.T) {
 	failing := func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		return events.APIGatewayV2HTTPResponse{}, context.DeadlineExceeded
 	}
-	gw := New([]Route{{"GET", "/x", failing}}, func(*http.Request) map[string]string { return nil })
+	gw := New([]Route{{Method: "GET", Path: "/x", Handler: failing}}, func(*http.Request) map[string]string { return nil })
 	rec := httptest.NewRecorder()
 	gw.ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
 	if rec.Code != 500 || strings.Contains(rec.Body.String(), "deadline") {
