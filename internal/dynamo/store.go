@@ -309,11 +309,21 @@ func (s *Store) ListEvents(ctx context.Context, tokenID, cursor string, limit in
 }
 
 func (s *Store) putToken(t pat.Token) (types.TransactWriteItem, error) {
-	item, err := attributevalue.MarshalMap(encodeToken(t))
+	item, err := TokenItem(t)
 	if err != nil {
-		return types.TransactWriteItem{}, fmt.Errorf("encode token: %w", err)
+		return types.TransactWriteItem{}, err
 	}
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.tokens, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}, nil
+}
+
+// TokenItem is a token as the tokens table stores it, for bulk loads
+// (BatchWriteItem) such as imports and the lifecycle benchmark.
+func TokenItem(t pat.Token) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(encodeToken(t))
+	if err != nil {
+		return nil, fmt.Errorf("encode token: %w", err)
+	}
+	return item, nil
 }
 
 // putEvent writes an audit record once: it can never overwrite another.

@@ -1,0 +1,152 @@
+package lifecycle_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/patservice/pat/internal/dynamo"
+	"github.com/patservice/pat/internal/lifecycle"
+	"github.com/patservice/pat/internal/pat"
+)
+
+const (
+	benchTokens   = 100_000
+	benchDueEvery = 100 // one token in a hundred is due
+)
+
+// BenchmarkJob100k seeds 100,000 tokens of which 1% are due (their 14-day
+// reminder), runs the job once against DynamoDB Local and the SES emulator,
+// then scans the whole table, and reports items read by the job, due
+// tokens, table size, both durations and the job's peak heap.
+func BenchmarkJob100k(b *testing.B) {
+	e := newEnv(b)
+	now := t0.Add(200 * day)
+	due := seed(b, e, now)
+	j := e.job(b, e.ses, nil)
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var m runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+		}
+	})
+	b.ResetTimer()
+	start := time.Now()
+	rep, err := j.Run(context.Background(), lifecycle.Options{Now: now})
+	jobTook := time.Since(start)
+	close(stop)
+	wg.Wait()
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	reminded := 0
+	for _, a := range rep.Actions {
+		if a.Kind == pat.StepIdleReminder {
+			reminded++
+		}
+	}
+	if reminded != due {
+		b.Fatalf("reminded %d of %d due tokens: %+v", reminded, due, rep.Stopped)
+	}
+	start = time.Now()
+	scanned := scanAll(b, e)
+	scanTook := time.Since(start)
+
+	b.ReportMetric(float64(rep.ItemsRead), "items-read")
+	b.ReportMetric(float64(due), "due-tokens")
+	b.ReportMetric(float64(scanned), "table-items")
+	b.ReportMetric(float64(rep.ItemsRead)/float64(due), "read/due")
+	b.ReportMetric(float64(rep.Mails), "mails")
+	b.ReportMetric(float64(jobTook.Milliseconds()), "job-ms")
+	b.ReportMetric(float64(scanTook.Milliseconds()), "scan-ms")
+	b.ReportMetric(float64(max(peak.Load(), base.HeapInuse)-base.HeapInuse)/(1<<20), "peak-heap-MiB")
+}
+
+// seed writes the tokens with BatchWriteItem, four writers at a time, and
+// returns how many are due at now.
+func seed(b *testing.B, e *env, now time.Time) int {
+	b.Helper()
+	expires := now.Add(200 * day)
+	items := make(chan map[string]types.AttributeValue, 1000)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			batch := make([]types.WriteRequest, 0, 25)
+			flush := func() {
+				for len(batch) > 0 {
+					out, err := e.db.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{
+						RequestItems: map[string][]types.WriteRequest{e.tables.Tokens: batch}})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					batch = out.UnprocessedItems[e.tables.Tokens]
+				}
+			}
+			for item := range items {
+				if batch = append(batch, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}}); len(batch) == 25 {
+					flush()
+				}
+			}
+			flush()
+		})
+	}
+	due := 0
+	for i := range benchTokens {
+		created := now.Add(-time.Duration(i%150) * day) // not due: reminders 16 to 166 days ahead
+		if i%benchDueEvery == 0 {
+			created = now.Add(-166*day - time.Duration(i%12)*time.Hour) // due: the 14-day reminder
+			due++
+		}
+		t := pat.Token{ID: fmt.Sprintf("bench%024d", i), UserID: fmt.Sprintf("bench-user-%d", i%997),
+			OwnerEmail: e.user.Email, Name: fmt.Sprintf("token %d", i), Scopes: []string{"crm:read"}, Status: pat.StatusActive,
+			CreatedAt: created, ExpiresAt: &expires, DeleteAfter: expires.Add(30 * day), Notices: map[string]string{}}
+		if next, ok := e.cfg.Rules.Lifecycle.Next(t); ok {
+			t.DueAt = &next.At
+		}
+		item, err := dynamo.TokenItem(t)
+		if err != nil {
+			b.Fatal(err)
+		}
+		items <- item
+	}
+	close(items)
+	wg.Wait()
+	return due
+}
+
+func scanAll(b *testing.B, e *env) int {
+	n := 0
+	p := dynamodb.NewScanPaginator(e.db, &dynamodb.ScanInput{TableName: aws.String(e.tables.Tokens)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += len(out.Items)
+	}
+	return n
+}
