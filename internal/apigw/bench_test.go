@@ -88,7 +88,7 @@ func BenchmarkAuthorizerVsGetItem(b *testing.B) {
 func BenchmarkMalformedToken(b *testing.B) {
 	e := newEnv(b)
 	c := e.create(b, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
-	bad := c.Secret[:len(c.Secret)-1] + "0"
+	bad := tamper(c.Secret)
 	h, a := e.quietHandler(b)
 	ctx := context.Background()
 	b.Run("decide", func(b *testing.B) {

@@ -147,6 +147,15 @@ func ownerKey(userID string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "OWNER#" + token.OwnerTag(userID)}, "sk": &types.AttributeValueMemberS{Value: "USER"}}
 }
 
+// tamper changes the last character of s (the checksum's) to another one.
+func tamper(s string) string {
+	last := byte('0')
+	if s[len(s)-1] == '0' {
+		last = '1'
+	}
+	return s[:len(s)-1] + string(last)
+}
+
 // forge returns a well-formed token (valid checksum) with a real id and a
 // secret that is not the token's.
 func forge(id string) string {

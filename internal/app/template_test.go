@@ -40,16 +40,7 @@ type function struct {
 // built by the Makefile from functions/<name>, with least privilege.
 func TestTemplateDeploysEveryRoute(t *testing.T) {
 	root := dynamotest.RepoRoot(t)
-	data, err := os.ReadFile(filepath.Join(root, "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Resources map[string]function `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
+	_, doc := loadTemplate(t)
 	api := httpapi.New(nil, nil, config.Claims{}, nil)
 	deployed := 0
 	for _, r := range doc.Resources {
@@ -111,16 +102,7 @@ func TestTemplateDeploysEveryRoute(t *testing.T) {
 
 // The authorizer may read token and owner and write only a token's last use.
 func TestTemplateAuthorizerLeastPrivilege(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Resources map[string]function `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
+	data, doc := loadTemplate(t)
 	fn, ok := doc.Resources["AuthorizerFunction"]
 	if !ok || fn.Metadata.BuildMethod != "makefile" {
 		t.Fatal("template.yaml has no AuthorizerFunction built by the Makefile")
@@ -138,6 +120,23 @@ func TestTemplateAuthorizerLeastPrivilege(t *testing.T) {
 	if !strings.Contains(string(data), "dynamodb:Attributes: [pk, sk, lastUsedAt, lastUsedIp, lastUsedUserAgent]") {
 		t.Fatal("the authorizer's UpdateItem is not limited to the last-use attributes")
 	}
+}
+
+type templateDoc struct {
+	Resources map[string]function `yaml:"Resources"`
+}
+
+func loadTemplate(t *testing.T) ([]byte, templateDoc) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc templateDoc
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return data, doc
 }
 
 func camel(s string) string {

@@ -256,7 +256,12 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 		j.log.WarnContext(ctx, "reminder not sent: owner has no email address", "userId", claimed[0].token.UserID)
 		return j.finish(ctx, claimed, pat.NoticeFailed+now.Format(time.RFC3339), rep)
 	}
-	err := j.mail.Send(ctx, reminderMail(claimed, j.cfg.ConsoleURL))
+	mail, err := reminderMail(claimed, j.cfg.ConsoleURL)
+	if err != nil {
+		j.release(ctx, claimed)
+		return err
+	}
+	err = j.mail.Send(ctx, mail)
 	switch {
 	case err == nil:
 		rep.Mails++
@@ -329,7 +334,11 @@ func (j *Job) deleteIdle(ctx context.Context, t pat.Token, now time.Time, opt Op
 	if err != nil {
 		return err
 	}
-	n := Notice{ID: noticeID, UserID: t.UserID, Mail: deletedMail(t, j.cfg.Policy.Inactivity, now, j.cfg.ConsoleURL)}
+	mail, err := deletedMail(t, j.cfg.Policy.Inactivity, now, j.cfg.ConsoleURL)
+	if err != nil {
+		return err
+	}
+	n := Notice{ID: noticeID, UserID: t.UserID, Mail: mail}
 	ok, err := j.store.DeleteIdle(ctx, t, ev, n)
 	if err != nil {
 		return err

@@ -64,7 +64,7 @@ var (
 )
 
 // reminderMail is one owner's reminders, in one message.
-func reminderMail(rs []reminder, consoleURL string) Mail {
+func reminderMail(rs []reminder, consoleURL string) (Mail, error) {
 	var tokens []mailToken
 	for _, r := range rs {
 		mt := describe(r.token, consoleURL)
@@ -81,7 +81,7 @@ func reminderMail(rs []reminder, consoleURL string) Mail {
 			subject = fmt.Sprintf("Your token %q expires on %s", t.Name, t.When)
 		}
 	}
-	return Mail{To: rs[0].token.OwnerEmail, Subject: subject, Text: render(reminderTextT, tokens), HTML: renderHTML(reminderHTMLT, tokens)}
+	return compose(rs[0].token.OwnerEmail, subject, reminderTextT, reminderHTMLT, tokens)
 }
 
 const deletedText = `Hello,
@@ -108,27 +108,22 @@ var (
 )
 
 // deletedMail tells the owner a token was deleted for inactivity.
-func deletedMail(t pat.Token, inactivity time.Duration, now time.Time, consoleURL string) Mail {
+func deletedMail(t pat.Token, inactivity time.Duration, now time.Time, consoleURL string) (Mail, error) {
 	mt := describe(t, consoleURL)
 	mt.ConsoleURL = strings.TrimRight(consoleURL, "/") + "/tokens"
 	mt.When = now.UTC().Format("2 January 2006")
 	mt.Verb = fmt.Sprintf("%d days", int(inactivity.Hours()/24))
-	return Mail{To: t.OwnerEmail, Subject: fmt.Sprintf("Your token %q was deleted after %s without use", t.Name, mt.Verb),
-		Text: render(deletedTextT, mt), HTML: renderHTML(deletedHTMLT, mt)}
+	return compose(t.OwnerEmail, fmt.Sprintf("Your token %q was deleted after %s without use", t.Name, mt.Verb), deletedTextT, deletedHTMLT, mt)
 }
 
-func render(t *texttemplate.Template, data any) string {
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		panic(err) // the templates are fixed and tested
+// compose renders a mail's text and HTML parts from the same data.
+func compose(to, subject string, text *texttemplate.Template, html *htmltemplate.Template, data any) (Mail, error) {
+	var t, h bytes.Buffer
+	if err := text.Execute(&t, data); err != nil {
+		return Mail{}, fmt.Errorf("render %s: %w", text.Name(), err)
 	}
-	return b.String()
-}
-
-func renderHTML(t *htmltemplate.Template, data any) string {
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		panic(err)
+	if err := html.Execute(&h, data); err != nil {
+		return Mail{}, fmt.Errorf("render %s: %w", html.Name(), err)
 	}
-	return b.String()
+	return Mail{To: to, Subject: subject, Text: t.String(), HTML: h.String()}, nil
 }

@@ -177,14 +177,14 @@ func (s *Service) Update(ctx context.Context, id Identity, tokenID string, in Up
 }
 
 // Revoke revokes one of the caller's tokens at once. Revoking a revoked
-// token changes nothing and succeeds.
+// token, or one the lifecycle job marked expired, changes nothing and succeeds.
 func (s *Service) Revoke(ctx context.Context, id Identity, tokenID string) error {
 	t, err := s.Get(ctx, id, tokenID)
 	if err != nil {
 		return err
 	}
-	if t.Status == StatusRevoked {
-		return nil
+	if t.Status == StatusRevoked || t.Status == StatusExpired {
+		return nil // unusable already; it vanishes with its TTL
 	}
 	now := s.now()
 	t.Status, t.RevokedAt, t.DeleteAfter = StatusRevoked, &now, now.Add(s.cfg.RevokedRetention)
