@@ -77,7 +77,7 @@ func (s *Store) SyncUser(ctx context.Context, u pat.User) (pat.User, error) {
 	}
 	stored, err := decodeUser(item)
 	if err == nil && stored.ID != u.ID {
-		// Two user ids with one owner tag (71 bits): refuse rather than share a record.
+		// Two user ids with one owner tag (64 bits): refuse rather than share a record.
 		return pat.User{}, fmt.Errorf("user %q shares its owner tag with user %q", u.ID, stored.ID)
 	}
 	return stored, err

@@ -65,8 +65,8 @@ type Parsed struct {
 // OwnerTag returns the owner tag at the start of the id.
 func (p Parsed) OwnerTag() string { return p.ID[:OwnerTagLen] }
 
-// OwnerTag derives the 12-character tag of a user id: 71 bits of its SHA-256
-// in base62. It keys the user's record, so that a token names where its
+// OwnerTag derives the 12-character tag of a user id: the first 64 bits of
+// its SHA-256, in base62. It keys the user's record, so that a token names where its
 // owner is. Two users with one tag are detected where records are written.
 func OwnerTag(userID string) string {
 	sum := sha256.Sum256([]byte("pat-owner\x00" + userID))
