@@ -3,14 +3,12 @@
 package main
 
 import (
-	"context"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/patservice/pat/internal/app"
 )
 
 func main() {
-	h := app.MustAuthorizer(context.Background())
+	h := app.MustAuthorizer()
 	lambda.Start(h.Handle)
 }

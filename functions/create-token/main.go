@@ -2,14 +2,12 @@
 package main
 
 import (
-	"context"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/patservice/pat/internal/app"
 )
 
 func main() {
-	api := app.MustManagement(context.Background())
+	api := app.MustManagement()
 	lambda.Start(api.CreateToken)
 }

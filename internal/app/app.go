@@ -4,7 +4,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,7 +20,7 @@ import (
 )
 
 // Management builds the management API from the environment.
-func Management(ctx context.Context, log *slog.Logger) (*httpapi.API, error) {
+func Management(log *slog.Logger) (*httpapi.API, error) {
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return nil, err
@@ -56,15 +55,18 @@ func NewService(cfg config.Config, db dynamo.API, log *slog.Logger) (*pat.Servic
 	return pat.NewService(store, format, catalog, cfg.Rules, log), catalog, nil
 }
 
-// MustManagement is Management for a function's main: a configuration or
-// client that cannot be built is logged and ends the cold start, so Lambda
-// reports an init error instead of serving requests it cannot answer.
-func MustManagement(ctx context.Context) *httpapi.API {
+// MustManagement is Management for a function's main.
+func MustManagement() *httpapi.API { return must(Management) }
+
+// must runs a function's cold-start wiring with the Lambda logger. What
+// cannot be built is logged and ends the cold start, so Lambda reports an
+// init error instead of serving requests it cannot answer.
+func must[T any](build func(*slog.Logger) (T, error)) T {
 	log := lambdacontext.NewLogger()
-	api, err := Management(ctx, log)
+	v, err := build(log)
 	if err != nil {
 		log.Error("cold start failed", "error", err)
 		os.Exit(1)
 	}
-	return api
+	return v
 }

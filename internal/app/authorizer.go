@@ -1,12 +1,9 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
-	"os"
 
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/patservice/pat/internal/apigw"
@@ -33,22 +30,23 @@ func NewAuthorizer(cfg config.Authorizer, db dynamo.AuthAPI, log *slog.Logger) (
 	return a, nil
 }
 
-// MustAuthorizer builds the authorizer's handler from the environment for
-// its main, ending the cold start on a bad configuration.
-func MustAuthorizer(ctx context.Context) *apigw.Handler {
-	log := lambdacontext.NewLogger()
+// Authorizer builds the authorizer's handler from the environment.
+func Authorizer(log *slog.Logger) (*apigw.Handler, error) {
 	cfg, err := config.AuthorizerFromEnv()
-	var a *authz.Authorizer
-	if err == nil {
-		var db dynamo.AuthAPI
-		// Two attempts at most: the decision's deadline is short.
-		if db, err = awsclient.DynamoDB(func(o *dynamodb.Options) { o.RetryMaxAttempts = 2 }); err == nil {
-			a, err = NewAuthorizer(cfg, db, log)
-		}
-	}
 	if err != nil {
-		log.Error("cold start failed", "error", err)
-		os.Exit(1)
+		return nil, err
 	}
-	return apigw.New(a)
+	// Two attempts at most: the decision's deadline is short.
+	db, err := awsclient.DynamoDB(func(o *dynamodb.Options) { o.RetryMaxAttempts = 2 })
+	if err != nil {
+		return nil, err
+	}
+	a, err := NewAuthorizer(cfg, db, log)
+	if err != nil {
+		return nil, err
+	}
+	return apigw.New(a), nil
 }
+
+// MustAuthorizer is Authorizer for the function's main.
+func MustAuthorizer() *apigw.Handler { return must(Authorizer) }

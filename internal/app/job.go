@@ -2,10 +2,7 @@ package app
 
 import (
 	"log/slog"
-	"os"
 	"time"
-
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/config"
@@ -33,27 +30,22 @@ func NewJob(cfg config.Job, db dynamo.API, mail sesmail.API, log *slog.Logger) (
 	}, log), nil
 }
 
-// MustJob builds the job from the environment for its main.
-func MustJob() *lifecycle.Job {
-	log := lambdacontext.NewLogger()
-	job, err := func() (*lifecycle.Job, error) {
-		cfg, err := config.JobFromEnv()
-		if err != nil {
-			return nil, err
-		}
-		db, err := awsclient.DynamoDB()
-		if err != nil {
-			return nil, err
-		}
-		mail, err := awsclient.SES()
-		if err != nil {
-			return nil, err
-		}
-		return NewJob(cfg, db, mail, log)
-	}()
+// Job builds the lifecycle job from the environment.
+func Job(log *slog.Logger) (*lifecycle.Job, error) {
+	cfg, err := config.JobFromEnv()
 	if err != nil {
-		log.Error("cold start failed", "error", err)
-		os.Exit(1)
+		return nil, err
 	}
-	return job
+	db, err := awsclient.DynamoDB()
+	if err != nil {
+		return nil, err
+	}
+	mail, err := awsclient.SES()
+	if err != nil {
+		return nil, err
+	}
+	return NewJob(cfg, db, mail, log)
 }
+
+// MustJob is Job for the function's main.
+func MustJob() *lifecycle.Job { return must(Job) }
