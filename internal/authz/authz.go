@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,7 +212,7 @@ func (a *Authorizer) Decide(ctx context.Context, req Request) (Decision, error) 
 	d.RequiredScope = required
 	// Both lists are sorted: the token's at creation, the owner's when synced.
 	d.Scopes = scope.Intersect(t.Scopes, owner.Permissions)
-	if len(scope.Missing([]string{required}, d.Scopes)) > 0 {
+	if _, granted := slices.BinarySearch(d.Scopes, required); !granted {
 		d.Reason = ReasonScope
 		return d, nil
 	}
