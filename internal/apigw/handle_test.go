@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/patservice/pat/internal/demo"
+	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/localgw"
 	"github.com/patservice/pat/internal/pat"
 )
@@ -35,7 +36,7 @@ func TestHandleBothEventVersions(t *testing.T) {
 		t.Fatalf("REST without token through Handle: %v", err)
 	}
 
-	backend := fixture[events.APIGatewayProxyRequest](t, "echo")
+	backend := dynamotest.Event[events.APIGatewayProxyRequest](t, "echo")
 	backend.RequestContext.Authorizer = map[string]any{"principalId": alice.UserID}
 	for k, v := range rest.Context {
 		backend.RequestContext.Authorizer[k] = v

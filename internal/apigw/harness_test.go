@@ -3,11 +3,9 @@ package apigw_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"hash/crc32"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -175,19 +173,6 @@ func forge(id string) string {
 	return body + string(sum)
 }
 
-func fixture[T any](t testing.TB, name string) T {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "events", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev T
-	if err := json.Unmarshal(data, &ev); err != nil {
-		t.Fatalf("events/%s.json: %v", name, err)
-	}
-	return ev
-}
-
 // request is one API call in both event versions.
 type request struct {
 	header       string // "" sends no Authorization header
@@ -198,7 +183,7 @@ type request struct {
 }
 
 func (e *env) restEvent(t testing.TB, r request) events.APIGatewayCustomAuthorizerRequestTypeRequest {
-	ev := fixture[events.APIGatewayCustomAuthorizerRequestTypeRequest](t, "authorizer-rest")
+	ev := dynamotest.Event[events.APIGatewayCustomAuthorizerRequestTypeRequest](t, "authorizer-rest")
 	delete(ev.Headers, "Authorization")
 	delete(ev.MultiValueHeaders, "Authorization")
 	if r.header != "" {
@@ -217,7 +202,7 @@ func (e *env) restEvent(t testing.TB, r request) events.APIGatewayCustomAuthoriz
 }
 
 func (e *env) httpEvent(t testing.TB, r request) events.APIGatewayV2CustomAuthorizerV2Request {
-	ev := fixture[events.APIGatewayV2CustomAuthorizerV2Request](t, "authorizer-http")
+	ev := dynamotest.Event[events.APIGatewayV2CustomAuthorizerV2Request](t, "authorizer-http")
 	delete(ev.Headers, "authorization")
 	ev.IdentitySource = nil
 	if r.header != "" {

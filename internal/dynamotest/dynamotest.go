@@ -1,11 +1,14 @@
-// Package dynamotest connects tests to the local stack (DynamoDB Local and
-// the SES emulator started by infra/stack.sh) and creates fresh tables from
-// template.yaml for each test.
+// Package dynamotest holds what the integration tests share: a client for
+// the local stack (DynamoDB Local and the SES emulator started by
+// infra/stack.sh), fresh tables from template.yaml for each test, the sample
+// events of events/, and the after-suite check that no secret was stored or
+// logged.
 package dynamotest
 
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -66,6 +69,20 @@ func MustSpecs(tb testing.TB) map[string]dynamo.TableSpec {
 		tb.Fatal(err)
 	}
 	return specs
+}
+
+// Event loads a sample event from the repository's events/ folder.
+func Event[T any](tb testing.TB, name string) T {
+	tb.Helper()
+	var ev T
+	data, err := os.ReadFile(filepath.Join(RepoRoot(tb), "events", name+".json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &ev); err != nil {
+		tb.Fatalf("events/%s.json: %v", name, err)
+	}
+	return ev
 }
 
 // RepoRoot finds the directory holding go.mod.

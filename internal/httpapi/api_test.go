@@ -17,7 +17,7 @@ import (
 func TestFixturesMatchRoutes(t *testing.T) {
 	h := newHarness(t)
 	for function, route := range h.routes {
-		ev := fixture(t, function)
+		ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, function)
 		if ev.RouteKey != route.Method+" "+route.Path || ev.RequestContext.HTTP.Method != route.Method {
 			t.Errorf("events/%s.json is for %s, the route is %s %s", function, ev.RouteKey, route.Method, route.Path)
 		}
@@ -256,7 +256,7 @@ func TestInternalErrorsSayNothing(t *testing.T) {
 // document does not describe fails it.
 func TestOpenAPICatchesDrift(t *testing.T) {
 	h := newHarness(t)
-	ev := fixture(t, "get-token")
+	ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "get-token")
 	route := h.routes["get-token"]
 	good := h.call(t, "create-token")
 	fields := good.fields()

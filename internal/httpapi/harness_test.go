@@ -117,20 +117,6 @@ func fixtureName(routes []httpapi.Route, r httpapi.Route) string {
 	return r.Function
 }
 
-// fixture loads a sample event from events/.
-func fixture(t *testing.T, function string) events.APIGatewayV2HTTPRequest {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "events", function+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(data, &ev); err != nil {
-		t.Fatalf("events/%s.json: %v", function, err)
-	}
-	return ev
-}
-
 // An edit adjusts a fixture before it is sent.
 type edit func(*events.APIGatewayV2HTTPRequest)
 
@@ -174,7 +160,7 @@ func (r result) code() string {
 // path, checks the response against openapi.yaml and records any token.
 func (h *harness) call(t *testing.T, function string, edits ...edit) result {
 	t.Helper()
-	ev := fixture(t, function)
+	ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, function)
 	for _, e := range edits {
 		e(&ev)
 	}

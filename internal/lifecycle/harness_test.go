@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -260,17 +258,4 @@ func subjects(ms []email) string {
 		s = append(s, m.Subject)
 	}
 	return fmt.Sprint(s)
-}
-
-func fixture(t testing.TB, name string) events.APIGatewayV2HTTPRequest {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "events", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(data, &ev); err != nil {
-		t.Fatal(err)
-	}
-	return ev
 }

@@ -208,7 +208,7 @@ func TestKeepLink(t *testing.T) {
 
 	get := func(code string) events.APIGatewayV2HTTPResponse {
 		t.Helper()
-		ev := fixture(t, "keep-token-get")
+		ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-get")
 		ev.QueryStringParameters = map[string]string{"code": code}
 		resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepPage, ev)
 		if err != nil {
@@ -218,7 +218,7 @@ func TestKeepLink(t *testing.T) {
 	}
 	post := func(code string) events.APIGatewayV2HTTPResponse {
 		t.Helper()
-		ev := fixture(t, "keep-token-post")
+		ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-post")
 		ev.Body = "code=" + url.QueryEscape(code)
 		resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepPage, ev)
 		if err != nil {
