@@ -30,8 +30,21 @@ install_deps() {
   local stamp="$here/node_modules/.installed-lock"
   if [ ! -f "$stamp" ] || ! cmp -s "$here/package-lock.json" "$stamp"; then
     say "installing emulators from infra/package-lock.json"
-    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error) >"$logs/npm.log" 2>&1 \
-      || { cat "$logs/npm.log" >&2; say "npm ci failed"; exit 1; }
+    # The registry sometimes stalls mid-download (EIDLETIMEOUT): retry the
+    # whole install a few times before giving up.
+    local attempt
+    for attempt in 1 2 3 4; do
+      if (cd "$here" && npm ci --no-audit --no-fund --loglevel=error \
+            --fetch-retries=5 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=30000) \
+            >"$logs/npm.log" 2>&1; then
+        break
+      fi
+      if [ "$attempt" = 4 ]; then
+        cat "$logs/npm.log" >&2; say "npm ci failed after $attempt attempts"; exit 1
+      fi
+      say "npm ci failed (attempt $attempt), retrying in $((attempt * 5))s"
+      sleep $((attempt * 5))
+    done
     cp "$here/package-lock.json" "$stamp"
   fi
 }
