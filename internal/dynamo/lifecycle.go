@@ -179,7 +179,7 @@ func (s *Store) Reschedule(ctx context.Context, t pat.Token) error {
 }
 
 // DeleteIdle: see lifecycle.Store.
-func (s *Store) DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n lifecycle.Notice) (bool, error) {
+func (s *Store) DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n pat.Notice) (bool, error) {
 	vals := map[string]types.AttributeValue{}
 	cond := seenCondition(t, vals)
 	audit, err := s.putEvent(ev)
@@ -227,15 +227,15 @@ func (s *Store) Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, er
 }
 
 type noticeItem struct {
-	PK     string         `dynamodbav:"pk"`
-	SK     string         `dynamodbav:"sk"`
-	ID     string         `dynamodbav:"id"`
-	UserID string         `dynamodbav:"userId"`
-	Mail   lifecycle.Mail `dynamodbav:"mail"`
-	Claim  string         `dynamodbav:"claim,omitempty"`
-	DueDay string         `dynamodbav:"dueDay"`
-	DueAt  string         `dynamodbav:"dueAt"`
-	TTL    int64          `dynamodbav:"ttl"`
+	PK     string   `dynamodbav:"pk"`
+	SK     string   `dynamodbav:"sk"`
+	ID     string   `dynamodbav:"id"`
+	UserID string   `dynamodbav:"userId"`
+	Mail   pat.Mail `dynamodbav:"mail"`
+	Claim  string   `dynamodbav:"claim,omitempty"`
+	DueDay string   `dynamodbav:"dueDay"`
+	DueAt  string   `dynamodbav:"dueAt"`
+	TTL    int64    `dynamodbav:"ttl"`
 }
 
 func noticeKey(id string) map[string]types.AttributeValue {
@@ -244,7 +244,7 @@ func noticeKey(id string) map[string]types.AttributeValue {
 
 // putNotice writes a notice into the outbox, due at once; unsent, it
 // expires after 30 days.
-func (s *Store) putNotice(n lifecycle.Notice, now time.Time) (types.TransactWriteItem, error) {
+func (s *Store) putNotice(n pat.Notice, now time.Time) (types.TransactWriteItem, error) {
 	day, when := dueKeys(&now)
 	item, err := attributevalue.MarshalMap(noticeItem{PK: "NOTICE#" + n.ID, SK: "NOTICE", ID: n.ID, UserID: n.UserID, Mail: n.Mail,
 		DueDay: day, DueAt: when, TTL: now.Add(30 * 24 * time.Hour).Unix()})
@@ -254,16 +254,16 @@ func (s *Store) putNotice(n lifecycle.Notice, now time.Time) (types.TransactWrit
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.tokens, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}, nil
 }
 
-func decodeNotice(item map[string]types.AttributeValue) (lifecycle.Notice, error) {
+func decodeNotice(item map[string]types.AttributeValue) (pat.Notice, error) {
 	var it noticeItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return lifecycle.Notice{}, fmt.Errorf("decode notice: %w", err)
+		return pat.Notice{}, fmt.Errorf("decode notice: %w", err)
 	}
-	return lifecycle.Notice{ID: it.ID, UserID: it.UserID, Mail: it.Mail, Claim: it.Claim}, nil
+	return pat.Notice{ID: it.ID, UserID: it.UserID, Mail: it.Mail, Claim: it.Claim}, nil
 }
 
 // ClaimNotice: see lifecycle.Store.
-func (s *Store) ClaimNotice(ctx context.Context, n lifecycle.Notice, claim, stale string) (bool, error) {
+func (s *Store) ClaimNotice(ctx context.Context, n pat.Notice, claim, stale string) (bool, error) {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.tokens, Key: noticeKey(n.ID),
 		UpdateExpression:          aws.String("SET claim = :claim"),
@@ -274,7 +274,7 @@ func (s *Store) ClaimNotice(ctx context.Context, n lifecycle.Notice, claim, stal
 }
 
 // DeleteNotice: see lifecycle.Store.
-func (s *Store) DeleteNotice(ctx context.Context, n lifecycle.Notice, claim string) error {
+func (s *Store) DeleteNotice(ctx context.Context, n pat.Notice, claim string) error {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName: &s.tokens, Key: noticeKey(n.ID),
 		ConditionExpression: aws.String("claim = :claim"), ExpressionAttributeValues: values("claim", claim),
@@ -284,7 +284,7 @@ func (s *Store) DeleteNotice(ctx context.Context, n lifecycle.Notice, claim stri
 }
 
 // ReleaseNotice: see lifecycle.Store.
-func (s *Store) ReleaseNotice(ctx context.Context, n lifecycle.Notice, claim string) error {
+func (s *Store) ReleaseNotice(ctx context.Context, n pat.Notice, claim string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.tokens, Key: noticeKey(n.ID),
 		UpdateExpression:    aws.String("REMOVE claim"),

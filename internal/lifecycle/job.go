@@ -338,7 +338,7 @@ func (j *Job) deleteIdle(ctx context.Context, t pat.Token, now time.Time, opt Op
 	if err != nil {
 		return err
 	}
-	n := Notice{ID: noticeID, UserID: t.UserID, Mail: mail}
+	n := pat.Notice{ID: noticeID, UserID: t.UserID, Mail: mail}
 	ok, err := j.store.DeleteIdle(ctx, t, ev, n)
 	if err != nil {
 		return err
@@ -379,7 +379,7 @@ func (j *Job) expire(ctx context.Context, t pat.Token, now time.Time, opt Option
 
 // sendNotice mails an outbox notice and removes it. A mail rejected for good
 // is removed too; any other failure leaves it for a later run.
-func (j *Job) sendNotice(ctx context.Context, n Notice, now time.Time, opt Options, rep *Report) error {
+func (j *Job) sendNotice(ctx context.Context, n pat.Notice, now time.Time, opt Options, rep *Report) error {
 	if opt.DryRun {
 		return nil
 	}

@@ -15,27 +15,10 @@ import (
 	"github.com/patservice/pat/internal/pat"
 )
 
-// Mail is one message to an owner.
-type Mail struct {
-	To      string `dynamodbav:"to"`
-	Subject string `dynamodbav:"subject"`
-	Text    string `dynamodbav:"text"`
-	HTML    string `dynamodbav:"html"`
-}
-
-// Notice is a mail in the outbox, written in the same transaction as the
-// change it announces and sent (then deleted) by the job.
-type Notice struct {
-	ID     string
-	UserID string
-	Mail   Mail
-	Claim  string // "sending:<time>" while a run sends it
-}
-
 // Due is one item of the due index: a token or a notice.
 type Due struct {
 	Token  *pat.Token
-	Notice *Notice
+	Notice *pat.Notice
 }
 
 // Store is the job's access to the tables. Every write is conditional on
@@ -61,20 +44,20 @@ type Store interface {
 	Reschedule(ctx context.Context, t pat.Token) error
 	// DeleteIdle deletes a token for inactivity with its audit event and the
 	// owner's notice, unless its activity or status changed: false then.
-	DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n Notice) (bool, error)
+	DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n pat.Notice) (bool, error)
 	// Expire marks a token expired with its audit event, unless its expiry
 	// or status changed: false then.
 	Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, error)
 	// ClaimNotice, DeleteNotice and ReleaseNotice do for outbox notices what
 	// the reminder methods do for reminders.
-	ClaimNotice(ctx context.Context, n Notice, claim, stale string) (bool, error)
-	DeleteNotice(ctx context.Context, n Notice, claim string) error
-	ReleaseNotice(ctx context.Context, n Notice, claim string) error
+	ClaimNotice(ctx context.Context, n pat.Notice, claim, stale string) (bool, error)
+	DeleteNotice(ctx context.Context, n pat.Notice, claim string) error
+	ReleaseNotice(ctx context.Context, n pat.Notice, claim string) error
 }
 
 // Mailer sends mail.
 type Mailer interface {
-	Send(ctx context.Context, m Mail) error
+	Send(ctx context.Context, m pat.Mail) error
 }
 
 // Errors a Mailer returns for the job to act on; any other error is

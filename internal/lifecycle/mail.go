@@ -64,7 +64,7 @@ var (
 )
 
 // reminderMail is one owner's reminders, in one message.
-func reminderMail(rs []reminder, consoleURL string) (Mail, error) {
+func reminderMail(rs []reminder, consoleURL string) (pat.Mail, error) {
 	var tokens []mailToken
 	for _, r := range rs {
 		mt := describe(r.token, consoleURL)
@@ -108,7 +108,7 @@ var (
 )
 
 // deletedMail tells the owner a token was deleted for inactivity.
-func deletedMail(t pat.Token, inactivity time.Duration, now time.Time, consoleURL string) (Mail, error) {
+func deletedMail(t pat.Token, inactivity time.Duration, now time.Time, consoleURL string) (pat.Mail, error) {
 	mt := describe(t, consoleURL)
 	mt.ConsoleURL = strings.TrimRight(consoleURL, "/") + "/tokens"
 	mt.When = now.UTC().Format("2 January 2006")
@@ -117,13 +117,13 @@ func deletedMail(t pat.Token, inactivity time.Duration, now time.Time, consoleUR
 }
 
 // compose renders a mail's text and HTML parts from the same data.
-func compose(to, subject string, text *texttemplate.Template, html *htmltemplate.Template, data any) (Mail, error) {
+func compose(to, subject string, text *texttemplate.Template, html *htmltemplate.Template, data any) (pat.Mail, error) {
 	var t, h bytes.Buffer
 	if err := text.Execute(&t, data); err != nil {
-		return Mail{}, fmt.Errorf("render %s: %w", text.Name(), err)
+		return pat.Mail{}, fmt.Errorf("render %s: %w", text.Name(), err)
 	}
 	if err := html.Execute(&h, data); err != nil {
-		return Mail{}, fmt.Errorf("render %s: %w", html.Name(), err)
+		return pat.Mail{}, fmt.Errorf("render %s: %w", html.Name(), err)
 	}
-	return Mail{To: to, Subject: subject, Text: t.String(), HTML: h.String()}, nil
+	return pat.Mail{To: to, Subject: subject, Text: t.String(), HTML: h.String()}, nil
 }

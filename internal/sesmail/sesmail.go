@@ -12,6 +12,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/patservice/pat/internal/lifecycle"
+	"github.com/patservice/pat/internal/pat"
 )
 
 // API is the SES call the mailer uses.
@@ -45,7 +46,7 @@ var permanent = map[string]bool{
 // Send sends one message as text and HTML. Throttling, after the SDK's own
 // backed-off retries, is lifecycle.ErrThrottled; a refusal that will not
 // change is lifecycle.ErrRejected.
-func (m *Mailer) Send(ctx context.Context, mail lifecycle.Mail) error {
+func (m *Mailer) Send(ctx context.Context, mail pat.Mail) error {
 	in := &ses.SendEmailInput{
 		Source:      aws.String(m.from),
 		Destination: &types.Destination{ToAddresses: []string{mail.To}},
