@@ -211,7 +211,7 @@ func (a *Authorizer) Decide(ctx context.Context, req Request) (Decision, error) 
 	}
 	d.RequiredScope = required
 	// Both lists are sorted: the token's at creation, the owner's when synced.
-	d.Scopes = scope.Intersect(t.Scopes, owner.Permissions)
+	d.Scopes = scope.Intersect(t.Scopes, owner.Effective())
 	if _, granted := slices.BinarySearch(d.Scopes, required); !granted {
 		d.Reason = ReasonScope
 		return d, nil

@@ -39,7 +39,16 @@ func parseOptional(s string) (*time.Time, error) {
 	return &t, nil
 }
 
-func tokenPK(id string) string      { return "TOKEN#" + id }
+func tokenPK(id string) string { return "TOKEN#" + id }
+
+// auditPK is the partition of an event: its token's trail or, for an event
+// about a user (no token), the user's.
+func auditPK(ev pat.Event) string {
+	if ev.TokenID == "" {
+		return "USER#" + ev.OwnerID
+	}
+	return tokenPK(ev.TokenID)
+}
 func ownerIndexPK(id string) string { return "USER#" + id }
 
 func tokenKey(id string) map[string]types.AttributeValue {
@@ -148,6 +157,10 @@ type userItem struct {
 	Email       string `dynamodbav:"email"`
 	Permissions string `dynamodbav:"permissions"`
 	Status      string `dynamodbav:"status"`
+	// PermissionLimit, when present, is an administrator's limit (scopes,
+	// space-separated; empty: none).
+	PermissionLimit *string `dynamodbav:"permissionLimit"`
+	ActiveTokens    int     `dynamodbav:"activeTokens"`
 }
 
 func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
@@ -155,7 +168,11 @@ func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return pat.User{}, fmt.Errorf("decode user: %w", err)
 	}
-	return pat.User{ID: it.ID, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status)}, nil
+	u := pat.User{ID: it.ID, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status), ActiveTokens: it.ActiveTokens}
+	if it.PermissionLimit != nil {
+		u.Limited, u.Limit = true, strings.Fields(*it.PermissionLimit)
+	}
+	return u, nil
 }
 
 type eventItem struct {
@@ -167,6 +184,8 @@ type eventItem struct {
 	TokenID  string            `dynamodbav:"tokenId"`
 	OwnerID  string            `dynamodbav:"ownerId"`
 	ActorID  string            `dynamodbav:"actorId"`
+	Role     string            `dynamodbav:"actorRole"`
+	Month    string            `dynamodbav:"month"` // the month index's key
 	Outcome  string            `dynamodbav:"outcome"`
 	SourceIP string            `dynamodbav:"sourceIp,omitempty"`
 	Details  map[string]string `dynamodbav:"details,omitempty"`
@@ -174,8 +193,8 @@ type eventItem struct {
 }
 
 func encodeEvent(ev pat.Event) eventItem {
-	return eventItem{PK: tokenPK(ev.TokenID), SK: eventSort(ev), ID: ev.ID, Time: formatTime(ev.Time), Action: ev.Action,
-		TokenID: ev.TokenID, OwnerID: ev.OwnerID, ActorID: ev.ActorID, Outcome: ev.Outcome, SourceIP: ev.SourceIP,
+	return eventItem{PK: auditPK(ev), SK: eventSort(ev), ID: ev.ID, Time: formatTime(ev.Time), Action: ev.Action,
+		TokenID: ev.TokenID, OwnerID: ev.OwnerID, ActorID: ev.ActorID, Role: string(ev.ActorRole), Month: ev.Time.UTC().Format("2006-01"), Outcome: ev.Outcome, SourceIP: ev.SourceIP,
 		Details: maps.Clone(ev.Details), TTL: ev.ExpiresAt.Unix()}
 }
 
@@ -188,7 +207,7 @@ func decodeEvent(item map[string]types.AttributeValue) (pat.Event, error) {
 	if err != nil {
 		return pat.Event{}, fmt.Errorf("decode event %s: %w", it.ID, err)
 	}
-	return pat.Event{ID: it.ID, Time: at, Action: it.Action, TokenID: it.TokenID, OwnerID: it.OwnerID, ActorID: it.ActorID,
+	return pat.Event{ID: it.ID, Time: at, Action: it.Action, TokenID: it.TokenID, OwnerID: it.OwnerID, ActorID: it.ActorID, ActorRole: pat.Role(it.Role),
 		Outcome: it.Outcome, SourceIP: it.SourceIP, Details: it.Details, ExpiresAt: time.Unix(it.TTL, 0).UTC()}, nil
 }
 

@@ -193,7 +193,7 @@ func (s *Store) DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n pat
 	reasons, err := s.transact(ctx, []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: &s.tokens, Key: tokenKey(t.ID), ConditionExpression: aws.String(cond),
 			ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: vals}},
-		s.releaseSlot(t.UserID), audit, notice,
+		s.releaseSlots(t.UserID, 1), audit, notice,
 	})
 	if err != nil || reasons == nil {
 		return err == nil, err
@@ -215,7 +215,7 @@ func (s *Store) Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, er
 	reasons, err := s.transact(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.tokens, Key: tokenKey(t.ID), UpdateExpression: aws.String("SET #status = :expired REMOVE dueDay, dueAt"),
 			ConditionExpression: aws.String(cond), ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: vals}},
-		s.releaseSlot(t.UserID), audit,
+		s.releaseSlots(t.UserID, 1), audit,
 	})
 	if err != nil || reasons == nil {
 		return err == nil, err
@@ -324,7 +324,7 @@ func decodeKeyCursor(c string) (map[string]types.AttributeValue, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	var plain map[string]string
 	if err != nil || json.Unmarshal(b, &plain) != nil {
-		return nil, errors.New("bad due cursor")
+		return nil, errBadCursor
 	}
 	key := map[string]types.AttributeValue{}
 	for k, v := range plain {

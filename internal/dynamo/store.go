@@ -29,6 +29,7 @@ type API interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
@@ -203,40 +204,6 @@ func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ev pat.Event) erro
 	return cancelled(reasons)
 }
 
-// RevokeToken marks the token revoked and releases its place in the
-// owner's cap. A concurrent revocation (or expiry, which released the place
-// already) that won is success too.
-func (s *Store) RevokeToken(ctx context.Context, t pat.Token, ev pat.Event) error {
-	audit, err := s.putEvent(ev)
-	if err != nil {
-		return err
-	}
-	reasons, err := s.transact(ctx, []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName:                           &s.tokens,
-			Key:                                 tokenKey(t.ID),
-			UpdateExpression:                    aws.String("SET #status = :revoked, revokedAt = :at, #ttl = :ttl REMOVE dueDay, dueAt"),
-			ConditionExpression:                 aws.String("userId = :user AND #status <> :revoked AND #status <> :expired"),
-			ExpressionAttributeNames:            map[string]string{"#status": "status", "#ttl": "ttl"},
-			ExpressionAttributeValues:           values("revoked", string(pat.StatusRevoked), "expired", string(pat.StatusExpired), "at", formatTime(*t.RevokedAt), "ttl", t.DeleteAfter.Unix(), "user", t.UserID),
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}},
-		s.releaseSlot(t.UserID),
-		audit,
-	})
-	if err != nil || reasons == nil {
-		return err
-	}
-	if failedCondition(reasons[0]) {
-		err := tokenConditionError(reasons[0].Item, t.UserID)
-		if pat.ErrorCode(err) == pat.CodeTokenNotActive {
-			return nil // revoked by a concurrent request
-		}
-		return err
-	}
-	return cancelled(reasons)
-}
-
 // RotateToken revokes old and stores replacement only if old is still
 // active, so that of concurrent rotations exactly one wins.
 func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, events []pat.Event) error {
@@ -277,7 +244,7 @@ func (s *Store) ListEvents(ctx context.Context, tokenID, cursor string, limit in
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.audit,
 		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: values("pk", tokenPK(tokenID)),
+		ExpressionAttributeValues: values("pk", auditPK(pat.Event{TokenID: tokenID})),
 		ConsistentRead:            aws.Bool(true),
 		Limit:                     aws.Int32(int32(limit + 1)),
 	}
@@ -287,7 +254,7 @@ func (s *Store) ListEvents(ctx context.Context, tokenID, cursor string, limit in
 			return pat.Page[pat.Event]{}, errBadCursor
 		}
 		in.ExclusiveStartKey = map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: tokenPK(tokenID)}, "sk": &types.AttributeValueMemberS{Value: sk}}
+			"pk": &types.AttributeValueMemberS{Value: auditPK(pat.Event{TokenID: tokenID})}, "sk": &types.AttributeValueMemberS{Value: sk}}
 	}
 	out, err := s.db.Query(ctx, in)
 	if err != nil {
@@ -333,17 +300,6 @@ func (s *Store) putEvent(ev pat.Event) (types.TransactWriteItem, error) {
 		return types.TransactWriteItem{}, fmt.Errorf("encode event: %w", err)
 	}
 	return types.TransactWriteItem{Put: &types.Put{TableName: &s.audit, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}, nil
-}
-
-// releaseSlot frees a place in the owner's cap. It has no condition: a
-// revocation must never fail because of the counter.
-func (s *Store) releaseSlot(userID string) types.TransactWriteItem {
-	return types.TransactWriteItem{Update: &types.Update{
-		TableName:                 &s.tokens,
-		Key:                       userKey(userID),
-		UpdateExpression:          aws.String("SET activeTokens = activeTokens - :one"),
-		ExpressionAttributeValues: values("one", 1),
-	}}
 }
 
 // transact runs a transaction. A cancellation is returned as its reasons

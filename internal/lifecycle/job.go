@@ -413,7 +413,7 @@ func (j *Job) event(t pat.Token, now time.Time, action string, details map[strin
 	if err != nil {
 		return pat.Event{}, err
 	}
-	return pat.Event{ID: id, Time: now, Action: action, TokenID: t.ID, OwnerID: t.UserID, ActorID: ActorJob,
+	return pat.Event{ID: id, Time: now, Action: action, TokenID: t.ID, OwnerID: t.UserID, ActorID: ActorJob, ActorRole: pat.RoleJob,
 		Outcome: "success", Details: details, ExpiresAt: now.Add(j.cfg.AuditRetention)}, nil
 }
 

@@ -17,11 +17,16 @@ const (
 	CodeScopeNotPermitted Code = "scope_not_permitted"
 	CodeUnauthenticated   Code = "unauthenticated"
 	CodeUserDisabled      Code = "user_disabled"
-	CodeNotFound          Code = "not_found"
-	CodeTokenNotActive    Code = "token_not_active"
-	CodeTokenLimit        Code = "token_limit_reached"
-	CodeConflict          Code = "conflict"
-	CodeInternal          Code = "internal"
+	CodeForbidden         Code = "forbidden" // an administrator's route, and the caller is none
+	// A mass revocation names how many tokens it expects to revoke: missing,
+	// the request is refused with the count (a preview); wrong, likewise.
+	CodeConfirmationRequired Code = "confirmation_required"
+	CodeConfirmationMismatch Code = "confirmation_mismatch"
+	CodeNotFound             Code = "not_found"
+	CodeTokenNotActive       Code = "token_not_active"
+	CodeTokenLimit           Code = "token_limit_reached"
+	CodeConflict             Code = "conflict"
+	CodeInternal             Code = "internal"
 )
 
 // Error is an error the caller can act on. Anything else is internal.
@@ -29,6 +34,7 @@ type Error struct {
 	Code    Code
 	Message string
 	Scopes  []string // the scopes at fault, for unknown_scope and scope_not_permitted
+	Count   *int     // the tokens a mass revocation would revoke, for the confirmation codes
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }

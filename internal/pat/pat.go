@@ -6,6 +6,8 @@ package pat
 import (
 	"context"
 	"time"
+
+	"github.com/patservice/pat/internal/scope"
 )
 
 // Status is a token's state. Stored tokens are active, locked or revoked;
@@ -83,8 +85,23 @@ const (
 type User struct {
 	ID          string
 	Email       string
-	Permissions []string // concrete scopes, sorted
+	Permissions []string // concrete scopes, sorted: from the identity provider, at the last sign-in
 	Status      UserStatus
+	// Limited says an administrator narrowed the user's permissions to
+	// Limit (concrete scopes, sorted; empty means none at all). It holds
+	// whatever the identity provider grants later.
+	Limited      bool
+	Limit        []string
+	ActiveTokens int // active and locked tokens, counted against the cap
+}
+
+// Effective is what the user's tokens may do now: their permissions,
+// narrowed by an administrator's limit.
+func (u User) Effective() []string {
+	if !u.Limited {
+		return u.Permissions
+	}
+	return scope.Intersect(u.Permissions, u.Limit)
 }
 
 // Identity is the authenticated caller of the management API, from the
@@ -95,7 +112,17 @@ type Identity struct {
 	Permissions []string // concrete scopes, sorted
 	SourceIP    string
 	UserAgent   string
+	Admin       bool // holds the administrator role (a group or claim of the session)
 }
+
+// Role is the audit trail's kind of actor.
+type Role string
+
+const (
+	RoleUser  Role = "user"  // an owner acting on their own tokens
+	RoleAdmin Role = "admin" // an administrator
+	RoleJob   Role = "job"   // the scheduled lifecycle job
+)
 
 // Actions recorded in the audit trail.
 const (
@@ -106,6 +133,11 @@ const (
 	ActionExtended = "token.extended"
 	ActionExpired  = "token.expired"
 	ActionDeleted  = "token.deleted"
+	ActionLocked   = "token.locked"
+	ActionUnlocked = "token.unlocked"
+	// ActionUserUpdated: an administrator disabled or enabled a user or
+	// changed the limit of their permissions. Its TokenID is empty.
+	ActionUserUpdated = "user.updated"
 )
 
 // Event is one audit record: who did what to which token, with what outcome,
@@ -117,6 +149,7 @@ type Event struct {
 	TokenID   string
 	OwnerID   string
 	ActorID   string
+	ActorRole Role
 	Outcome   string
 	SourceIP  string
 	Details   map[string]string
@@ -144,8 +177,13 @@ type Store interface {
 	ListTokens(ctx context.Context, userID, cursor string, limit int) (Page[Token], error)
 	// UpdateToken sets name and description of the user's token unless it is revoked.
 	UpdateToken(ctx context.Context, t Token, ev Event) error
-	// RevokeToken revokes the user's token unless it is already revoked.
-	RevokeToken(ctx context.Context, t Token, ev Event) error
+	// RevokeTokens revokes tokens that are still active or locked, in one
+	// transaction with one audit event each (events[i] for tokens[i]) and
+	// the notices; each token's DeleteAfter is its new TTL and RevokedAt is
+	// set. If any token was revoked, expired or deleted meanwhile, nothing
+	// is written and changed lists those ids. A transaction holds at most
+	// MaxTransactItems items: 2 per token, 1 per owner and 1 per notice.
+	RevokeTokens(ctx context.Context, tokens []Token, events []Event, notices []Notice) (changed []string, err error)
 	// RotateToken revokes old and stores its replacement, only if old is
 	// still active: of concurrent rotations exactly one succeeds.
 	RotateToken(ctx context.Context, old, replacement Token, events []Event) error
@@ -159,4 +197,26 @@ type Store interface {
 	PutKeepLink(ctx context.Context, link KeepLink) error
 	// GetKeepLink reads a keep link by the digest of its code.
 	GetKeepLink(ctx context.Context, digest []byte) (KeepLink, error)
+
+	// SetTokenStatus moves a token from status from to t.Status (locking,
+	// unlocking) with its audit event and an optional owner's notice;
+	// CodeTokenNotActive if its status is not from.
+	SetTokenStatus(ctx context.Context, t Token, from Status, ev Event, n *Notice) error
+	// ListAllTokens lists every user's tokens matching f (an administrator's view).
+	ListAllTokens(ctx context.Context, f TokenFilter, cursor string, limit int) (Page[Token], error)
+	// CountRevocable counts the active and locked tokens of one owner, or of
+	// everyone when ownerID is empty.
+	CountRevocable(ctx context.Context, ownerID string) (int, error)
+	// RevocablePage lists active and locked tokens of one owner, or of everyone.
+	RevocablePage(ctx context.Context, ownerID, cursor string, limit int) (Page[Token], error)
+	// GetUser reads a user; ErrUserNotFound if there is none.
+	GetUser(ctx context.Context, id string) (User, error)
+	// UpdateUser sets a user's status and permission limit (creating the
+	// record of a user never seen yet) with its audit event.
+	UpdateUser(ctx context.Context, u User, ev Event) (User, error)
+	// ListAudit lists audit events matching f, newest first.
+	ListAudit(ctx context.Context, f AuditFilter, cursor string, limit int) (Page[Event], error)
 }
+
+// MaxTransactItems is DynamoDB's limit of items in one transaction.
+const MaxTransactItems = 100

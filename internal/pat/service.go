@@ -40,6 +40,8 @@ type Service struct {
 	catalog *scope.Catalog
 	cfg     Config
 	log     *slog.Logger
+	// notifier tells owners about administrators' actions; nil: nobody is told.
+	notifier Notifier
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
@@ -83,15 +85,16 @@ func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Crea
 	if err != nil {
 		return Created{}, err
 	}
-	scopes, err := s.checkScopes(in.Scopes, id.Permissions)
-	if err != nil {
-		return Created{}, err
-	}
 	expiresAt, err := s.expiry(now, in)
 	if err != nil {
 		return Created{}, err
 	}
-	if _, err := s.activeUser(ctx, id); err != nil {
+	user, err := s.activeUser(ctx, id)
+	if err != nil {
+		return Created{}, err
+	}
+	scopes, err := s.checkScopes(in.Scopes, user.Effective())
+	if err != nil {
 		return Created{}, err
 	}
 	t := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: name, Description: desc, Scopes: scopes, CreatedAt: now, ExpiresAt: expiresAt}
@@ -186,16 +189,9 @@ func (s *Service) Revoke(ctx context.Context, id Identity, tokenID string) error
 	if t.Status == StatusRevoked || t.Status == StatusExpired {
 		return nil // unusable already; it vanishes with its TTL
 	}
-	now := s.now()
-	t.Status, t.RevokedAt, t.DeleteAfter = StatusRevoked, &now, now.Add(s.cfg.RevokedRetention)
-	ev, err := s.event(id, t, ActionRevoked, nil)
-	if err != nil {
-		return err
-	}
-	if err := s.store.RevokeToken(ctx, t, ev); err != nil {
+	if _, err := s.revokeChunk(ctx, id, RoleUser, []Token{t}, ""); err != nil {
 		return fmt.Errorf("revoke token %s: %w", tokenID, err)
 	}
-	s.log.InfoContext(ctx, "token revoked", "tokenId", t.ID, "userId", id.UserID)
 	return nil
 }
 
@@ -209,12 +205,13 @@ func (s *Service) Rotate(ctx context.Context, id Identity, tokenID string) (Crea
 	if old.Status != StatusActive {
 		return Created{}, Errorf(CodeTokenNotActive, "token %s is %s and cannot be rotated", tokenID, old.Status)
 	}
-	if missing := scope.Missing(old.Scopes, id.Permissions); len(missing) > 0 {
+	user, err := s.activeUser(ctx, id)
+	if err != nil {
+		return Created{}, err
+	}
+	if missing := scope.Missing(old.Scopes, user.Effective()); len(missing) > 0 {
 		return Created{}, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
 			Message: "you no longer hold these permissions of the token: " + strings.Join(missing, ", ")}
-	}
-	if _, err := s.activeUser(ctx, id); err != nil {
-		return Created{}, err
 	}
 	now := s.now()
 	next := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: old.Name, Description: old.Description, Scopes: old.Scopes, CreatedAt: now}
@@ -352,7 +349,7 @@ func (s *Service) event(id Identity, t Token, action string, details map[string]
 		return Event{}, fmt.Errorf("generate event id: %w", err)
 	}
 	now := s.now()
-	return Event{ID: evID, Time: now, Action: action, TokenID: t.ID, OwnerID: t.UserID, ActorID: id.UserID,
+	return Event{ID: evID, Time: now, Action: action, TokenID: t.ID, OwnerID: t.UserID, ActorID: id.UserID, ActorRole: RoleUser,
 		Outcome: "success", SourceIP: id.SourceIP, Details: details, ExpiresAt: now.Add(s.cfg.AuditRetention)}, nil
 }
 

@@ -1,0 +1,309 @@
+package pat
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/patservice/pat/internal/token"
+)
+
+// MaxReasonLen bounds the reason an administrator gives.
+const MaxReasonLen = 500
+
+// TokenFilter selects tokens in the administrators' view; zero fields match all.
+type TokenFilter struct {
+	OwnerID        string
+	Status         Status     // as users see it: an active token past its expiry is expired
+	ExpiringBefore *time.Time // tokens that expire before this time
+	LastUsedBefore *time.Time // tokens not used since this time, never-used ones included
+	Now            time.Time  // what "expired" is judged against
+}
+
+// AuditFilter selects audit events; zero fields match all.
+type AuditFilter struct {
+	ActorID string
+	OwnerID string
+	TokenID string
+	Action  string
+	From    *time.Time // inclusive
+	To      *time.Time // exclusive
+}
+
+// ErrUserNotFound is the answer for a user the service has never seen.
+var ErrUserNotFound = Errorf(CodeNotFound, "user not found")
+
+// Notifier tells owners what an administrator did to their tokens.
+type Notifier interface {
+	// AdminNotice composes the mail telling the owner of tokens (all one
+	// owner's) that admin took action on them, and why.
+	AdminNotice(action string, tokens []Token, admin Identity, reason string, at time.Time) (Mail, error)
+	// Deliver sends notices already stored in the outbox; any it cannot
+	// send stay there for the lifecycle job.
+	Deliver(ctx context.Context, notices []Notice)
+}
+
+// SetNotifier makes the service tell owners about administrators' actions.
+// Without one, no notice is written.
+func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
+
+func requireAdmin(id Identity) error {
+	if !id.Admin {
+		return Errorf(CodeForbidden, "this needs the administrator role")
+	}
+	return nil
+}
+
+// AdminListTokens lists every user's tokens matching f.
+func (s *Service) AdminListTokens(ctx context.Context, id Identity, f TokenFilter, cursor string, limit int) (Page[Token], error) {
+	if err := requireAdmin(id); err != nil {
+		return Page[Token]{}, err
+	}
+	limit, err := pageSize(limit)
+	if err != nil {
+		return Page[Token]{}, err
+	}
+	switch f.Status {
+	case "", StatusActive, StatusLocked, StatusRevoked, StatusExpired:
+	default:
+		return Page[Token]{}, Errorf(CodeInvalid, "status: want active, locked, revoked or expired")
+	}
+	f.Now = s.now()
+	return s.store.ListAllTokens(ctx, f, cursor, limit)
+}
+
+// AdminGetToken returns any user's token.
+func (s *Service) AdminGetToken(ctx context.Context, id Identity, tokenID string) (Token, error) {
+	if err := requireAdmin(id); err != nil {
+		return Token{}, err
+	}
+	if !token.ValidID(tokenID) {
+		return Token{}, ErrNotFound
+	}
+	return s.store.GetToken(ctx, tokenID)
+}
+
+// Lock makes an active token unusable until an administrator unlocks it;
+// it is not revoked, and its owner cannot unlock it.
+func (s *Service) Lock(ctx context.Context, id Identity, tokenID, reason string) (Token, error) {
+	if strings.TrimSpace(reason) == "" {
+		return Token{}, Errorf(CodeInvalid, "reason: required; the owner is told why their token was locked")
+	}
+	return s.setStatus(ctx, id, tokenID, reason, StatusActive, StatusLocked, ActionLocked)
+}
+
+// Unlock makes a locked token usable again.
+func (s *Service) Unlock(ctx context.Context, id Identity, tokenID, reason string) (Token, error) {
+	return s.setStatus(ctx, id, tokenID, reason, StatusLocked, StatusActive, ActionUnlocked)
+}
+
+func (s *Service) setStatus(ctx context.Context, id Identity, tokenID, reason string, from, to Status, action string) (Token, error) {
+	reason, err := cleanReason(reason)
+	if err != nil {
+		return Token{}, err
+	}
+	t, err := s.AdminGetToken(ctx, id, tokenID)
+	if err != nil {
+		return Token{}, err
+	}
+	if t.Status != from {
+		return Token{}, Errorf(CodeTokenNotActive, "token %s is %s, not %s", t.ID, t.StatusAt(s.now()), from)
+	}
+	t.Status = to
+	ev, err := s.adminEvent(id, t, action, reason)
+	if err != nil {
+		return Token{}, err
+	}
+	notices, err := s.notices(id, []Token{t}, action, reason, ev.Time)
+	if err != nil {
+		return Token{}, err
+	}
+	var n *Notice
+	if len(notices) == 1 {
+		n = &notices[0]
+	}
+	if err := s.store.SetTokenStatus(ctx, t, from, ev, n); err != nil {
+		return Token{}, fmt.Errorf("%s token %s: %w", strings.TrimPrefix(action, "token."), tokenID, err)
+	}
+	s.log.InfoContext(ctx, "token "+strings.TrimPrefix(action, "token."), "tokenId", t.ID, "userId", t.UserID, "adminId", id.UserID)
+	s.deliver(ctx, notices)
+	return t, nil
+}
+
+// AdminRevoke revokes any user's token and tells its owner.
+func (s *Service) AdminRevoke(ctx context.Context, id Identity, tokenID, reason string) error {
+	reason, err := cleanReason(reason)
+	if err != nil {
+		return err
+	}
+	t, err := s.AdminGetToken(ctx, id, tokenID)
+	if err != nil {
+		return err
+	}
+	if t.Status == StatusRevoked || t.Status == StatusExpired {
+		return nil
+	}
+	_, err = s.revokeChunk(ctx, id, RoleAdmin, []Token{t}, reason)
+	return err
+}
+
+// UserUpdate changes a user; nil fields stay as they are.
+type UserUpdate struct {
+	Status *UserStatus
+	// Limit narrows the user's permissions to these grants (scopes or
+	// wildcards such as crm:*); a pointer to nil removes the limit.
+	Limit  *[]string
+	Reason string
+}
+
+// GetUser returns a user as the service knows them.
+func (s *Service) GetUser(ctx context.Context, id Identity, userID string) (User, error) {
+	if err := requireAdmin(id); err != nil {
+		return User{}, err
+	}
+	if userID == "" {
+		return User{}, ErrUserNotFound
+	}
+	return s.store.GetUser(ctx, userID)
+}
+
+// UpdateUser disables or enables a user, or narrows their permissions.
+// Either takes effect at the authorizer on the user's next request.
+func (s *Service) UpdateUser(ctx context.Context, id Identity, userID string, in UserUpdate) (User, error) {
+	if err := requireAdmin(id); err != nil {
+		return User{}, err
+	}
+	if in.Status == nil && in.Limit == nil {
+		return User{}, Errorf(CodeInvalid, "nothing to change: give status or permissions")
+	}
+	reason, err := cleanReason(in.Reason)
+	if err != nil {
+		return User{}, err
+	}
+	if userID == "" || utf8.RuneCountInString(userID) > 200 {
+		return User{}, Errorf(CodeInvalid, "user id: 1 to 200 characters")
+	}
+	u, err := s.store.GetUser(ctx, userID)
+	if err == ErrUserNotFound {
+		u, err = User{ID: userID, Status: UserActive}, nil // not signed in yet: an administrator may act first
+	}
+	if err != nil {
+		return User{}, err
+	}
+	details := map[string]string{}
+	if in.Status != nil {
+		if *in.Status != UserActive && *in.Status != UserDisabled {
+			return User{}, Errorf(CodeInvalid, "status: want active or disabled")
+		}
+		u.Status, details["status"] = *in.Status, string(*in.Status)
+	}
+	if in.Limit != nil {
+		if u.Limited, u.Limit, err = s.limit(*in.Limit); err != nil {
+			return User{}, err
+		}
+		details["permissionLimit"] = "none"
+		if u.Limited {
+			details["permissionLimit"] = strings.Join(u.Limit, " ")
+		}
+	}
+	if reason != "" {
+		details["reason"] = reason
+	}
+	ev, err := s.event(id, Token{UserID: userID}, ActionUserUpdated, details)
+	if err != nil {
+		return User{}, err
+	}
+	ev.ActorRole = RoleAdmin
+	u, err = s.store.UpdateUser(ctx, u, ev)
+	if err != nil {
+		return User{}, fmt.Errorf("update user %s: %w", userID, err)
+	}
+	s.log.InfoContext(ctx, "user updated", "userId", userID, "adminId", id.UserID, "status", u.Status, "limited", u.Limited)
+	return u, nil
+}
+
+// limit validates an administrator's permission limit: nil removes it.
+func (s *Service) limit(grants []string) (bool, []string, error) {
+	if grants == nil {
+		return false, nil, nil
+	}
+	var unknown []string
+	for _, g := range grants {
+		if len(s.catalog.Expand([]string{g})) == 0 {
+			unknown = append(unknown, g)
+		}
+	}
+	if len(unknown) > 0 {
+		return false, nil, &Error{Code: CodeUnknownScope, Scopes: unknown,
+			Message: "unknown permissions: " + strings.Join(unknown, ", ") + "; give scopes such as crm:read, or crm:*, *:read"}
+	}
+	return true, s.catalog.Expand(grants), nil
+}
+
+// Audit lists audit events matching f, newest first.
+func (s *Service) Audit(ctx context.Context, id Identity, f AuditFilter, cursor string, limit int) (Page[Event], error) {
+	if err := requireAdmin(id); err != nil {
+		return Page[Event]{}, err
+	}
+	limit, err := pageSize(limit)
+	if err != nil {
+		return Page[Event]{}, err
+	}
+	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
+		return Page[Event]{}, Errorf(CodeInvalid, "from: must be before to")
+	}
+	if f.TokenID != "" && !token.ValidID(f.TokenID) {
+		return Page[Event]{}, Errorf(CodeInvalid, "tokenId: not a token id")
+	}
+	return s.store.ListAudit(ctx, f, cursor, limit)
+}
+
+// adminEvent is the audit event of an administrator's action on t.
+func (s *Service) adminEvent(id Identity, t Token, action, reason string) (Event, error) {
+	var details map[string]string
+	if reason != "" {
+		details = map[string]string{"reason": reason}
+	}
+	ev, err := s.event(id, t, action, details)
+	ev.ActorRole = RoleAdmin
+	return ev, err
+}
+
+// notices composes one notice to the owner of tokens (one owner's) about an
+// administrator's action; none without a notifier or an address.
+func (s *Service) notices(id Identity, tokens []Token, action, reason string, at time.Time) ([]Notice, error) {
+	if s.notifier == nil || !id.Admin || tokens[0].OwnerEmail == "" || tokens[0].UserID == id.UserID {
+		return nil, nil
+	}
+	mail, err := s.notifier.AdminNotice(action, tokens, id, reason, at)
+	if err != nil {
+		return nil, err
+	}
+	noticeID, err := s.format.NewID()
+	if err != nil {
+		return nil, fmt.Errorf("generate notice id: %w", err)
+	}
+	return []Notice{{ID: noticeID, UserID: tokens[0].UserID, Mail: mail}}, nil
+}
+
+// deliver sends stored notices now, when the service can send mail; what
+// fails stays in the outbox for the lifecycle job.
+func (s *Service) deliver(ctx context.Context, notices []Notice) {
+	if s.notifier != nil && len(notices) > 0 {
+		s.notifier.Deliver(ctx, notices)
+	}
+}
+
+func cleanReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > MaxReasonLen {
+		return "", Errorf(CodeInvalid, "reason: at most %d characters", MaxReasonLen)
+	}
+	if strings.ContainsFunc(reason, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
+		return "", Errorf(CodeInvalid, "reason: control characters other than line breaks are not allowed")
+	}
+	return reason, nil
+}

@@ -1,0 +1,196 @@
+package pat
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// RevokeAllInput asks to revoke every active and locked token of one owner
+// or of everyone. Unless Preview, Confirm must be the number of tokens
+// that will be revoked, as a preview returned it.
+type RevokeAllInput struct {
+	OwnerID  string
+	Everyone bool
+	Preview  bool
+	Confirm  *int
+	Reason   string
+}
+
+// RevokeAllResult says what a revoke-all did, or (preview) would do.
+type RevokeAllResult struct {
+	Count    int  // tokens it would revoke (preview)
+	Revoked  int  // tokens this call revoked
+	Complete bool // false: the call ran out of time; preview and repeat to finish
+}
+
+// revokeAllPage is how many tokens a revoke-all reads at a time: its memory bound.
+const revokeAllPage = 200
+
+// stopBefore is how close to its deadline a revoke-all stops, leaving the
+// rest to a repeated call rather than being cut off mid-transaction.
+const stopBefore = 3 * time.Second
+
+// RevokeAllOwn revokes all of the caller's own tokens.
+func (s *Service) RevokeAllOwn(ctx context.Context, id Identity, preview bool, confirm *int) (RevokeAllResult, error) {
+	return s.revokeAll(ctx, id, RoleUser, id.UserID, preview, confirm, "")
+}
+
+// AdminRevokeAll revokes all tokens of one owner, or of everyone, and tells
+// their owners.
+func (s *Service) AdminRevokeAll(ctx context.Context, id Identity, in RevokeAllInput) (RevokeAllResult, error) {
+	if err := requireAdmin(id); err != nil {
+		return RevokeAllResult{}, err
+	}
+	if (in.OwnerID == "") == !in.Everyone {
+		return RevokeAllResult{}, Errorf(CodeInvalid, "give either owner or everyone: true")
+	}
+	reason, err := cleanReason(in.Reason)
+	if err != nil {
+		return RevokeAllResult{}, err
+	}
+	return s.revokeAll(ctx, id, RoleAdmin, in.OwnerID, in.Preview, in.Confirm, reason)
+}
+
+// revokeAll revokes the active and locked tokens of owner ("": everyone)
+// in transactions of whole tokens, each with its audit event. Tokens
+// revoked by a run that failed or stopped stay revoked, so a repeated call
+// revokes only the rest: every token gets exactly one audit event.
+func (s *Service) revokeAll(ctx context.Context, id Identity, role Role, owner string, preview bool, confirm *int, reason string) (RevokeAllResult, error) {
+	if preview && confirm != nil {
+		return RevokeAllResult{}, Errorf(CodeInvalid, "give preview or confirm, not both")
+	}
+	count, err := s.store.CountRevocable(ctx, owner)
+	if err != nil {
+		return RevokeAllResult{}, fmt.Errorf("count tokens to revoke: %w", err)
+	}
+	switch {
+	case preview:
+		return RevokeAllResult{Count: count, Complete: true}, nil
+	case confirm == nil:
+		return RevokeAllResult{}, &Error{Code: CodeConfirmationRequired, Count: &count,
+			Message: fmt.Sprintf("this revokes %d tokens: send confirm: %d to go ahead", count, count)}
+	case *confirm != count:
+		return RevokeAllResult{}, &Error{Code: CodeConfirmationMismatch, Count: &count,
+			Message: fmt.Sprintf("this now revokes %d tokens, not %d: check, then send confirm: %d", count, *confirm, count)}
+	}
+	res := RevokeAllResult{Complete: true}
+	cursor := ""
+	for {
+		page, err := s.store.RevocablePage(ctx, owner, cursor, revokeAllPage)
+		if err != nil {
+			return res, fmt.Errorf("list tokens to revoke (%d revoked so far): %w", res.Revoked, err)
+		}
+		for _, chunk := range chunks(page.Items, role == RoleAdmin) {
+			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < stopBefore {
+				res.Complete = false
+				return res, nil
+			}
+			n, err := s.revokeChunk(ctx, id, role, chunk, reason)
+			res.Revoked += n
+			if err != nil {
+				return res, fmt.Errorf("revoke tokens (%d revoked so far): %w", res.Revoked, err)
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		cursor = page.Next
+	}
+	s.log.InfoContext(ctx, "tokens revoked in bulk", "owner", owner, "revoked", res.Revoked, "actorId", id.UserID, "role", role)
+	return res, nil
+}
+
+// chunks splits tokens into groups that each fit one transaction: two
+// items per token (the token, its audit event) and, per owner, one for the
+// owner's counter and, when owners are told, one for the notice.
+func chunks(tokens []Token, notify bool) [][]Token {
+	perOwner := 1
+	if notify {
+		perOwner = 2
+	}
+	tokens = slices.Clone(tokens)
+	slices.SortStableFunc(tokens, func(a, b Token) int { return strings.Compare(a.UserID, b.UserID) })
+	var out [][]Token
+	var cur []Token
+	items := 0
+	for _, t := range tokens {
+		cost := 2
+		if len(cur) == 0 || t.UserID != cur[len(cur)-1].UserID {
+			cost += perOwner
+		}
+		if items+cost > MaxTransactItems {
+			out, cur, items = append(out, cur), nil, 0
+			cost = 2 + perOwner
+		}
+		cur, items = append(cur, t), items+cost
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// revokeChunk revokes tokens in one transaction. Tokens revoked, expired or
+// deleted meanwhile are left out and the rest tried again; a transaction
+// conflict is retried a few times. It returns how many it revoked.
+func (s *Service) revokeChunk(ctx context.Context, id Identity, role Role, tokens []Token, reason string) (int, error) {
+	for conflicts := 0; len(tokens) > 0; {
+		now := s.now()
+		events := make([]Event, len(tokens))
+		var notices []Notice
+		for i := range tokens {
+			t := &tokens[i]
+			t.Status, t.RevokedAt, t.DeleteAfter = StatusRevoked, &now, now.Add(s.cfg.RevokedRetention)
+			var details map[string]string
+			if reason != "" {
+				details = map[string]string{"reason": reason}
+			}
+			ev, err := s.event(id, *t, ActionRevoked, details)
+			if err != nil {
+				return 0, err
+			}
+			ev.ActorRole, events[i] = role, ev
+		}
+		if role == RoleAdmin {
+			for _, group := range byOwner(tokens) {
+				n, err := s.notices(id, group, ActionRevoked, reason, now)
+				if err != nil {
+					return 0, err
+				}
+				notices = append(notices, n...)
+			}
+		}
+		changed, err := s.store.RevokeTokens(ctx, tokens, events, notices)
+		switch {
+		case ErrorCode(err) == CodeConflict && conflicts < 3:
+			conflicts++
+			time.Sleep(time.Duration(conflicts*50) * time.Millisecond)
+			continue
+		case err != nil:
+			return 0, err
+		case len(changed) == 0:
+			for _, t := range tokens {
+				s.log.InfoContext(ctx, "token revoked", "tokenId", t.ID, "userId", t.UserID, "actorId", id.UserID, "role", role)
+			}
+			s.deliver(ctx, notices)
+			return len(tokens), nil
+		}
+		tokens = slices.DeleteFunc(tokens, func(t Token) bool { return slices.Contains(changed, t.ID) })
+	}
+	return 0, nil
+}
+
+// byOwner groups tokens sorted by owner.
+func byOwner(tokens []Token) [][]Token {
+	var out [][]Token
+	for i, t := range tokens {
+		if i == 0 || t.UserID != tokens[i-1].UserID {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], t)
+	}
+	return out
+}
