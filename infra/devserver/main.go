@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
 
 	"github.com/patservice/pat/internal/apigw"
 	"github.com/patservice/pat/internal/app"
@@ -43,7 +44,8 @@ func run() error {
 	flag.Parse()
 
 	// Local defaults for what the template passes to the functions on AWS.
-	for k, v := range map[string]string{"TABLE_NAME": "pat-tokens", "AUDIT_TABLE_NAME": "pat-audit"} {
+	for k, v := range map[string]string{"TABLE_NAME": "pat-tokens", "AUDIT_TABLE_NAME": "pat-audit",
+		"MAIL_FROM": "tokens@localhost", "CONSOLE_BASE_URL": "http://" + *addr} {
 		if os.Getenv(k) == "" {
 			os.Setenv(k, v)
 		}
@@ -62,7 +64,11 @@ func run() error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	api, err := app.NewManagement(cfg, db, log)
+	mail, err := awsclient.SES()
+	if err != nil {
+		return err
+	}
+	api, err := app.NewManagement(cfg, db, mail, log)
 	if err != nil {
 		return err
 	}
@@ -83,7 +89,7 @@ func run() error {
 	mux.Handle("/", localgw.New(routes, id.claims))
 	// The example API, protected by the real authorizer with REST API semantics.
 	mux.Handle("/api/", &localgw.Protected{Authorizer: apigw.New(authorizer).REST, Backend: demo.Echo, Realm: "pat", Stage: "demo"})
-	job, err := localJob(cfg, db, *addr, log)
+	job, err := localJob(cfg, db, mail, *addr, log)
 	if err != nil {
 		return err
 	}
@@ -195,14 +201,9 @@ Try it (paste into another terminal; each step keeps what the next needs):
 }
 
 // localJob is the lifecycle job on the local stack, mailing the SES emulator.
-func localJob(cfg config.Config, db *dynamodb.Client, addr string, log *slog.Logger) (*lifecycle.Job, error) {
-	mail, err := awsclient.SES()
-	if err != nil {
-		return nil, err
-	}
+func localJob(cfg config.Config, db *dynamodb.Client, mail *ses.Client, addr string, log *slog.Logger) (*lifecycle.Job, error) {
 	base := "http://" + addr
-	return app.NewJob(config.Job{Config: cfg, MailFrom: envOr("MAIL_FROM", "tokens@localhost"),
-		ConsoleURL: envOr("CONSOLE_BASE_URL", base), KeepURL: envOr("KEEP_URL", base+"/keep")}, db, mail, log)
+	return app.NewJob(config.Job{Config: cfg, KeepURL: envOr("KEEP_URL", base+"/keep")}, db, mail, log)
 }
 
 // runJob runs the lifecycle job at the time the query names (now, RFC 3339;

@@ -14,8 +14,10 @@ import (
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/httpapi"
+	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/scope"
+	"github.com/patservice/pat/internal/sesmail"
 	"github.com/patservice/pat/internal/token"
 )
 
@@ -29,12 +31,19 @@ func Management(log *slog.Logger) (*httpapi.API, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewManagement(cfg, db, log)
+	var mail sesmail.API
+	if cfg.MailFrom != "" {
+		if mail, err = awsclient.SES(); err != nil {
+			return nil, err
+		}
+	}
+	return NewManagement(cfg, db, mail, log)
 }
 
-// NewManagement builds the management API from a configuration and a client.
-func NewManagement(cfg config.Config, db dynamo.API, log *slog.Logger) (*httpapi.API, error) {
-	svc, catalog, err := NewService(cfg, db, log)
+// NewManagement builds the management API from a configuration and
+// clients; without a mail client, notices wait for the lifecycle job.
+func NewManagement(cfg config.Config, db dynamo.API, mail sesmail.API, log *slog.Logger) (*httpapi.API, error) {
+	svc, catalog, err := NewService(cfg, db, mail, log)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +51,9 @@ func NewManagement(cfg config.Config, db dynamo.API, log *slog.Logger) (*httpapi
 }
 
 // NewService builds the token service and returns it with its catalog.
-func NewService(cfg config.Config, db dynamo.API, log *slog.Logger) (*pat.Service, *scope.Catalog, error) {
+// Owners' notices of administrators' actions are sent through mail when
+// it is not nil, else left in the outbox for the lifecycle job.
+func NewService(cfg config.Config, db dynamo.API, mail sesmail.API, log *slog.Logger) (*pat.Service, *scope.Catalog, error) {
 	format, err := token.NewFormat(cfg.TokenPrefix)
 	if err != nil {
 		return nil, nil, fmt.Errorf("configuration: TOKEN_PREFIX: %w", err)
@@ -52,7 +63,13 @@ func NewService(cfg config.Config, db dynamo.API, log *slog.Logger) (*pat.Servic
 		return nil, nil, err
 	}
 	store := dynamo.NewStore(db, cfg.TokensTable, cfg.AuditTable)
-	return pat.NewService(store, format, catalog, cfg.Rules, log), catalog, nil
+	svc := pat.NewService(store, format, catalog, cfg.Rules, log)
+	var mailer lifecycle.Mailer
+	if mail != nil {
+		mailer = sesmail.New(mail, cfg.MailFrom, cfg.MailReplyTo)
+	}
+	svc.SetNotifier(lifecycle.NewNotifier(store, mailer, cfg.ConsoleURL, log))
+	return svc, catalog, nil
 }
 
 // MustManagement is Management for a function's main.

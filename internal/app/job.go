@@ -13,7 +13,7 @@ import (
 
 // NewJob builds the lifecycle job from a configuration and clients.
 func NewJob(cfg config.Job, db dynamo.API, mail sesmail.API, log *slog.Logger) (*lifecycle.Job, error) {
-	svc, _, err := NewService(cfg.Config, db, log)
+	svc, _, err := NewService(cfg.Config, db, mail, log)
 	if err != nil {
 		return nil, err
 	}
@@ -23,7 +23,7 @@ func NewJob(cfg config.Job, db dynamo.API, mail sesmail.API, log *slog.Logger) (
 		ConsoleURL:     cfg.ConsoleURL,
 		KeepURL:        cfg.KeepURL,
 		AuditRetention: cfg.Rules.AuditRetention,
-		Lease:          15 * time.Minute,
+		Lease:          lifecycle.DefaultLease,
 		PageSize:       100,
 		Lookback:       400, // first run only: no token is due further back than its lifetime
 		StopBefore:     30 * time.Second,

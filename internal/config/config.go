@@ -21,13 +21,22 @@ type Config struct {
 	TokenPrefix string
 	Rules       pat.Config
 	Claims      Claims
+	// Mail to owners: the lifecycle job's reminders and notices, and the
+	// notices of administrators' actions. Without MailFrom the management
+	// functions leave notices in the outbox for the job to send.
+	MailFrom    string
+	MailReplyTo string
+	ConsoleURL  string // where owners manage their tokens
 }
 
-// Claims names the JWT claims that carry the caller's identity.
+// Claims names the JWT claims that carry the caller's identity, and the
+// group that makes a caller an administrator.
 type Claims struct {
 	UserID      string
 	Email       string
 	Permissions string
+	Groups      string // claim listing the caller's groups
+	AdminGroup  string // the group of administrators
 }
 
 // FromEnv reads the configuration from environment variables (see README).
@@ -54,7 +63,12 @@ func FromEnv() (Config, error) {
 			UserID:      r.str("CLAIM_USER_ID", "sub"),
 			Email:       r.str("CLAIM_EMAIL", "email"),
 			Permissions: r.str("CLAIM_PERMISSIONS", "permissions"),
+			Groups:      r.str("CLAIM_GROUPS", "cognito:groups"),
+			AdminGroup:  r.str("ADMIN_GROUP", "pat-admins"),
 		},
+		MailFrom:    r.str("MAIL_FROM", ""),
+		MailReplyTo: r.str("MAIL_REPLY_TO", ""),
+		ConsoleURL:  r.str("CONSOLE_BASE_URL", ""),
 	}
 	if c.TokensTable == "" || c.AuditTable == "" {
 		r.errs = append(r.errs, errors.New("TABLE_NAME and AUDIT_TABLE_NAME are required"))
@@ -141,10 +155,7 @@ func AuthorizerFromEnv() (Authorizer, error) {
 // Job is the validated configuration of the lifecycle job.
 type Job struct {
 	Config
-	MailFrom    string
-	MailReplyTo string
-	ConsoleURL  string // where owners manage their tokens
-	KeepURL     string // public URL of the one-click keep page
+	KeepURL string // public URL of the one-click keep page
 }
 
 // JobFromEnv reads the lifecycle job's configuration (see README).
@@ -154,13 +165,7 @@ func JobFromEnv() (Job, error) {
 	if err != nil {
 		r.errs = append(r.errs, err)
 	}
-	j := Job{
-		Config:      base,
-		MailFrom:    r.str("MAIL_FROM", ""),
-		MailReplyTo: r.str("MAIL_REPLY_TO", ""),
-		ConsoleURL:  r.str("CONSOLE_BASE_URL", ""),
-		KeepURL:     r.str("KEEP_URL", ""),
-	}
+	j := Job{Config: base, KeepURL: r.str("KEEP_URL", "")}
 	if j.MailFrom == "" || j.ConsoleURL == "" || j.KeepURL == "" {
 		r.errs = append(r.errs, errors.New("MAIL_FROM, CONSOLE_BASE_URL and KEEP_URL are required"))
 	}

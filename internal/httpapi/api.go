@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -61,8 +62,18 @@ func (a *API) Routes() []Route {
 		{"POST", "/tokens/{id}/rotate", "rotate-token", a.RotateToken, false},
 		{"GET", "/tokens/{id}/events", "list-token-events", a.ListTokenEvents, false},
 		{"POST", "/tokens/{id}/extend", "extend-token", a.ExtendToken, false},
+		{"POST", "/tokens/revoke-all", "revoke-all-tokens", a.RevokeAllTokens, false},
 		{"GET", "/keep", "keep-token", a.KeepPage, true},
 		{"POST", "/keep", "keep-token", a.KeepPage, true},
+		{"GET", "/admin/tokens", "admin-list-tokens", a.AdminListTokens, false},
+		{"GET", "/admin/tokens/{id}", "admin-get-token", a.AdminGetToken, false},
+		{"POST", "/admin/tokens/{id}/lock", "admin-lock-token", a.LockToken, false},
+		{"POST", "/admin/tokens/{id}/unlock", "admin-unlock-token", a.UnlockToken, false},
+		{"DELETE", "/admin/tokens/{id}", "admin-revoke-token", a.AdminRevokeToken, false},
+		{"POST", "/admin/tokens/revoke-all", "admin-revoke-all", a.AdminRevokeAll, false},
+		{"GET", "/admin/users/{id}", "admin-get-user", a.GetUser, false},
+		{"PATCH", "/admin/users/{id}", "admin-update-user", a.UpdateUser, false},
+		{"GET", "/admin/audit", "admin-list-audit", a.ListAudit, false},
 	}
 }
 
@@ -207,16 +218,21 @@ func (a *API) identity(req events.APIGatewayV2HTTPRequest) (pat.Identity, error)
 		return pat.Identity{}, pat.Errorf(pat.CodeUnauthenticated, "no authenticated user: sign in")
 	}
 	claims := auth.JWT.Claims
-	grants := strings.FieldsFunc(strings.Trim(claims[a.claims.Permissions], "[]"), func(r rune) bool {
-		return r == ' ' || r == ',' || r == '\t'
-	})
 	return pat.Identity{
 		UserID:      claims[a.claims.UserID],
 		Email:       claims[a.claims.Email],
-		Permissions: a.catalog.Expand(grants),
+		Permissions: a.catalog.Expand(claimList(claims[a.claims.Permissions])),
 		SourceIP:    req.RequestContext.HTTP.SourceIP,
 		UserAgent:   req.RequestContext.HTTP.UserAgent,
+		Admin:       a.claims.AdminGroup != "" && slices.Contains(claimList(claims[a.claims.Groups]), a.claims.AdminGroup),
 	}, nil
+}
+
+// claimList splits a list claim as API Gateway passes it on.
+func claimList(v string) []string {
+	return strings.FieldsFunc(strings.Trim(v, "[]"), func(r rune) bool {
+		return r == ' ' || r == ',' || r == '\t'
+	})
 }
 
 // decodeBody reads one JSON object, refusing unknown fields, trailing data,

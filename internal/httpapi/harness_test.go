@@ -71,7 +71,7 @@ func (h *harness) use(t *testing.T, tables dynamotest.Tables) {
 	t.Helper()
 	cfg := testConfig
 	cfg.TokensTable, cfg.AuditTable = tables.Tokens, tables.Audit
-	api, err := app.NewManagement(cfg, h.db, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	api, err := app.NewManagement(cfg, h.db, nil, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,18 +13,21 @@ import (
 
 // statusOf is the one table from error code to HTTP status.
 var statusOf = map[pat.Code]int{
-	pat.CodeInvalid:           http.StatusBadRequest,
-	pat.CodeUnknownScope:      http.StatusBadRequest,
-	pat.CodeBodyTooLarge:      http.StatusRequestEntityTooLarge,
-	pat.CodeUnsupportedMedia:  http.StatusUnsupportedMediaType,
-	pat.CodeUnauthenticated:   http.StatusUnauthorized,
-	pat.CodeScopeNotPermitted: http.StatusForbidden,
-	pat.CodeUserDisabled:      http.StatusForbidden,
-	pat.CodeNotFound:          http.StatusNotFound,
-	pat.CodeTokenNotActive:    http.StatusConflict,
-	pat.CodeTokenLimit:        http.StatusConflict,
-	pat.CodeConflict:          http.StatusConflict,
-	pat.CodeInternal:          http.StatusInternalServerError,
+	pat.CodeInvalid:              http.StatusBadRequest,
+	pat.CodeUnknownScope:         http.StatusBadRequest,
+	pat.CodeBodyTooLarge:         http.StatusRequestEntityTooLarge,
+	pat.CodeUnsupportedMedia:     http.StatusUnsupportedMediaType,
+	pat.CodeUnauthenticated:      http.StatusUnauthorized,
+	pat.CodeScopeNotPermitted:    http.StatusForbidden,
+	pat.CodeUserDisabled:         http.StatusForbidden,
+	pat.CodeForbidden:            http.StatusForbidden,
+	pat.CodeConfirmationRequired: http.StatusBadRequest,
+	pat.CodeConfirmationMismatch: http.StatusConflict,
+	pat.CodeNotFound:             http.StatusNotFound,
+	pat.CodeTokenNotActive:       http.StatusConflict,
+	pat.CodeTokenLimit:           http.StatusConflict,
+	pat.CodeConflict:             http.StatusConflict,
+	pat.CodeInternal:             http.StatusInternalServerError,
 }
 
 // Problem is an RFC 9457 problem document with a stable code.
@@ -35,6 +38,7 @@ type Problem struct {
 	Detail string   `json:"detail"`
 	Code   pat.Code `json:"code"`
 	Scopes []string `json:"scopes,omitempty"`
+	Count  *int     `json:"count,omitempty"` // for the confirmation codes: what a revoke-all would revoke
 }
 
 // problemType is the documented URI of each problem type (README, "Errors").
@@ -46,7 +50,7 @@ func (a *API) problemFor(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	code := pat.ErrorCode(err)
 	p := Problem{Type: problemType + string(code), Code: code, Status: statusOf[code], Title: http.StatusText(statusOf[code])}
 	if pe, ok := errors.AsType[*pat.Error](err); ok && code != pat.CodeInternal {
-		p.Detail, p.Scopes = pe.Message, pe.Scopes
+		p.Detail, p.Scopes, p.Count = pe.Message, pe.Scopes, pe.Count
 	} else {
 		a.log.ErrorContext(ctx, "request failed", "route", req.RouteKey, "error", err)
 		p.Detail = "internal error"

@@ -30,14 +30,24 @@ type createdJSON struct {
 	Token string `json:"token"`
 }
 
+// adminTokenJSON adds whose token it is.
+type adminTokenJSON struct {
+	tokenJSON
+	UserID     string `json:"userId"`
+	OwnerEmail string `json:"ownerEmail,omitempty"`
+}
+
 type eventJSON struct {
-	ID       string            `json:"id"`
-	Time     time.Time         `json:"time"`
-	Action   string            `json:"action"`
-	ActorID  string            `json:"actorId"`
-	Outcome  string            `json:"outcome"`
-	SourceIP string            `json:"sourceIp,omitempty"`
-	Details  map[string]string `json:"details,omitempty"`
+	ID        string            `json:"id"`
+	Time      time.Time         `json:"time"`
+	Action    string            `json:"action"`
+	TokenID   string            `json:"tokenId,omitempty"`
+	OwnerID   string            `json:"ownerId"`
+	ActorID   string            `json:"actorId"`
+	ActorRole pat.Role          `json:"actorRole,omitempty"`
+	Outcome   string            `json:"outcome"`
+	SourceIP  string            `json:"sourceIp,omitempty"`
+	Details   map[string]string `json:"details,omitempty"`
 }
 
 type listJSON[T any] struct {
@@ -58,7 +68,52 @@ func (a *API) created(c pat.Created) createdJSON {
 }
 
 func eventView(e pat.Event) eventJSON {
-	return eventJSON{ID: e.ID, Time: e.Time, Action: e.Action, ActorID: e.ActorID, Outcome: e.Outcome, SourceIP: e.SourceIP, Details: e.Details}
+	return eventJSON{ID: e.ID, Time: e.Time, Action: e.Action, TokenID: e.TokenID, OwnerID: e.OwnerID, ActorID: e.ActorID,
+		ActorRole: e.ActorRole, Outcome: e.Outcome, SourceIP: e.SourceIP, Details: e.Details}
+}
+
+func (a *API) adminTokenView(t pat.Token) adminTokenJSON {
+	return adminTokenJSON{tokenJSON: a.tokenView(t), UserID: t.UserID, OwnerEmail: t.OwnerEmail}
+}
+
+type userJSON struct {
+	ID                   string         `json:"id"`
+	Email                string         `json:"email"`
+	Status               pat.UserStatus `json:"status"`
+	Permissions          []string       `json:"permissions"`          // from the identity provider, at the last sign-in
+	PermissionLimit      []string       `json:"permissionLimit"`      // an administrator's limit; null: none
+	EffectivePermissions []string       `json:"effectivePermissions"` // what the user's tokens may do now
+	ActiveTokens         int            `json:"activeTokens"`
+}
+
+func userView(u pat.User) userJSON {
+	v := userJSON{ID: u.ID, Email: u.Email, Status: u.Status, Permissions: nonNil(u.Permissions),
+		EffectivePermissions: nonNil(u.Effective()), ActiveTokens: u.ActiveTokens}
+	if u.Limited {
+		v.PermissionLimit = nonNil(u.Limit)
+	}
+	return v
+}
+
+type revokeAllJSON struct {
+	Count    *int `json:"count,omitempty"` // preview: how many it would revoke; send it back as confirm
+	Revoked  int  `json:"revoked"`
+	Complete bool `json:"complete"` // false: it ran out of time; preview and repeat to finish
+}
+
+func revokeAllView(r pat.RevokeAllResult, preview bool) revokeAllJSON {
+	v := revokeAllJSON{Revoked: r.Revoked, Complete: r.Complete}
+	if preview {
+		v.Count = &r.Count
+	}
+	return v
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func listOf[T, V any](page pat.Page[T], view func(T) V) listJSON[V] {

@@ -73,10 +73,10 @@ func newEnv(t testing.TB) *env {
 		Config: config.Config{TokensTable: tables.Tokens, AuditTable: tables.Audit, TokenPrefix: "pat", Rules: pat.Config{
 			DefaultLifetime: 180 * day, MaxLifetime: 365 * day, MaxActiveTokens: 50, RevokedRetention: 30 * day, AuditRetention: 365 * day,
 			Lifecycle: pat.Lifecycle{Inactivity: 180 * day, IdleReminders: []int{14, 3}, ExpiryReminders: []int{7, 1}},
-		}},
-		MailFrom: "tokens@example.com", ConsoleURL: "https://console.example.com", KeepURL: "https://api.example.com/keep",
+		}, MailFrom: "tokens@example.com", ConsoleURL: "https://console.example.com"},
+		KeepURL: "https://api.example.com/keep",
 	}
-	svc, catalog, err := app.NewService(e.cfg.Config, db, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	svc, catalog, err := app.NewService(e.cfg.Config, db, sesClient, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

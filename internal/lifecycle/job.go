@@ -14,13 +14,17 @@ import (
 // ActorJob is the audit actor of the job's changes.
 const ActorJob = "lifecycle-job"
 
+// DefaultLease is how long a claim on a reminder or notice holds: one
+// longer is taken to be left by a crashed run.
+const DefaultLease = 15 * time.Minute
+
 // Config tunes the job.
 type Config struct {
 	Policy         pat.Lifecycle
 	ConsoleURL     string        // where owners manage their tokens
 	KeepURL        string        // page of the one-click links; the code is added as ?code=
 	AuditRetention time.Duration // of the job's audit events
-	Lease          time.Duration // a claim older than this was left by a crashed run
+	Lease          time.Duration // a claim older than this was left by a crashed run (DefaultLease)
 	PageSize       int           // items per query: the job's memory bound
 	Lookback       int           // days the first run looks back
 	StopBefore     time.Duration // stop when the invocation's deadline is this near
@@ -383,29 +387,19 @@ func (j *Job) sendNotice(ctx context.Context, n pat.Notice, now time.Time, opt O
 	if opt.DryRun {
 		return nil
 	}
-	claim := pat.NoticeSending + now.Format(time.RFC3339)
-	ok, err := j.store.ClaimNotice(ctx, n, claim, pat.NoticeSending+now.Add(-j.cfg.Lease).Format(time.RFC3339))
-	if err != nil || !ok {
-		if !ok && err == nil {
-			rep.Left++
-		}
-		return err
-	}
-	err = j.mail.Send(ctx, n.Mail)
-	switch {
-	case err == nil:
+	d, err := deliver(ctx, j.store, j.mail, n, now, j.cfg.Lease, j.log)
+	switch d {
+	case delivered:
 		rep.Mails++
-	case errors.Is(err, ErrRejected):
+	case rejected:
 		rep.Rejected++
-		j.log.WarnContext(ctx, "notice rejected by the mail service; dropped", "userId", n.UserID, "error", err)
-	default:
-		if rerr := j.store.ReleaseNotice(ctx, n, claim); rerr != nil {
-			j.log.WarnContext(ctx, "notice claim not released; it lapses after the lease", "error", rerr)
-		}
+	case busy:
+		rep.Left++
+	case failed:
 		rep.Left++
 		return errStop{stopReason(err)}
 	}
-	return j.store.DeleteNotice(ctx, n, claim)
+	return err
 }
 
 func (j *Job) event(t pat.Token, now time.Time, action string, details map[string]string) (pat.Event, error) {

@@ -48,11 +48,8 @@ type Store interface {
 	// Expire marks a token expired with its audit event, unless its expiry
 	// or status changed: false then.
 	Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, error)
-	// ClaimNotice, DeleteNotice and ReleaseNotice do for outbox notices what
-	// the reminder methods do for reminders.
-	ClaimNotice(ctx context.Context, n pat.Notice, claim, stale string) (bool, error)
-	DeleteNotice(ctx context.Context, n pat.Notice, claim string) error
-	ReleaseNotice(ctx context.Context, n pat.Notice, claim string) error
+	// Outbox does for notices what the reminder methods do for reminders.
+	Outbox
 }
 
 // Mailer sends mail.

@@ -258,6 +258,18 @@ func (s *Service) Audit(ctx context.Context, id Identity, f AuditFilter, cursor 
 	if f.TokenID != "" && !token.ValidID(f.TokenID) {
 		return Page[Event]{}, Errorf(CodeInvalid, "tokenId: not a token id")
 	}
+	if f.TokenID == "" && f.OwnerID == "" && f.ActorID == "" {
+		// Read month by month: bound the range by what retention keeps.
+		now := s.now()
+		if f.To == nil {
+			to := now.Add(24 * time.Hour)
+			f.To = &to
+		}
+		if f.From == nil {
+			from := now.Add(-max(s.cfg.AuditRetention, 31*24*time.Hour))
+			f.From = &from
+		}
+	}
 	return s.store.ListAudit(ctx, f, cursor, limit)
 }
 

@@ -1,0 +1,139 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"log/slog"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/patservice/pat/internal/pat"
+)
+
+// Outbox is the store of notices: each is claimed before it is sent, then
+// deleted, or released when sending failed.
+type Outbox interface {
+	ClaimNotice(ctx context.Context, n pat.Notice, claim, stale string) (bool, error)
+	DeleteNotice(ctx context.Context, n pat.Notice, claim string) error
+	ReleaseNotice(ctx context.Context, n pat.Notice, claim string) error
+}
+
+// delivery is what became of one outbox notice.
+type delivery int
+
+const (
+	delivered delivery = iota
+	rejected           // refused for good by the mail service: dropped
+	busy               // claimed by someone else, who sends it
+	failed             // not sent: released for a later try
+)
+
+// deliver claims, sends and deletes one notice. A failed send releases the
+// claim and returns the mail error; store errors are returned as they are.
+func deliver(ctx context.Context, outbox Outbox, mail Mailer, n pat.Notice, now time.Time, lease time.Duration, log *slog.Logger) (delivery, error) {
+	claim := pat.NoticeSending + now.Format(time.RFC3339)
+	ok, err := outbox.ClaimNotice(ctx, n, claim, pat.NoticeSending+now.Add(-lease).Format(time.RFC3339))
+	if err != nil || !ok {
+		return busy, err
+	}
+	result := delivered
+	if err := mail.Send(ctx, n.Mail); errors.Is(err, ErrRejected) {
+		result = rejected
+		log.WarnContext(ctx, "notice rejected by the mail service; dropped", "userId", n.UserID, "error", err)
+	} else if err != nil {
+		if rerr := outbox.ReleaseNotice(ctx, n, claim); rerr != nil {
+			log.WarnContext(ctx, "notice claim not released; it lapses after the lease", "error", rerr)
+		}
+		return failed, err
+	}
+	return result, outbox.DeleteNotice(ctx, n, claim)
+}
+
+// Notifier tells owners what an administrator did to their tokens: it
+// composes the notice, which the service stores with the change, and sends
+// it at once. What it cannot send stays in the outbox for the job.
+type Notifier struct {
+	outbox     Outbox
+	mail       Mailer // nil: notices wait for the job
+	consoleURL string
+	lease      time.Duration
+	log        *slog.Logger
+}
+
+var _ pat.Notifier = (*Notifier)(nil)
+
+// NewNotifier returns a Notifier; with a nil mailer it only composes.
+func NewNotifier(outbox Outbox, mail Mailer, consoleURL string, log *slog.Logger) *Notifier {
+	return &Notifier{outbox: outbox, mail: mail, consoleURL: consoleURL, lease: DefaultLease, log: log}
+}
+
+// Deliver sends stored notices now.
+func (n *Notifier) Deliver(ctx context.Context, notices []pat.Notice) {
+	if n.mail == nil {
+		return
+	}
+	for _, notice := range notices {
+		if _, err := deliver(ctx, n.outbox, n.mail, notice, time.Now(), n.lease, n.log); err != nil {
+			n.log.WarnContext(ctx, "notice not sent now; the lifecycle job retries it", "userId", notice.UserID, "error", err)
+			return
+		}
+	}
+}
+
+// AdminNotice composes the mail to the owner of tokens about an administrator's action.
+func (n *Notifier) AdminNotice(action string, tokens []pat.Token, admin pat.Identity, reason string, at time.Time) (pat.Mail, error) {
+	verb := strings.TrimPrefix(action, "token.")
+	data := struct {
+		Verb, Who, When, Reason, ConsoleURL string
+		Tokens                              []mailToken
+	}{Verb: verb, Who: admin.Email, When: at.UTC().Format("2 January 2006, 15:04 UTC"), Reason: reason,
+		ConsoleURL: strings.TrimRight(n.consoleURL, "/") + "/tokens"}
+	if data.Who == "" {
+		data.Who = admin.UserID
+	}
+	if data.Reason == "" {
+		data.Reason = "none given"
+	}
+	for _, t := range tokens {
+		data.Tokens = append(data.Tokens, describe(t, n.consoleURL))
+	}
+	subject := fmt.Sprintf("Your token %q was %s by an administrator", tokens[0].Name, verb)
+	if len(tokens) > 1 {
+		subject = fmt.Sprintf("%d of your tokens were %s by an administrator", len(tokens), verb)
+	}
+	return compose(tokens[0].OwnerEmail, subject, adminTextT, adminHTMLT, data)
+}
+
+const adminText = `Hello,
+
+an administrator, {{.Who}}, {{.Verb}} {{if eq (len .Tokens) 1}}your personal access token{{else}}{{len .Tokens}} of your personal access tokens{{end}} on {{.When}}.
+Reason: {{.Reason}}
+{{range .Tokens}}
+Token "{{.Name}}" ({{.ID}})
+  Scopes:    {{.Scopes}}
+  Last used: {{.LastUsed}}
+{{end}}
+{{if eq .Verb "locked"}}A locked token stops working until an administrator unlocks it. It was not revoked.
+{{else if eq .Verb "unlocked"}}The token works again.
+{{else}}A revoked token no longer works. If you still need access, create a new token: {{.ConsoleURL}}
+{{end}}
+If you did not expect this, contact your administrators.
+`
+
+const adminHTML = `<!doctype html><html><body style="font-family:sans-serif">
+<p>Hello,</p>
+<p>an administrator, <strong>{{.Who}}</strong>, {{.Verb}} {{if eq (len .Tokens) 1}}your personal access token{{else}}{{len .Tokens}} of your personal access tokens{{end}} on {{.When}}.</p>
+<p>Reason: {{.Reason}}</p>
+{{range .Tokens}}<p><strong>{{.Name}}</strong> <code>{{.ID}}</code><br>Scopes: {{.Scopes}}<br>Last used: {{.LastUsed}}</p>
+{{end}}
+<p>{{if eq .Verb "locked"}}A locked token stops working until an administrator unlocks it. It was not revoked.{{else if eq .Verb "unlocked"}}The token works again.{{else}}A revoked token no longer works. If you still need access, <a href="{{.ConsoleURL}}">create a new token</a>.{{end}}</p>
+<p>If you did not expect this, contact your administrators.</p>
+</body></html>`
+
+var (
+	adminTextT = texttemplate.Must(texttemplate.New("admin").Parse(adminText))
+	adminHTMLT = htmltemplate.Must(htmltemplate.New("admin").Parse(adminHTML))
+)
