@@ -130,14 +130,13 @@ func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, cursor str
 	case "":
 	case pat.StatusActive:
 		conds = append(conds, "#status = :active AND (attribute_not_exists(expiresAt) OR expiresAt > :now)")
+		maps.Copy(vals, values("active", string(pat.StatusActive), "now", formatTime(f.Now)))
 	case pat.StatusExpired:
 		conds = append(conds, "(#status = :expired OR (#status = :active AND expiresAt <= :now))")
+		maps.Copy(vals, values("active", string(pat.StatusActive), "expired", string(pat.StatusExpired), "now", formatTime(f.Now)))
 	default:
 		conds = append(conds, "#status = :status")
 		maps.Copy(vals, values("status", string(f.Status)))
-	}
-	if f.Status == pat.StatusActive || f.Status == pat.StatusExpired {
-		maps.Copy(vals, values("active", string(pat.StatusActive), "expired", string(pat.StatusExpired), "now", formatTime(f.Now)))
 	}
 	if f.Status != "" {
 		names["#status"] = "status"
@@ -220,7 +219,9 @@ func (s *Store) tokenQuery(ownerID string, conds []string, names map[string]stri
 		conds = append([]string{"sk = :tokenSk"}, conds...)
 		maps.Copy(in.ExpressionAttributeValues, values("tokenSk", "TOKEN"))
 	}
-	in.FilterExpression = aws.String(strings.Join(conds, " AND "))
+	if len(conds) > 0 {
+		in.FilterExpression = aws.String(strings.Join(conds, " AND "))
+	}
 	return in
 }
 

@@ -10,8 +10,10 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -125,4 +127,40 @@ func scanAll(db *dynamodb.Client, table string) ([]map[string]types.AttributeVal
 		items = append(items, out.Items...)
 	}
 	return items, nil
+}
+
+// Email is a mail the SES emulator received.
+type Email struct {
+	From        string `json:"from"`
+	Destination struct {
+		To []string `json:"to"`
+	} `json:"destination"`
+	Subject string `json:"subject"`
+	Body    struct {
+		Text string `json:"text"`
+		HTML string `json:"html"`
+	} `json:"body"`
+}
+
+// Inbox reads the mails the SES emulator received for address.
+func Inbox(tb testing.TB, address string) []Email {
+	tb.Helper()
+	resp, err := http.Get(os.Getenv("SES_INBOX_URL") + "/store")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var store struct {
+		Emails []Email `json:"emails"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
+		tb.Fatal(err)
+	}
+	var mine []Email
+	for _, m := range store.Emails {
+		if slices.Contains(m.Destination.To, address) {
+			mine = append(mine, m)
+		}
+	}
+	return mine
 }

@@ -187,8 +187,8 @@ func TestCrossUserAccessIsNotFound(t *testing.T) {
 	before := dynamotest.Dump(t, h.db, h.tables.Tokens)
 	mallory := as("user-mallory", "*")
 	for function, route := range h.routes {
-		if !strings.Contains(route.Path, "{id}") {
-			continue
+		if !strings.Contains(route.Path, "{id}") || strings.HasPrefix(route.Path, "/admin/") {
+			continue // administrators' routes: see TestAdminRoutesNeedTheRole
 		}
 		t.Run(function, func(t *testing.T) {
 			edits := []edit{mallory, onToken(id)}

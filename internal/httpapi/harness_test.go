@@ -24,10 +24,12 @@ import (
 
 	"github.com/patservice/pat/internal/app"
 	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/httpapi"
 	"github.com/patservice/pat/internal/localgw"
 	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/sesmail"
 )
 
 // Every token any test here was given, every table it used and every log
@@ -45,11 +47,12 @@ var testConfig = config.Config{
 		RevokedRetention: 30 * 24 * time.Hour,
 		AuditRetention:   365 * 24 * time.Hour,
 	},
-	Claims: config.Claims{UserID: "sub", Email: "email", Permissions: "permissions"},
+	Claims: config.Claims{UserID: "sub", Email: "email", Permissions: "permissions", Groups: "cognito:groups", AdminGroup: "pat-admins"},
 }
 
 type harness struct {
 	api    *httpapi.API
+	cfg    config.Config
 	db     *dynamodb.Client
 	tables dynamotest.Tables
 	routes map[string]httpapi.Route
@@ -69,9 +72,16 @@ func newHarness(t *testing.T) *harness {
 // use points the API at the given tables.
 func (h *harness) use(t *testing.T, tables dynamotest.Tables) {
 	t.Helper()
-	cfg := testConfig
-	cfg.TokensTable, cfg.AuditTable = tables.Tokens, tables.Audit
-	api, err := app.NewManagement(cfg, h.db, nil, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	h.cfg = testConfig
+	h.cfg.TokensTable, h.cfg.AuditTable = tables.Tokens, tables.Audit
+	h.build(t, h.db, nil)
+}
+
+// build serves the API from the harness's configuration on a DynamoDB
+// client (the real one, or one that fails) and an optional SES client.
+func (h *harness) build(t *testing.T, db dynamo.API, mail sesmail.API) {
+	t.Helper()
+	api, err := app.NewManagement(h.cfg, db, mail, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,13 +2,10 @@ package lifecycle_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -184,44 +181,15 @@ func (e *env) audit(t testing.TB, id string) []map[string]string {
 	return evs
 }
 
-type email struct {
-	From        string `json:"from"`
-	Destination struct {
-		To []string `json:"to"`
-	} `json:"destination"`
-	Subject string `json:"subject"`
-	Body    struct {
-		Text string `json:"text"`
-		HTML string `json:"html"`
-	} `json:"body"`
-}
-
 // inbox reads the mails the SES emulator received for this test's owner.
-func (e *env) inbox(t testing.TB) []email {
+func (e *env) inbox(t testing.TB) []dynamotest.Email {
 	t.Helper()
-	resp, err := http.Get(os.Getenv("SES_INBOX_URL") + "/store")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var store struct {
-		Emails []email `json:"emails"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
-		t.Fatal(err)
-	}
-	var mine []email
-	for _, m := range store.Emails {
-		if slices.Contains(m.Destination.To, e.user.Email) {
-			mine = append(mine, m)
-		}
-	}
-	return mine
+	return dynamotest.Inbox(t, e.user.Email)
 }
 
 var codePattern = regexp.MustCompile(`keep\?code=([0-9A-Za-z]+)`)
 
-func keepCode(t testing.TB, m email) string {
+func keepCode(t testing.TB, m dynamotest.Email) string {
 	t.Helper()
 	match := codePattern.FindStringSubmatch(m.Body.Text)
 	if match == nil {
@@ -252,7 +220,7 @@ func (e *apiError) ErrorCode() string             { return e.code }
 func (e *apiError) ErrorMessage() string          { return e.code }
 func (e *apiError) ErrorFault() smithy.ErrorFault { return smithy.FaultClient }
 
-func subjects(ms []email) string {
+func subjects(ms []dynamotest.Email) string {
 	var s []string
 	for _, m := range ms {
 		s = append(s, m.Subject)

@@ -152,7 +152,8 @@ func (s *Service) revokeChunk(ctx context.Context, id Identity, role Role, token
 			if err != nil {
 				return 0, err
 			}
-			ev.ActorRole, events[i] = role, ev
+			ev.ActorRole = role
+			events[i] = ev
 		}
 		if role == RoleAdmin {
 			for _, group := range byOwner(tokens) {

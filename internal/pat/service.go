@@ -236,6 +236,9 @@ func (s *Service) Rotate(ctx context.Context, id Identity, tokenID string) (Crea
 	if err != nil {
 		return Created{}, err
 	}
+	if !newEv.Time.After(oldEv.Time) {
+		newEv.Time = oldEv.Time.Add(time.Microsecond) // the trail lists the rotation before the replacement's creation
+	}
 	if err := s.store.RotateToken(ctx, old, created.Token, []Event{oldEv, newEv}); err != nil {
 		return Created{}, fmt.Errorf("rotate token %s: %w", tokenID, err)
 	}
