@@ -138,8 +138,8 @@ func createTables(ctx context.Context, db *dynamodb.Client, template string, cfg
 // there is no JWT issuer locally. A request may name another user in the
 // X-Dev-User header, to see how users are kept apart.
 type identity struct {
-	userID, email, permissions string
-	names                      config.Claims
+	userID, email, permissions, groups string
+	names                              config.Claims
 }
 
 func devIdentity(names config.Claims) identity {
@@ -147,22 +147,25 @@ func devIdentity(names config.Claims) identity {
 		userID:      envOr("DEV_USER_ID", "dev-user"),
 		email:       envOr("DEV_EMAIL", "dev@example.com"),
 		permissions: envOr("DEV_PERMISSIONS", "crm:* products:* orders:read accounting:read"),
+		groups:      envOr("DEV_GROUPS", names.AdminGroup), // the development user is an administrator
 		names:       names,
 	}
 }
 
 func (id identity) claims(r *http.Request) map[string]string {
-	user, email := id.userID, id.email
+	user, email, groups := id.userID, id.email, id.groups
 	if other := r.Header.Get("X-Dev-User"); other != "" {
-		user, email = other, other+"@example.com"
+		user, email, groups = other, other+"@example.com", "" // another user, never an administrator
 	}
-	return map[string]string{id.names.UserID: user, id.names.Email: email, id.names.Permissions: "[" + id.permissions + "]"}
+	return map[string]string{id.names.UserID: user, id.names.Email: email, id.names.Permissions: "[" + id.permissions + "]",
+		id.names.Groups: "[" + groups + "]"}
 }
 
 func printHelp(base string, id identity) {
 	fmt.Printf(`
 PAT service running locally
-  Management API  %[1]s/tokens   (signed in as %[2]s, permissions: %[3]s)
+  Management API  %[1]s/tokens   (signed in as %[2]s, permissions: %[3]s, administrator)
+  Admin API       %[1]s/admin/tokens, /admin/users/<id>, /admin/audit
   Protected API   %[1]s/api/<resource>/...   (the real authorizer, REST API semantics; an echo backend)
   SES inbox       %[4]s   (open it in a browser: the mails the lifecycle job sends)
   Lifecycle job   POST %[1]s/dev/lifecycle?now=<RFC 3339 time>[&dryRun=true]
@@ -191,6 +194,22 @@ Try it (paste into another terminal; each step keeps what the next needs):
   curl -s -i -X DELETE %[1]s/tokens/$NEW                  # revoke the new one: 204
   curl -s %[1]s/tokens/$NEW                               # "status":"revoked"
   curl -s -i -H "Authorization: Bearer $TOKEN" %[1]s/api/crm/contacts   # the rotated-away token: 401
+
+  # administration (you are an administrator; X-Dev-User: mallory is not)
+  T2=$(curl -s -X POST %[1]s/tokens -H 'X-Dev-User: bob' -H 'Content-Type: application/json' \
+    -d '{"name":"bob ci","scopes":["crm:read"]}'); B=$(echo "$T2" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+  BT=$(echo "$T2" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+  curl -s '%[1]s/admin/tokens?status=active'             # every user's tokens
+  curl -s -X POST %[1]s/admin/tokens/$B/lock -H 'Content-Type: application/json' -d '{"reason":"seen in a public repository"}'
+  curl -s -i -H "Authorization: Bearer $BT" %[1]s/api/crm/contacts   # locked: 401 (bob got a mail: see the SES inbox)
+  curl -s -X POST %[1]s/admin/tokens/$B/unlock
+  curl -s -i -H "Authorization: Bearer $BT" %[1]s/api/crm/contacts   # 200 again
+  curl -s -X PATCH %[1]s/admin/users/bob -H 'Content-Type: application/json' -d '{"status":"disabled","reason":"left"}'
+  curl -s -i -H "Authorization: Bearer $BT" %[1]s/api/crm/contacts   # bob is disabled: 401
+  curl -s -X POST %[1]s/admin/tokens/revoke-all -H 'Content-Type: application/json' -d '{"owner":"bob","preview":true}'
+  curl -s -X POST %[1]s/admin/tokens/revoke-all -H 'Content-Type: application/json' -d '{"owner":"bob","confirm":1,"reason":"offboarding"}'
+  curl -s '%[1]s/admin/audit?owner=bob'                  # the audit log, newest first
+  curl -s -i -H 'X-Dev-User: mallory' %[1]s/admin/tokens   # not an administrator: 403
 
   # the lifecycle job, at a chosen "now": a reminder 14 days before deletion, then the deletion
   curl -s -X POST %[1]s/tokens -H 'Content-Type: application/json' -d '{"name":"idle","scopes":["crm:read"],"expiresInDays":365}'
