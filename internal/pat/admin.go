@@ -2,10 +2,10 @@ package pat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/patservice/pat/internal/token"
@@ -187,7 +187,7 @@ func (s *Service) UpdateUser(ctx context.Context, id Identity, userID string, in
 		return User{}, Errorf(CodeInvalid, "user id: 1 to 200 characters")
 	}
 	u, err := s.store.GetUser(ctx, userID)
-	if err == ErrUserNotFound {
+	if errors.Is(err, ErrUserNotFound) {
 		u, err = User{ID: userID, Status: UserActive}, nil // not signed in yet: an administrator may act first
 	}
 	if err != nil {
@@ -310,12 +310,5 @@ func (s *Service) deliver(ctx context.Context, notices []Notice) {
 }
 
 func cleanReason(reason string) (string, error) {
-	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) > MaxReasonLen {
-		return "", Errorf(CodeInvalid, "reason: at most %d characters", MaxReasonLen)
-	}
-	if strings.ContainsFunc(reason, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
-		return "", Errorf(CodeInvalid, "reason: control characters other than line breaks are not allowed")
-	}
-	return reason, nil
+	return cleanText("reason", reason, MaxReasonLen)
 }

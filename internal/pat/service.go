@@ -429,14 +429,19 @@ func cleanName(name string) (string, error) {
 }
 
 func cleanDescription(desc string) (string, error) {
-	desc = strings.TrimSpace(desc)
-	if utf8.RuneCountInString(desc) > MaxDescriptionLen {
-		return "", Errorf(CodeInvalid, "description: at most %d characters", MaxDescriptionLen)
+	return cleanText("description", desc, MaxDescriptionLen)
+}
+
+// cleanText trims free text (a description, a reason) and checks it.
+func cleanText(field, s string, maxLen int) (string, error) {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > maxLen {
+		return "", Errorf(CodeInvalid, "%s: at most %d characters", field, maxLen)
 	}
-	if strings.ContainsFunc(desc, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
-		return "", Errorf(CodeInvalid, "description: control characters other than line breaks are not allowed")
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
+		return "", Errorf(CodeInvalid, "%s: control characters other than line breaks are not allowed", field)
 	}
-	return desc, nil
+	return s, nil
 }
 
 func pageSize(limit int) (int, error) {
