@@ -85,6 +85,10 @@ func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Crea
 	if err != nil {
 		return Created{}, err
 	}
+	scopes, err := s.checkScopes(in.Scopes, id.Permissions)
+	if err != nil {
+		return Created{}, err
+	}
 	expiresAt, err := s.expiry(now, in)
 	if err != nil {
 		return Created{}, err
@@ -93,9 +97,9 @@ func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Crea
 	if err != nil {
 		return Created{}, err
 	}
-	scopes, err := s.checkScopes(in.Scopes, user.Effective())
-	if err != nil {
-		return Created{}, err
+	if missing := scope.Missing(scopes, user.Effective()); len(missing) > 0 {
+		return Created{}, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
+			Message: "an administrator limited your permissions; you lack: " + strings.Join(missing, ", ")}
 	}
 	t := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: name, Description: desc, Scopes: scopes, CreatedAt: now, ExpiresAt: expiresAt}
 	created, err := s.issue(t)
