@@ -266,7 +266,7 @@ func TestAdminUpdatesUsers(t *testing.T) {
 	if r := h.call(t, "admin-update-user", onUser("user-new"), body(`{"status":"disabled"}`)); r.Status != 200 {
 		t.Fatalf("disable an unknown user: %d %s", r.Status, r.Body)
 	}
-	if r := h.call(t, "create-token", as("user-new", "crm:*")); r.Status != 403 || r.code() != "user_disabled" {
+	if r := h.call(t, "create-token", as("user-new", ownerGrants)); r.Status != 403 || r.code() != "user_disabled" {
 		t.Fatalf("the disabled newcomer creates a token: %d %s", r.Status, r.Body)
 	}
 	before := dynamotest.Dump(t, h.db, h.tables.Tokens)
