@@ -167,10 +167,8 @@ type extendRequest struct {
 func (a *API) ExtendToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
 		var body extendRequest
-		if strings.TrimSpace(req.Body) != "" {
-			if err := decodeBody(req, &body); err != nil {
-				return 0, nil, err
-			}
+		if err := optionalBody(req, &body); err != nil {
+			return 0, nil, err
 		}
 		t, err := a.svc.Extend(ctx, id, req.PathParameters["id"], pat.ExtendInput(body))
 		return 200, a.tokenView(t), err
