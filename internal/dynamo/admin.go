@@ -271,7 +271,7 @@ func (s *Store) tokenPages(ctx context.Context, ownerID string, conds []string, 
 			t.Digest = nil // an administrator's view never carries it
 			page.Items = append(page.Items, t)
 			if len(page.Items) == limit {
-				page.Next = encodeKeyCursor(itemKey(item, in.IndexName != nil))
+				page.Next = encodeKeyCursor(resumeKey(item, in.IndexName != nil, "ownerPk", "ownerSk"))
 				return page, nil
 			}
 		}
@@ -284,12 +284,14 @@ func (s *Store) tokenPages(ctx context.Context, ownerID string, conds []string, 
 	return page, nil
 }
 
-// itemKey is the key DynamoDB would resume after item: the table's key,
-// and the owner index's when listing by owner.
-func itemKey(item map[string]types.AttributeValue, ownerIndex bool) map[string]types.AttributeValue {
+// resumeKey is the key DynamoDB resumes after item: the table's key and,
+// when an index was read, that index's key attributes.
+func resumeKey(item map[string]types.AttributeValue, index bool, indexAttrs ...string) map[string]types.AttributeValue {
 	key := map[string]types.AttributeValue{"pk": item["pk"], "sk": item["sk"]}
-	if ownerIndex {
-		key["ownerPk"], key["ownerSk"] = item["ownerPk"], item["ownerSk"]
+	for _, a := range indexAttrs {
+		if index {
+			key[a] = item[a]
+		}
 	}
 	return key
 }
@@ -379,17 +381,23 @@ func (s *Store) ListAudit(ctx context.Context, f pat.AuditFilter, cursor string,
 		return pat.Page[pat.Event]{}, err
 	}
 	vals := map[string]types.AttributeValue{}
-	var key, index string
+	names := map[string]string{}
+	// The first filter that names a partition picks the index; the rest filter.
+	var key, index, indexAttr string
 	var filters []string
+	tokenPartition := ""
+	if f.TokenID != "" {
+		tokenPartition = tokenPK(f.TokenID)
+	}
 	for _, c := range []struct{ attr, value, index string }{
-		{"pk", auditPK(pat.Event{TokenID: f.TokenID}), ""},
+		{"pk", tokenPartition, ""},
 		{"ownerId", f.OwnerID, AuditOwnerIndex},
 		{"actorId", f.ActorID, AuditActorIndex},
 	} {
 		switch {
-		case c.attr == "pk" && f.TokenID == "", c.value == "":
+		case c.value == "":
 		case key == "":
-			key, index = c.attr+" = :partition", c.index
+			key, index, indexAttr = c.attr+" = :partition", c.index, c.attr
 			maps.Copy(vals, values("partition", c.value))
 		default:
 			filters = append(filters, c.attr+" = :"+c.attr)
@@ -399,10 +407,13 @@ func (s *Store) ListAudit(ctx context.Context, f pat.AuditFilter, cursor string,
 	if f.Action != "" {
 		filters = append(filters, "#action = :action")
 		maps.Copy(vals, values("action", f.Action))
+		names["#action"] = "action"
 	}
 	months := []string{""}
 	if key == "" {
-		index = AuditMonthIndex
+		index, indexAttr = AuditMonthIndex, "month"
+		key = "#month = :month"
+		names["#month"] = "month"
 		months = monthsBetween(*f.From, *f.To)
 	}
 	var rangeCond string
@@ -425,24 +436,18 @@ func (s *Store) ListAudit(ctx context.Context, f pat.AuditFilter, cursor string,
 		}
 		in := &dynamodb.QueryInput{
 			TableName: &s.audit, ScanIndexForward: aws.Bool(false), Limit: aws.Int32(listBatch),
-			ExpressionAttributeValues: maps.Clone(vals),
+			KeyConditionExpression: aws.String(key + rangeCond), ExpressionAttributeValues: maps.Clone(vals),
+		}
+		if len(names) > 0 {
+			in.ExpressionAttributeNames = names
 		}
 		if index != "" {
 			in.IndexName = aws.String(index)
 		} else {
 			in.ConsistentRead = aws.Bool(true)
 		}
-		in.KeyConditionExpression = aws.String(key + rangeCond)
 		if month != "" {
-			in.KeyConditionExpression = aws.String("#month = :month" + rangeCond)
-			in.ExpressionAttributeNames = map[string]string{"#month": "month"}
 			maps.Copy(in.ExpressionAttributeValues, values("month", month))
-		}
-		if f.Action != "" {
-			if in.ExpressionAttributeNames == nil {
-				in.ExpressionAttributeNames = map[string]string{}
-			}
-			in.ExpressionAttributeNames["#action"] = "action"
 		}
 		if len(filters) > 0 {
 			in.FilterExpression = aws.String(strings.Join(filters, " AND "))
@@ -467,7 +472,7 @@ func (s *Store) ListAudit(ctx context.Context, f pat.AuditFilter, cursor string,
 				}
 				page.Items = append(page.Items, ev)
 				if len(page.Items) == limit {
-					page.Next = encodeAuditCursor(auditCursor{Month: month, Key: stringKey(auditKey(item, index))})
+					page.Next = encodeAuditCursor(auditCursor{Month: month, Key: stringKey(resumeKey(item, index != "", indexAttr))})
 					return page, nil
 				}
 			}
@@ -478,20 +483,6 @@ func (s *Store) ListAudit(ctx context.Context, f pat.AuditFilter, cursor string,
 		}
 	}
 	return page, nil
-}
-
-// auditKey is the key DynamoDB resumes after: the table's and the index's.
-func auditKey(item map[string]types.AttributeValue, index string) map[string]types.AttributeValue {
-	key := map[string]types.AttributeValue{"pk": item["pk"], "sk": item["sk"]}
-	switch index {
-	case AuditOwnerIndex:
-		key["ownerId"] = item["ownerId"]
-	case AuditActorIndex:
-		key["actorId"] = item["actorId"]
-	case AuditMonthIndex:
-		key["month"] = item["month"]
-	}
-	return key
 }
 
 // monthsBetween lists the months from to's back to from's, newest first.

@@ -310,13 +310,7 @@ func encodeKeyCursor(key map[string]types.AttributeValue) string {
 	if len(key) == 0 {
 		return ""
 	}
-	plain := map[string]string{}
-	for k, v := range key {
-		if s, ok := v.(*types.AttributeValueMemberS); ok {
-			plain[k] = s.Value
-		}
-	}
-	b, _ := json.Marshal(plain)
+	b, _ := json.Marshal(stringKey(key))
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -326,9 +320,5 @@ func decodeKeyCursor(c string) (map[string]types.AttributeValue, error) {
 	if err != nil || json.Unmarshal(b, &plain) != nil {
 		return nil, errBadCursor
 	}
-	key := map[string]types.AttributeValue{}
-	for k, v := range plain {
-		key[k] = &types.AttributeValueMemberS{Value: v}
-	}
-	return key, nil
+	return plainKey(plain), nil
 }

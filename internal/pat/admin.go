@@ -113,7 +113,7 @@ func (s *Service) setStatus(ctx context.Context, id Identity, tokenID, reason st
 		return Token{}, Errorf(CodeTokenNotActive, "token %s is %s, not %s", t.ID, t.StatusAt(s.now()), from)
 	}
 	t.Status = to
-	ev, err := s.adminEvent(id, t, action, reason)
+	ev, err := s.eventAs(RoleAdmin, id, t, action, withReason(nil, reason))
 	if err != nil {
 		return Token{}, err
 	}
@@ -209,14 +209,10 @@ func (s *Service) UpdateUser(ctx context.Context, id Identity, userID string, in
 			details["permissionLimit"] = strings.Join(u.Limit, " ")
 		}
 	}
-	if reason != "" {
-		details["reason"] = reason
-	}
-	ev, err := s.event(id, Token{UserID: userID}, ActionUserUpdated, details)
+	ev, err := s.eventAs(RoleAdmin, id, Token{UserID: userID}, ActionUserUpdated, withReason(details, reason))
 	if err != nil {
 		return User{}, err
 	}
-	ev.ActorRole = RoleAdmin
 	u, err = s.store.UpdateUser(ctx, u, ev)
 	if err != nil {
 		return User{}, fmt.Errorf("update user %s: %w", userID, err)
@@ -273,21 +269,24 @@ func (s *Service) Audit(ctx context.Context, id Identity, f AuditFilter, cursor 
 	return s.store.ListAudit(ctx, f, cursor, limit)
 }
 
-// adminEvent is the audit event of an administrator's action on t.
-func (s *Service) adminEvent(id Identity, t Token, action, reason string) (Event, error) {
-	var details map[string]string
-	if reason != "" {
-		details = map[string]string{"reason": reason}
+// withReason adds the reason for an action, if one was given, to its
+// audit details.
+func withReason(details map[string]string, reason string) map[string]string {
+	if reason == "" {
+		return details
 	}
-	ev, err := s.event(id, t, action, details)
-	ev.ActorRole = RoleAdmin
-	return ev, err
+	if details == nil {
+		details = map[string]string{}
+	}
+	details["reason"] = reason
+	return details
 }
 
 // notices composes one notice to the owner of tokens (one owner's) about an
-// administrator's action; none without a notifier or an address.
+// administrator's action; none without a notifier or an address, or when
+// the administrator acted on their own token.
 func (s *Service) notices(id Identity, tokens []Token, action, reason string, at time.Time) ([]Notice, error) {
-	if s.notifier == nil || !id.Admin || tokens[0].OwnerEmail == "" || tokens[0].UserID == id.UserID {
+	if s.notifier == nil || tokens[0].OwnerEmail == "" || tokens[0].UserID == id.UserID {
 		return nil, nil
 	}
 	mail, err := s.notifier.AdminNotice(action, tokens, id, reason, at)

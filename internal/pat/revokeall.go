@@ -144,15 +144,10 @@ func (s *Service) revokeChunk(ctx context.Context, id Identity, role Role, token
 		for i := range tokens {
 			t := &tokens[i]
 			t.Status, t.RevokedAt, t.DeleteAfter = StatusRevoked, &now, now.Add(s.cfg.RevokedRetention)
-			var details map[string]string
-			if reason != "" {
-				details = map[string]string{"reason": reason}
-			}
-			ev, err := s.event(id, *t, ActionRevoked, details)
+			ev, err := s.eventAs(role, id, *t, ActionRevoked, withReason(nil, reason))
 			if err != nil {
 				return 0, err
 			}
-			ev.ActorRole = role
 			events[i] = ev
 		}
 		if role == RoleAdmin {

@@ -350,13 +350,19 @@ func (s *Service) schedule(t *Token) {
 	}
 }
 
+// event is the audit event of an owner's action on t.
 func (s *Service) event(id Identity, t Token, action string, details map[string]string) (Event, error) {
+	return s.eventAs(RoleUser, id, t, action, details)
+}
+
+// eventAs is the audit event of id's action on t in a role.
+func (s *Service) eventAs(role Role, id Identity, t Token, action string, details map[string]string) (Event, error) {
 	evID, err := s.format.NewID()
 	if err != nil {
 		return Event{}, fmt.Errorf("generate event id: %w", err)
 	}
 	now := s.now()
-	return Event{ID: evID, Time: now, Action: action, TokenID: t.ID, OwnerID: t.UserID, ActorID: id.UserID, ActorRole: RoleUser,
+	return Event{ID: evID, Time: now, Action: action, TokenID: t.ID, OwnerID: t.UserID, ActorID: id.UserID, ActorRole: role,
 		Outcome: "success", SourceIP: id.SourceIP, Details: details, ExpiresAt: now.Add(s.cfg.AuditRetention)}, nil
 }
 
