@@ -5,10 +5,10 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/patservice/pat/internal/app"
+	"github.com/patservice/pat/internal/app/authorizer"
 )
 
 func main() {
-	h := app.MustAuthorizer()
+	h := authorizer.Must()
 	lambda.Start(h.Handle)
 }

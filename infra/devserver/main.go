@@ -23,12 +23,14 @@ import (
 
 	"github.com/patservice/pat/internal/apigw"
 	"github.com/patservice/pat/internal/app"
+	"github.com/patservice/pat/internal/app/authorizer"
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/demo"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/localgw"
+	"github.com/patservice/pat/internal/sesmail"
 )
 
 func main() {
@@ -64,7 +66,7 @@ func run() error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	mail, err := awsclient.SES()
+	mail, err := sesmail.NewClient()
 	if err != nil {
 		return err
 	}
@@ -81,14 +83,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	authorizer, err := app.NewAuthorizer(authCfg, db, log)
+	authz, err := authorizer.New(authCfg, db, log)
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", localgw.New(routes, id.claims))
 	// The example API, protected by the real authorizer with REST API semantics.
-	mux.Handle("/api/", &localgw.Protected{Authorizer: apigw.New(authorizer).REST, Backend: demo.Echo, Realm: "pat", Stage: "demo"})
+	mux.Handle("/api/", &localgw.Protected{Authorizer: apigw.New(authz).REST, Backend: demo.Echo, Realm: "pat", Stage: "demo"})
 	job, err := localJob(cfg, db, mail, *addr, log)
 	if err != nil {
 		return err

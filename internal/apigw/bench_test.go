@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/apigw"
-	"github.com/patservice/pat/internal/app"
+	"github.com/patservice/pat/internal/app/authorizer"
 	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/pat"
@@ -23,7 +23,7 @@ import (
 // quietHandler is the authorizer on the counting client, logging to nowhere.
 func (e *env) quietHandler(b *testing.B) (*apigw.Handler, *authz.Authorizer) {
 	b.Helper()
-	a, err := app.NewAuthorizer(config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat",
+	a, err := authorizer.New(config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat",
 		LastUseInterval: 10 * time.Minute, Timeout: time.Second}, e.count, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/patservice/pat/internal/apigw"
 	"github.com/patservice/pat/internal/app"
+	"github.com/patservice/pat/internal/app/authorizer"
 	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamo"
@@ -89,7 +90,7 @@ func newEnv(t testing.TB) *env {
 // useDB points the authorizer at a client (the real one, or a failing one).
 func (e *env) useDB(t testing.TB, db dynamo.AuthAPI) {
 	t.Helper()
-	a, err := app.NewAuthorizer(config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat",
+	a, err := authorizer.New(config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat",
 		LastUseInterval: 10 * time.Minute, Timeout: time.Second}, db, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -6,11 +6,9 @@ package app
 import (
 	"fmt"
 	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/patservice/pat/internal/awsclient"
+	"github.com/patservice/pat/internal/coldstart"
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/httpapi"
@@ -33,7 +31,7 @@ func Management(log *slog.Logger) (*httpapi.API, error) {
 	}
 	var mail sesmail.API
 	if cfg.MailFrom != "" {
-		if mail, err = awsclient.SES(); err != nil {
+		if mail, err = sesmail.NewClient(); err != nil {
 			return nil, err
 		}
 	}
@@ -73,17 +71,4 @@ func NewService(cfg config.Config, db dynamo.API, mail sesmail.API, log *slog.Lo
 }
 
 // MustManagement is Management for a function's main.
-func MustManagement() *httpapi.API { return must(Management) }
-
-// must runs a function's cold-start wiring with the Lambda logger. What
-// cannot be built is logged and ends the cold start, so Lambda reports an
-// init error instead of serving requests it cannot answer.
-func must[T any](build func(*slog.Logger) (T, error)) T {
-	log := lambdacontext.NewLogger()
-	v, err := build(log)
-	if err != nil {
-		log.Error("cold start failed", "error", err)
-		os.Exit(1)
-	}
-	return v
-}
+func MustManagement() *httpapi.API { return coldstart.Must(Management) }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/patservice/pat/internal/awsclient"
+	"github.com/patservice/pat/internal/coldstart"
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/lifecycle"
@@ -40,7 +41,7 @@ func Job(log *slog.Logger) (*lifecycle.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	mail, err := awsclient.SES()
+	mail, err := sesmail.NewClient()
 	if err != nil {
 		return nil, err
 	}
@@ -48,4 +49,4 @@ func Job(log *slog.Logger) (*lifecycle.Job, error) {
 }
 
 // MustJob is Job for the function's main.
-func MustJob() *lifecycle.Job { return must(Job) }
+func MustJob() *lifecycle.Job { return coldstart.Must(Job) }

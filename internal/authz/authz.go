@@ -105,27 +105,13 @@ func (d Decision) Description() string {
 	return ""
 }
 
-// Record is what one read returns: the token and its owner, each nil when
-// there is no such item.
-type Record struct {
-	Token *pat.Token
-	Owner *pat.User
-}
-
-// Use is one recorded use of a token.
-type Use struct {
-	At        time.Time
-	SourceIP  string
-	UserAgent string
-}
-
 // Reader is the authorizer's access to the tokens table.
 type Reader interface {
 	// TokenAndOwner reads a token and its owner in one strongly consistent round trip.
-	TokenAndOwner(ctx context.Context, p token.Parsed) (Record, error)
+	TokenAndOwner(ctx context.Context, p token.Parsed) (pat.TokenOwner, error)
 	// RecordUse writes a use unless one at or after notBefore is recorded,
 	// so that concurrent requests write once.
-	RecordUse(ctx context.Context, tokenID string, use Use, notBefore time.Time) error
+	RecordUse(ctx context.Context, tokenID string, use pat.Use, notBefore time.Time) error
 }
 
 // Authorizer makes decisions.
@@ -230,7 +216,7 @@ func (a *Authorizer) recordUse(ctx context.Context, d Decision, req Request) {
 	now := a.Now()
 	writeCtx, cancel := context.WithTimeout(ctx, a.Timeout)
 	defer cancel()
-	use := Use{At: now, SourceIP: req.SourceIP, UserAgent: truncate(req.UserAgent, 256)}
+	use := pat.Use{At: now, SourceIP: req.SourceIP, UserAgent: truncate(req.UserAgent, 256)}
 	if err := a.reader.RecordUse(writeCtx, d.TokenID, use, now.Add(-a.LastUseInterval)); err != nil {
 		a.log.WarnContext(ctx, "last use not recorded", "tokenId", d.TokenID, "error", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/scope"
 	"github.com/patservice/pat/internal/token"
 )
@@ -46,12 +47,12 @@ func TestBearerToken(t *testing.T) {
 // refusingReader fails the test if the database is asked at all.
 type refusingReader struct{ t testing.TB }
 
-func (r refusingReader) TokenAndOwner(context.Context, token.Parsed) (Record, error) {
+func (r refusingReader) TokenAndOwner(context.Context, token.Parsed) (pat.TokenOwner, error) {
 	r.t.Fatal("a database read for a token that does not parse")
-	return Record{}, nil
+	return pat.TokenOwner{}, nil
 }
 
-func (r refusingReader) RecordUse(context.Context, string, Use, time.Time) error {
+func (r refusingReader) RecordUse(context.Context, string, pat.Use, time.Time) error {
 	r.t.Fatal("a write for a token that does not parse")
 	return nil
 }
@@ -59,11 +60,11 @@ func (r refusingReader) RecordUse(context.Context, string, Use, time.Time) error
 // missingReader knows no token.
 type missingReader struct{}
 
-func (missingReader) TokenAndOwner(context.Context, token.Parsed) (Record, error) {
-	return Record{}, nil
+func (missingReader) TokenAndOwner(context.Context, token.Parsed) (pat.TokenOwner, error) {
+	return pat.TokenOwner{}, nil
 }
 
-func (missingReader) RecordUse(context.Context, string, Use, time.Time) error {
+func (missingReader) RecordUse(context.Context, string, pat.Use, time.Time) error {
 	return errors.New("unexpected")
 }
 

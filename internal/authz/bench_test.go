@@ -10,10 +10,12 @@ import (
 )
 
 // memoryReader returns one record from memory: the decision without I/O.
-type memoryReader struct{ rec Record }
+type memoryReader struct{ rec pat.TokenOwner }
 
-func (m memoryReader) TokenAndOwner(context.Context, token.Parsed) (Record, error) { return m.rec, nil }
-func (m memoryReader) RecordUse(context.Context, string, Use, time.Time) error     { return nil }
+func (m memoryReader) TokenAndOwner(context.Context, token.Parsed) (pat.TokenOwner, error) {
+	return m.rec, nil
+}
+func (m memoryReader) RecordUse(context.Context, string, pat.Use, time.Time) error { return nil }
 
 // BenchmarkDecideCPU is the decision's own CPU time and allocations, for an
 // allowed request, with the database answer already in memory.
@@ -24,7 +26,7 @@ func BenchmarkDecideCPU(b *testing.B) {
 	now := time.Now()
 	last := now
 	expires := now.Add(time.Hour)
-	rec := Record{
+	rec := pat.TokenOwner{
 		Token: &pat.Token{ID: p.ID, UserID: "u", Digest: d[:], Status: pat.StatusActive, Scopes: []string{"crm:read", "orders:read"}, ExpiresAt: &expires, LastUsedAt: &last},
 		Owner: &pat.User{ID: "u", Status: pat.UserActive, Permissions: []string{"crm:read", "crm:update", "orders:read"}},
 	}

@@ -4,8 +4,8 @@
 // AWS_SESSION_TOKEN), which is what the SDK's default chain resolves to on
 // Lambda. Not importing aws-sdk-go-v2/config (SSO, STS, IMDS, profiles)
 // keeps the authorizer's binary 2 MB smaller. Endpoints may be overridden
-// with AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SES, as the local
-// stack does.
+// with AWS_ENDPOINT_URL_DYNAMODB (and, in package sesmail,
+// AWS_ENDPOINT_URL_SES), as the local stack does.
 package awsclient
 
 import (
@@ -18,7 +18,6 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ses"
 )
 
 // Config returns the shared configuration with bounded timeouts and
@@ -59,18 +58,4 @@ func DynamoDB(opts ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
 			o.DisableValidateResponseChecksum = true
 		}
 	}}, opts...)...), nil
-}
-
-// SES returns an SES client.
-func SES() (*ses.Client, error) {
-	cfg, err := Config()
-	if err != nil {
-		return nil, err
-	}
-	endpoint := os.Getenv("AWS_ENDPOINT_URL_SES")
-	return ses.NewFromConfig(cfg, func(o *ses.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	}), nil
 }

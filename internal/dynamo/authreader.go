@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/patservice/pat/internal/authz"
+	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/token"
 )
 
@@ -21,10 +21,7 @@ type AuthAPI interface {
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 }
 
-var _ AuthAPI = (*dynamodb.Client)(nil)
-var _ authz.Reader = (*AuthReader)(nil)
-
-// AuthReader implements authz.Reader on the tokens table.
+// AuthReader is the authorizer's reader on the tokens table.
 type AuthReader struct {
 	db    AuthAPI
 	table string
@@ -38,22 +35,22 @@ func NewAuthReader(db AuthAPI, table string) *AuthReader {
 // TokenAndOwner reads the token and the owner its id names in one strongly
 // consistent BatchGetItem. Keys DynamoDB leaves unprocessed (throttling) are
 // asked for once more; if they still are, the read fails: never a guess.
-func (r *AuthReader) TokenAndOwner(ctx context.Context, p token.Parsed) (authz.Record, error) {
+func (r *AuthReader) TokenAndOwner(ctx context.Context, p token.Parsed) (pat.TokenOwner, error) {
 	keys := []map[string]types.AttributeValue{tokenKey(p.ID), ownerKey(p.OwnerTag())}
-	var rec authz.Record
+	var rec pat.TokenOwner
 	for attempt := 0; len(keys) > 0; attempt++ {
 		if attempt == 2 {
-			return authz.Record{}, errors.New("batch get: keys left unprocessed twice")
+			return pat.TokenOwner{}, errors.New("batch get: keys left unprocessed twice")
 		}
 		out, err := r.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
 			r.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
 		}})
 		if err != nil {
-			return authz.Record{}, fmt.Errorf("batch get: %w", err)
+			return pat.TokenOwner{}, fmt.Errorf("batch get: %w", err)
 		}
 		for _, item := range out.Responses[r.table] {
 			if err := addToRecord(&rec, item); err != nil {
-				return authz.Record{}, err
+				return pat.TokenOwner{}, err
 			}
 		}
 		keys = out.UnprocessedKeys[r.table].Keys
@@ -63,7 +60,7 @@ func (r *AuthReader) TokenAndOwner(ctx context.Context, p token.Parsed) (authz.R
 
 // RecordUse sets the last use unless a use at or after notBefore is already
 // recorded (a concurrent request wrote it) or the token is gone.
-func (r *AuthReader) RecordUse(ctx context.Context, tokenID string, use authz.Use, notBefore time.Time) error {
+func (r *AuthReader) RecordUse(ctx context.Context, tokenID string, use pat.Use, notBefore time.Time) error {
 	_, err := r.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &r.table,
 		Key:                       tokenKey(tokenID),
@@ -81,7 +78,7 @@ func (r *AuthReader) RecordUse(ctx context.Context, tokenID string, use authz.Us
 }
 
 // addToRecord places a token or user item of a BatchGetItem answer.
-func addToRecord(rec *authz.Record, item map[string]types.AttributeValue) error {
+func addToRecord(rec *pat.TokenOwner, item map[string]types.AttributeValue) error {
 	sk, _ := item["sk"].(*types.AttributeValueMemberS)
 	switch {
 	case sk != nil && sk.Value == "TOKEN":

@@ -15,14 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/pat"
 )
 
 // DueIndex is the GSI of items the lifecycle job must act on, by day.
 const DueIndex = "byDue"
-
-var _ lifecycle.Store = (*Store)(nil)
 
 var jobStateKey = map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "JOB#lifecycle"}, "sk": &types.AttributeValueMemberS{Value: "STATE"}}
 
@@ -50,7 +47,7 @@ func (s *Store) SaveNextDay(ctx context.Context, day string) error {
 }
 
 // DuePage queries one day bucket of the due index.
-func (s *Store) DuePage(ctx context.Context, day string, now time.Time, cursor string, limit int) ([]lifecycle.Due, string, error) {
+func (s *Store) DuePage(ctx context.Context, day string, now time.Time, cursor string, limit int) ([]pat.DueItem, string, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.tokens,
 		IndexName:                 aws.String(DueIndex),
@@ -69,7 +66,7 @@ func (s *Store) DuePage(ctx context.Context, day string, now time.Time, cursor s
 	if err != nil {
 		return nil, "", fmt.Errorf("query due items of %s: %w", day, err)
 	}
-	var items []lifecycle.Due
+	var items []pat.DueItem
 	for _, item := range out.Items {
 		sk, _ := item["sk"].(*types.AttributeValueMemberS)
 		switch {
@@ -78,13 +75,13 @@ func (s *Store) DuePage(ctx context.Context, day string, now time.Time, cursor s
 			if err != nil {
 				return nil, "", err
 			}
-			items = append(items, lifecycle.Due{Token: &t})
+			items = append(items, pat.DueItem{Token: &t})
 		case sk != nil && sk.Value == "NOTICE":
 			n, err := decodeNotice(item)
 			if err != nil {
 				return nil, "", err
 			}
-			items = append(items, lifecycle.Due{Notice: &n})
+			items = append(items, pat.DueItem{Notice: &n})
 		}
 	}
 	return items, encodeKeyCursor(out.LastEvaluatedKey), nil

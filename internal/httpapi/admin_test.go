@@ -17,10 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/patservice/pat/internal/app"
-	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/sesmail"
 )
 
 // The sample events of /admin routes are an administrator's (user-root in
@@ -139,7 +139,7 @@ func TestLockAndUnlock(t *testing.T) {
 // token, who and why.
 func TestOwnerIsToldOfAdministratorsActions(t *testing.T) {
 	h := newHarness(t)
-	mail, err := awsclient.SES()
+	mail, err := sesmail.NewClient()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/patservice/pat/internal/app"
-	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/dynamotest"
@@ -58,7 +57,7 @@ func newEnv(t testing.TB) *env {
 	db := dynamotest.Client(t)
 	tables := dynamotest.MustTables(t, db)
 	ledger.AddTables(db, tables)
-	sesClient, err := awsclient.SES()
+	sesClient, err := sesmail.NewClient()
 	if err != nil {
 		t.Fatal(err)
 	}

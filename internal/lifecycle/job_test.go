@@ -116,7 +116,7 @@ type storeHook struct {
 	afterPage func()
 }
 
-func (s storeHook) DuePage(ctx context.Context, day string, now time.Time, cursor string, limit int) ([]lifecycle.Due, string, error) {
+func (s storeHook) DuePage(ctx context.Context, day string, now time.Time, cursor string, limit int) ([]pat.DueItem, string, error) {
 	items, next, err := s.Store.DuePage(ctx, day, now, cursor, limit)
 	if len(items) > 0 && s.afterPage != nil {
 		s.afterPage()

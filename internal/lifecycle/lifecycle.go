@@ -15,12 +15,6 @@ import (
 	"github.com/patservice/pat/internal/pat"
 )
 
-// Due is one item of the due index: a token or a notice.
-type Due struct {
-	Token  *pat.Token
-	Notice *pat.Notice
-}
-
 // Store is the job's access to the tables. Every write is conditional on
 // what the job read, so a change made meanwhile wins.
 type Store interface {
@@ -29,7 +23,7 @@ type Store interface {
 	NextDay(ctx context.Context) (string, error)
 	SaveNextDay(ctx context.Context, day string) error
 	// DuePage lists items of a day bucket due at or before now.
-	DuePage(ctx context.Context, day string, now time.Time, cursor string, limit int) ([]Due, string, error)
+	DuePage(ctx context.Context, day string, now time.Time, cursor string, limit int) ([]pat.DueItem, string, error)
 	// ClaimReminder marks a reminder as being sent by this run (claim) unless
 	// it was sent, or is being sent and its claim is not older than stale, or
 	// the token's activity, expiry or status differ from t. skipped reminders

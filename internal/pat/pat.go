@@ -220,3 +220,23 @@ type Store interface {
 
 // MaxTransactItems is DynamoDB's limit of items in one transaction.
 const MaxTransactItems = 100
+
+// TokenOwner is what the authorizer reads for one decision: the token and
+// its owner, each nil when there is no such item.
+type TokenOwner struct {
+	Token *Token
+	Owner *User
+}
+
+// Use is one recorded use of a token.
+type Use struct {
+	At        time.Time
+	SourceIP  string
+	UserAgent string
+}
+
+// DueItem is one item of the due index: a token or an outbox notice.
+type DueItem struct {
+	Token  *Token
+	Notice *Notice
+}

@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/ses/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/pat"
 )
@@ -28,6 +30,21 @@ type Mailer struct {
 	api     API
 	from    string
 	replyTo string
+}
+
+// NewClient returns an SES client configured as awsclient configures every
+// client; AWS_ENDPOINT_URL_SES points it at the local emulator.
+func NewClient() (*ses.Client, error) {
+	cfg, err := awsclient.Config()
+	if err != nil {
+		return nil, err
+	}
+	endpoint := os.Getenv("AWS_ENDPOINT_URL_SES")
+	return ses.NewFromConfig(cfg, func(o *ses.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}), nil
 }
 
 // New returns a Mailer.

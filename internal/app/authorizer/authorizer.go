@@ -1,4 +1,8 @@
-package app
+// Package authorizer wires the request authorizer on its own: configuration
+// → DynamoDB client → reader → decision → API Gateway adapter. It is kept
+// apart from package app so that the authorizer's binary carries nothing of
+// the management API, the lifecycle job or mail.
+package authorizer
 
 import (
 	"fmt"
@@ -9,14 +13,20 @@ import (
 	"github.com/patservice/pat/internal/apigw"
 	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/awsclient"
+	"github.com/patservice/pat/internal/coldstart"
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/scope"
 	"github.com/patservice/pat/internal/token"
 )
 
-// NewAuthorizer builds the request authorizer from a configuration and a client.
-func NewAuthorizer(cfg config.Authorizer, db dynamo.AuthAPI, log *slog.Logger) (*authz.Authorizer, error) {
+var (
+	_ dynamo.AuthAPI = (*dynamodb.Client)(nil)
+	_ authz.Reader   = (*dynamo.AuthReader)(nil)
+)
+
+// New builds the decision maker from a configuration and a client.
+func New(cfg config.Authorizer, db dynamo.AuthAPI, log *slog.Logger) (*authz.Authorizer, error) {
 	format, err := token.NewFormat(cfg.TokenPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("configuration: TOKEN_PREFIX: %w", err)
@@ -30,8 +40,8 @@ func NewAuthorizer(cfg config.Authorizer, db dynamo.AuthAPI, log *slog.Logger) (
 	return a, nil
 }
 
-// Authorizer builds the authorizer's handler from the environment.
-func Authorizer(log *slog.Logger) (*apigw.Handler, error) {
+// FromEnv builds the authorizer's handler from the environment.
+func FromEnv(log *slog.Logger) (*apigw.Handler, error) {
 	cfg, err := config.AuthorizerFromEnv()
 	if err != nil {
 		return nil, err
@@ -41,12 +51,12 @@ func Authorizer(log *slog.Logger) (*apigw.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := NewAuthorizer(cfg, db, log)
+	a, err := New(cfg, db, log)
 	if err != nil {
 		return nil, err
 	}
 	return apigw.New(a), nil
 }
 
-// MustAuthorizer is Authorizer for the function's main.
-func MustAuthorizer() *apigw.Handler { return must(Authorizer) }
+// Must is FromEnv for the function's main.
+func Must() *apigw.Handler { return coldstart.Must(FromEnv) }
