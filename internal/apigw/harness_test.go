@@ -77,12 +77,12 @@ func newEnv(t testing.TB) *env {
 	cfg := config.Config{TokensTable: tables.Tokens, AuditTable: tables.Audit, TokenPrefix: "pat", Rules: pat.Config{
 		DefaultLifetime: 180 * 24 * time.Hour, MaxLifetime: 365 * 24 * time.Hour, MaxActiveTokens: 50,
 		RevokedRetention: 30 * 24 * time.Hour, AuditRetention: 365 * 24 * time.Hour}}
-	svc, _, err := app.NewService(cfg, db, nil, log)
+	svc, err := app.NewService(cfg, db, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc.Now = e.clock
-	e.svc = svc
+	e.svc = svc.Service
 	e.useDB(t, e.count)
 	return e
 }

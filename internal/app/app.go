@@ -1,11 +1,17 @@
-// Package app wires the management API: configuration → AWS clients → store
-// → service → handlers. Every function's main calls it once, at cold start;
-// the local server and the tests call the same code.
+// Package app wires the management API and the lifecycle job: configuration
+// → AWS clients → one store → the token service → handlers or the job.
+// Every function's main calls it once, at cold start; the local server and
+// the tests call the same code. The authorizer is wired apart, in
+// internal/app/authorizer, so that its binary stays small.
 package app
 
 import (
 	"fmt"
 	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ses"
 
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/coldstart"
@@ -13,11 +19,64 @@ import (
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/httpapi"
 	"github.com/patservice/pat/internal/lifecycle"
+	"github.com/patservice/pat/internal/mail"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/scope"
 	"github.com/patservice/pat/internal/sesmail"
 	"github.com/patservice/pat/internal/token"
 )
+
+// What each adapter implements, checked where they are put together.
+var (
+	_ dynamo.API       = (*dynamodb.Client)(nil)
+	_ sesmail.API      = (*ses.Client)(nil)
+	_ pat.Store        = (*dynamo.Store)(nil)
+	_ lifecycle.Store  = (*dynamo.Store)(nil)
+	_ mail.Outbox      = (*dynamo.Store)(nil)
+	_ mail.Sender      = (*sesmail.Mailer)(nil)
+	_ pat.Notifier     = (*mail.Notifier)(nil)
+	_ lifecycle.Domain = (*pat.Service)(nil)
+)
+
+// Service is the token service with what its callers need beside it.
+type Service struct {
+	*pat.Service
+	Catalog *scope.Catalog
+	Store   *dynamo.Store
+	Sender  mail.Sender // nil without a mail client
+}
+
+// NewService builds the token service on one store. Owners' notices of
+// administrators' actions are sent through ses when it is not nil, else
+// left in the outbox for the lifecycle job.
+func NewService(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Logger) (*Service, error) {
+	format, err := token.NewFormat(cfg.TokenPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: TOKEN_PREFIX: %w", err)
+	}
+	catalog, err := scope.Default()
+	if err != nil {
+		return nil, err
+	}
+	store := dynamo.NewStore(db, cfg.TokensTable, cfg.AuditTable)
+	svc := pat.NewService(store, format, catalog, cfg.Rules, log)
+	var sender mail.Sender
+	if ses != nil {
+		sender = sesmail.New(ses, cfg.MailFrom, cfg.MailReplyTo)
+	}
+	svc.SetNotifier(mail.NewNotifier(store, sender, cfg.ConsoleURL, log))
+	return &Service{Service: svc, Catalog: catalog, Store: store, Sender: sender}, nil
+}
+
+// NewManagement builds the management API from a configuration and
+// clients; without a mail client, notices wait for the lifecycle job.
+func NewManagement(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Logger) (*httpapi.API, error) {
+	svc, err := NewService(cfg, db, ses, log)
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.New(svc.Service, svc.Catalog, cfg.Claims, log), nil
+}
 
 // Management builds the management API from the environment.
 func Management(log *slog.Logger) (*httpapi.API, error) {
@@ -29,46 +88,51 @@ func Management(log *slog.Logger) (*httpapi.API, error) {
 	if err != nil {
 		return nil, err
 	}
-	var mail sesmail.API
+	var ses sesmail.API
 	if cfg.MailFrom != "" {
-		if mail, err = sesmail.NewClient(); err != nil {
+		if ses, err = sesmail.NewClient(); err != nil {
 			return nil, err
 		}
 	}
-	return NewManagement(cfg, db, mail, log)
-}
-
-// NewManagement builds the management API from a configuration and
-// clients; without a mail client, notices wait for the lifecycle job.
-func NewManagement(cfg config.Config, db dynamo.API, mail sesmail.API, log *slog.Logger) (*httpapi.API, error) {
-	svc, catalog, err := NewService(cfg, db, mail, log)
-	if err != nil {
-		return nil, err
-	}
-	return httpapi.New(svc, catalog, cfg.Claims, log), nil
-}
-
-// NewService builds the token service and returns it with its catalog.
-// Owners' notices of administrators' actions are sent through mail when
-// it is not nil, else left in the outbox for the lifecycle job.
-func NewService(cfg config.Config, db dynamo.API, mail sesmail.API, log *slog.Logger) (*pat.Service, *scope.Catalog, error) {
-	format, err := token.NewFormat(cfg.TokenPrefix)
-	if err != nil {
-		return nil, nil, fmt.Errorf("configuration: TOKEN_PREFIX: %w", err)
-	}
-	catalog, err := scope.Default()
-	if err != nil {
-		return nil, nil, err
-	}
-	store := dynamo.NewStore(db, cfg.TokensTable, cfg.AuditTable)
-	svc := pat.NewService(store, format, catalog, cfg.Rules, log)
-	var mailer lifecycle.Mailer
-	if mail != nil {
-		mailer = sesmail.New(mail, cfg.MailFrom, cfg.MailReplyTo)
-	}
-	svc.SetNotifier(lifecycle.NewNotifier(store, mailer, cfg.ConsoleURL, log))
-	return svc, catalog, nil
+	return NewManagement(cfg, db, ses, log)
 }
 
 // MustManagement is Management for a function's main.
 func MustManagement() *httpapi.API { return coldstart.Must(Management) }
+
+// NewJob builds the lifecycle job from a configuration and clients.
+func NewJob(cfg config.Job, db dynamo.API, ses sesmail.API, log *slog.Logger) (*lifecycle.Job, error) {
+	svc, err := NewService(cfg.Config, db, ses, log)
+	if err != nil {
+		return nil, err
+	}
+	return lifecycle.New(svc.Store, svc.Sender, svc.Service, svc.Format().NewID, lifecycle.Config{
+		Policy:     cfg.Rules.Lifecycle,
+		ConsoleURL: cfg.ConsoleURL,
+		KeepURL:    cfg.KeepURL,
+		Lease:      mail.DefaultLease,
+		PageSize:   100,
+		Lookback:   400, // first run only: no token is due further back than its lifetime
+		StopBefore: 30 * time.Second,
+	}, log), nil
+}
+
+// Job builds the lifecycle job from the environment.
+func Job(log *slog.Logger) (*lifecycle.Job, error) {
+	cfg, err := config.JobFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	db, err := awsclient.DynamoDB()
+	if err != nil {
+		return nil, err
+	}
+	ses, err := sesmail.NewClient()
+	if err != nil {
+		return nil, err
+	}
+	return NewJob(cfg, db, ses, log)
+}
+
+// MustJob is Job for the function's main.
+func MustJob() *lifecycle.Job { return coldstart.Must(Job) }

@@ -228,11 +228,19 @@ type noticeItem struct {
 	SK     string   `dynamodbav:"sk"`
 	ID     string   `dynamodbav:"id"`
 	UserID string   `dynamodbav:"userId"`
-	Mail   pat.Mail `dynamodbav:"mail"`
+	Mail   mailItem `dynamodbav:"mail"`
 	Claim  string   `dynamodbav:"claim,omitempty"`
 	DueDay string   `dynamodbav:"dueDay"`
 	DueAt  string   `dynamodbav:"dueAt"`
 	TTL    int64    `dynamodbav:"ttl"`
+}
+
+// mailItem is a notice's message as stored.
+type mailItem struct {
+	To      string `dynamodbav:"to"`
+	Subject string `dynamodbav:"subject"`
+	Text    string `dynamodbav:"text"`
+	HTML    string `dynamodbav:"html"`
 }
 
 func noticeKey(id string) map[string]types.AttributeValue {
@@ -243,7 +251,7 @@ func noticeKey(id string) map[string]types.AttributeValue {
 // expires after 30 days.
 func (s *Store) putNotice(n pat.Notice, now time.Time) (types.TransactWriteItem, error) {
 	day, when := dueKeys(&now)
-	item, err := attributevalue.MarshalMap(noticeItem{PK: "NOTICE#" + n.ID, SK: "NOTICE", ID: n.ID, UserID: n.UserID, Mail: n.Mail,
+	item, err := attributevalue.MarshalMap(noticeItem{PK: "NOTICE#" + n.ID, SK: "NOTICE", ID: n.ID, UserID: n.UserID, Mail: mailItem(n.Message),
 		DueDay: day, DueAt: when, TTL: now.Add(30 * 24 * time.Hour).Unix()})
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("encode notice: %w", err)
@@ -256,7 +264,7 @@ func decodeNotice(item map[string]types.AttributeValue) (pat.Notice, error) {
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return pat.Notice{}, fmt.Errorf("decode notice: %w", err)
 	}
-	return pat.Notice{ID: it.ID, UserID: it.UserID, Mail: it.Mail, Claim: it.Claim}, nil
+	return pat.Notice{ID: it.ID, UserID: it.UserID, Message: pat.Message(it.Mail), Claim: it.Claim}, nil
 }
 
 // ClaimNotice: see lifecycle.Store.

@@ -33,9 +33,6 @@ type API interface {
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
-var _ API = (*dynamodb.Client)(nil)
-var _ pat.Store = (*Store)(nil)
-
 // OwnerIndex is the GSI listing a user's tokens.
 const OwnerIndex = "byOwner"
 

@@ -299,7 +299,7 @@ func (f *failAt) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWr
 // seed creates n tokens for owner through the service.
 func (h *harness) seed(t *testing.T, owner pat.Identity, n int) []string {
 	t.Helper()
-	svc, _, err := app.NewService(h.cfg, h.db, nil, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	svc, err := app.NewService(h.cfg, h.db, nil, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

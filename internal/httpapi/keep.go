@@ -57,11 +57,7 @@ func (a *API) keepResult(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		}
 		return keepView{Message: "This link is not valid: it was used already, it expired, or its token is gone."}, http.StatusNotFound
 	}
-	// Kept until the earlier of its deletion for inactivity and its expiry.
-	until := t.LastActivity().Add(a.svc.Lifecycle().Inactivity)
-	if t.ExpiresAt != nil && t.ExpiresAt.Before(until) {
-		until = *t.ExpiresAt
-	}
+	until := a.svc.Lifecycle().KeptUntil(t)
 	return keepView{Name: t.Name, ID: t.ID, Until: until.UTC().Format("2 January 2006")}, http.StatusOK
 }
 

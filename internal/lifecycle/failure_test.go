@@ -53,7 +53,10 @@ func TestCrashBetweenClaimAndSendLosesAndDuplicatesNothing(t *testing.T) {
 }
 
 // brokenLinks fails after the claim, before anything is sent.
-type brokenLinks struct{ n atomic.Int32 }
+type brokenLinks struct {
+	lifecycle.Domain
+	n atomic.Int32
+}
 
 func (b *brokenLinks) IssueKeepLink(context.Context, pat.Token, string, time.Time) (string, error) {
 	b.n.Add(1)
@@ -64,7 +67,7 @@ func TestErrorBetweenClaimAndSendReleasesTheClaim(t *testing.T) {
 	e := newEnv(t)
 	e.create(t, "flaky", pat.CreateInput{ExpiresInDays: ptr(365)})
 	at := t0.Add(166*day + time.Hour)
-	broken := lifecycle.New(storeOf(e), sesmail.New(e.ses, e.cfg.MailFrom, ""), &brokenLinks{}, e.svc.Format().NewID, jobConfig(e), slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	broken := lifecycle.New(storeOf(e), sesmail.New(e.ses, e.cfg.MailFrom, ""), &brokenLinks{Domain: e.svc}, e.svc.Format().NewID, jobConfig(e), slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
 	if _, err := broken.Run(context.Background(), lifecycle.Options{Now: at}); err == nil {
 		t.Fatal("the failed run reported success")
 	}

@@ -72,13 +72,13 @@ func newEnv(t testing.TB) *env {
 		}, MailFrom: "tokens@example.com", ConsoleURL: "https://console.example.com"},
 		KeepURL: "https://api.example.com/keep",
 	}
-	svc, catalog, err := app.NewService(e.cfg.Config, db, sesClient, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	svc, err := app.NewService(e.cfg.Config, db, sesClient, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc.Now = func() time.Time { return e.now }
-	e.svc = svc
-	e.api = httpapi.New(svc, catalog, e.cfg.Claims, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	e.svc = svc.Service
+	e.api = httpapi.New(svc.Service, svc.Catalog, e.cfg.Claims, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
 	return e
 }
 
@@ -96,7 +96,7 @@ func storeOf(e *env) lifecycle.Store { return dynamo.NewStore(e.db, e.tables.Tok
 
 func jobConfig(e *env) lifecycle.Config {
 	return lifecycle.Config{
-		Policy: e.cfg.Rules.Lifecycle, ConsoleURL: e.cfg.ConsoleURL, KeepURL: e.cfg.KeepURL, AuditRetention: e.cfg.Rules.AuditRetention,
+		Policy: e.cfg.Rules.Lifecycle, ConsoleURL: e.cfg.ConsoleURL, KeepURL: e.cfg.KeepURL,
 		Lease: 15 * time.Minute, PageSize: 25, Lookback: 400, StopBefore: 30 * time.Second,
 	}
 }

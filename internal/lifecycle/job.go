@@ -8,41 +8,34 @@ import (
 	"maps"
 	"time"
 
+	"github.com/patservice/pat/internal/mail"
 	"github.com/patservice/pat/internal/pat"
 )
 
-// ActorJob is the audit actor of the job's changes.
-const ActorJob = "lifecycle-job"
-
-// DefaultLease is how long a claim on a reminder or notice holds: one
-// longer is taken to be left by a crashed run.
-const DefaultLease = 15 * time.Minute
-
 // Config tunes the job.
 type Config struct {
-	Policy         pat.Lifecycle
-	ConsoleURL     string        // where owners manage their tokens
-	KeepURL        string        // page of the one-click links; the code is added as ?code=
-	AuditRetention time.Duration // of the job's audit events
-	Lease          time.Duration // a claim older than this was left by a crashed run (DefaultLease)
-	PageSize       int           // items per query: the job's memory bound
-	Lookback       int           // days the first run looks back
-	StopBefore     time.Duration // stop when the invocation's deadline is this near
+	Policy     pat.Lifecycle
+	ConsoleURL string        // where owners manage their tokens
+	KeepURL    string        // page of the one-click links; the code is added as ?code=
+	Lease      time.Duration // a claim older than this was left by a crashed run (mail.DefaultLease)
+	PageSize   int           // items per query: the job's memory bound
+	Lookback   int           // days the first run looks back
+	StopBefore time.Duration // stop when the invocation's deadline is this near
 }
 
 // Job is the scheduled lifecycle job.
 type Job struct {
-	store Store
-	mail  Mailer
-	links Links
-	newID func() (string, error)
-	cfg   Config
-	log   *slog.Logger
+	store  Store
+	sender mail.Sender
+	domain Domain
+	newID  func() (string, error)
+	cfg    Config
+	log    *slog.Logger
 }
 
 // New returns a Job.
-func New(store Store, mail Mailer, links Links, newID func() (string, error), cfg Config, log *slog.Logger) *Job {
-	return &Job{store: store, mail: mail, links: links, newID: newID, cfg: cfg, log: log}
+func New(store Store, sender mail.Sender, domain Domain, newID func() (string, error), cfg Config, log *slog.Logger) *Job {
+	return &Job{store: store, sender: sender, domain: domain, newID: newID, cfg: cfg, log: log}
 }
 
 // Options of one run.
@@ -207,10 +200,7 @@ func (j *Job) visit(ctx context.Context, t pat.Token, now time.Time, opt Options
 		if opt.DryRun {
 			return nil, nil
 		}
-		t.DueAt = nil
-		if next, ok := j.cfg.Policy.Next(t); ok {
-			t.DueAt = &next.At
-		}
+		j.cfg.Policy.Schedule(&t)
 		return nil, j.store.Reschedule(ctx, t)
 	}
 	switch step.Kind {
@@ -260,12 +250,16 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 		j.log.WarnContext(ctx, "reminder not sent: owner has no email address", "userId", claimed[0].token.UserID)
 		return j.finish(ctx, claimed, pat.NoticeFailed+now.Format(time.RFC3339), rep)
 	}
-	mail, err := reminderMail(claimed, j.cfg.ConsoleURL)
+	rs := make([]mail.Reminder, len(claimed))
+	for i, r := range claimed {
+		rs[i] = mail.Reminder{Token: r.token, Expiry: r.step.Kind == pat.StepExpiryReminder, When: r.step.Deadline(), Link: r.link}
+	}
+	msg, err := mail.ReminderMail(rs, j.cfg.ConsoleURL)
 	if err != nil {
 		j.release(ctx, claimed)
 		return err
 	}
-	err = j.mail.Send(ctx, mail)
+	err = j.sender.Send(ctx, msg)
 	switch {
 	case err == nil:
 		rep.Mails++
@@ -273,7 +267,7 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 			rep.Actions = append(rep.Actions, Action{Kind: r.step.Kind, TokenID: r.token.ID, UserID: r.token.UserID, Days: r.step.Days, To: r.token.OwnerEmail})
 		}
 		return j.finish(ctx, claimed, pat.NoticeSent+now.Format(time.RFC3339), rep)
-	case errors.Is(err, ErrRejected):
+	case errors.Is(err, mail.ErrRejected):
 		rep.Rejected++
 		j.log.WarnContext(ctx, "reminder rejected by the mail service; not retried", "userId", claimed[0].token.UserID, "error", err)
 		return j.finish(ctx, claimed, pat.NoticeFailed+now.Format(time.RFC3339), rep)
@@ -290,10 +284,7 @@ func (j *Job) finish(ctx context.Context, claimed []reminder, value string, rep 
 	for _, r := range claimed {
 		t := r.token
 		t.Notices = withNotice(t.Notices, r.step.Key, value)
-		t.DueAt = nil
-		if next, ok := j.cfg.Policy.Next(t); ok {
-			t.DueAt = &next.At
-		}
+		j.cfg.Policy.Schedule(&t)
 		if err := j.store.FinishReminder(ctx, t, r.step.Key, r.claim, value); err != nil {
 			return err
 		}
@@ -312,11 +303,11 @@ func (j *Job) release(ctx context.Context, claimed []reminder) {
 }
 
 func (j *Job) keepLink(ctx context.Context, r reminder) (string, error) {
-	purpose, until := pat.KeepActivity, r.step.At.Add(time.Duration(r.step.Days)*24*time.Hour)
+	purpose, until := pat.KeepActivity, r.step.Deadline()
 	if r.step.Kind == pat.StepExpiryReminder {
 		purpose, until = pat.KeepExpiry, *r.token.ExpiresAt
 	}
-	code, err := j.links.IssueKeepLink(ctx, r.token, purpose, until)
+	code, err := j.domain.IssueKeepLink(ctx, r.token, purpose, until)
 	if err != nil {
 		return "", err
 	}
@@ -330,7 +321,7 @@ func (j *Job) deleteIdle(ctx context.Context, t pat.Token, now time.Time, opt Op
 		rep.Actions = append(rep.Actions, Action{Kind: pat.StepIdleDelete, TokenID: t.ID, UserID: t.UserID, To: t.OwnerEmail})
 		return nil
 	}
-	ev, err := j.event(t, now, pat.ActionDeleted, map[string]string{"reason": "inactivity", "lastActivity": t.LastActivity().Format(time.RFC3339)})
+	ev, err := j.domain.JobEvent(t, pat.ActionDeleted, map[string]string{"reason": "inactivity", "lastActivity": t.LastActivity().Format(time.RFC3339)}, now)
 	if err != nil {
 		return err
 	}
@@ -338,11 +329,11 @@ func (j *Job) deleteIdle(ctx context.Context, t pat.Token, now time.Time, opt Op
 	if err != nil {
 		return err
 	}
-	mail, err := deletedMail(t, j.cfg.Policy.Inactivity, now, j.cfg.ConsoleURL)
+	msg, err := mail.DeletedMail(t, j.cfg.Policy.Inactivity, now, j.cfg.ConsoleURL)
 	if err != nil {
 		return err
 	}
-	n := pat.Notice{ID: noticeID, UserID: t.UserID, Mail: mail}
+	n := pat.Notice{ID: noticeID, UserID: t.UserID, Message: msg}
 	ok, err := j.store.DeleteIdle(ctx, t, ev, n)
 	if err != nil {
 		return err
@@ -364,7 +355,7 @@ func (j *Job) expire(ctx context.Context, t pat.Token, now time.Time, opt Option
 		rep.Actions = append(rep.Actions, Action{Kind: pat.StepExpire, TokenID: t.ID, UserID: t.UserID})
 		return nil
 	}
-	ev, err := j.event(t, now, pat.ActionExpired, map[string]string{"expiresAt": t.ExpiresAt.Format(time.RFC3339)})
+	ev, err := j.domain.JobEvent(t, pat.ActionExpired, map[string]string{"expiresAt": t.ExpiresAt.Format(time.RFC3339)}, now)
 	if err != nil {
 		return err
 	}
@@ -387,28 +378,19 @@ func (j *Job) sendNotice(ctx context.Context, n pat.Notice, now time.Time, opt O
 	if opt.DryRun {
 		return nil
 	}
-	d, err := deliver(ctx, j.store, j.mail, n, now, j.cfg.Lease, j.log)
+	d, err := mail.Deliver(ctx, j.store, j.sender, n, now, j.cfg.Lease, j.log)
 	switch d {
-	case delivered:
+	case mail.Delivered:
 		rep.Mails++
-	case rejected:
+	case mail.Rejected:
 		rep.Rejected++
-	case busy:
+	case mail.Busy:
 		rep.Left++
-	case failed:
+	case mail.Failed:
 		rep.Left++
 		return errStop{stopReason(err)}
 	}
 	return err
-}
-
-func (j *Job) event(t pat.Token, now time.Time, action string, details map[string]string) (pat.Event, error) {
-	id, err := j.newID()
-	if err != nil {
-		return pat.Event{}, err
-	}
-	return pat.Event{ID: id, Time: now, Action: action, TokenID: t.ID, OwnerID: t.UserID, ActorID: ActorJob, ActorRole: pat.RoleJob,
-		Outcome: "success", Details: details, ExpiresAt: now.Add(j.cfg.AuditRetention)}, nil
 }
 
 func (j *Job) nearDeadline(ctx context.Context) bool {
@@ -417,7 +399,7 @@ func (j *Job) nearDeadline(ctx context.Context) bool {
 }
 
 func stopReason(err error) string {
-	if errors.Is(err, ErrThrottled) {
+	if errors.Is(err, mail.ErrThrottled) {
 		return "mail throttled"
 	}
 	return "mail error"

@@ -73,7 +73,7 @@ func TestIdleRemindersThenDeletion(t *testing.T) {
 	}
 	trail := e.audit(t, c.Token.ID)
 	last := trail[len(trail)-1]
-	if last["action"] != pat.ActionDeleted || last["actorId"] != lifecycle.ActorJob || last["reason"] != "inactivity" {
+	if last["action"] != pat.ActionDeleted || last["actorId"] != pat.ActorJob || last["reason"] != "inactivity" {
 		t.Fatalf("audit trail ends with %v", last)
 	}
 	mails = e.inbox(t)
@@ -172,7 +172,7 @@ func TestExpiryRemindersAndExpiry(t *testing.T) {
 		t.Fatalf("after expiry: %+v", tok)
 	}
 	trail := e.audit(t, c.Token.ID)
-	if last := trail[len(trail)-1]; last["action"] != pat.ActionExpired || last["actorId"] != lifecycle.ActorJob {
+	if last := trail[len(trail)-1]; last["action"] != pat.ActionExpired || last["actorId"] != pat.ActorJob {
 		t.Fatalf("audit trail ends with %v", last)
 	}
 	if len(e.inbox(t)) != 2 {

@@ -9,9 +9,9 @@ package lifecycle
 
 import (
 	"context"
-	"errors"
 	"time"
 
+	"github.com/patservice/pat/internal/mail"
 	"github.com/patservice/pat/internal/pat"
 )
 
@@ -43,26 +43,12 @@ type Store interface {
 	// or status changed: false then.
 	Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, error)
 	// Outbox does for notices what the reminder methods do for reminders.
-	Outbox
+	mail.Outbox
 }
 
-// Mailer sends mail.
-type Mailer interface {
-	Send(ctx context.Context, m pat.Mail) error
-}
-
-// Errors a Mailer returns for the job to act on; any other error is
-// treated as temporary.
-var (
-	// ErrThrottled: the mail service asks to slow down. The job stops and
-	// leaves the rest for the next run.
-	ErrThrottled = errors.New("mail service throttled")
-	// ErrRejected: the mail service refuses this message for good. The job
-	// logs it and does not retry.
-	ErrRejected = errors.New("mail rejected")
-)
-
-// Links issues one-click keep links (pat.Service does).
-type Links interface {
+// Domain is what the job asks of the token service (pat.Service): the
+// same keep links and audit events the management API makes.
+type Domain interface {
 	IssueKeepLink(ctx context.Context, t pat.Token, purpose string, until time.Time) (string, error)
+	JobEvent(t pat.Token, action string, details map[string]string, at time.Time) (pat.Event, error)
 }

@@ -40,7 +40,7 @@ var ErrUserNotFound = Errorf(CodeNotFound, "user not found")
 type Notifier interface {
 	// AdminNotice composes the mail telling the owner of tokens (all one
 	// owner's) that admin took action on them, and why.
-	AdminNotice(action string, tokens []Token, admin Identity, reason string, at time.Time) (Mail, error)
+	AdminNotice(action string, tokens []Token, admin Identity, reason string, at time.Time) (Message, error)
 	// Deliver sends notices already stored in the outbox; any it cannot
 	// send stay there for the lifecycle job.
 	Deliver(ctx context.Context, notices []Notice)
@@ -289,7 +289,7 @@ func (s *Service) notices(id Identity, tokens []Token, action, reason string, at
 	if s.notifier == nil || tokens[0].OwnerEmail == "" || tokens[0].UserID == id.UserID {
 		return nil, nil
 	}
-	mail, err := s.notifier.AdminNotice(action, tokens, id, reason, at)
+	msg, err := s.notifier.AdminNotice(action, tokens, id, reason, at)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +297,7 @@ func (s *Service) notices(id Identity, tokens []Token, action, reason string, at
 	if err != nil {
 		return nil, fmt.Errorf("generate notice id: %w", err)
 	}
-	return []Notice{{ID: noticeID, UserID: tokens[0].UserID, Mail: mail}}, nil
+	return []Notice{{ID: noticeID, UserID: tokens[0].UserID, Message: msg}}, nil
 }
 
 // deliver sends stored notices now, when the service can send mail; what

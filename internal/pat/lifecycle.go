@@ -39,6 +39,9 @@ type Step struct {
 // IsReminder reports whether the step sends a reminder.
 func (s Step) IsReminder() bool { return s.Kind == StepIdleReminder || s.Kind == StepExpiryReminder }
 
+// Deadline is what a reminder warns of: when the token is deleted or expires.
+func (s Step) Deadline() time.Time { return s.At.Add(time.Duration(s.Days) * 24 * time.Hour) }
+
 // Notice values.
 const (
 	NoticeSending = "sending:" // + claim time: being sent
@@ -97,6 +100,25 @@ func (l Lifecycle) Steps(t Token) []Step {
 	}
 	slices.SortStableFunc(steps, func(a, b Step) int { return a.At.Compare(b.At) })
 	return steps
+}
+
+// Schedule sets when the lifecycle job next acts on t: at its earliest
+// remaining step, or never.
+func (l Lifecycle) Schedule(t *Token) {
+	t.DueAt = nil
+	if step, ok := l.Next(*t); ok {
+		t.DueAt = &step.At
+	}
+}
+
+// KeptUntil is when t goes unless it is used or extended: the earlier of
+// its deletion for inactivity and its expiry.
+func (l Lifecycle) KeptUntil(t Token) time.Time {
+	until := t.LastActivity().Add(l.Inactivity)
+	if t.ExpiresAt != nil && t.ExpiresAt.Before(until) {
+		until = *t.ExpiresAt
+	}
+	return until
 }
 
 // Next is the earliest remaining step; ok is false when there is none.

@@ -344,10 +344,7 @@ func (s *Service) schedule(t *Token) {
 		// Expired tokens stay visible as expired as long as revoked ones do.
 		t.DeleteAfter = t.ExpiresAt.Add(s.cfg.RevokedRetention)
 	}
-	t.DueAt = nil
-	if step, ok := s.cfg.Lifecycle.Next(*t); ok {
-		t.DueAt = &step.At
-	}
+	s.cfg.Lifecycle.Schedule(t)
 }
 
 // event is the audit event of an owner's action on t.
@@ -357,13 +354,27 @@ func (s *Service) event(id Identity, t Token, action string, details map[string]
 
 // eventAs is the audit event of id's action on t in a role.
 func (s *Service) eventAs(role Role, id Identity, t Token, action string, details map[string]string) (Event, error) {
-	evID, err := s.format.NewID()
+	return s.newEvent(Event{Time: s.now(), Action: action, ActorID: id.UserID, ActorRole: role, SourceIP: id.SourceIP, Details: details}, t)
+}
+
+// ActorJob is the audit actor of the lifecycle job's changes.
+const ActorJob = "lifecycle-job"
+
+// JobEvent is the audit event of the lifecycle job's action on t at a time
+// (the job's run time, not the clock's).
+func (s *Service) JobEvent(t Token, action string, details map[string]string, at time.Time) (Event, error) {
+	return s.newEvent(Event{Time: at, Action: action, ActorID: ActorJob, ActorRole: RoleJob, Details: details}, t)
+}
+
+// newEvent completes ev, an action on t: every audit event is made here.
+func (s *Service) newEvent(ev Event, t Token) (Event, error) {
+	id, err := s.format.NewID()
 	if err != nil {
 		return Event{}, fmt.Errorf("generate event id: %w", err)
 	}
-	now := s.now()
-	return Event{ID: evID, Time: now, Action: action, TokenID: t.ID, OwnerID: t.UserID, ActorID: id.UserID, ActorRole: role,
-		Outcome: "success", SourceIP: id.SourceIP, Details: details, ExpiresAt: now.Add(s.cfg.AuditRetention)}, nil
+	ev.ID, ev.TokenID, ev.OwnerID, ev.Outcome = id, t.ID, t.UserID, "success"
+	ev.ExpiresAt = ev.Time.Add(s.cfg.AuditRetention)
+	return ev, nil
 }
 
 func (s *Service) checkScopes(requested, permissions []string) ([]string, error) {

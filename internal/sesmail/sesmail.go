@@ -1,4 +1,4 @@
-// Package sesmail sends the lifecycle job's mail through Amazon SES.
+// Package sesmail is mail.Sender on Amazon SES.
 package sesmail
 
 import (
@@ -13,7 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/patservice/pat/internal/awsclient"
-	"github.com/patservice/pat/internal/lifecycle"
+	"github.com/patservice/pat/internal/mail"
 	"github.com/patservice/pat/internal/pat"
 )
 
@@ -21,9 +21,6 @@ import (
 type API interface {
 	SendEmail(context.Context, *ses.SendEmailInput, ...func(*ses.Options)) (*ses.SendEmailOutput, error)
 }
-
-var _ API = (*ses.Client)(nil)
-var _ lifecycle.Mailer = (*Mailer)(nil)
 
 // Mailer sends from one address, with an optional reply-to.
 type Mailer struct {
@@ -61,17 +58,17 @@ var permanent = map[string]bool{
 }
 
 // Send sends one message as text and HTML. Throttling, after the SDK's own
-// backed-off retries, is lifecycle.ErrThrottled; a refusal that will not
-// change is lifecycle.ErrRejected.
-func (m *Mailer) Send(ctx context.Context, mail pat.Mail) error {
+// backed-off retries, is mail.ErrThrottled; a refusal that will not
+// change is mail.ErrRejected.
+func (m *Mailer) Send(ctx context.Context, msg pat.Message) error {
 	in := &ses.SendEmailInput{
 		Source:      aws.String(m.from),
-		Destination: &types.Destination{ToAddresses: []string{mail.To}},
+		Destination: &types.Destination{ToAddresses: []string{msg.To}},
 		Message: &types.Message{
-			Subject: &types.Content{Data: aws.String(mail.Subject), Charset: aws.String("UTF-8")},
+			Subject: &types.Content{Data: aws.String(msg.Subject), Charset: aws.String("UTF-8")},
 			Body: &types.Body{
-				Text: &types.Content{Data: aws.String(mail.Text), Charset: aws.String("UTF-8")},
-				Html: &types.Content{Data: aws.String(mail.HTML), Charset: aws.String("UTF-8")},
+				Text: &types.Content{Data: aws.String(msg.Text), Charset: aws.String("UTF-8")},
+				Html: &types.Content{Data: aws.String(msg.HTML), Charset: aws.String("UTF-8")},
 			},
 		},
 	}
@@ -85,9 +82,9 @@ func (m *Mailer) Send(ctx context.Context, mail pat.Mail) error {
 	if apiErr, ok := errors.AsType[smithy.APIError](err); ok {
 		switch {
 		case apiErr.ErrorCode() == "Throttling" || apiErr.ErrorCode() == "ThrottlingException":
-			return fmt.Errorf("%w: %v", lifecycle.ErrThrottled, err)
+			return fmt.Errorf("%w: %v", mail.ErrThrottled, err)
 		case permanent[apiErr.ErrorCode()]:
-			return fmt.Errorf("%w: %v", lifecycle.ErrRejected, err)
+			return fmt.Errorf("%w: %v", mail.ErrRejected, err)
 		}
 	}
 	return fmt.Errorf("send mail: %w", err)

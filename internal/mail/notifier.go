@@ -1,8 +1,7 @@
-package lifecycle
+package mail
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"log/slog"
@@ -13,70 +12,29 @@ import (
 	"github.com/patservice/pat/internal/pat"
 )
 
-// Outbox is the store of notices: each is claimed before it is sent, then
-// deleted, or released when sending failed.
-type Outbox interface {
-	ClaimNotice(ctx context.Context, n pat.Notice, claim, stale string) (bool, error)
-	DeleteNotice(ctx context.Context, n pat.Notice, claim string) error
-	ReleaseNotice(ctx context.Context, n pat.Notice, claim string) error
-}
-
-// delivery is what became of one outbox notice.
-type delivery int
-
-const (
-	delivered delivery = iota
-	rejected           // refused for good by the mail service: dropped
-	busy               // claimed by someone else, who sends it
-	failed             // not sent: released for a later try
-)
-
-// deliver claims, sends and deletes one notice. A failed send releases the
-// claim and returns the mail error; store errors are returned as they are.
-func deliver(ctx context.Context, outbox Outbox, mail Mailer, n pat.Notice, now time.Time, lease time.Duration, log *slog.Logger) (delivery, error) {
-	claim := pat.NoticeSending + now.Format(time.RFC3339)
-	ok, err := outbox.ClaimNotice(ctx, n, claim, pat.NoticeSending+now.Add(-lease).Format(time.RFC3339))
-	if err != nil || !ok {
-		return busy, err
-	}
-	result := delivered
-	if err := mail.Send(ctx, n.Mail); errors.Is(err, ErrRejected) {
-		result = rejected
-		log.WarnContext(ctx, "notice rejected by the mail service; dropped", "userId", n.UserID, "error", err)
-	} else if err != nil {
-		if rerr := outbox.ReleaseNotice(ctx, n, claim); rerr != nil {
-			log.WarnContext(ctx, "notice claim not released; it lapses after the lease", "error", rerr)
-		}
-		return failed, err
-	}
-	return result, outbox.DeleteNotice(ctx, n, claim)
-}
-
 // Notifier tells owners what an administrator did to their tokens: it
 // composes the notice, which the service stores with the change, and sends
 // it at once. What it cannot send stays in the outbox for the job.
 type Notifier struct {
 	outbox     Outbox
-	mail       Mailer // nil: notices wait for the job
+	sender     Sender // nil: notices wait for the job
 	consoleURL string
 	lease      time.Duration
 	log        *slog.Logger
 }
 
-var _ pat.Notifier = (*Notifier)(nil)
-
 // NewNotifier returns a Notifier; with a nil mailer it only composes.
-func NewNotifier(outbox Outbox, mail Mailer, consoleURL string, log *slog.Logger) *Notifier {
-	return &Notifier{outbox: outbox, mail: mail, consoleURL: consoleURL, lease: DefaultLease, log: log}
+func NewNotifier(outbox Outbox, sender Sender, consoleURL string, log *slog.Logger) *Notifier {
+	return &Notifier{outbox: outbox, sender: sender, consoleURL: consoleURL, lease: DefaultLease, log: log}
 }
 
 // Deliver sends stored notices now.
 func (n *Notifier) Deliver(ctx context.Context, notices []pat.Notice) {
-	if n.mail == nil {
+	if n.sender == nil {
 		return
 	}
 	for _, notice := range notices {
-		if _, err := deliver(ctx, n.outbox, n.mail, notice, time.Now(), n.lease, n.log); err != nil {
+		if _, err := Deliver(ctx, n.outbox, n.sender, notice, time.Now(), n.lease, n.log); err != nil {
 			n.log.WarnContext(ctx, "notice not sent now; the lifecycle job retries it", "userId", notice.UserID, "error", err)
 			return
 		}
@@ -84,11 +42,11 @@ func (n *Notifier) Deliver(ctx context.Context, notices []pat.Notice) {
 }
 
 // AdminNotice composes the mail to the owner of tokens about an administrator's action.
-func (n *Notifier) AdminNotice(action string, tokens []pat.Token, admin pat.Identity, reason string, at time.Time) (pat.Mail, error) {
+func (n *Notifier) AdminNotice(action string, tokens []pat.Token, admin pat.Identity, reason string, at time.Time) (pat.Message, error) {
 	verb := strings.TrimPrefix(action, "token.")
 	data := struct {
 		Verb, Who, When, Reason, ConsoleURL string
-		Tokens                              []mailToken
+		Tokens                              []tokenView
 	}{Verb: verb, Who: admin.Email, When: at.UTC().Format("2 January 2006, 15:04 UTC"), Reason: reason,
 		ConsoleURL: strings.TrimRight(n.consoleURL, "/") + "/tokens"}
 	if data.Who == "" {
@@ -100,7 +58,7 @@ func (n *Notifier) AdminNotice(action string, tokens []pat.Token, admin pat.Iden
 	for _, t := range tokens {
 		data.Tokens = append(data.Tokens, describe(t, n.consoleURL))
 	}
-	subject := fmt.Sprintf("Your token %q was %s by an administrator", tokens[0].Name, verb)
+	subject := fmt.Sprintf("Your token %s was %s by an administrator", subjectName(tokens[0].Name), verb)
 	if len(tokens) > 1 {
 		subject = fmt.Sprintf("%d of your tokens were %s by an administrator", len(tokens), verb)
 	}

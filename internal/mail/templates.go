@@ -1,29 +1,42 @@
-package lifecycle
+package mail
 
 import (
 	"bytes"
 	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/patservice/pat/internal/pat"
 )
 
-// mailToken is what a mail says about one token: never its secret.
-type mailToken struct {
+// tokenView is what a mail says about one token: never its secret.
+type tokenView struct {
 	Name, ID, Scopes, LastUsed, When, Verb, Link, ConsoleURL string
 	Expiry                                                   bool
 }
 
-func describe(t pat.Token, consoleURL string) mailToken {
+func describe(t pat.Token, consoleURL string) tokenView {
 	last := "never"
 	if t.LastUsedAt != nil {
-		last = t.LastUsedAt.UTC().Format("2 January 2006")
+		last = t.LastUsedAt.UTC().Format(dateLayout)
 	}
-	return mailToken{Name: t.Name, ID: t.ID, Scopes: strings.Join(t.Scopes, ", "), LastUsed: last,
+	return tokenView{Name: t.Name, ID: t.ID, Scopes: strings.Join(t.Scopes, ", "), LastUsed: last,
 		ConsoleURL: strings.TrimRight(consoleURL, "/") + "/tokens/" + t.ID}
+}
+
+const dateLayout = "2 January 2006"
+
+// Reminder is one token's reminder in its owner's mail.
+type Reminder struct {
+	Token  pat.Token
+	Expiry bool      // an expiry reminder; else the token is deleted for inactivity
+	When   time.Time // when it expires or is deleted
+	Link   string    // the one-click keep link
 }
 
 const reminderText = `Hello,
@@ -63,25 +76,23 @@ var (
 	reminderHTMLT = htmltemplate.Must(htmltemplate.New("reminder").Parse(reminderHTML))
 )
 
-// reminderMail is one owner's reminders, in one message.
-func reminderMail(rs []reminder, consoleURL string) (pat.Mail, error) {
-	var tokens []mailToken
+// ReminderMail is one owner's reminders, in one message.
+func ReminderMail(rs []Reminder, consoleURL string) (pat.Message, error) {
+	var tokens []tokenView
 	for _, r := range rs {
-		mt := describe(r.token, consoleURL)
-		mt.Link, mt.Expiry = r.link, r.step.Kind == pat.StepExpiryReminder
-		when := r.step.At.Add(time.Duration(r.step.Days) * 24 * time.Hour)
-		mt.When = when.UTC().Format("2 January 2006")
-		tokens = append(tokens, mt)
+		v := describe(r.Token, consoleURL)
+		v.Link, v.Expiry, v.When = r.Link, r.Expiry, r.When.UTC().Format(dateLayout)
+		tokens = append(tokens, v)
 	}
 	subject := fmt.Sprintf("%d of your personal access tokens need attention", len(tokens))
 	if len(tokens) == 1 {
 		t := tokens[0]
-		subject = fmt.Sprintf("Your token %q will be deleted on %s", t.Name, t.When)
+		subject = fmt.Sprintf("Your token %s will be deleted on %s", subjectName(t.Name), t.When)
 		if t.Expiry {
-			subject = fmt.Sprintf("Your token %q expires on %s", t.Name, t.When)
+			subject = fmt.Sprintf("Your token %s expires on %s", subjectName(t.Name), t.When)
 		}
 	}
-	return compose(rs[0].token.OwnerEmail, subject, reminderTextT, reminderHTMLT, tokens)
+	return compose(rs[0].Token.OwnerEmail, subject, reminderTextT, reminderHTMLT, tokens)
 }
 
 const deletedText = `Hello,
@@ -107,23 +118,44 @@ var (
 	deletedHTMLT = htmltemplate.Must(htmltemplate.New("deleted").Parse(deletedHTML))
 )
 
-// deletedMail tells the owner a token was deleted for inactivity.
-func deletedMail(t pat.Token, inactivity time.Duration, now time.Time, consoleURL string) (pat.Mail, error) {
-	mt := describe(t, consoleURL)
-	mt.ConsoleURL = strings.TrimRight(consoleURL, "/") + "/tokens"
-	mt.When = now.UTC().Format("2 January 2006")
-	mt.Verb = fmt.Sprintf("%d days", int(inactivity.Hours()/24))
-	return compose(t.OwnerEmail, fmt.Sprintf("Your token %q was deleted after %s without use", t.Name, mt.Verb), deletedTextT, deletedHTMLT, mt)
+// DeletedMail tells the owner a token was deleted for inactivity.
+func DeletedMail(t pat.Token, inactivity time.Duration, at time.Time, consoleURL string) (pat.Message, error) {
+	v := describe(t, consoleURL)
+	v.ConsoleURL = strings.TrimRight(consoleURL, "/") + "/tokens"
+	v.When = at.UTC().Format(dateLayout)
+	v.Verb = fmt.Sprintf("%d days", int(inactivity.Hours()/24))
+	return compose(t.OwnerEmail, fmt.Sprintf("Your token %s was deleted after %s without use", subjectName(t.Name), v.Verb), deletedTextT, deletedHTMLT, v)
 }
 
 // compose renders a mail's text and HTML parts from the same data.
-func compose(to, subject string, text *texttemplate.Template, html *htmltemplate.Template, data any) (pat.Mail, error) {
+func compose(to, subject string, text *texttemplate.Template, html *htmltemplate.Template, data any) (pat.Message, error) {
 	var t, h bytes.Buffer
 	if err := text.Execute(&t, data); err != nil {
-		return pat.Mail{}, fmt.Errorf("render %s: %w", text.Name(), err)
+		return pat.Message{}, fmt.Errorf("render %s: %w", text.Name(), err)
 	}
 	if err := html.Execute(&h, data); err != nil {
-		return pat.Mail{}, fmt.Errorf("render %s: %w", html.Name(), err)
+		return pat.Message{}, fmt.Errorf("render %s: %w", html.Name(), err)
 	}
-	return pat.Mail{To: to, Subject: subject, Text: t.String(), HTML: h.String()}, nil
+	return pat.Message{To: to, Subject: subject, Text: t.String(), HTML: h.String()}, nil
+}
+
+// maxSubjectName bounds how much of a token's name a subject repeats.
+const maxSubjectName = 60
+
+// subjectName quotes a token name for a subject line. Names are checked
+// when they are set, but a subject is a header: whatever a stored name may
+// hold, line breaks, other control and format characters (bidirectional
+// overrides, zero-width marks) are dropped and the length is bounded, so a
+// name can neither add a header nor disguise the rest of the subject.
+func subjectName(name string) string {
+	clean := strings.Map(func(r rune) rune {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, name)
+	if r := []rune(clean); len(r) > maxSubjectName {
+		clean = string(r[:maxSubjectName-1]) + "…"
+	}
+	return strconv.Quote(clean)
 }

@@ -1,0 +1,80 @@
+package app_test
+
+import (
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/patservice/pat/"
+
+// mayImport is the layering of internal/: what each package may import of
+// the others. The domain (token, scope, pat) imports nothing above it; the
+// services on it (authz, mail, lifecycle, config) import only the domain;
+// adapters import the domain and the one service they adapt; only the
+// wiring (app, app/authorizer) puts adapters together. A new package must
+// be added here, which is the moment to decide where it stands.
+var mayImport = map[string][]string{
+	"token":          {},
+	"scope":          {},
+	"awsclient":      {},
+	"coldstart":      {},
+	"demo":           {},
+	"localgw":        {},
+	"pat":            {"token", "scope"},
+	"config":         {"pat"},
+	"authz":          {"pat", "scope", "token"},
+	"mail":           {"pat"},
+	"lifecycle":      {"pat", "mail"},
+	"dynamo":         {"pat", "token"},
+	"sesmail":        {"pat", "mail", "awsclient"},
+	"apigw":          {"authz"},
+	"httpapi":        {"pat", "scope", "config"},
+	"app/authorizer": {"apigw", "authz", "awsclient", "coldstart", "config", "dynamo", "scope", "token"},
+	"app":            {"awsclient", "coldstart", "config", "dynamo", "httpapi", "lifecycle", "mail", "pat", "scope", "sesmail", "token"},
+	"dynamotest":     {"awsclient", "dynamo"},
+}
+
+func TestNoUpwardImports(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "../...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for line := range strings.Lines(string(out)) {
+		fields := strings.Fields(line)
+		pkg := strings.TrimPrefix(fields[0], module+"internal/")
+		allowed, known := mayImport[pkg]
+		if !known {
+			t.Errorf("internal/%s is not in mayImport: add it with the packages it may import", pkg)
+			continue
+		}
+		for _, imp := range fields[1:] {
+			dep, internal := strings.CutPrefix(imp, module+"internal/")
+			if internal && !slices.Contains(allowed, dep) {
+				t.Errorf("internal/%s imports internal/%s, which stands above it or beside it", pkg, dep)
+			}
+		}
+	}
+}
+
+// The authorizer sits in front of every API call: its binary carries the
+// decision and the DynamoDB read, nothing of the management API, the job or
+// mail. Listed with the build's tags (without lambda.norpc, aws-lambda-go
+// links net/rpc, which imports html/template).
+func TestAuthorizerCarriesOnlyTheHotPath(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "../../functions/authorizer").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	for _, heavy := range []string{
+		module + "internal/httpapi", module + "internal/lifecycle", module + "internal/mail",
+		module + "internal/sesmail", module + "internal/app", "html/template", "text/template",
+		"github.com/aws/aws-sdk-go-v2/service/ses",
+	} {
+		if slices.Contains(deps, heavy) {
+			t.Errorf("the authorizer depends on %s", heavy)
+		}
+	}
+}
