@@ -200,7 +200,7 @@ func (j *Job) visit(ctx context.Context, t pat.Token, now time.Time, opt Options
 		if opt.DryRun {
 			return nil, nil
 		}
-		j.cfg.Policy.Schedule(&t)
+		j.cfg.Policy.Schedule(&t, now)
 		return nil, j.store.Reschedule(ctx, t)
 	}
 	switch step.Kind {
@@ -248,7 +248,7 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 	}
 	if claimed[0].token.OwnerEmail == "" {
 		j.log.WarnContext(ctx, "reminder not sent: owner has no email address", "userId", claimed[0].token.UserID)
-		return j.finish(ctx, claimed, pat.NoticeFailed+now.Format(time.RFC3339), rep)
+		return j.finish(ctx, claimed, pat.NoticeFailed, now, rep)
 	}
 	rs := make([]mail.Reminder, len(claimed))
 	for i, r := range claimed {
@@ -266,11 +266,11 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 		for _, r := range claimed {
 			rep.Actions = append(rep.Actions, Action{Kind: r.step.Kind, TokenID: r.token.ID, UserID: r.token.UserID, Days: r.step.Days, To: r.token.OwnerEmail})
 		}
-		return j.finish(ctx, claimed, pat.NoticeSent+now.Format(time.RFC3339), rep)
+		return j.finish(ctx, claimed, pat.NoticeSent, now, rep)
 	case errors.Is(err, mail.ErrRejected):
 		rep.Rejected++
 		j.log.WarnContext(ctx, "reminder rejected by the mail service; not retried", "userId", claimed[0].token.UserID, "error", err)
-		return j.finish(ctx, claimed, pat.NoticeFailed+now.Format(time.RFC3339), rep)
+		return j.finish(ctx, claimed, pat.NoticeFailed, now, rep)
 	default:
 		j.release(ctx, claimed)
 		rep.Left += len(claimed)
@@ -280,11 +280,12 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 }
 
 // finish records each reminder's outcome and the token's next due time.
-func (j *Job) finish(ctx context.Context, claimed []reminder, value string, rep *Report) error {
+func (j *Job) finish(ctx context.Context, claimed []reminder, outcome string, now time.Time, rep *Report) error {
+	value := outcome + now.Format(time.RFC3339)
 	for _, r := range claimed {
 		t := r.token
 		t.Notices = withNotice(t.Notices, r.step.Key, value)
-		j.cfg.Policy.Schedule(&t)
+		j.cfg.Policy.Schedule(&t, now)
 		if err := j.store.FinishReminder(ctx, t, r.step.Key, r.claim, value); err != nil {
 			return err
 		}

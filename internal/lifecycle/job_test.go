@@ -180,6 +180,37 @@ func TestExpiryRemindersAndExpiry(t *testing.T) {
 	}
 }
 
+// A token created with less life than the first expiry reminder's lead is
+// due at once: it lands where the next run reads (the job's bookmark is
+// already at today), gets its reminders and, at expiry, its audit record.
+func TestShortLivedTokenIsRemindedAndExpired(t *testing.T) {
+	e := newEnv(t)
+	j := e.job(t, e.ses, nil)
+	e.run(t, j, t0) // the bookmark is now today
+	e.now = t0.Add(time.Hour)
+	c := e.create(t, "three days", pat.CreateInput{ExpiresInDays: ptr(3)})
+	if tok, _ := e.token(t, c.Token.ID); tok.DueAt == nil || tok.DueAt.Before(e.now) {
+		t.Fatalf("a past-due step is scheduled at %v, before it was written (%v)", tok.DueAt, e.now)
+	}
+	expires := date(t0.Add(3*day + time.Hour))
+	e.run(t, j, t0.Add(2*time.Hour))
+	if mails := e.inbox(t); len(mails) != 1 || !strings.Contains(mails[0].Subject, `"three days" expires on `+expires) {
+		t.Fatalf("first run after creation: %s", subjects(mails))
+	}
+	e.run(t, j, t0.Add(2*day+2*time.Hour))
+	if mails := e.inbox(t); len(mails) != 2 {
+		t.Fatalf("one day before expiry: %s", subjects(mails))
+	}
+	e.run(t, j, t0.Add(3*day+2*time.Hour))
+	if tok, _ := e.token(t, c.Token.ID); tok.Status != pat.StatusExpired {
+		t.Fatalf("after expiry: status %s", tok.Status)
+	}
+	trail := e.audit(t, c.Token.ID)
+	if last := trail[len(trail)-1]; last["action"] != pat.ActionExpired {
+		t.Fatalf("audit trail ends with %v", last)
+	}
+}
+
 // Two tokens of one owner due in one run share one mail.
 func TestRemindersGroupedPerOwner(t *testing.T) {
 	e := newEnv(t)

@@ -102,12 +102,19 @@ func (l Lifecycle) Steps(t Token) []Step {
 	return steps
 }
 
-// Schedule sets when the lifecycle job next acts on t: at its earliest
-// remaining step, or never.
-func (l Lifecycle) Schedule(t *Token) {
+// Schedule sets when the lifecycle job next acts on t, written at now: at
+// its earliest remaining step, or never. A step already past (the first
+// expiry reminder of a token with only days to live) is due now, not at
+// its own time: the job reads the due index from its last run on, so an
+// item filed under an earlier day would never be read.
+func (l Lifecycle) Schedule(t *Token, now time.Time) {
 	t.DueAt = nil
 	if step, ok := l.Next(*t); ok {
-		t.DueAt = &step.At
+		at := step.At
+		if at.Before(now) {
+			at = now
+		}
+		t.DueAt = &at
 	}
 }
 

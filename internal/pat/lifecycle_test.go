@@ -78,3 +78,34 @@ func TestLifecycleDueSupersedes(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Schedule files a token under its next step, or under now when that step
+// is already past; KeptUntil is the earlier of deletion and expiry.
+func TestLifecycleScheduleAndKeptUntil(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { x := t0.Add(d); return &x }
+	cases := []struct {
+		name      string
+		tok       Token
+		now       time.Time
+		wantDue   *time.Time
+		wantUntil time.Time
+	}{
+		{"a year to live: first idle reminder", Token{Status: StatusActive, CreatedAt: t0, ExpiresAt: at(365 * day)}, t0, at(166 * day), t0.Add(180 * day)},
+		{"three days to live: the 7-day reminder is due now", Token{Status: StatusActive, CreatedAt: t0, ExpiresAt: at(3 * day)}, t0.Add(time.Hour), at(time.Hour), t0.Add(3 * day)},
+		{"never expires", Token{Status: StatusActive, CreatedAt: t0}, t0, at(166 * day), t0.Add(180 * day)},
+		{"revoked: nothing due", Token{Status: StatusRevoked, CreatedAt: t0, ExpiresAt: at(365 * day)}, t0, nil, t0.Add(180 * day)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tok := c.tok
+			testLifecycle.Schedule(&tok, c.now)
+			if (tok.DueAt == nil) != (c.wantDue == nil) || tok.DueAt != nil && !tok.DueAt.Equal(*c.wantDue) {
+				t.Errorf("DueAt = %v, want %v", tok.DueAt, c.wantDue)
+			}
+			if got := testLifecycle.KeptUntil(c.tok); !got.Equal(c.wantUntil) {
+				t.Errorf("KeptUntil = %v, want %v", got, c.wantUntil)
+			}
+		})
+	}
+}

@@ -344,7 +344,7 @@ func (s *Service) schedule(t *Token) {
 		// Expired tokens stay visible as expired as long as revoked ones do.
 		t.DeleteAfter = t.ExpiresAt.Add(s.cfg.RevokedRetention)
 	}
-	s.cfg.Lifecycle.Schedule(t)
+	s.cfg.Lifecycle.Schedule(t, s.now())
 }
 
 // event is the audit event of an owner's action on t.
