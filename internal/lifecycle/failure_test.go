@@ -1,9 +1,15 @@
 package lifecycle_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -119,5 +125,69 @@ func TestRejectedMailIsNotRetried(t *testing.T) {
 	e.run(t, e.job(t, rejecting, nil), at.Add(2*time.Hour))
 	if rejecting.n.Load() != before {
 		t.Fatal("a rejected reminder was tried again")
+	}
+}
+
+// stalledSES stands for a mail service that stalls: every request is held
+// for stall, longer than the sender waits, and then delivered anyway, as a
+// service that accepted the message before it froze would.
+func stalledSES(t *testing.T, stall time.Duration) (endpoint string, requests *atomic.Int32) {
+	t.Helper()
+	target := os.Getenv("AWS_ENDPOINT_URL_SES")
+	requests = new(atomic.Int32)
+	var wg sync.WaitGroup
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		body, _ := io.ReadAll(r.Body)
+		fwd, _ := http.NewRequest(r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
+		fwd.Header = r.Header.Clone()
+		wg.Go(func() {
+			time.Sleep(stall)
+			if resp, err := http.DefaultClient.Do(fwd); err == nil {
+				resp.Body.Close()
+			}
+		})
+		select {
+		case <-r.Context().Done():
+		case <-time.After(stall + time.Second):
+		}
+	}))
+	t.Cleanup(func() { srv.Close(); wg.Wait() })
+	return srv.URL, requests
+}
+
+// A send that timed out may have been delivered: it is not retried at once
+// (neither by the SDK nor by the job), its claim is held until the lease
+// lapses, and only then is it sent again. A stall yields at most one
+// duplicate.
+func TestStalledMailServiceDuplicatesAtMostOnce(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, "stalled", pat.CreateInput{ExpiresInDays: ptr(365)})
+	endpoint, requests := stalledSES(t, 1500*time.Millisecond)
+	t.Setenv("AWS_ENDPOINT_URL_SES", endpoint)
+	stalled, err := sesmail.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailer := sesmail.New(stalled, e.cfg.MailFrom, "")
+	mailer.Timeout = 300 * time.Millisecond
+	job := lifecycle.New(storeOf(e), mailer, e.svc, e.svc.Format().NewID, jobConfig(e), slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+
+	at := t0.Add(166*day + time.Hour)
+	if rep, _ := job.Run(context.Background(), lifecycle.Options{Now: at}); rep.Mails != 0 || rep.Left != 1 {
+		t.Fatalf("stalled run: %+v", rep)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Fatalf("the stalled send was tried %d times, want 1", n)
+	}
+	time.Sleep(2 * time.Second) // the stalled service resumes and delivers
+	e.run(t, e.job(t, e.ses, nil), at.Add(time.Minute))
+	if mails := e.inbox(t); len(mails) != 1 {
+		t.Fatalf("within the lease: %d mails, want the 1 the stalled service delivered", len(mails))
+	}
+	e.run(t, e.job(t, e.ses, nil), at.Add(20*time.Minute))
+	e.run(t, e.job(t, e.ses, nil), at.Add(40*time.Minute))
+	if mails := e.inbox(t); len(mails) != 2 {
+		t.Fatalf("after the lease: %d mails, want 2 (one duplicate at most)", len(mails))
 	}
 }

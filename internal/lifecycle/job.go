@@ -271,6 +271,11 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 		rep.Rejected++
 		j.log.WarnContext(ctx, "reminder rejected by the mail service; not retried", "userId", claimed[0].token.UserID, "error", err)
 		return j.finish(ctx, claimed, pat.NoticeFailed, now, rep)
+	case errors.Is(err, mail.ErrMaybeSent):
+		// Not released: a later run sends it again once the lease lapses.
+		rep.Left += len(claimed)
+		j.log.WarnContext(ctx, "reminder may not have been sent; sent again after the lease", "userId", claimed[0].token.UserID, "error", err)
+		return errStop{stopReason(err)}
 	default:
 		j.release(ctx, claimed)
 		rep.Left += len(claimed)
@@ -402,6 +407,9 @@ func (j *Job) nearDeadline(ctx context.Context) bool {
 func stopReason(err error) string {
 	if errors.Is(err, mail.ErrThrottled) {
 		return "mail throttled"
+	}
+	if errors.Is(err, mail.ErrMaybeSent) {
+		return "mail service not answering"
 	}
 	return "mail error"
 }

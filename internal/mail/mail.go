@@ -27,4 +27,9 @@ var (
 	// ErrRejected: the mail service refuses this message for good. It is
 	// logged and not retried.
 	ErrRejected = errors.New("mail rejected")
+	// ErrMaybeSent: the mail service did not answer (a timeout, a broken
+	// connection), so the message may have been accepted. Its claim is
+	// kept: it is sent again only after the lease lapses, so that a stalled
+	// service causes one duplicate at most, never a burst of them.
+	ErrMaybeSent = errors.New("mail may have been sent")
 )

@@ -32,7 +32,9 @@ const (
 )
 
 // Deliver claims, sends and deletes one notice. A failed send releases the
-// claim and returns the mail error; store errors are returned as they are.
+// claim (unless the message may have gone out: then the claim lapses after
+// the lease) and returns the mail error; store errors are returned as they
+// are.
 func Deliver(ctx context.Context, outbox Outbox, sender Sender, n pat.Notice, now time.Time, lease time.Duration, log *slog.Logger) (Delivery, error) {
 	claim := pat.NoticeSending + now.Format(time.RFC3339)
 	ok, err := outbox.ClaimNotice(ctx, n, claim, pat.NoticeSending+now.Add(-lease).Format(time.RFC3339))
@@ -43,6 +45,8 @@ func Deliver(ctx context.Context, outbox Outbox, sender Sender, n pat.Notice, no
 	if err := sender.Send(ctx, n.Message); errors.Is(err, ErrRejected) {
 		result = Rejected
 		log.WarnContext(ctx, "notice rejected by the mail service; dropped", "userId", n.UserID, "error", err)
+	} else if errors.Is(err, ErrMaybeSent) {
+		return Failed, err // the claim stays until the lease lapses
 	} else if err != nil {
 		if rerr := outbox.ReleaseNotice(ctx, n, claim); rerr != nil {
 			log.WarnContext(ctx, "notice claim not released; it lapses after the lease", "error", rerr)

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/aws-sdk-go-v2/service/ses/types"
 	"github.com/aws/smithy-go"
@@ -27,7 +29,20 @@ type Mailer struct {
 	api     API
 	from    string
 	replyTo string
+	// Timeout bounds one send (default 5 s).
+	Timeout time.Duration
 }
+
+// retryer retries a send only when SES answered that it throttles: the
+// message was refused, so sending again cannot deliver it twice. A timeout
+// or a broken connection is not retried: the message may have been
+// accepted (see mail.ErrMaybeSent).
+var retryer = retry.NewStandard(func(o *retry.StandardOptions) {
+	o.MaxAttempts = 3
+	o.Retryables = []retry.IsErrorRetryable{retry.RetryableErrorCode{Codes: map[string]struct{}{
+		"Throttling": {}, "ThrottlingException": {},
+	}}}
+})
 
 // NewClient returns an SES client configured as awsclient configures every
 // client; AWS_ENDPOINT_URL_SES points it at the local emulator.
@@ -46,7 +61,7 @@ func NewClient() (*ses.Client, error) {
 
 // New returns a Mailer.
 func New(api API, from, replyTo string) *Mailer {
-	return &Mailer{api: api, from: from, replyTo: replyTo}
+	return &Mailer{api: api, from: from, replyTo: replyTo, Timeout: 5 * time.Second}
 }
 
 // SES error codes that will not change on retry.
@@ -59,7 +74,8 @@ var permanent = map[string]bool{
 
 // Send sends one message as text and HTML. Throttling, after the SDK's own
 // backed-off retries, is mail.ErrThrottled; a refusal that will not
-// change is mail.ErrRejected.
+// change is mail.ErrRejected; no answer at all (a timeout, a broken
+// connection) is mail.ErrMaybeSent.
 func (m *Mailer) Send(ctx context.Context, msg pat.Message) error {
 	in := &ses.SendEmailInput{
 		Source:      aws.String(m.from),
@@ -75,7 +91,9 @@ func (m *Mailer) Send(ctx context.Context, msg pat.Message) error {
 	if m.replyTo != "" {
 		in.ReplyToAddresses = []string{m.replyTo}
 	}
-	_, err := m.api.SendEmail(ctx, in)
+	ctx, cancel := context.WithTimeout(ctx, m.Timeout)
+	defer cancel()
+	_, err := m.api.SendEmail(ctx, in, func(o *ses.Options) { o.Retryer = retryer })
 	if err == nil {
 		return nil
 	}
@@ -86,6 +104,7 @@ func (m *Mailer) Send(ctx context.Context, msg pat.Message) error {
 		case permanent[apiErr.ErrorCode()]:
 			return fmt.Errorf("%w: %v", mail.ErrRejected, err)
 		}
+		return fmt.Errorf("send mail: %w", err) // refused: not sent
 	}
-	return fmt.Errorf("send mail: %w", err)
+	return fmt.Errorf("%w: %v", mail.ErrMaybeSent, err)
 }
