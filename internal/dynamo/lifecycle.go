@@ -46,6 +46,45 @@ func (s *Store) SaveNextDay(ctx context.Context, day string) error {
 	return nil
 }
 
+var runLockKey = map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "JOB#lifecycle"}, "sk": &types.AttributeValueMemberS{Value: "LOCK"}}
+
+// LockRun: see lifecycle.Store.
+func (s *Store) LockRun(ctx context.Context, claim, stale string) (bool, error) {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.tokens,
+		Key:                       runLockKey,
+		UpdateExpression:          aws.String("SET #lock = :claim"),
+		ConditionExpression:       aws.String("attribute_not_exists(#lock) OR #lock < :stale"),
+		ExpressionAttributeNames:  map[string]string{"#lock": "lock"},
+		ExpressionAttributeValues: values("claim", claim, "stale", stale),
+	})
+	if _, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("lock the run: %w", err)
+	}
+	return true, nil
+}
+
+// UnlockRun: see lifecycle.Store.
+func (s *Store) UnlockRun(ctx context.Context, claim string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                 &s.tokens,
+		Key:                       runLockKey,
+		ConditionExpression:       aws.String("#lock = :claim"),
+		ExpressionAttributeNames:  map[string]string{"#lock": "lock"},
+		ExpressionAttributeValues: values("claim", claim),
+	})
+	if _, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
+		return nil // taken over after the lease: not ours to remove
+	}
+	if err != nil {
+		return fmt.Errorf("unlock the run: %w", err)
+	}
+	return nil
+}
+
 // DuePage queries one day bucket of the due index.
 func (s *Store) DuePage(ctx context.Context, day string, now time.Time, cursor string, limit int) ([]pat.DueItem, string, error) {
 	in := &dynamodb.QueryInput{

@@ -77,6 +77,14 @@ func (e errStop) Error() string { return "stopped: " + e.reason }
 func (j *Job) Run(ctx context.Context, opt Options) (Report, error) {
 	now := opt.Now.UTC().Truncate(time.Second)
 	rep := Report{DryRun: opt.DryRun}
+	if !opt.DryRun {
+		unlock, ok, err := j.lockRun(ctx, now)
+		if err != nil || !ok {
+			rep.Stopped = "another run is in progress"
+			return rep, err
+		}
+		defer unlock()
+	}
 	today := now.Format(time.DateOnly)
 	start, err := j.store.NextDay(ctx)
 	if err != nil {
@@ -110,6 +118,27 @@ func (j *Job) Run(ctx context.Context, opt Options) (Report, error) {
 		"actions", len(rep.Actions), "mails", rep.Mails, "rescheduled", rep.Rescheduled, "left", rep.Left, "stopped", rep.Stopped)
 	return rep, nil
 }
+
+// lockRun takes the run lock; a lock left by a crashed run lapses after
+// the lease. unlock gives it back, even when ctx is done.
+func (j *Job) lockRun(ctx context.Context, now time.Time) (unlock func(), ok bool, err error) {
+	id, err := j.newID()
+	if err != nil {
+		return nil, false, err
+	}
+	claim := runLockPrefix + now.Format(time.RFC3339) + "#" + id
+	ok, err = j.store.LockRun(ctx, claim, runLockPrefix+now.Add(-j.cfg.Lease).Format(time.RFC3339))
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return func() {
+		if err := j.store.UnlockRun(context.WithoutCancel(ctx), claim); err != nil {
+			j.log.WarnContext(ctx, "run lock not released; it lapses after the lease", "error", err)
+		}
+	}, true, nil
+}
+
+const runLockPrefix = "running:"
 
 // save records the first day with unfinished work (today when all is done:
 // today's bucket still fills during the day).

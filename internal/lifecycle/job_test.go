@@ -225,6 +225,56 @@ func TestRemindersGroupedPerOwner(t *testing.T) {
 	}
 }
 
+// claimHook pauses a run after its first successful reminder claim.
+type claimHook struct {
+	lifecycle.Store
+	once      sync.Once
+	afterOnce func()
+}
+
+func (s *claimHook) ClaimReminder(ctx context.Context, t pat.Token, key string, skipped []string, claim, stale string) (bool, error) {
+	ok, err := s.Store.ClaimReminder(ctx, t, key, skipped, claim, stale)
+	if ok {
+		s.once.Do(s.afterOnce)
+	}
+	return ok, err
+}
+
+// Two runs at once (a retried schedule, a manual run) still send one
+// owner one mail: the second run finds the first one's run lock and leaves
+// everything to it.
+func TestConcurrentRunsDoNotSplitAnOwnersMail(t *testing.T) {
+	e := newEnv(t)
+	e.create(t, "first", pat.CreateInput{ExpiresInDays: ptr(365)})
+	e.create(t, "second", pat.CreateInput{ExpiresInDays: ptr(365)})
+	at := t0.Add(167 * day)
+	paused, resume := make(chan struct{}), make(chan struct{})
+	first := e.job(t, e.ses, func(s lifecycle.Store) lifecycle.Store {
+		return &claimHook{Store: s, afterOnce: func() { close(paused); <-resume }}
+	})
+	done := make(chan lifecycle.Report)
+	go func() {
+		rep, err := first.Run(context.Background(), lifecycle.Options{Now: at})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- rep
+	}()
+	<-paused // the first run holds one of the two reminders
+	second, err := e.job(t, e.ses, nil).Run(context.Background(), lifecycle.Options{Now: at.Add(time.Second)})
+	close(resume)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := <-done
+	if mails := e.inbox(t); len(mails) != 1 || mails[0].Subject != "2 of your personal access tokens need attention" {
+		t.Fatalf("concurrent runs sent %s (first %+v, second %+v)", subjects(mails), rep, second)
+	}
+	if second.Stopped == "" || second.ItemsRead != 0 {
+		t.Fatalf("the second run did not stand back: %+v", second)
+	}
+}
+
 // The one-click link: GET changes nothing, POST keeps its token once, and
 // a link is good for nothing else.
 func TestKeepLink(t *testing.T) {

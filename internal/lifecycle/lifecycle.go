@@ -18,6 +18,11 @@ import (
 // Store is the job's access to the tables. Every write is conditional on
 // what the job read, so a change made meanwhile wins.
 type Store interface {
+	// LockRun takes the run lock (claim) unless another run holds one not
+	// older than stale; UnlockRun gives it back. One run at a time keeps an
+	// owner's reminders in one mail and spares a retried schedule the work.
+	LockRun(ctx context.Context, claim, stale string) (bool, error)
+	UnlockRun(ctx context.Context, claim string) error
 	// NextDay is the first day bucket that may hold unfinished work ("" if
 	// the job never ran); SaveNextDay records it.
 	NextDay(ctx context.Context) (string, error)
