@@ -28,14 +28,15 @@ import (
 
 // What each adapter implements, checked where they are put together.
 var (
-	_ dynamo.API       = (*dynamodb.Client)(nil)
-	_ sesmail.API      = (*ses.Client)(nil)
-	_ pat.Store        = (*dynamo.Store)(nil)
-	_ lifecycle.Store  = (*dynamo.Store)(nil)
-	_ mail.Outbox      = (*dynamo.Store)(nil)
-	_ mail.Sender      = (*sesmail.Mailer)(nil)
-	_ pat.Notifier     = (*mail.Notifier)(nil)
-	_ lifecycle.Domain = (*pat.Service)(nil)
+	_ dynamo.API          = (*dynamodb.Client)(nil)
+	_ sesmail.API         = (*ses.Client)(nil)
+	_ pat.Store           = (*dynamo.Store)(nil)
+	_ lifecycle.Store     = (*dynamo.Store)(nil)
+	_ mail.Outbox         = (*dynamo.Store)(nil)
+	_ mail.Sender         = (*sesmail.Mailer)(nil)
+	_ pat.Notifier        = (*mail.Notifier)(nil)
+	_ lifecycle.Domain    = (*pat.Service)(nil)
+	_ sesmail.Unreachable = (*pat.Service)(nil)
 )
 
 // Service is the token service with what its callers need beside it.
@@ -62,7 +63,9 @@ func NewService(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Log
 	svc := pat.NewService(store, format, catalog, cfg.Rules, log)
 	var sender mail.Sender
 	if ses != nil {
-		sender = sesmail.New(ses, cfg.MailFrom, cfg.MailReplyTo)
+		m := sesmail.New(ses, cfg.MailFrom, cfg.MailReplyTo)
+		m.ConfigurationSet = cfg.MailConfigurationSet
+		sender = m
 	}
 	svc.SetNotifier(mail.NewNotifier(store, sender, cfg.ConsoleURL, log))
 	return &Service{Service: svc, Catalog: catalog, Store: store, Sender: sender}, nil
@@ -109,6 +112,7 @@ func NewJob(cfg config.Job, db dynamo.API, ses sesmail.API, log *slog.Logger) (*
 	return lifecycle.New(svc.Store, svc.Sender, svc.Service, svc.Format().NewID, lifecycle.Config{
 		Policy:     cfg.Rules.Lifecycle,
 		ConsoleURL: cfg.ConsoleURL,
+		AdminEmail: cfg.AdminEmail,
 		KeepURL:    cfg.KeepURL,
 		Lease:      mail.DefaultLease,
 		PageSize:   100,
@@ -136,3 +140,24 @@ func Job(log *slog.Logger) (*lifecycle.Job, error) {
 
 // MustJob is Job for the function's main.
 func MustJob() *lifecycle.Job { return coldstart.Must(Job) }
+
+// MailEvents builds the handler of SES bounce and complaint events from
+// the environment.
+func MailEvents(log *slog.Logger) (*sesmail.Notifications, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	db, err := awsclient.DynamoDB()
+	if err != nil {
+		return nil, err
+	}
+	svc, err := NewService(cfg, db, nil, log)
+	if err != nil {
+		return nil, err
+	}
+	return sesmail.NewNotifications(svc, log), nil
+}
+
+// MustMailEvents is MailEvents for the function's main.
+func MustMailEvents() *sesmail.Notifications { return coldstart.Must(MailEvents) }

@@ -26,7 +26,10 @@ type Config struct {
 	// functions leave notices in the outbox for the job to send.
 	MailFrom    string
 	MailReplyTo string
-	ConsoleURL  string // where owners manage their tokens
+	// MailConfigurationSet is the SES configuration set whose events
+	// (bounces, complaints) reach the mail-events function.
+	MailConfigurationSet string
+	ConsoleURL           string // where owners manage their tokens
 }
 
 // Claims names the JWT claims that carry the caller's identity, and the
@@ -57,6 +60,7 @@ func FromEnv() (Config, error) {
 				Inactivity:      r.days("INACTIVITY_DAYS", 180),
 				IdleReminders:   r.dayList("REMINDER_DAYS", "14,3"),
 				ExpiryReminders: r.dayList("EXPIRY_REMINDER_DAYS", "7,1"),
+				HoldUnreachable: r.days("UNREACHABLE_HOLD_DAYS", 30),
 			},
 		},
 		Claims: Claims{
@@ -66,9 +70,10 @@ func FromEnv() (Config, error) {
 			Groups:      r.str("CLAIM_GROUPS", "cognito:groups"),
 			AdminGroup:  r.str("ADMIN_GROUP", "pat-admins"),
 		},
-		MailFrom:    r.str("MAIL_FROM", ""),
-		MailReplyTo: r.str("MAIL_REPLY_TO", ""),
-		ConsoleURL:  r.str("CONSOLE_BASE_URL", ""),
+		MailFrom:             r.str("MAIL_FROM", ""),
+		MailReplyTo:          r.str("MAIL_REPLY_TO", ""),
+		MailConfigurationSet: r.str("MAIL_CONFIGURATION_SET", ""),
+		ConsoleURL:           r.str("CONSOLE_BASE_URL", ""),
 	}
 	if c.TokensTable == "" || c.AuditTable == "" {
 		r.errs = append(r.errs, errors.New("TABLE_NAME and AUDIT_TABLE_NAME are required"))
@@ -155,7 +160,8 @@ func AuthorizerFromEnv() (Authorizer, error) {
 // Job is the validated configuration of the lifecycle job.
 type Job struct {
 	Config
-	KeepURL string // public URL of the one-click keep page
+	KeepURL    string // public URL of the one-click keep page
+	AdminEmail string // administrators told when a deletion is held ("": logs and metrics only)
 }
 
 // JobFromEnv reads the lifecycle job's configuration (see README).
@@ -165,7 +171,7 @@ func JobFromEnv() (Job, error) {
 	if err != nil {
 		r.errs = append(r.errs, err)
 	}
-	j := Job{Config: base, KeepURL: r.str("KEEP_URL", "")}
+	j := Job{Config: base, KeepURL: r.str("KEEP_URL", ""), AdminEmail: r.str("ADMIN_NOTIFY_EMAIL", "")}
 	if j.MailFrom == "" || j.ConsoleURL == "" || j.KeepURL == "" {
 		r.errs = append(r.errs, errors.New("MAIL_FROM, CONSOLE_BASE_URL and KEEP_URL are required"))
 	}

@@ -161,6 +161,11 @@ type userItem struct {
 	// space-separated; empty: none).
 	PermissionLimit *string `dynamodbav:"permissionLimit"`
 	ActiveTokens    int     `dynamodbav:"activeTokens"`
+	// Mail to UnreachableEmail was refused for good or bounced: it says
+	// nothing about a newer address.
+	UnreachableAt    string `dynamodbav:"unreachableAt"`
+	UnreachableEmail string `dynamodbav:"unreachableEmail"`
+	UnreachableCause string `dynamodbav:"unreachableCause"`
 }
 
 func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
@@ -171,6 +176,13 @@ func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
 	u := pat.User{ID: it.ID, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status), ActiveTokens: it.ActiveTokens}
 	if it.PermissionLimit != nil {
 		u.Limited, u.Limit = true, strings.Fields(*it.PermissionLimit)
+	}
+	if it.UnreachableEmail != "" && strings.EqualFold(it.UnreachableEmail, it.Email) {
+		at, err := time.Parse(timeLayout, it.UnreachableAt)
+		if err != nil {
+			return pat.User{}, fmt.Errorf("decode user: unreachableAt: %w", err)
+		}
+		u.Unreachable, u.UnreachableCause = &at, it.UnreachableCause
 	}
 	return u, nil
 }

@@ -214,23 +214,70 @@ func (s *Store) Reschedule(ctx context.Context, t pat.Token) error {
 	return err
 }
 
+// HoldDeletion: see lifecycle.Store.
+func (s *Store) HoldDeletion(ctx context.Context, t pat.Token, key, value string, n *pat.Notice, now time.Time) (bool, error) {
+	vals := values("value", value)
+	cond := seenCondition(t, vals) + " AND attribute_not_exists(notices.#k)"
+	set, remove := scheduleClauses(t.DueAt, []string{"notices.#k = :value"}, nil, vals)
+	items := []types.TransactWriteItem{{Update: &types.Update{TableName: &s.tokens, Key: tokenKey(t.ID),
+		UpdateExpression: updateExpression(set, remove), ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#k": key}, ExpressionAttributeValues: vals}}}
+	if n != nil {
+		notice, err := s.putNotice(*n, now)
+		if err != nil {
+			return false, err
+		}
+		items = append(items, notice)
+	}
+	reasons, err := s.transact(ctx, items)
+	if err != nil || reasons == nil {
+		return err == nil, err
+	}
+	if failedCondition(reasons[0]) {
+		return false, nil
+	}
+	return false, cancelled(reasons)
+}
+
+// MarkUnreachable: see lifecycle.Store.
+func (s *Store) MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.tokens,
+		Key:                       ownerKey(ownerTag),
+		UpdateExpression:          aws.String("SET unreachableAt = :at, unreachableEmail = :address, unreachableCause = :cause"),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND NOT (unreachableEmail = :address)"),
+		ExpressionAttributeValues: values("at", formatTime(at), "address", address, "cause", cause),
+	})
+	if _, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
+		return nil // no such user, or marked already
+	}
+	if err != nil {
+		return fmt.Errorf("mark owner %s unreachable: %w", ownerTag, err)
+	}
+	return nil
+}
+
 // DeleteIdle: see lifecycle.Store.
-func (s *Store) DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n pat.Notice) (bool, error) {
+func (s *Store) DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n *pat.Notice) (bool, error) {
 	vals := map[string]types.AttributeValue{}
 	cond := seenCondition(t, vals)
 	audit, err := s.putEvent(ev)
 	if err != nil {
 		return false, err
 	}
-	notice, err := s.putNotice(n, ev.Time)
-	if err != nil {
-		return false, err
-	}
-	reasons, err := s.transact(ctx, []types.TransactWriteItem{
+	items := []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: &s.tokens, Key: tokenKey(t.ID), ConditionExpression: aws.String(cond),
 			ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: vals}},
-		s.releaseSlots(t.UserID, 1), audit, notice,
-	})
+		s.releaseSlots(t.UserID, 1), audit,
+	}
+	if n != nil {
+		notice, err := s.putNotice(*n, ev.Time)
+		if err != nil {
+			return false, err
+		}
+		items = append(items, notice)
+	}
+	reasons, err := s.transact(ctx, items)
 	if err != nil || reasons == nil {
 		return err == nil, err
 	}
@@ -290,7 +337,7 @@ func noticeKey(id string) map[string]types.AttributeValue {
 // expires after 30 days.
 func (s *Store) putNotice(n pat.Notice, now time.Time) (types.TransactWriteItem, error) {
 	day, when := dueKeys(&now)
-	item, err := attributevalue.MarshalMap(noticeItem{PK: "NOTICE#" + n.ID, SK: "NOTICE", ID: n.ID, UserID: n.UserID, Mail: mailItem(n.Message),
+	item, err := attributevalue.MarshalMap(noticeItem{PK: "NOTICE#" + n.ID, SK: "NOTICE", ID: n.ID, UserID: n.UserID, Mail: mailItem{To: n.Message.To, Subject: n.Message.Subject, Text: n.Message.Text, HTML: n.Message.HTML},
 		DueDay: day, DueAt: when, TTL: now.Add(30 * 24 * time.Hour).Unix()})
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("encode notice: %w", err)
@@ -303,7 +350,9 @@ func decodeNotice(item map[string]types.AttributeValue) (pat.Notice, error) {
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return pat.Notice{}, fmt.Errorf("decode notice: %w", err)
 	}
-	return pat.Notice{ID: it.ID, UserID: it.UserID, Message: pat.Message(it.Mail), Claim: it.Claim}, nil
+	m := it.Mail
+	return pat.Notice{ID: it.ID, UserID: it.UserID, Claim: it.Claim,
+		Message: pat.Message{UserID: it.UserID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}}, nil
 }
 
 // ClaimNotice: see lifecycle.Store.

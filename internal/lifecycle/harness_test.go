@@ -68,9 +68,10 @@ func newEnv(t testing.TB) *env {
 	e.cfg = config.Job{
 		Config: config.Config{TokensTable: tables.Tokens, AuditTable: tables.Audit, TokenPrefix: "pat", Rules: pat.Config{
 			DefaultLifetime: 180 * day, MaxLifetime: 365 * day, MaxActiveTokens: 50, RevokedRetention: 30 * day, AuditRetention: 365 * day,
-			Lifecycle: pat.Lifecycle{Inactivity: 180 * day, IdleReminders: []int{14, 3}, ExpiryReminders: []int{7, 1}},
+			Lifecycle: pat.Lifecycle{Inactivity: 180 * day, IdleReminders: []int{14, 3}, ExpiryReminders: []int{7, 1}, HoldUnreachable: 30 * day},
 		}, MailFrom: "tokens@example.com", ConsoleURL: "https://console.example.com"},
-		KeepURL: "https://api.example.com/keep",
+		KeepURL:    "https://api.example.com/keep",
+		AdminEmail: "admins-" + owner + "@example.com",
 	}
 	svc, err := app.NewService(e.cfg.Config, db, sesClient, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
 	if err != nil {
@@ -96,7 +97,7 @@ func storeOf(e *env) lifecycle.Store { return dynamo.NewStore(e.db, e.tables.Tok
 
 func jobConfig(e *env) lifecycle.Config {
 	return lifecycle.Config{
-		Policy: e.cfg.Rules.Lifecycle, ConsoleURL: e.cfg.ConsoleURL, KeepURL: e.cfg.KeepURL,
+		Policy: e.cfg.Rules.Lifecycle, ConsoleURL: e.cfg.ConsoleURL, KeepURL: e.cfg.KeepURL, AdminEmail: e.cfg.AdminEmail,
 		Lease: 15 * time.Minute, PageSize: 25, Lookback: 400, StopBefore: 30 * time.Second,
 	}
 }

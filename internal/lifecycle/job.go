@@ -10,12 +10,14 @@ import (
 
 	"github.com/patservice/pat/internal/mail"
 	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/token"
 )
 
 // Config tunes the job.
 type Config struct {
 	Policy     pat.Lifecycle
 	ConsoleURL string        // where owners manage their tokens
+	AdminEmail string        // administrators told of deletions held for unreachable owners ("": logs and metrics only)
 	KeepURL    string        // page of the one-click links; the code is added as ?code=
 	Lease      time.Duration // a claim older than this was left by a crashed run (mail.DefaultLease)
 	PageSize   int           // items per query: the job's memory bound
@@ -64,6 +66,8 @@ type Report struct {
 	Rescheduled int // items not due after all (used or extended since), moved to their next due time
 	Left        int // items left due for a later run: claimed by another run, changed meanwhile, or failed
 	Rejected    int // mails the mail service refused for good
+	Suppressed  int // reminders not sent: their owner's address is unreachable
+	Held        int // deletions held because the owner could not be reminded
 	Stopped     string
 }
 
@@ -114,8 +118,9 @@ func (j *Job) Run(ctx context.Context, opt Options) (Report, error) {
 	if err := j.save(ctx, opt, bookmark, today); err != nil {
 		return rep, err
 	}
-	j.log.InfoContext(ctx, "lifecycle run", "dryRun", opt.DryRun, "days", rep.DaysRead, "itemsRead", rep.ItemsRead,
-		"actions", len(rep.Actions), "mails", rep.Mails, "rescheduled", rep.Rescheduled, "left", rep.Left, "stopped", rep.Stopped)
+	if !opt.DryRun {
+		j.logRun(ctx, rep, time.Now())
+	}
 	return rep, nil
 }
 
@@ -275,8 +280,13 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 	if len(claimed) == 0 {
 		return nil
 	}
-	if claimed[0].token.OwnerEmail == "" {
-		j.log.WarnContext(ctx, "reminder not sent: owner has no email address", "userId", claimed[0].token.UserID)
+	if reachable, err := j.reachable(ctx, claimed[0].token); err != nil || !reachable {
+		if err != nil {
+			j.release(ctx, claimed)
+			return err
+		}
+		rep.Suppressed += len(claimed)
+		j.log.WarnContext(ctx, "reminder not sent: the owner's address is unreachable", "userId", claimed[0].token.UserID)
 		return j.finish(ctx, claimed, pat.NoticeFailed, now, rep)
 	}
 	rs := make([]mail.Reminder, len(claimed))
@@ -299,6 +309,7 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 	case errors.Is(err, mail.ErrRejected):
 		rep.Rejected++
 		j.log.WarnContext(ctx, "reminder rejected by the mail service; not retried", "userId", claimed[0].token.UserID, "error", err)
+		j.markUnreachable(ctx, claimed[0].token.UserID, claimed[0].token.OwnerEmail, now)
 		return j.finish(ctx, claimed, pat.NoticeFailed, now, rep)
 	case errors.Is(err, mail.ErrMaybeSent):
 		// Not released: a later run sends it again once the lease lapses.
@@ -349,9 +360,42 @@ func (j *Job) keepLink(ctx context.Context, r reminder) (string, error) {
 	return j.cfg.KeepURL + "?code=" + code, nil
 }
 
+// reachable says whether mail to t's owner may be sent: an address, not
+// marked unreachable.
+func (j *Job) reachable(ctx context.Context, t pat.Token) (bool, error) {
+	owner, err := j.owner(ctx, t)
+	return err == nil && t.OwnerEmail != "" && owner.Unreachable == nil, err
+}
+
+// owner reads t's owner; a missing record reads as an empty one.
+func (j *Job) owner(ctx context.Context, t pat.Token) (pat.User, error) {
+	u, err := j.store.GetUser(ctx, t.UserID)
+	if errors.Is(err, pat.ErrUserNotFound) {
+		return pat.User{ID: t.UserID}, nil
+	}
+	return u, err
+}
+
+// markUnreachable records a permanent refusal of mail to an owner, so no
+// more is sent there and deletions wait; failing to record it is logged:
+// the reminder's own "failed" outcome already holds its token's deletion.
+func (j *Job) markUnreachable(ctx context.Context, userID, address string, now time.Time) {
+	if err := j.store.MarkUnreachable(ctx, token.OwnerTag(userID), address, "rejected by the mail service", now); err != nil {
+		j.log.WarnContext(ctx, "owner not marked unreachable", "userId", userID, "error", err)
+	}
+}
+
 // deleteIdle deletes a token unused for the inactivity period, with its
-// audit event and, through the outbox, the owner's notice.
+// audit event and, through the outbox, the owner's notice. A token whose
+// owner could not be reminded is held instead, once per period.
 func (j *Job) deleteIdle(ctx context.Context, t pat.Token, now time.Time, opt Options, rep *Report) error {
+	owner, err := j.owner(ctx, t)
+	if err != nil {
+		return err
+	}
+	if key, hold := j.cfg.Policy.Hold(t, owner); hold {
+		return j.holdDeletion(ctx, t, owner, key, now, opt, rep)
+	}
 	if opt.DryRun {
 		rep.Actions = append(rep.Actions, Action{Kind: pat.StepIdleDelete, TokenID: t.ID, UserID: t.UserID, To: t.OwnerEmail})
 		return nil
@@ -360,15 +404,16 @@ func (j *Job) deleteIdle(ctx context.Context, t pat.Token, now time.Time, opt Op
 	if err != nil {
 		return err
 	}
-	noticeID, err := j.newID()
-	if err != nil {
-		return err
+	var n *pat.Notice
+	if t.OwnerEmail != "" && owner.Unreachable == nil {
+		msg, err := mail.DeletedMail(t, j.cfg.Policy.Inactivity, now, j.cfg.ConsoleURL)
+		if err != nil {
+			return err
+		}
+		if n, err = j.notice(t.UserID, msg); err != nil {
+			return err
+		}
 	}
-	msg, err := mail.DeletedMail(t, j.cfg.Policy.Inactivity, now, j.cfg.ConsoleURL)
-	if err != nil {
-		return err
-	}
-	n := pat.Notice{ID: noticeID, UserID: t.UserID, Message: msg}
 	ok, err := j.store.DeleteIdle(ctx, t, ev, n)
 	if err != nil {
 		return err
@@ -379,10 +424,59 @@ func (j *Job) deleteIdle(ctx context.Context, t pat.Token, now time.Time, opt Op
 	}
 	rep.Actions = append(rep.Actions, Action{Kind: pat.StepIdleDelete, TokenID: t.ID, UserID: t.UserID, To: t.OwnerEmail})
 	j.log.InfoContext(ctx, "token deleted for inactivity", "tokenId", t.ID, "userId", t.UserID)
-	if t.OwnerEmail == "" {
+	if n == nil {
 		return nil
 	}
-	return j.sendNotice(ctx, n, now, opt, rep)
+	return j.sendNotice(ctx, *n, now, opt, rep)
+}
+
+// StepHoldDeletion is the action of holding a deletion, in reports.
+const StepHoldDeletion pat.StepKind = "hold_deletion"
+
+// holdDeletion postpones the deletion of a token whose owner could not be
+// reminded by the policy's hold, and tells the administrators (through the
+// outbox, written with the hold) so that a person decides in time.
+func (j *Job) holdDeletion(ctx context.Context, t pat.Token, owner pat.User, key string, now time.Time, opt Options, rep *Report) error {
+	if opt.DryRun {
+		rep.Actions = append(rep.Actions, Action{Kind: StepHoldDeletion, TokenID: t.ID, UserID: t.UserID, To: j.cfg.AdminEmail})
+		return nil
+	}
+	value := pat.NoticeHeld + now.Format(time.RFC3339)
+	t.Notices = withNotice(t.Notices, key, value)
+	j.cfg.Policy.Schedule(&t, now)
+	var n *pat.Notice
+	if j.cfg.AdminEmail != "" {
+		msg, err := mail.HeldDeletionMail(j.cfg.AdminEmail, t, owner, j.cfg.Policy.Inactivity, *t.DueAt, j.cfg.ConsoleURL)
+		if err != nil {
+			return err
+		}
+		if n, err = j.notice("", msg); err != nil {
+			return err
+		}
+	}
+	ok, err := j.store.HoldDeletion(ctx, t, key, value, n, now)
+	if err != nil || !ok {
+		rep.Left++
+		return err
+	}
+	rep.Held++
+	rep.Actions = append(rep.Actions, Action{Kind: StepHoldDeletion, TokenID: t.ID, UserID: t.UserID, To: j.cfg.AdminEmail})
+	j.log.WarnContext(ctx, "deletion for inactivity held: the owner could not be reminded", "tokenId", t.ID, "userId", t.UserID,
+		"until", t.DueAt.Format(time.RFC3339), "adminsTold", n != nil)
+	if n == nil {
+		return nil
+	}
+	return j.sendNotice(ctx, *n, now, opt, rep)
+}
+
+// notice is an outbox notice about userID's token ("" for mail to administrators).
+func (j *Job) notice(userID string, msg pat.Message) (*pat.Notice, error) {
+	id, err := j.newID()
+	if err != nil {
+		return nil, err
+	}
+	msg.UserID = userID
+	return &pat.Notice{ID: id, UserID: userID, Message: msg}, nil
 }
 
 func (j *Job) expire(ctx context.Context, t pat.Token, now time.Time, opt Options, rep *Report) error {
@@ -419,6 +513,9 @@ func (j *Job) sendNotice(ctx context.Context, n pat.Notice, now time.Time, opt O
 		rep.Mails++
 	case mail.Rejected:
 		rep.Rejected++
+		if n.UserID != "" {
+			j.markUnreachable(ctx, n.UserID, n.Message.To, now)
+		}
 	case mail.Busy:
 		rep.Left++
 	case mail.Failed:

@@ -42,8 +42,17 @@ type Store interface {
 	// Reschedule moves the token to t.DueAt unless it changed meanwhile.
 	Reschedule(ctx context.Context, t pat.Token) error
 	// DeleteIdle deletes a token for inactivity with its audit event and the
-	// owner's notice, unless its activity or status changed: false then.
-	DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n pat.Notice) (bool, error)
+	// owner's notice (if any), unless its activity or status changed: false then.
+	DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n *pat.Notice) (bool, error)
+	// HoldDeletion records the hold of t's deletion under key (the value
+	// "held:<time>") with t's new due time, and the administrators' notice
+	// (if any), unless t changed since it was read or is held already.
+	HoldDeletion(ctx context.Context, t pat.Token, key, value string, n *pat.Notice, now time.Time) (bool, error)
+	// GetUser reads a token's owner; pat.ErrUserNotFound if there is none.
+	GetUser(ctx context.Context, id string) (pat.User, error)
+	// MarkUnreachable records that mail to the owner's address was
+	// refused for good (the owner is named by its owner tag).
+	MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error
 	// Expire marks a token expired with its audit event, unless its expiry
 	// or status changed: false then.
 	Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, error)

@@ -62,7 +62,7 @@ func (n *Notifier) AdminNotice(action string, tokens []pat.Token, admin pat.Iden
 	if len(tokens) > 1 {
 		subject = fmt.Sprintf("%d of your tokens were %s by an administrator", len(tokens), verb)
 	}
-	return compose(tokens[0].OwnerEmail, subject, adminTextT, adminHTMLT, data)
+	return compose(tokens[0].UserID, tokens[0].OwnerEmail, subject, adminTextT, adminHTMLT, data)
 }
 
 const adminText = `Hello,

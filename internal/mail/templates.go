@@ -92,7 +92,7 @@ func ReminderMail(rs []Reminder, consoleURL string) (pat.Message, error) {
 			subject = fmt.Sprintf("Your token %s expires on %s", subjectName(t.Name), t.When)
 		}
 	}
-	return compose(rs[0].Token.OwnerEmail, subject, reminderTextT, reminderHTMLT, tokens)
+	return compose(rs[0].Token.UserID, rs[0].Token.OwnerEmail, subject, reminderTextT, reminderHTMLT, tokens)
 }
 
 const deletedText = `Hello,
@@ -124,11 +124,59 @@ func DeletedMail(t pat.Token, inactivity time.Duration, at time.Time, consoleURL
 	v.ConsoleURL = strings.TrimRight(consoleURL, "/") + "/tokens"
 	v.When = at.UTC().Format(dateLayout)
 	v.Verb = fmt.Sprintf("%d days", int(inactivity.Hours()/24))
-	return compose(t.OwnerEmail, fmt.Sprintf("Your token %s was deleted after %s without use", subjectName(t.Name), v.Verb), deletedTextT, deletedHTMLT, v)
+	return compose(t.UserID, t.OwnerEmail, fmt.Sprintf("Your token %s was deleted after %s without use", subjectName(t.Name), v.Verb), deletedTextT, deletedHTMLT, v)
+}
+
+const heldText = `Hello,
+
+the personal access token "{{.Name}}" ({{.ID}}) of {{.Owner}} has not been used for {{.Verb}} and was due for deletion, but its owner could not be reminded: {{.Cause}}.
+
+The deletion waits until {{.When}}. Until then, please reach the owner some other way, or decide yourself:
+  - lock or revoke the token, or look at the owner's account: {{.ConsoleURL}}
+  - or do nothing, and it is deleted on {{.When}}.
+
+  Scopes:    {{.Scopes}}
+  Last used: {{.LastUsed}}
+`
+
+const heldHTML = `<!doctype html><html><body style="font-family:sans-serif">
+<p>Hello,</p>
+<p>the personal access token <strong>{{.Name}}</strong> <code>{{.ID}}</code> of {{.Owner}} has not been used for {{.Verb}} and was due for deletion, but its owner could not be reminded: {{.Cause}}.</p>
+<p>The deletion waits until <strong>{{.When}}</strong>. Until then, please reach the owner some other way, or <a href="{{.ConsoleURL}}">lock or revoke the token in the console</a>. If nobody acts, it is deleted on {{.When}}.</p>
+<p>Scopes: {{.Scopes}}<br>Last used: {{.LastUsed}}</p>
+</body></html>`
+
+var (
+	heldTextT = texttemplate.Must(texttemplate.New("held").Parse(heldText))
+	heldHTMLT = htmltemplate.Must(htmltemplate.New("held").Parse(heldHTML))
+)
+
+// HeldDeletionMail tells the administrators (to) that the deletion of t
+// for inactivity waits until "until", because its owner could not be
+// reminded.
+func HeldDeletionMail(to string, t pat.Token, owner pat.User, inactivity time.Duration, until time.Time, consoleURL string) (pat.Message, error) {
+	v := describe(t, consoleURL)
+	v.ConsoleURL = strings.TrimRight(consoleURL, "/") + "/admin/tokens/" + t.ID
+	v.When = until.UTC().Format(dateLayout)
+	v.Verb = fmt.Sprintf("%d days", int(inactivity.Hours()/24))
+	data := struct {
+		tokenView
+		Owner, Cause string
+	}{tokenView: v, Owner: t.UserID, Cause: "the owner has no email address"}
+	if t.OwnerEmail != "" {
+		data.Owner = fmt.Sprintf("%s (%s)", t.UserID, t.OwnerEmail)
+	}
+	switch {
+	case owner.Unreachable != nil:
+		data.Cause = fmt.Sprintf("mail to %s was refused or bounced on %s (%s)", owner.Email, owner.Unreachable.UTC().Format(dateLayout), owner.UnreachableCause)
+	case t.OwnerEmail != "":
+		data.Cause = "the mail service refused the reminder"
+	}
+	return compose("", to, fmt.Sprintf("Deletion held: token %s of %s could not be reminded", subjectName(t.Name), subjectName(t.UserID)), heldTextT, heldHTMLT, data)
 }
 
 // compose renders a mail's text and HTML parts from the same data.
-func compose(to, subject string, text *texttemplate.Template, html *htmltemplate.Template, data any) (pat.Message, error) {
+func compose(userID, to, subject string, text *texttemplate.Template, html *htmltemplate.Template, data any) (pat.Message, error) {
 	var t, h bytes.Buffer
 	if err := text.Execute(&t, data); err != nil {
 		return pat.Message{}, fmt.Errorf("render %s: %w", text.Name(), err)
@@ -136,7 +184,7 @@ func compose(to, subject string, text *texttemplate.Template, html *htmltemplate
 	if err := html.Execute(&h, data); err != nil {
 		return pat.Message{}, fmt.Errorf("render %s: %w", html.Name(), err)
 	}
-	return pat.Message{To: to, Subject: subject, Text: t.String(), HTML: h.String()}, nil
+	return pat.Message{UserID: userID, To: to, Subject: subject, Text: t.String(), HTML: h.String()}, nil
 }
 
 // maxSubjectName bounds how much of a token's name a subject repeats.

@@ -311,3 +311,18 @@ func (s *Service) deliver(ctx context.Context, notices []Notice) {
 func cleanReason(reason string) (string, error) {
 	return cleanText("reason", reason, MaxReasonLen)
 }
+
+// MarkUnreachable records that mail to a user's address (the user whose
+// record ownerTag keys) was refused for good or bounced: no more mail is
+// sent there, and their tokens' deletions for inactivity wait, with the
+// administrators told. Signing in with another address clears it.
+func (s *Service) MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error {
+	if !token.ValidOwnerTag(ownerTag) || address == "" {
+		return Errorf(CodeInvalid, "an owner tag and an address are required")
+	}
+	cause, err := cleanText("cause", cause, 200)
+	if err != nil {
+		return err
+	}
+	return s.store.MarkUnreachable(ctx, ownerTag, address, cause, at)
+}

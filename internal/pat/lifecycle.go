@@ -14,6 +14,9 @@ type Lifecycle struct {
 	Inactivity      time.Duration
 	IdleReminders   []int // days before deletion, e.g. 14 and 3
 	ExpiryReminders []int // days before expiry, e.g. 7 and 1
+	// HoldUnreachable is how long a deletion for inactivity waits, with the
+	// administrators told, when its owner could not be reminded.
+	HoldUnreachable time.Duration
 }
 
 // StepKind is what the lifecycle job does to a token.
@@ -44,6 +47,7 @@ func (s Step) Deadline() time.Time { return s.At.Add(time.Duration(s.Days) * 24 
 
 // Notice values.
 const (
+	NoticeHeld    = "held:"    // + time: the deletion waits, administrators told (under the hold key)
 	NoticeSending = "sending:" // + claim time: being sent
 	NoticeSent    = "sent:"    // + send time
 	NoticeFailed  = "failed:"  // + time: refused for good by the mail service; not retried
@@ -90,6 +94,11 @@ func (l Lifecycle) Steps(t Token) []Step {
 			}
 		}
 	}
+	if held, ok := strings.CutPrefix(t.Notices[holdKey(activity)], NoticeHeld); ok {
+		if at, err := time.Parse(time.RFC3339, held); err == nil && at.Add(l.HoldUnreachable).After(deleteAt) {
+			deleteAt = at.Add(l.HoldUnreachable)
+		}
+	}
 	if !pending {
 		steps = append(steps, Step{Kind: StepIdleDelete, At: deleteAt})
 	}
@@ -100,6 +109,31 @@ func (l Lifecycle) Steps(t Token) []Step {
 	}
 	slices.SortStableFunc(steps, func(a, b Step) int { return a.At.Compare(b.At) })
 	return steps
+}
+
+// holdKey names the hold of one period of inactivity in a token's Notices.
+func holdKey(activity time.Time) string { return fmt.Sprintf("idle:%d:hold", activity.Unix()) }
+
+// Hold says whether a deletion for inactivity that is due must wait: its
+// owner cannot be reached (an address marked unreachable, or a reminder of
+// this period refused for good) and it has not been held yet for this
+// period. key is the hold's notice key: Steps moves the deletion
+// HoldUnreachable after the time stored there.
+func (l Lifecycle) Hold(t Token, owner User) (key string, hold bool) {
+	activity := t.LastActivity()
+	key = holdKey(activity)
+	if _, held := t.Notices[key]; held {
+		return key, false
+	}
+	if owner.Unreachable != nil || t.OwnerEmail == "" {
+		return key, true
+	}
+	for _, d := range l.IdleReminders {
+		if strings.HasPrefix(t.Notices[fmt.Sprintf("idle:%d:%d", activity.Unix(), d)], NoticeFailed) {
+			return key, true
+		}
+	}
+	return key, false
 }
 
 // Schedule sets when the lifecycle job next acts on t, written at now: at

@@ -3,6 +3,7 @@ package pat
 // Message is one composed mail to a token's owner. Package mail composes
 // and sends it; the domain only stores it, in a Notice.
 type Message struct {
+	UserID  string // the owner it is about; "" for mail to administrators
 	To      string
 	Subject string
 	Text    string

@@ -93,6 +93,12 @@ type User struct {
 	Limited      bool
 	Limit        []string
 	ActiveTokens int // active and locked tokens, counted against the cap
+	// Unreachable is when mail to the user's address was refused for good
+	// or bounced (nil: deliverable), with what the mail service said. No
+	// more mail goes there, and tokens are not deleted for inactivity
+	// without the administrators being told. A new address clears it.
+	Unreachable      *time.Time
+	UnreachableCause string
 }
 
 // Effective is what the user's tokens may do now: their permissions,
@@ -216,6 +222,9 @@ type Store interface {
 	UpdateUser(ctx context.Context, u User, ev Event) (User, error)
 	// ListAudit lists audit events matching f, newest first.
 	ListAudit(ctx context.Context, f AuditFilter, cursor string, limit int) (Page[Event], error)
+	// MarkUnreachable records that mail to address, the address of the
+	// user whose record ownerTag keys, was refused for good or bounced.
+	MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error
 }
 
 // MaxTransactItems is DynamoDB's limit of items in one transaction.

@@ -17,6 +17,7 @@ import (
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/mail"
 	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/token"
 )
 
 // API is the SES call the mailer uses.
@@ -31,7 +32,13 @@ type Mailer struct {
 	replyTo string
 	// Timeout bounds one send (default 5 s).
 	Timeout time.Duration
+	// ConfigurationSet, when set, names the SES configuration set whose
+	// event destination reports bounces and complaints (see Notifications).
+	ConfigurationSet string
 }
+
+// OwnerTagName is the message tag naming the owner a mail is about.
+const OwnerTagName = "owner"
 
 // retryer retries a send only when SES answered that it throttles: the
 // message was refused, so sending again cannot deliver it twice. A timeout
@@ -90,6 +97,15 @@ func (m *Mailer) Send(ctx context.Context, msg pat.Message) error {
 	}
 	if m.replyTo != "" {
 		in.ReplyToAddresses = []string{m.replyTo}
+	}
+	if m.ConfigurationSet != "" {
+		in.ConfigurationSetName = aws.String(m.ConfigurationSet)
+	}
+	if msg.UserID != "" {
+		// A bounce or complaint names its message's tags: the owner tag
+		// (the user record's key, not the user id, which may hold
+		// characters a tag may not) says whose address failed.
+		in.Tags = []types.MessageTag{{Name: aws.String(OwnerTagName), Value: aws.String(token.OwnerTag(msg.UserID))}}
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.Timeout)
 	defer cancel()

@@ -197,6 +197,9 @@ func (f *Format) Parse(s string) (Parsed, error) {
 // parameter can be rejected before it reaches the database.
 func ValidID(s string) bool { return len(s) == IDLen && allBase62(s) }
 
+// ValidOwnerTag reports whether s has the shape of an owner tag.
+func ValidOwnerTag(s string) bool { return len(s) == OwnerTagLen && allBase62(s) }
+
 func allBase62(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !isBase62(s[i]) {

@@ -1,0 +1,37 @@
+package lifecycle
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// MetricsNamespace is the CloudWatch namespace of the job's metrics.
+const MetricsNamespace = "PAT/Lifecycle"
+
+// emfDirective declares, in CloudWatch Embedded Metric Format, which fields
+// of a run's log line are metrics: what operators alarm on (mail refused
+// for good, deletions held because an owner could not be reminded, work
+// left for a later run) and what they watch.
+var emfDirective = []map[string]any{{
+	"Namespace":  MetricsNamespace,
+	"Dimensions": [][]string{{}},
+	"Metrics": []map[string]string{
+		{"Name": "ItemsRead", "Unit": "Count"},
+		{"Name": "Mails", "Unit": "Count"},
+		{"Name": "MailsRejected", "Unit": "Count"},
+		{"Name": "RemindersSuppressed", "Unit": "Count"},
+		{"Name": "DeletionsHeld", "Unit": "Count"},
+		{"Name": "Left", "Unit": "Count"},
+	},
+}}
+
+// logRun writes one JSON line per run, carrying its metrics as EMF.
+func (j *Job) logRun(ctx context.Context, rep Report, now time.Time) {
+	j.log.LogAttrs(ctx, slog.LevelInfo, "lifecycle run",
+		slog.Bool("dryRun", rep.DryRun), slog.Int("days", rep.DaysRead), slog.Int("ItemsRead", rep.ItemsRead),
+		slog.Int("actions", len(rep.Actions)), slog.Int("Mails", rep.Mails), slog.Int("MailsRejected", rep.Rejected),
+		slog.Int("RemindersSuppressed", rep.Suppressed), slog.Int("DeletionsHeld", rep.Held),
+		slog.Int("rescheduled", rep.Rescheduled), slog.Int("Left", rep.Left), slog.String("stopped", rep.Stopped),
+		slog.Any("_aws", map[string]any{"Timestamp": now.UnixMilli(), "CloudWatchMetrics": emfDirective}))
+}
