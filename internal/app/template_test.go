@@ -16,7 +16,7 @@ import (
 )
 
 type function struct {
-	Type     string `yaml:"Type"`
+	Type string `yaml:"Type"`
 	// Read only for AWS::Serverless::Function: other types' properties
 	// (a user pool's Policies, say) have other shapes.
 	Metadata struct {
