@@ -166,9 +166,15 @@ func devIdentity(names config.Claims) identity {
 // otherGroups are the groups of a user named by X-Dev-User: the development
 // user's without the administrators' group.
 func (id identity) otherGroups() string {
+	return withoutAdmin(strings.Fields(id.groups), id.names.AdminGroup)
+}
+
+// withoutAdmin joins groups, leaving out the administrators' group: only the
+// development user is an administrator.
+func withoutAdmin(groups []string, adminGroup string) string {
 	var out []string
-	for _, g := range strings.Fields(id.groups) {
-		if g != id.names.AdminGroup {
+	for _, g := range groups {
+		if g != adminGroup {
 			out = append(out, g)
 		}
 	}
@@ -180,7 +186,7 @@ func (id identity) claims(r *http.Request) map[string]string {
 	if other := r.Header.Get("X-Dev-User"); other != "" {
 		user, email, groups = other, other+"@example.com", id.otherGroups()
 		if g, ok := r.Header["X-Dev-Groups"]; ok {
-			groups = strings.Join(strings.FieldsFunc(strings.Join(g, ","), func(r rune) bool { return r == ',' || r == ' ' }), " ")
+			groups = withoutAdmin(strings.FieldsFunc(strings.Join(g, ","), func(r rune) bool { return r == ',' || r == ' ' }), id.names.AdminGroup)
 		}
 	}
 	c := map[string]string{id.names.UserID: user, id.names.Email: email, id.names.Groups: "[" + groups + "]"}
