@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,8 +47,10 @@ func run() error {
 	flag.Parse()
 
 	// Local defaults for what the template passes to the functions on AWS.
+	// The development users' permissions come from their groups, as a
+	// plain Cognito pool's users' do.
 	for k, v := range map[string]string{"TABLE_NAME": "pat-tokens", "AUDIT_TABLE_NAME": "pat-audit",
-		"MAIL_FROM": "tokens@localhost", "CONSOLE_BASE_URL": "http://" + *addr} {
+		"MAIL_FROM": "tokens@localhost", "CONSOLE_BASE_URL": "http://" + *addr, "GROUP_PERMISSIONS": localGroupPermissions} {
 		if os.Getenv(k) == "" {
 			os.Setenv(k, v)
 		}
@@ -136,9 +139,17 @@ func createTables(ctx context.Context, db *dynamodb.Client, template string, cfg
 	return nil
 }
 
+// localGroupPermissions is GROUP_PERMISSIONS for `make run`: the
+// development user's groups grant crm:*, products:*, orders:read and
+// accounting:read; the administrators' group grants nothing by itself.
+const localGroupPermissions = `{"sales": ["crm:*", "products:*"], "finance": ["accounting:read", "orders:read"]}`
+
 // identity is the development user standing in for a signed-in session:
-// there is no JWT issuer locally. A request may name another user in the
-// X-Dev-User header, to see how users are kept apart.
+// there is no JWT issuer locally. Its claims have the shape of a Cognito id
+// token's (groups, and a permissions claim only if DEV_PERMISSIONS is set)
+// and go through the same claims mapping as on AWS. A request may name
+// another user in the X-Dev-User header, to see how users are kept apart,
+// and that user's groups in X-Dev-Groups.
 type identity struct {
 	userID, email, permissions, groups string
 	names                              config.Claims
@@ -148,25 +159,49 @@ func devIdentity(names config.Claims) identity {
 	return identity{
 		userID:      envOr("DEV_USER_ID", "dev-user"),
 		email:       envOr("DEV_EMAIL", "dev@example.com"),
-		permissions: envOr("DEV_PERMISSIONS", "crm:* products:* orders:read accounting:read"),
-		groups:      envOr("DEV_GROUPS", names.AdminGroup), // the development user is an administrator
+		permissions: os.Getenv("DEV_PERMISSIONS"),
+		groups:      envOr("DEV_GROUPS", names.AdminGroup+" sales finance"), // the development user is an administrator
 		names:       names,
 	}
+}
+
+// otherGroups are the groups of a user named by X-Dev-User: the development
+// user's without the administrators' group.
+func (id identity) otherGroups() string {
+	return withoutAdmin(strings.Fields(id.groups), id.names.AdminGroup)
+}
+
+// withoutAdmin joins groups, leaving out the administrators' group: only the
+// development user is an administrator.
+func withoutAdmin(groups []string, adminGroup string) string {
+	var out []string
+	for _, g := range groups {
+		if g != adminGroup {
+			out = append(out, g)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 func (id identity) claims(r *http.Request) map[string]string {
 	user, email, groups := id.userID, id.email, id.groups
 	if other := r.Header.Get("X-Dev-User"); other != "" {
-		user, email, groups = other, other+"@example.com", "" // another user, never an administrator
+		user, email, groups = other, other+"@example.com", id.otherGroups()
+		if g, ok := r.Header["X-Dev-Groups"]; ok {
+			groups = withoutAdmin(strings.FieldsFunc(strings.Join(g, ","), func(r rune) bool { return r == ',' || r == ' ' }), id.names.AdminGroup)
+		}
 	}
-	return map[string]string{id.names.UserID: user, id.names.Email: email, id.names.Permissions: "[" + id.permissions + "]",
-		id.names.Groups: "[" + groups + "]"}
+	c := map[string]string{id.names.UserID: user, id.names.Email: email, id.names.Groups: "[" + groups + "]"}
+	if id.permissions != "" {
+		c[id.names.Permissions] = "[" + id.permissions + "]"
+	}
+	return c
 }
 
 func printHelp(base string, id identity) {
 	fmt.Printf(`
 PAT service running locally
-  Management API  %[1]s/tokens   (signed in as %[2]s, permissions: %[3]s, administrator)
+  Management API  %[1]s/tokens   (signed in as %[2]s, groups: %[3]s; GROUP_PERMISSIONS=%[5]s)
   Admin API       %[1]s/admin/tokens, /admin/users/<id>, /admin/audit
   Protected API   %[1]s/api/<resource>/...   (the real authorizer, REST API semantics; an echo backend)
   SES inbox       %[4]s   (open it in a browser: the mails the lifecycle job sends)
@@ -212,13 +247,15 @@ Try it (paste into another terminal; each step keeps what the next needs):
   curl -s -X POST %[1]s/admin/tokens/revoke-all -H 'Content-Type: application/json' -d '{"owner":"bob","confirm":1,"reason":"offboarding"}'
   curl -s '%[1]s/admin/audit?owner=bob'                  # the audit log, newest first
   curl -s -i -H 'X-Dev-User: mallory' %[1]s/admin/tokens   # not an administrator: 403
+  curl -s -X POST %[1]s/tokens -H 'X-Dev-User: newcomer' -H 'X-Dev-Groups: marketing' -H 'Content-Type: application/json' \
+    -d '{"name":"x","scopes":["crm:read"]}'            # a group with no grants: 403 no_permissions
 
   # the lifecycle job, at a chosen "now": a reminder 14 days before deletion, then the deletion
   curl -s -X POST %[1]s/tokens -H 'Content-Type: application/json' -d '{"name":"idle","scopes":["crm:read"],"expiresInDays":365}'
   curl -s -X POST "%[1]s/dev/lifecycle?now=$(date -u -d '+167 days' +%%Y-%%m-%%dT%%H:%%M:%%SZ)&dryRun=true"   # what it would do
   curl -s -X POST "%[1]s/dev/lifecycle?now=$(date -u -d '+167 days' +%%Y-%%m-%%dT%%H:%%M:%%SZ)"   # then see the SES inbox
 
-`, base, id.userID, id.permissions, envOr("SES_INBOX_URL", "(not running)"))
+`, base, id.userID, id.groups, envOr("SES_INBOX_URL", "(not running)"), os.Getenv("GROUP_PERMISSIONS"))
 }
 
 // localJob is the lifecycle job on the local stack, mailing the SES emulator.

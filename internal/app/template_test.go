@@ -16,7 +16,9 @@ import (
 )
 
 type function struct {
-	Type     string `yaml:"Type"`
+	Type string `yaml:"Type"`
+	// Read only for AWS::Serverless::Function: other types' properties
+	// (a user pool's Policies, say) have other shapes.
 	Metadata struct {
 		BuildMethod string `yaml:"BuildMethod"`
 	} `yaml:"Metadata"`
@@ -33,6 +35,18 @@ type function struct {
 			} `yaml:"Properties"`
 		} `yaml:"Events"`
 	} `yaml:"Properties"`
+}
+
+func (f *function) UnmarshalYAML(n *yaml.Node) error {
+	var head struct {
+		Type string `yaml:"Type"`
+	}
+	if err := n.Decode(&head); err != nil || head.Type != "AWS::Serverless::Function" {
+		f.Type = head.Type
+		return err
+	}
+	type plain function // without this method
+	return n.Decode((*plain)(f))
 }
 
 // Every route of the API is deployed by the template as its own function,

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/scope"
 )
 
 // Config is the validated configuration of the management functions.
@@ -40,6 +42,10 @@ type Claims struct {
 	Permissions string
 	Groups      string // claim listing the caller's groups
 	AdminGroup  string // the group of administrators
+	// GroupPermissions maps a group to the grants its members hold, on top
+	// of the Permissions claim: a plain Cognito pool issues groups, not
+	// permissions. Grants are checked against the catalog at cold start.
+	GroupPermissions map[string][]string
 }
 
 // FromEnv reads the configuration from environment variables (see README).
@@ -75,6 +81,7 @@ func FromEnv() (Config, error) {
 		MailConfigurationSet: r.str("MAIL_CONFIGURATION_SET", ""),
 		ConsoleURL:           r.str("CONSOLE_BASE_URL", ""),
 	}
+	c.Claims.GroupPermissions = r.groupPermissions("GROUP_PERMISSIONS", c.Claims.AdminGroup)
 	if c.TokensTable == "" || c.AuditTable == "" {
 		r.errs = append(r.errs, errors.New("TABLE_NAME and AUDIT_TABLE_NAME are required"))
 	}
@@ -195,4 +202,45 @@ func (r *reader) dayList(name, def string) []int {
 	slices.Sort(out)
 	slices.Reverse(out)
 	return slices.Compact(out)
+}
+
+// groupPermissions reads a JSON object from group name to grants, such as
+// {"sales": ["crm:*"], "finance": ["accounting:read", "orders:read"]}.
+// Unset or empty, the administrators' group holds every scope, so the
+// first administrator of a new deployment can create tokens; "{}" maps no
+// group. A grant the catalog cannot read is refused here rather than
+// silently granting nothing.
+func (r *reader) groupPermissions(name, adminGroup string) map[string][]string {
+	v := strings.TrimSpace(r.str(name, ""))
+	if v == "" {
+		return map[string][]string{adminGroup: {"*"}}
+	}
+	dec := json.NewDecoder(strings.NewReader(v))
+	var m map[string][]string
+	if err := dec.Decode(&m); err != nil || dec.More() || m == nil {
+		r.errs = append(r.errs, fmt.Errorf(`%s: want a JSON object of group to grants, such as {"sales": ["crm:*"], "finance": ["accounting:read"]}`, name))
+		return nil
+	}
+	catalog, err := scope.Default()
+	if err != nil {
+		r.errs = append(r.errs, err)
+		return nil
+	}
+	groups := make([]string, 0, len(m))
+	for g := range m {
+		groups = append(groups, g)
+	}
+	slices.Sort(groups) // report problems in a stable order
+	for _, g := range groups {
+		// The groups claim arrives as "[a b]": such a name could never match.
+		if strings.TrimSpace(g) == "" || strings.ContainsAny(g, " ,[]") {
+			r.errs = append(r.errs, fmt.Errorf("%s: group name %q: want a name without spaces, commas or brackets", name, g))
+		}
+		for _, grant := range m[g] {
+			if err := catalog.CheckGrant(grant); err != nil {
+				r.errs = append(r.errs, fmt.Errorf("%s: group %q: %w", name, g, err))
+			}
+		}
+	}
+	return m
 }

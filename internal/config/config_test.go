@@ -61,3 +61,66 @@ func TestAuthorizerFromEnv(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestGroupPermissions(t *testing.T) {
+	cases := []struct {
+		name, value string
+		want        string // the map as fmt prints it, when accepted
+		err         string // part of the error, when refused
+	}{
+		{"unset: administrators hold every scope", "", "map[pat-admins:[*]]", ""},
+		{"blank counts as unset", "  ", "map[pat-admins:[*]]", ""},
+		{"no group mapped", "{}", "map[]", ""},
+		{"scopes and wildcards", `{"sales":["crm:*"],"finance":["accounting:read","orders:read"],"auditors":["*:read"],"pat-admins":["*"]}`,
+			"map[auditors:[*:read] finance:[accounting:read orders:read] pat-admins:[*] sales:[crm:*]]", ""},
+		{"a group that grants nothing", `{"viewers":[]}`, "map[viewers:[]]", ""},
+		{"not JSON", `sales=crm:*`, "", "GROUP_PERMISSIONS: want a JSON object"},
+		{"an array", `["crm:*"]`, "", "GROUP_PERMISSIONS: want a JSON object"},
+		{"null", `null`, "", "GROUP_PERMISSIONS: want a JSON object"},
+		{"a string instead of a list", `{"sales":"crm:*"}`, "", "GROUP_PERMISSIONS: want a JSON object"},
+		{"trailing data", `{"sales":["crm:*"]} {}`, "", "GROUP_PERMISSIONS: want a JSON object"},
+		{"unknown resource", `{"sales":["crn:read"]}`, "", `group "sales": grant "crn:read": the catalog has no resource "crn"`},
+		{"unknown action", `{"sales":["crm:write"]}`, "", `grant "crm:write": action must be one of read, create, update, delete or *`},
+		{"no action", `{"sales":["crm"]}`, "", `grant "crm": want <resource>:<action>`},
+		{"two colons", `{"sales":["crm:read:all"]}`, "", `grant "crm:read:all": want <resource>:<action>`},
+		{"star star", `{"sales":["*:*"]}`, "", `grant "*:*": write * for every scope`},
+		{"a group name the claim cannot carry", `{"sales team":["crm:read"]}`, "", `group name "sales team"`},
+		{"empty group name", `{"":["crm:read"]}`, "", `group name ""`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("TABLE_NAME", "tokens")
+			t.Setenv("AUDIT_TABLE_NAME", "audit")
+			t.Setenv("GROUP_PERMISSIONS", c.value)
+			cfg, err := FromEnv()
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want it to contain %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(cfg.Claims.GroupPermissions); got != c.want {
+				t.Fatalf("GroupPermissions = %s, want %s", got, c.want)
+			}
+		})
+	}
+}
+
+// The default follows ADMIN_GROUP, and every bad grant is reported at once.
+func TestGroupPermissionsDefaultAndAllErrors(t *testing.T) {
+	t.Setenv("TABLE_NAME", "tokens")
+	t.Setenv("AUDIT_TABLE_NAME", "audit")
+	t.Setenv("ADMIN_GROUP", "token-admins")
+	c, err := FromEnv()
+	if err != nil || fmt.Sprint(c.Claims.GroupPermissions) != "map[token-admins:[*]]" {
+		t.Fatalf("GroupPermissions = %v, %v", c.Claims.GroupPermissions, err)
+	}
+	t.Setenv("GROUP_PERMISSIONS", `{"a":["crm:write"],"b":["nope:read"]}`)
+	_, err = FromEnv()
+	if err == nil || !strings.Contains(err.Error(), `"crm:write"`) || !strings.Contains(err.Error(), `"nope:read"`) {
+		t.Fatalf("err = %v, want both bad grants named", err)
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -205,32 +204,6 @@ func (a *API) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest, op 
 		return a.problemFor(ctx, req, fmt.Errorf("encode response: %w", err)), nil
 	}
 	return respond(status, "application/json", body), nil
-}
-
-// identity reads the caller from the JWT authorizer's claims. API Gateway
-// renders an array claim as "[a b c]"; a space- or comma-separated string
-// (an OAuth "scope" claim) works too.
-func (a *API) identity(req events.APIGatewayV2HTTPRequest) (pat.Identity, error) {
-	auth := req.RequestContext.Authorizer
-	if auth == nil || auth.JWT == nil || auth.JWT.Claims[a.claims.UserID] == "" {
-		return pat.Identity{}, pat.Errorf(pat.CodeUnauthenticated, "no authenticated user: sign in")
-	}
-	claims := auth.JWT.Claims
-	return pat.Identity{
-		UserID:      claims[a.claims.UserID],
-		Email:       claims[a.claims.Email],
-		Permissions: a.catalog.Expand(claimList(claims[a.claims.Permissions])),
-		SourceIP:    req.RequestContext.HTTP.SourceIP,
-		UserAgent:   req.RequestContext.HTTP.UserAgent,
-		Admin:       a.claims.AdminGroup != "" && slices.Contains(claimList(claims[a.claims.Groups]), a.claims.AdminGroup),
-	}, nil
-}
-
-// claimList splits a list claim as API Gateway passes it on.
-func claimList(v string) []string {
-	return strings.FieldsFunc(strings.Trim(v, "[]"), func(r rune) bool {
-		return r == ' ' || r == ',' || r == '\t'
-	})
 }
 
 // decodeBody reads one JSON object, refusing unknown fields, trailing data,

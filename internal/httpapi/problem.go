@@ -19,6 +19,7 @@ var statusOf = map[pat.Code]int{
 	pat.CodeUnsupportedMedia:     http.StatusUnsupportedMediaType,
 	pat.CodeUnauthenticated:      http.StatusUnauthorized,
 	pat.CodeScopeNotPermitted:    http.StatusForbidden,
+	pat.CodeNoPermissions:        http.StatusForbidden,
 	pat.CodeUserDisabled:         http.StatusForbidden,
 	pat.CodeForbidden:            http.StatusForbidden,
 	pat.CodeConfirmationRequired: http.StatusBadRequest,

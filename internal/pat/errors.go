@@ -15,6 +15,7 @@ const (
 	CodeUnsupportedMedia  Code = "unsupported_media_type"
 	CodeUnknownScope      Code = "unknown_scope"
 	CodeScopeNotPermitted Code = "scope_not_permitted"
+	CodeNoPermissions     Code = "no_permissions" // the caller holds no permission at all: nothing to create a token with
 	CodeUnauthenticated   Code = "unauthenticated"
 	CodeUserDisabled      Code = "user_disabled"
 	CodeForbidden         Code = "forbidden" // an administrator's route, and the caller is none

@@ -378,6 +378,13 @@ func (s *Service) newEvent(ev Event, t Token) (Event, error) {
 }
 
 func (s *Service) checkScopes(requested, permissions []string) ([]string, error) {
+	if len(permissions) == 0 {
+		// Not a scope problem the caller can fix by asking for less: the
+		// identity provider grants them nothing (no permissions claim, no
+		// mapped group), which only an administrator can change.
+		return nil, Errorf(CodeNoPermissions, "you hold no permissions, so you cannot create tokens: "+
+			"an administrator must grant you access, usually by adding you to a group that has permissions")
+	}
 	if len(requested) == 0 {
 		return nil, Errorf(CodeInvalid, "scopes: give at least one scope, such as %s", s.catalog.All()[0])
 	}

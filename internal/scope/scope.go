@@ -131,6 +131,28 @@ func (c *Catalog) Expand(grants []string) []string {
 	return out
 }
 
+// CheckGrant reports why g is not a grant of this catalog: a scope,
+// "<resource>:*", "*:<action>" or "*", naming a resource the catalog has.
+// Configuration (a group's grants) is held to this; grants from an identity
+// provider's claims are not, see Expand.
+func (c *Catalog) CheckGrant(g string) error {
+	if g == "*" {
+		return nil
+	}
+	resource, action, ok := strings.Cut(g, ":")
+	switch {
+	case !ok || resource == "" || action == "" || strings.Contains(action, ":"):
+		return fmt.Errorf("grant %q: want <resource>:<action>, <resource>:*, *:<action> or *", g)
+	case resource != "*" && !c.byName[resource]:
+		return fmt.Errorf("grant %q: the catalog has no resource %q", g, resource)
+	case action != "*" && !slices.Contains(Actions, action):
+		return fmt.Errorf("grant %q: action must be one of %s or *", g, strings.Join(Actions, ", "))
+	case resource == "*" && action == "*":
+		return fmt.Errorf("grant %q: write * for every scope", g)
+	}
+	return nil
+}
+
 // Missing returns the scopes of want that have does not contain. Both sorted.
 func Missing(want, have []string) []string {
 	var out []string

@@ -114,3 +114,31 @@ func TestRequired(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckGrant(t *testing.T) {
+	c := mustDefault(t)
+	cases := []struct{ grant, err string }{
+		{"*", ""},
+		{"crm:read", ""},
+		{"crm:*", ""},
+		{"*:delete", ""},
+		{"crm", "want <resource>:<action>"},
+		{":read", "want <resource>:<action>"},
+		{"crm:", "want <resource>:<action>"},
+		{"crm:read:x", "want <resource>:<action>"},
+		{"crn:read", `no resource "crn"`},
+		{"crm:write", "action must be one of"},
+		{"*:*", "write * for every scope"},
+		{"", "want <resource>:<action>"},
+	}
+	for _, tc := range cases {
+		err := c.CheckGrant(tc.grant)
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("CheckGrant(%q) = %v, want %q", tc.grant, err, tc.err)
+		}
+		// What CheckGrant accepts, Expand turns into at least one scope.
+		if err == nil && len(c.Expand([]string{tc.grant})) == 0 {
+			t.Errorf("CheckGrant accepts %q, which grants nothing", tc.grant)
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/scope"
+)
+
+// identity reads the caller from the JWT authorizer's claims, with the
+// request's source IP and user agent for the audit trail.
+func (a *API) identity(req events.APIGatewayV2HTTPRequest) (pat.Identity, error) {
+	var claims map[string]string
+	if auth := req.RequestContext.Authorizer; auth != nil && auth.JWT != nil {
+		claims = auth.JWT.Claims
+	}
+	id, err := identityFrom(claims, a.claims, a.catalog)
+	if err != nil {
+		return pat.Identity{}, err
+	}
+	id.SourceIP, id.UserAgent = req.RequestContext.HTTP.SourceIP, req.RequestContext.HTTP.UserAgent
+	return id, nil
+}
+
+// identityFrom maps verified claims to the caller. This one function reads
+// the claims of a Cognito id token, of any other issuer, and of the local
+// development identity. The caller's permissions are the union of the
+// permissions claim and the grants names.GroupPermissions maps to each of
+// the caller's groups, expanded to the catalog's scopes; a plain Cognito
+// pool issues only groups (cognito:groups), no permissions claim.
+func identityFrom(claims map[string]string, names config.Claims, catalog *scope.Catalog) (pat.Identity, error) {
+	if claims[names.UserID] == "" {
+		return pat.Identity{}, pat.Errorf(pat.CodeUnauthenticated, "no authenticated user: sign in")
+	}
+	groups := claimList(claims[names.Groups])
+	grants := claimList(claims[names.Permissions])
+	for _, g := range groups {
+		grants = append(grants, names.GroupPermissions[g]...)
+	}
+	return pat.Identity{
+		UserID:      claims[names.UserID],
+		Email:       claims[names.Email],
+		Permissions: catalog.Expand(grants),
+		Admin:       names.AdminGroup != "" && slices.Contains(groups, names.AdminGroup),
+	}, nil
+}
+
+// claimList splits a list claim as API Gateway passes it on: an array claim
+// arrives as "[a b c]"; a space- or comma-separated string (an OAuth
+// "scope" claim) works too.
+func claimList(v string) []string {
+	return strings.FieldsFunc(strings.Trim(v, "[]"), func(r rune) bool {
+		return r == ' ' || r == ',' || r == '\t'
+	})
+}
