@@ -118,6 +118,7 @@ func NewJob(cfg config.Job, db dynamo.API, ses sesmail.API, log *slog.Logger) (*
 		PageSize:   100,
 		Lookback:   400, // first run only: no token is due further back than its lifetime
 		StopBefore: 30 * time.Second,
+		MailRate:   float64(cfg.MailRate),
 	}, log), nil
 }
 

@@ -23,7 +23,7 @@ var mayImport = map[string][]string{
 	"demo":           {},
 	"localgw":        {},
 	"pat":            {"token", "scope"},
-	"config":         {"pat"},
+	"config":         {"pat", "scope"},
 	"authz":          {"pat", "scope", "token"},
 	"mail":           {"pat"},
 	"lifecycle":      {"pat", "mail", "token"},

@@ -169,6 +169,7 @@ type Job struct {
 	Config
 	KeepURL    string // public URL of the one-click keep page
 	AdminEmail string // administrators told when a deletion is held ("": logs and metrics only)
+	MailRate   int    // mails per second at most: the SES account's sending rate
 }
 
 // JobFromEnv reads the lifecycle job's configuration (see README).
@@ -178,7 +179,8 @@ func JobFromEnv() (Job, error) {
 	if err != nil {
 		r.errs = append(r.errs, err)
 	}
-	j := Job{Config: base, KeepURL: r.str("KEEP_URL", ""), AdminEmail: r.str("ADMIN_NOTIFY_EMAIL", "")}
+	j := Job{Config: base, KeepURL: r.str("KEEP_URL", ""), AdminEmail: r.str("ADMIN_NOTIFY_EMAIL", ""),
+		MailRate: r.positive("MAIL_RATE_PER_SECOND", 14)}
 	if j.MailFrom == "" || j.ConsoleURL == "" || j.KeepURL == "" {
 		r.errs = append(r.errs, errors.New("MAIL_FROM, CONSOLE_BASE_URL and KEEP_URL are required"))
 	}

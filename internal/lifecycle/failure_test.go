@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -189,5 +190,47 @@ func TestStalledMailServiceDuplicatesAtMostOnce(t *testing.T) {
 	e.run(t, e.job(t, e.ses, nil), at.Add(40*time.Minute))
 	if mails := e.inbox(t); len(mails) != 2 {
 		t.Fatalf("after the lease: %d mails, want 2 (one duplicate at most)", len(mails))
+	}
+}
+
+// More mail than one run may send at the mail rate before its deadline:
+// the run stops in time, and the next one sends the rest, each reminder
+// exactly once.
+func TestMailRateSpreadsADayOverRuns(t *testing.T) {
+	e := newEnv(t)
+	const owners = 12
+	for i := range owners {
+		id := pat.Identity{UserID: fmt.Sprintf("%s-%d", e.user.UserID, i), Email: fmt.Sprintf("%d-%s", i, e.user.Email), Permissions: e.user.Permissions}
+		c, err := e.svc.Create(context.Background(), id, pat.CreateInput{Name: "paced", Scopes: []string{"crm:read"}, ExpiresInDays: ptr(365)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ledger.AddToken(c.Secret)
+	}
+	cfg := jobConfig(e)
+	cfg.MailRate, cfg.StopBefore = 10, 200*time.Millisecond
+	paced := lifecycle.New(storeOf(e), sesmail.New(e.ses, e.cfg.MailFrom, ""), e.svc, e.svc.Format().NewID, cfg, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	at := t0.Add(166*day + time.Hour)
+	e.run(t, e.job(t, e.ses, nil), at.Add(-day)) // the bookmark: the paced runs read two day buckets
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	start := time.Now()
+	first, err := paced.Run(ctx, lifecycle.Options{Now: at})
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Stopped != "deadline" || first.Mails == 0 || first.Mails >= owners {
+		t.Fatalf("first run: %+v", first)
+	}
+	if rate := float64(first.Mails-1) / time.Since(start).Seconds(); rate > 10.5 {
+		t.Fatalf("sent %.1f mails/s, above the rate of 10", rate)
+	}
+	second, err := paced.Run(context.Background(), lifecycle.Options{Now: at.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Mails+second.Mails != owners || second.Stopped != "" {
+		t.Fatalf("runs sent %d + %d mails for %d owners (second %+v)", first.Mails, second.Mails, owners, second)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"maps"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/patservice/pat/internal/mail"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/token"
@@ -23,6 +25,7 @@ type Config struct {
 	PageSize   int           // items per query: the job's memory bound
 	Lookback   int           // days the first run looks back
 	StopBefore time.Duration // stop when the invocation's deadline is this near
+	MailRate   float64       // mails per second at most (the SES account's sending rate); 0: no limit
 }
 
 // Job is the scheduled lifecycle job.
@@ -31,13 +34,18 @@ type Job struct {
 	sender mail.Sender
 	domain Domain
 	newID  func() (string, error)
+	pace   *rate.Limiter // nil: no limit
 	cfg    Config
 	log    *slog.Logger
 }
 
 // New returns a Job.
 func New(store Store, sender mail.Sender, domain Domain, newID func() (string, error), cfg Config, log *slog.Logger) *Job {
-	return &Job{store: store, sender: sender, domain: domain, newID: newID, cfg: cfg, log: log}
+	j := &Job{store: store, sender: sender, domain: domain, newID: newID, cfg: cfg, log: log}
+	if cfg.MailRate > 0 {
+		j.pace = rate.NewLimiter(rate.Limit(cfg.MailRate), 1)
+	}
+	return j
 }
 
 // Options of one run.
@@ -251,6 +259,12 @@ func (j *Job) visit(ctx context.Context, t pat.Token, now time.Time, opt Options
 // remind claims an owner's due reminders, mails them in one message and
 // records the outcome; a failed send releases the claims for a later run.
 func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Options, rep *Report) error {
+	if !opt.DryRun {
+		if err := j.wait(ctx); err != nil {
+			rep.Left += len(due)
+			return err
+		}
+	}
 	claim := pat.NoticeSending + now.Format(time.RFC3339)
 	stale := pat.NoticeSending + now.Add(-j.cfg.Lease).Format(time.RFC3339)
 	var claimed []reminder
@@ -507,6 +521,10 @@ func (j *Job) sendNotice(ctx context.Context, n pat.Notice, now time.Time, opt O
 	if opt.DryRun {
 		return nil
 	}
+	if err := j.wait(ctx); err != nil {
+		rep.Left++
+		return err
+	}
 	d, err := mail.Deliver(ctx, j.store, j.sender, n, now, j.cfg.Lease, j.log)
 	switch d {
 	case mail.Delivered:
@@ -523,6 +541,25 @@ func (j *Job) sendNotice(ctx context.Context, n pat.Notice, now time.Time, opt O
 		return errStop{stopReason(err)}
 	}
 	return err
+}
+
+// wait paces mail to MailRate. A run that would have to wait past its
+// stopping time (StopBefore its deadline) stops instead, leaving the rest
+// to the next run: a day with more mail than one run may send is spread
+// over as many runs as that takes.
+func (j *Job) wait(ctx context.Context) error {
+	if j.pace == nil {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-j.cfg.StopBefore))
+		defer cancel()
+	}
+	if err := j.pace.Wait(ctx); err != nil {
+		return errStop{"deadline"}
+	}
+	return nil
 }
 
 func (j *Job) nearDeadline(ctx context.Context) bool {
