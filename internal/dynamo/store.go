@@ -1,5 +1,6 @@
-// Package dynamo is the DynamoDB adapter: it implements pat.Store on the
-// tokens and audit tables defined in template.yaml.
+// Package dynamo is the DynamoDB adapter: it implements pat.Store, the
+// lifecycle job's store and the mail outbox on the tokens and audit tables
+// defined in template.yaml, and the authorizer's one-request reader.
 package dynamo
 
 import (

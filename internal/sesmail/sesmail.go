@@ -1,4 +1,5 @@
-// Package sesmail is mail.Sender on Amazon SES.
+// Package sesmail is mail.Sender on Amazon SES, and the handler of the
+// bounce and complaint events SES publishes for the mail it sent.
 package sesmail
 
 import (
