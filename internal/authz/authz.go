@@ -126,6 +126,12 @@ type Authorizer struct {
 	Timeout time.Duration
 	// Now is the clock.
 	Now func() time.Time
+	// AllowLogSample is the share of allow decisions logged on a line of
+	// their own (0 to 1); denies and errors always are, and every decision
+	// is counted in the metrics.
+	AllowLogSample float64
+
+	metrics metrics
 }
 
 // New returns an Authorizer with a 10-minute last-use interval and a 1 s timeout.

@@ -121,6 +121,20 @@ func (r *reader) positive(name string, def int) int {
 	return n
 }
 
+// fraction reads a number from 0 to 1.
+func (r *reader) fraction(name string, def float64) float64 {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f > 1 {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a number from 0 to 1, such as 0.01", name, v))
+		return def
+	}
+	return f
+}
+
 func (r *reader) days(name string, def int) time.Duration {
 	return time.Duration(r.positive(name, def)) * 24 * time.Hour
 }
@@ -144,6 +158,7 @@ type Authorizer struct {
 	TokenPrefix     string
 	LastUseInterval time.Duration // least time between two recorded uses of a token
 	Timeout         time.Duration // bound on each DynamoDB call
+	AllowLogSample  float64       // share of allow decisions logged on their own line (denies always are)
 }
 
 // AuthorizerFromEnv reads the authorizer's configuration (see README).
@@ -154,6 +169,7 @@ func AuthorizerFromEnv() (Authorizer, error) {
 		TokenPrefix:     r.str("TOKEN_PREFIX", "pat"),
 		LastUseInterval: time.Duration(r.positive("LAST_USED_INTERVAL_MINUTES", 10)) * time.Minute,
 		Timeout:         time.Duration(r.positive("AUTHORIZER_TIMEOUT_MS", 1000)) * time.Millisecond,
+		AllowLogSample:  r.fraction("LOG_ALLOW_SAMPLE_RATE", 0.01),
 	}
 	if c.TokensTable == "" {
 		r.errs = append(r.errs, errors.New("TABLE_NAME is required"))

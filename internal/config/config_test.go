@@ -53,12 +53,16 @@ func TestFromEnvRejects(t *testing.T) {
 func TestAuthorizerFromEnv(t *testing.T) {
 	t.Setenv("TABLE_NAME", "tokens")
 	c, err := AuthorizerFromEnv()
-	if err != nil || c.LastUseInterval != 10*time.Minute || c.Timeout != time.Second || c.TokenPrefix != "pat" {
+	if err != nil || c.LastUseInterval != 10*time.Minute || c.Timeout != time.Second || c.TokenPrefix != "pat" || c.AllowLogSample != 0.01 {
 		t.Fatalf("defaults = %+v, %v", c, err)
 	}
 	t.Setenv("AUTHORIZER_TIMEOUT_MS", "-1")
-	if _, err := AuthorizerFromEnv(); err == nil || !strings.Contains(err.Error(), "AUTHORIZER_TIMEOUT_MS") {
-		t.Fatalf("err = %v", err)
+	t.Setenv("LOG_ALLOW_SAMPLE_RATE", "2")
+	_, err = AuthorizerFromEnv()
+	for _, name := range []string{"AUTHORIZER_TIMEOUT_MS", "LOG_ALLOW_SAMPLE_RATE"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Fatalf("err = %v, want it to name %s", err, name)
+		}
 	}
 }
 

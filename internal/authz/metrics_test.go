@@ -1,0 +1,71 @@
+package authz
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/token"
+)
+
+// Every deny is logged with its reason and never the token; allows only at
+// the sample rate; every decision is counted in the aggregated EMF lines,
+// written at most every MetricsFlushInterval.
+func TestDecisionLogsAndMetrics(t *testing.T) {
+	f, _ := token.NewFormat(token.DefaultPrefix)
+	raw, p, _ := f.Generate(token.OwnerTag("u"))
+	d := p.Digest()
+	rec := pat.TokenOwner{
+		Token: &pat.Token{ID: p.ID, UserID: "u", Digest: d[:], Status: pat.StatusActive, Scopes: []string{"crm:read"}},
+		Owner: &pat.User{ID: "u", Status: pat.UserActive, Permissions: []string{"crm:read"}},
+	}
+	for _, sample := range []float64{0, 1} {
+		t.Run("allow sample "+map[float64]string{0: "0", 1: "1"}[sample], func(t *testing.T) {
+			var out bytes.Buffer
+			a := newTestAuthorizer(t, memoryReader{rec})
+			a.log = slog.New(slog.NewJSONHandler(&out, nil))
+			a.AllowLogSample = sample
+			clock := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+			a.Now = func() time.Time { return clock }
+			decide := func(method, header string) {
+				_, _ = a.Authorize(context.Background(), Request{Authorization: header, Method: method, Path: "/api/crm"})
+			}
+			decide("GET", "Bearer "+raw) // the first decision flushes: an instance reports at once
+			out.Reset()
+			for range 5 {
+				decide("GET", "Bearer "+raw)
+			}
+			decide("DELETE", "Bearer "+raw)
+			decide("GET", "Bearer nope")
+			logs := out.String()
+			wantAllows := map[float64]int{0: 0, 1: 5}[sample]
+			if n := strings.Count(logs, `"Decision":"allow"`); n != wantAllows {
+				t.Errorf("%d allow lines, want %d", n, wantAllows)
+			}
+			for _, want := range []string{`"Reason":"insufficient_scope"`, `"requiredScope":"crm:delete"`, `"Reason":"malformed_token"`, `"tokenId":"` + p.ID} {
+				if !strings.Contains(logs, want) {
+					t.Errorf("deny lines lack %s:\n%s", want, logs)
+				}
+			}
+			if strings.Contains(logs, "CloudWatchMetrics") {
+				t.Error("metrics written before the interval passed")
+			}
+			clock = clock.Add(MetricsFlushInterval)
+			out.Reset()
+			decide("GET", "Bearer "+raw)
+			metrics := out.String()
+			for _, want := range []string{`"Decision":"allow","Reason":"allowed","Decisions":6`, `"Reason":"insufficient_scope","Decisions":1`, `"Reason":"malformed_token","Decisions":1`, `"Namespace":"PAT/Authorizer"`} {
+				if !strings.Contains(metrics, want) {
+					t.Errorf("metrics lack %s:\n%s", want, metrics)
+				}
+			}
+			if strings.Contains(logs+metrics, raw[len(raw)-49:]) {
+				t.Fatal("a log line holds the token's secret")
+			}
+		})
+	}
+}
