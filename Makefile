@@ -49,8 +49,8 @@ FORCE:
 
 # sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR.
 # Logical ids are the function directories in CamelCase + "Function"
-# (create-token: CreateTokenFunction). POSIX awk computes them: the sed of
-# macOS and the BSDs has no \U. Each entry is build-<LogicalId>:<directory>.
+# (create-token: CreateTokenFunction). POSIX awk computes them: GNU sed can
+# upper-case, the sed of macOS cannot. Each entry is build-<LogicalId>:<dir>.
 SAM_TARGETS := $(shell printf '%s\n' $(FUNCTIONS) | awk -F- '{ id = ""; for (i = 1; i <= NF; i++) id = id toupper(substr($$i, 1, 1)) substr($$i, 2); print "build-" id "Function:" $$0 }')
 define sam_target
 $(word 1,$(subst :, ,$(1))): $(BIN)/$(word 2,$(subst :, ,$(1)))/bootstrap
