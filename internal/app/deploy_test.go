@@ -400,3 +400,47 @@ func kebab(s string) string {
 	}
 	return b.String()
 }
+
+// The deploy guide names every parameter a deployer is asked for.
+func TestReadmeDocumentsEveryParameter(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := loadTemplateNode(t).get("Parameters")
+	for i := 0; i+1 < len(params.Content); i += 2 {
+		if name := params.Content[i].Value; !bytes.Contains(readme, []byte("`"+name+"`")) {
+			t.Errorf("README.md does not explain the parameter %s", name)
+		}
+	}
+}
+
+// samconfig.toml deploys dev and prod stacks to a named region, and
+// overrides only parameters the template has: no placeholder values that
+// would deploy a broken stack.
+func TestSamconfigEnvironments(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "samconfig.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := string(data)
+	for _, env := range []string{"dev", "prod"} {
+		for _, section := range []string{"global", "deploy"} {
+			if !strings.Contains(conf, "["+env+"."+section+".parameters]") {
+				t.Errorf("samconfig.toml has no [%s.%s.parameters]", env, section)
+			}
+		}
+	}
+	if n := len(regexp.MustCompile(`(?m)^region = "[a-z]+-[a-z]+-\d"$`).FindAllString(conf, -1)); n != 2 {
+		t.Errorf("samconfig.toml names a region %d times, want once per environment", n)
+	}
+	if strings.Contains(conf, "example.com") {
+		t.Error("samconfig.toml carries example.com placeholders")
+	}
+	params := loadTemplateNode(t).get("Parameters")
+	for _, m := range regexp.MustCompile(`(\w+)=\\"`).FindAllStringSubmatch(conf, -1) {
+		if params.get(m[1]).Node == nil {
+			t.Errorf("samconfig.toml sets %s, which template.yaml does not have", m[1])
+		}
+	}
+}
