@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,11 +10,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/lifecycle"
 )
 
 // What keeps a deployed stack running and redeployable, read from
@@ -302,6 +305,22 @@ func TestTemplateLifecycleSchedule(t *testing.T) {
 	if !p.get("EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination").is("!GetAtt", dlq) {
 		t.Error("failed runs do not go to LifecycleDeadLetterQueue")
 	}
+	// What Scheduler sends, with the scheduled time filled in, is the
+	// sample event, and the job reads that time from it.
+	input := strings.Replace(sp.get("Input").str(), "<aws.scheduler.scheduled-time>", "2027-05-20T06:00:00Z", 1)
+	var trigger lifecycle.Trigger
+	dec := json.NewDecoder(strings.NewReader(input))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&trigger); err != nil || !trigger.Time.Equal(time.Date(2027, 5, 20, 6, 0, 0, 0, time.UTC)) {
+		t.Errorf("the job does not read the scheduled time from the schedule's input %q: %v", sp.get("Input").str(), err)
+	}
+	sample, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "events", "lifecycle.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !jsonEqual(t, sample, []byte(input)) {
+		t.Errorf("events/lifecycle.json is not what the schedule sends: %s", input)
+	}
 	dims := doc.get("Resources", "LifecycleDeadLettersAlarm", "Properties", "Dimensions").items()
 	if len(dims) != 1 || !dims[0].get("Value").is("!GetAtt", "LifecycleDeadLetterQueue.QueueName") {
 		t.Error("LifecycleDeadLettersAlarm does not watch LifecycleDeadLetterQueue")
@@ -443,4 +462,18 @@ func TestSamconfigEnvironments(t *testing.T) {
 			t.Errorf("samconfig.toml sets %s, which template.yaml does not have", m[1])
 		}
 	}
+}
+
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var va, vb any
+	if err := json.Unmarshal(a, &va); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &vb); err != nil {
+		t.Fatal(err)
+	}
+	ja, _ := json.Marshal(va)
+	jb, _ := json.Marshal(vb)
+	return bytes.Equal(ja, jb)
 }
