@@ -62,7 +62,7 @@ def check_service(t, fail):
     alarms = of_type(t, "AWS::CloudWatch::Alarm")
     for name in ("AuthorizerErrorsAlarm", "AuthorizerThrottlesAlarm", "AuthorizerLatencyAlarm",
                  "AuthorizerDecisionErrorsAlarm", "TokensTableThrottlesAlarm", "AuditTableThrottlesAlarm",
-                 "LifecycleErrorsAlarm", "LifecycleDeadLettersAlarm", "MailRejectedAlarm"):
+                 "ManagementApiErrorsAlarm", "LifecycleErrorsAlarm", "LifecycleDeadLettersAlarm", "MailRejectedAlarm"):
         if name not in alarms:
             fail(f"no alarm {name}")
     for name, a in alarms.items():

@@ -152,7 +152,7 @@ func TestTemplateAlarms(t *testing.T) {
 	alarms := doc.resources("AWS::CloudWatch::Alarm")
 	for _, want := range []string{"AuthorizerErrorsAlarm", "AuthorizerThrottlesAlarm", "AuthorizerLatencyAlarm",
 		"AuthorizerDecisionErrorsAlarm", "TokensTableThrottlesAlarm", "AuditTableThrottlesAlarm",
-		"LifecycleErrorsAlarm", "LifecycleDeadLettersAlarm", "MailRejectedAlarm"} {
+		"ManagementApiErrorsAlarm", "LifecycleErrorsAlarm", "LifecycleDeadLettersAlarm", "MailRejectedAlarm"} {
 		if !slices.Contains(alarms, want) {
 			t.Errorf("no alarm %s", want)
 		}
