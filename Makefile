@@ -6,15 +6,15 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w" -buildvcs=false
 BIN := bin
 
-.PHONY: help run test test-unit bench lint fuzz build clean
+.PHONY: help run test test-unit bench lint check-template fuzz build clean
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 run: ## Start DynamoDB Local, the SES emulator and the API on 127.0.0.1:8080 (PAT_ADDR to change)
 	infra/stack.sh go run ./infra/devserver
 
-test: lint ## Every test, with -race, against DynamoDB Local and the SES emulator
+test: lint check-template ## Every test, with -race, against DynamoDB Local and the SES emulator
 	infra/stack.sh go test -race -count=1 ./...
 
 test-unit: ## Tests that need no emulator (integration tests skip)
@@ -33,6 +33,9 @@ lint: ## gofmt and go vet
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 
+check-template: ## cfn-lint, SAM transform and checks of template.yaml and infra/examples/
+	infra/cfn/check.sh
+
 build: $(addprefix $(BIN)/,$(addsuffix /bootstrap,$(FUNCTIONS))) ## arm64 bootstrap binaries for every function, in bin/
 
 $(BIN)/%/bootstrap: FORCE
@@ -45,11 +48,12 @@ clean: ## Remove build output and emulator logs
 FORCE:
 
 # sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR.
-# Logical ids are the function directories in CamelCase + "Function".
-camel = $(subst $(space),,$(foreach w,$(subst -, ,$(1)),$(shell echo $(w) | sed 's/./\U&/')))
-space := $(subst ,, )
+# Logical ids are the function directories in CamelCase + "Function"
+# (create-token: CreateTokenFunction). POSIX awk computes them: GNU sed can
+# upper-case, the sed of macOS cannot. Each entry is build-<LogicalId>:<dir>.
+SAM_TARGETS := $(shell printf '%s\n' $(FUNCTIONS) | awk -F- '{ id = ""; for (i = 1; i <= NF; i++) id = id toupper(substr($$i, 1, 1)) substr($$i, 2); print "build-" id "Function:" $$0 }')
 define sam_target
-build-$(call camel,$(1))Function: $(BIN)/$(1)/bootstrap
-	cp $(BIN)/$(1)/bootstrap $$(ARTIFACTS_DIR)/bootstrap
+$(word 1,$(subst :, ,$(1))): $(BIN)/$(word 2,$(subst :, ,$(1)))/bootstrap
+	cp $$< $$(ARTIFACTS_DIR)/bootstrap
 endef
-$(foreach f,$(FUNCTIONS),$(eval $(call sam_target,$(f))))
+$(foreach t,$(SAM_TARGETS),$(eval $(call sam_target,$(t))))

@@ -46,10 +46,11 @@ type globalIndex struct {
 }
 
 // Properties a table may have in the template. The ones not applied locally
-// (name, recovery, encryption, tags) have no effect on DynamoDB Local;
-// anything else is refused so that a new property cannot silently drift.
+// (name, deletion protection, recovery, encryption, tags) have no effect on
+// DynamoDB Local; anything else is refused so that a new property cannot
+// silently drift.
 var knownTableProperties = []string{
-	"TableName", "BillingMode", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
+	"TableName", "BillingMode", "DeletionProtectionEnabled", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes",
 	"TimeToLiveSpecification", "PointInTimeRecoverySpecification", "SSESpecification", "Tags",
 }
 

@@ -300,7 +300,7 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 			return err
 		}
 		rep.Suppressed += len(claimed)
-		j.log.WarnContext(ctx, "reminder not sent: the owner's address is unreachable", "userId", claimed[0].token.UserID)
+		j.log.WarnContext(ctx, "reminder not sent: owner address unreachable", "userId", claimed[0].token.UserID)
 		return j.finish(ctx, claimed, pat.NoticeFailed, now, rep)
 	}
 	rs := make([]mail.Reminder, len(claimed))
