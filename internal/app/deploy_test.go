@@ -269,8 +269,16 @@ func TestTemplateLogGroups(t *testing.T) {
 			t.Errorf("%s outlives the stack: its fixed name would block a redeploy", group)
 		}
 	}
-	if groups := doc.resources("AWS::Logs::LogGroup"); len(groups) != len(functions) {
-		t.Errorf("%d log groups for %d functions", len(groups), len(functions))
+	// Plain Lambda functions (the console client's custom resource) too.
+	plain := doc.resources("AWS::Lambda::Function")
+	for _, id := range plain {
+		group := strings.TrimSuffix(id, "Function") + "LogGroup"
+		if !doc.get("Resources", id, "Properties", "LoggingConfig", "LogGroup").is("!Ref", group) {
+			t.Errorf("%s does not log to %s", id, group)
+		}
+	}
+	if groups := doc.resources("AWS::Logs::LogGroup"); len(groups) != len(functions)+len(plain) {
+		t.Errorf("%d log groups for %d functions", len(groups), len(functions)+len(plain))
 	}
 }
 
