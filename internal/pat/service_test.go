@@ -388,7 +388,7 @@ func TestListPagination(t *testing.T) {
 	}
 	for _, bad := range []string{"!!", "Zm9v", "VE9LRU4jYWJj"} {
 		_, err := f.svc.List(context.Background(), alice, bad, 3)
-		wantCode(t, err, pat.CodeInvalid)
+		wantCode(t, err, pat.CodeInvalidCursor)
 	}
 	_, err := f.svc.List(context.Background(), alice, "", pat.MaxPageSize+1)
 	wantCode(t, err, pat.CodeInvalid)
