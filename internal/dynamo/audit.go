@@ -32,6 +32,16 @@ func (s *Store) putEvent(ev pat.Event) (write, error) {
 	return write{item: types.TransactWriteItem{Put: &types.Put{TableName: &s.audit, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}, nil
 }
 
+// audited runs writes with the audit records of the change they make, in
+// one transaction: no change without its record, no record without it.
+func (s *Store) audited(ctx context.Context, events []pat.Event, writes ...write) error {
+	audits, err := s.putEvents(events)
+	if err != nil {
+		return err
+	}
+	return s.transact(ctx, append(writes, audits...))
+}
+
 func (s *Store) putEvents(events []pat.Event) ([]write, error) {
 	writes := make([]write, 0, len(events))
 	for _, ev := range events {

@@ -191,12 +191,8 @@ func (s *Store) Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, er
 // read by seenCondition) with its audit event and the other writes; false
 // when the token changed meanwhile.
 func (s *Store) unlessChanged(ctx context.Context, ev pat.Event, change write, rest ...write) (bool, error) {
-	audit, err := s.putEvent(ev)
-	if err != nil {
-		return false, err
-	}
 	change.failed = failWith(errNotApplied)
-	err = s.transact(ctx, append([]write{change, audit}, rest...))
+	err := s.audited(ctx, []pat.Event{ev}, append([]write{change}, rest...)...)
 	if errors.Is(err, errNotApplied) {
 		return false, nil
 	}

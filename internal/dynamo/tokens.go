@@ -28,12 +28,8 @@ func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev 
 	if err != nil {
 		return err
 	}
-	audit, err := s.putEvent(ev)
-	if err != nil {
-		return err
-	}
-	return s.transact(ctx, []write{
-		{item: types.TransactWriteItem{Update: &types.Update{
+	return s.audited(ctx, []pat.Event{ev},
+		write{item: types.TransactWriteItem{Update: &types.Update{
 			TableName:                 &s.tokens,
 			Key:                       userKey(t.UserID),
 			UpdateExpression:          aws.String("SET activeTokens = activeTokens + :one"),
@@ -51,8 +47,8 @@ func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev 
 				return pat.Errorf(pat.CodeTokenLimit, "you have %d active tokens, the most allowed: revoke one you no longer use", maxActive)
 			}
 		}},
-		tok, audit,
-	})
+		tok,
+	)
 }
 
 // GetToken reads a token by id, strongly consistent.
@@ -82,12 +78,8 @@ func (s *Store) ListTokens(ctx context.Context, userID string, p pat.PageRequest
 // UpdateToken writes name and description, unless the token was revoked
 // or changed hands meanwhile.
 func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ev pat.Event) error {
-	audit, err := s.putEvent(ev)
-	if err != nil {
-		return err
-	}
-	return s.transact(ctx, []write{
-		{item: types.TransactWriteItem{Update: &types.Update{
+	return s.audited(ctx, []pat.Event{ev},
+		write{item: types.TransactWriteItem{Update: &types.Update{
 			TableName:                 &s.tokens,
 			Key:                       tokenKey(t.ID),
 			UpdateExpression:          aws.String("SET #name = :name, description = :desc"),
@@ -95,8 +87,7 @@ func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ev pat.Event) erro
 			ExpressionAttributeNames:  map[string]string{"#name": "name", "#status": "status"},
 			ExpressionAttributeValues: values("name", t.Name, "desc", t.Description, "user", t.UserID, "revoked", string(pat.StatusRevoked)),
 		}}, failed: tokenNotActive(t.UserID)},
-		audit,
-	})
+	)
 }
 
 // RotateToken revokes old and stores replacement only if old is still
@@ -106,8 +97,8 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, eve
 	if err != nil {
 		return err
 	}
-	writes := []write{
-		{item: types.TransactWriteItem{Update: &types.Update{
+	return s.audited(ctx, events,
+		write{item: types.TransactWriteItem{Update: &types.Update{
 			TableName:                 &s.tokens,
 			Key:                       tokenKey(old.ID),
 			UpdateExpression:          aws.String("SET #status = :revoked, revokedAt = :at, replacedBy = :by, #ttl = :ttl REMOVE dueDay, dueAt"),
@@ -116,12 +107,7 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, eve
 			ExpressionAttributeValues: values("revoked", string(pat.StatusRevoked), "active", string(pat.StatusActive), "at", formatTime(*old.RevokedAt), "by", replacement.ID, "ttl", old.DeleteAfter.Unix(), "user", old.UserID),
 		}}, failed: failWith(pat.Errorf(pat.CodeConflict, "token %s was rotated or revoked meanwhile", old.ID))},
 		tok,
-	}
-	audits, err := s.putEvents(events)
-	if err != nil {
-		return err
-	}
-	return s.transact(ctx, append(writes, audits...))
+	)
 }
 
 // errChanged marks the tokens of a revocation that changed meanwhile.
@@ -150,11 +136,6 @@ func (s *Store) RevokeTokens(ctx context.Context, tokens []pat.Token, events []p
 		}
 		released[t.UserID]++
 	}
-	audits, err := s.putEvents(events)
-	if err != nil {
-		return nil, err
-	}
-	writes = append(writes, audits...)
 	// One update per owner: a transaction may name an item only once.
 	for _, owner := range owners {
 		writes = append(writes, s.releaseSlots(owner, released[owner]))
@@ -166,7 +147,7 @@ func (s *Store) RevokeTokens(ctx context.Context, tokens []pat.Token, events []p
 		}
 		writes = append(writes, notice)
 	}
-	err = s.transact(ctx, writes)
+	err := s.audited(ctx, events, writes...)
 	if errors.Is(err, errChanged) {
 		return changed, nil
 	}
@@ -177,10 +158,6 @@ func (s *Store) RevokeTokens(ctx context.Context, tokens []pat.Token, events []p
 // was revoked or expired meanwhile; a link is consumed in the same
 // transaction.
 func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ev pat.Event, link *pat.KeepLink) error {
-	audit, err := s.putEvent(ev)
-	if err != nil {
-		return err
-	}
 	vals := values("at", formatTime(*t.ExtendedAt), "user", t.UserID, "active", string(pat.StatusActive), "locked", string(pat.StatusLocked))
 	set, remove := []string{"extendedAt = :at"}, []string{}
 	if t.ExpiresAt != nil {
@@ -195,19 +172,15 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ev pat.Event, link
 		ConditionExpression:       aws.String("userId = :user AND (#status = :active OR #status = :locked)"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status", "#ttl": "ttl"},
 		ExpressionAttributeValues: vals,
-	}}, failed: tokenNotActive(t.UserID)}, audit}
+	}}, failed: tokenNotActive(t.UserID)}}
 	if link != nil {
 		writes = append(writes, s.useKeepLink(*link, t))
 	}
-	return s.transact(ctx, writes)
+	return s.audited(ctx, []pat.Event{ev}, writes...)
 }
 
 // SetTokenStatus: see pat.Store.
 func (s *Store) SetTokenStatus(ctx context.Context, t pat.Token, from pat.Status, ev pat.Event, n *pat.Notice) error {
-	audit, err := s.putEvent(ev)
-	if err != nil {
-		return err
-	}
 	writes := []write{{item: types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &s.tokens,
 		Key:                       tokenKey(t.ID),
@@ -215,7 +188,7 @@ func (s *Store) SetTokenStatus(ctx context.Context, t pat.Token, from pat.Status
 		ConditionExpression:       aws.String("#status = :from"),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ExpressionAttributeValues: values("to", string(t.Status), "from", string(from)),
-	}}, failed: tokenNotActive(t.UserID)}, audit}
+	}}, failed: tokenNotActive(t.UserID)}}
 	if n != nil {
 		notice, err := s.putNotice(*n, ev.Time)
 		if err != nil {
@@ -223,7 +196,7 @@ func (s *Store) SetTokenStatus(ctx context.Context, t pat.Token, from pat.Status
 		}
 		writes = append(writes, notice)
 	}
-	return s.transact(ctx, writes)
+	return s.audited(ctx, []pat.Event{ev}, writes...)
 }
 
 // ListAllTokens: see pat.Store. With an owner it queries the owner index;

@@ -68,10 +68,6 @@ func (s *Store) GetUser(ctx context.Context, id string) (pat.User, error) {
 // UpdateUser: see pat.Store. A user never seen gets a record with empty
 // email and permissions, which their first sign-in fills in.
 func (s *Store) UpdateUser(ctx context.Context, u pat.User, ev pat.Event) (pat.User, error) {
-	audit, err := s.putEvent(ev)
-	if err != nil {
-		return pat.User{}, err
-	}
 	vals := values("id", u.ID, "status", string(u.Status), "empty", "", "zero", 0, "now", formatTime(ev.Time))
 	set := []string{"id = :id", "#status = :status", "email = if_not_exists(email, :empty)", "#perms = if_not_exists(#perms, :empty)",
 		"activeTokens = if_not_exists(activeTokens, :zero)", "updatedAt = :now"}
@@ -82,8 +78,8 @@ func (s *Store) UpdateUser(ctx context.Context, u pat.User, ev pat.Event) (pat.U
 	} else {
 		remove = append(remove, "permissionLimit")
 	}
-	err = s.transact(ctx, []write{
-		{item: types.TransactWriteItem{Update: &types.Update{
+	err := s.audited(ctx, []pat.Event{ev},
+		write{item: types.TransactWriteItem{Update: &types.Update{
 			TableName:                 &s.tokens,
 			Key:                       userKey(u.ID),
 			UpdateExpression:          updateExpression(set, remove),
@@ -91,8 +87,7 @@ func (s *Store) UpdateUser(ctx context.Context, u pat.User, ev pat.Event) (pat.U
 			ExpressionAttributeNames:  map[string]string{"#status": "status", "#perms": "permissions"},
 			ExpressionAttributeValues: vals,
 		}}, failed: failWith(fmt.Errorf("user %q shares its owner tag with another user", u.ID))},
-		audit,
-	})
+	)
 	if err != nil {
 		return pat.User{}, err
 	}
