@@ -109,7 +109,7 @@ func (s *Store) ClaimReminder(ctx context.Context, t pat.Token, key string, skip
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.tokens,
 		Key:                       tokenKey(t.ID),
-		UpdateExpression:          updateExpression(set, nil),
+		UpdateExpression:          aws.String(updateExpression(set, nil)),
 		ConditionExpression:       aws.String(seenCondition(t, vals) + " AND (attribute_not_exists(notices.#k) OR notices.#k < :stale)"),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: vals,
@@ -124,7 +124,7 @@ func (s *Store) FinishReminder(ctx context.Context, t pat.Token, key, claim, val
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.tokens,
 		Key:                       tokenKey(t.ID),
-		UpdateExpression:          updateExpression(set, remove),
+		UpdateExpression:          aws.String(updateExpression(set, remove)),
 		ConditionExpression:       aws.String("notices.#k = :claim"),
 		ExpressionAttributeNames:  map[string]string{"#k": key},
 		ExpressionAttributeValues: vals,
@@ -154,7 +154,7 @@ func (s *Store) Reschedule(ctx context.Context, t pat.Token) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.tokens,
 		Key:                       tokenKey(t.ID),
-		UpdateExpression:          updateExpression(set, remove),
+		UpdateExpression:          aws.String(updateExpression(set, remove)),
 		ConditionExpression:       aws.String(seenCondition(t, vals)),
 		ExpressionAttributeNames:  map[string]string{"#status": "status"},
 		ExpressionAttributeValues: vals,
@@ -181,10 +181,8 @@ func (s *Store) DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n pat
 func (s *Store) Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, error) {
 	vals := values("expired", string(pat.StatusExpired))
 	cond := seenCondition(t, vals)
-	return s.unlessChanged(ctx, ev, write{item: types.TransactWriteItem{Update: &types.Update{
-		TableName: &s.tokens, Key: tokenKey(t.ID), UpdateExpression: aws.String("SET #status = :expired REMOVE dueDay, dueAt"),
-		ConditionExpression: aws.String(cond), ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: vals,
-	}}}, s.releaseSlots(t.UserID, 1))
+	return s.unlessChanged(ctx, ev, write{item: s.update(tokenKey(t.ID), "SET #status = :expired REMOVE dueDay, dueAt", cond,
+		map[string]string{"#status": "status"}, vals)}, s.releaseSlots(t.UserID, 1))
 }
 
 // unlessChanged writes the job's change of a token (held to what the job

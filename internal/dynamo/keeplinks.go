@@ -55,11 +55,7 @@ func (s *Store) GetKeepLink(ctx context.Context, digest []byte) (pat.KeepLink, e
 // useKeepLink consumes a link in the transaction that extends t: once,
 // before it expires, and only for its own token.
 func (s *Store) useKeepLink(l pat.KeepLink, t pat.Token) write {
-	return write{item: types.TransactWriteItem{Update: &types.Update{
-		TableName:                 &s.tokens,
-		Key:                       linkKey(l.Digest),
-		UpdateExpression:          aws.String("SET usedAt = :at"),
-		ConditionExpression:       aws.String("attribute_not_exists(usedAt) AND expiresAt > :at AND tokenId = :token"),
-		ExpressionAttributeValues: values("at", formatTime(*t.ExtendedAt), "token", t.ID),
-	}}, failed: failWith(pat.Errorf(pat.CodeConflict, "the link was used meanwhile"))}
+	return write{item: s.update(linkKey(l.Digest), "SET usedAt = :at", "attribute_not_exists(usedAt) AND expiresAt > :at AND tokenId = :token",
+		nil, values("at", formatTime(*t.ExtendedAt), "token", t.ID)),
+		failed: failWith(pat.Errorf(pat.CodeConflict, "the link was used meanwhile"))}
 }

@@ -103,7 +103,7 @@ func values(kv ...any) map[string]types.AttributeValue {
 	return out
 }
 
-func updateExpression(set, remove []string) *string {
+func updateExpression(set, remove []string) string {
 	var parts []string
 	if len(set) > 0 {
 		parts = append(parts, "SET "+strings.Join(set, ", "))
@@ -111,5 +111,15 @@ func updateExpression(set, remove []string) *string {
 	if len(remove) > 0 {
 		parts = append(parts, "REMOVE "+strings.Join(remove, ", "))
 	}
-	return aws.String(strings.Join(parts, " "))
+	return strings.Join(parts, " ")
+}
+
+// update is a transaction's write of one item of the tokens table: expr,
+// if cond holds ("" for always).
+func (s *Store) update(key map[string]types.AttributeValue, expr, cond string, names map[string]string, vals map[string]types.AttributeValue) types.TransactWriteItem {
+	u := &types.Update{TableName: &s.tokens, Key: key, UpdateExpression: aws.String(expr), ExpressionAttributeNames: names, ExpressionAttributeValues: vals}
+	if cond != "" {
+		u.ConditionExpression = aws.String(cond)
+	}
+	return types.TransactWriteItem{Update: u}
 }

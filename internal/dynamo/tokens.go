@@ -29,24 +29,19 @@ func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev 
 		return err
 	}
 	return s.audited(ctx, []pat.Event{ev},
-		write{item: types.TransactWriteItem{Update: &types.Update{
-			TableName:                 &s.tokens,
-			Key:                       userKey(t.UserID),
-			UpdateExpression:          aws.String("SET activeTokens = activeTokens + :one"),
-			ConditionExpression:       aws.String("#status = :active AND activeTokens < :max"),
-			ExpressionAttributeNames:  map[string]string{"#status": "status"},
-			ExpressionAttributeValues: values("one", 1, "active", string(pat.UserActive), "max", maxActive),
-		}}, failed: func(old map[string]types.AttributeValue) error {
-			u, err := decodeUser(old)
-			switch {
-			case err != nil || old == nil:
-				return fmt.Errorf("user %s vanished while creating a token", t.UserID)
-			case u.Status != pat.UserActive:
-				return pat.Errorf(pat.CodeUserDisabled, "your account is disabled: ask an administrator")
-			default:
-				return pat.Errorf(pat.CodeTokenLimit, "you have %d active tokens, the most allowed: revoke one you no longer use", maxActive)
-			}
-		}},
+		write{item: s.update(userKey(t.UserID), "SET activeTokens = activeTokens + :one", "#status = :active AND activeTokens < :max",
+			map[string]string{"#status": "status"}, values("one", 1, "active", string(pat.UserActive), "max", maxActive)),
+			failed: func(old map[string]types.AttributeValue) error {
+				u, err := decodeUser(old)
+				switch {
+				case err != nil || old == nil:
+					return fmt.Errorf("user %s vanished while creating a token", t.UserID)
+				case u.Status != pat.UserActive:
+					return pat.Errorf(pat.CodeUserDisabled, "your account is disabled: ask an administrator")
+				default:
+					return pat.Errorf(pat.CodeTokenLimit, "you have %d active tokens, the most allowed: revoke one you no longer use", maxActive)
+				}
+			}},
 		tok,
 	)
 }
@@ -79,14 +74,10 @@ func (s *Store) ListTokens(ctx context.Context, userID string, p pat.PageRequest
 // or changed hands meanwhile.
 func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ev pat.Event) error {
 	return s.audited(ctx, []pat.Event{ev},
-		write{item: types.TransactWriteItem{Update: &types.Update{
-			TableName:                 &s.tokens,
-			Key:                       tokenKey(t.ID),
-			UpdateExpression:          aws.String("SET #name = :name, description = :desc"),
-			ConditionExpression:       aws.String("userId = :user AND #status <> :revoked"),
-			ExpressionAttributeNames:  map[string]string{"#name": "name", "#status": "status"},
-			ExpressionAttributeValues: values("name", t.Name, "desc", t.Description, "user", t.UserID, "revoked", string(pat.StatusRevoked)),
-		}}, failed: tokenNotActive(t.UserID)},
+		write{item: s.update(tokenKey(t.ID), "SET #name = :name, description = :desc", "userId = :user AND #status <> :revoked",
+			map[string]string{"#name": "name", "#status": "status"},
+			values("name", t.Name, "desc", t.Description, "user", t.UserID, "revoked", string(pat.StatusRevoked))),
+			failed: tokenNotActive(t.UserID)},
 	)
 }
 
@@ -98,16 +89,25 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, eve
 		return err
 	}
 	return s.audited(ctx, events,
-		write{item: types.TransactWriteItem{Update: &types.Update{
-			TableName:                 &s.tokens,
-			Key:                       tokenKey(old.ID),
-			UpdateExpression:          aws.String("SET #status = :revoked, revokedAt = :at, replacedBy = :by, #ttl = :ttl REMOVE dueDay, dueAt"),
-			ConditionExpression:       aws.String("userId = :user AND #status = :active"),
-			ExpressionAttributeNames:  map[string]string{"#status": "status", "#ttl": "ttl"},
-			ExpressionAttributeValues: values("revoked", string(pat.StatusRevoked), "active", string(pat.StatusActive), "at", formatTime(*old.RevokedAt), "by", replacement.ID, "ttl", old.DeleteAfter.Unix(), "user", old.UserID),
-		}}, failed: failWith(pat.Errorf(pat.CodeConflict, "token %s was rotated or revoked meanwhile", old.ID))},
+		write{item: s.revoke(old, replacement.ID), failed: failWith(pat.Errorf(pat.CodeConflict, "token %s was rotated or revoked meanwhile", old.ID))},
 		tok,
 	)
+}
+
+// revoke is the update that revokes t (RevokedAt and DeleteAfter set) and
+// takes it out of the due index: an owner's or administrator's revocation
+// from active or locked, or, when replacedBy names its successor, a
+// rotation, from active only (a locked token is not rotated).
+func (s *Store) revoke(t pat.Token, replacedBy string) types.TransactWriteItem {
+	set, from := "SET #status = :revoked, revokedAt = :at, #ttl = :ttl", "(#status = :active OR #status = :locked)"
+	vals := values("revoked", string(pat.StatusRevoked), "active", string(pat.StatusActive), "at", formatTime(*t.RevokedAt), "ttl", t.DeleteAfter.Unix(), "user", t.UserID)
+	if replacedBy != "" {
+		set, from = set+", replacedBy = :by", "#status = :active"
+		maps.Copy(vals, values("by", replacedBy))
+	} else {
+		maps.Copy(vals, values("locked", string(pat.StatusLocked)))
+	}
+	return s.update(tokenKey(t.ID), set+" REMOVE dueDay, dueAt", "userId = :user AND "+from, map[string]string{"#status": "status", "#ttl": "ttl"}, vals)
 }
 
 // errChanged marks the tokens of a revocation that changed meanwhile.
@@ -120,14 +120,7 @@ func (s *Store) RevokeTokens(ctx context.Context, tokens []pat.Token, events []p
 	released := map[string]int{}
 	var owners []string
 	for _, t := range tokens {
-		writes = append(writes, write{item: types.TransactWriteItem{Update: &types.Update{
-			TableName:                 &s.tokens,
-			Key:                       tokenKey(t.ID),
-			UpdateExpression:          aws.String("SET #status = :revoked, revokedAt = :at, #ttl = :ttl REMOVE dueDay, dueAt"),
-			ConditionExpression:       aws.String("userId = :user AND (#status = :active OR #status = :locked)"),
-			ExpressionAttributeNames:  map[string]string{"#status": "status", "#ttl": "ttl"},
-			ExpressionAttributeValues: values("revoked", string(pat.StatusRevoked), "active", string(pat.StatusActive), "locked", string(pat.StatusLocked), "at", formatTime(*t.RevokedAt), "ttl", t.DeleteAfter.Unix(), "user", t.UserID),
-		}}, failed: func(map[string]types.AttributeValue) error {
+		writes = append(writes, write{item: s.revoke(t, ""), failed: func(map[string]types.AttributeValue) error {
 			changed = append(changed, t.ID)
 			return errChanged
 		}})
@@ -165,14 +158,8 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ev pat.Event, link
 		maps.Copy(vals, values("exp", formatTime(*t.ExpiresAt), "ttl", t.DeleteAfter.Unix()))
 	}
 	set, remove = scheduleClauses(t.DueAt, set, remove, vals)
-	writes := []write{{item: types.TransactWriteItem{Update: &types.Update{
-		TableName:                 &s.tokens,
-		Key:                       tokenKey(t.ID),
-		UpdateExpression:          updateExpression(set, remove),
-		ConditionExpression:       aws.String("userId = :user AND (#status = :active OR #status = :locked)"),
-		ExpressionAttributeNames:  map[string]string{"#status": "status", "#ttl": "ttl"},
-		ExpressionAttributeValues: vals,
-	}}, failed: tokenNotActive(t.UserID)}}
+	writes := []write{{item: s.update(tokenKey(t.ID), updateExpression(set, remove), "userId = :user AND (#status = :active OR #status = :locked)",
+		map[string]string{"#status": "status", "#ttl": "ttl"}, vals), failed: tokenNotActive(t.UserID)}}
 	if link != nil {
 		writes = append(writes, s.useKeepLink(*link, t))
 	}
@@ -181,14 +168,8 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ev pat.Event, link
 
 // SetTokenStatus: see pat.Store.
 func (s *Store) SetTokenStatus(ctx context.Context, t pat.Token, from pat.Status, ev pat.Event, n *pat.Notice) error {
-	writes := []write{{item: types.TransactWriteItem{Update: &types.Update{
-		TableName:                 &s.tokens,
-		Key:                       tokenKey(t.ID),
-		UpdateExpression:          aws.String("SET #status = :to"),
-		ConditionExpression:       aws.String("#status = :from"),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
-		ExpressionAttributeValues: values("to", string(t.Status), "from", string(from)),
-	}}, failed: tokenNotActive(t.UserID)}}
+	writes := []write{{item: s.update(tokenKey(t.ID), "SET #status = :to", "#status = :from",
+		map[string]string{"#status": "status"}, values("to", string(t.Status), "from", string(from))), failed: tokenNotActive(t.UserID)}}
 	if n != nil {
 		notice, err := s.putNotice(*n, ev.Time)
 		if err != nil {

@@ -79,14 +79,9 @@ func (s *Store) UpdateUser(ctx context.Context, u pat.User, ev pat.Event) (pat.U
 		remove = append(remove, "permissionLimit")
 	}
 	err := s.audited(ctx, []pat.Event{ev},
-		write{item: types.TransactWriteItem{Update: &types.Update{
-			TableName:                 &s.tokens,
-			Key:                       userKey(u.ID),
-			UpdateExpression:          updateExpression(set, remove),
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR id = :id"),
-			ExpressionAttributeNames:  map[string]string{"#status": "status", "#perms": "permissions"},
-			ExpressionAttributeValues: vals,
-		}}, failed: failWith(fmt.Errorf("user %q shares its owner tag with another user", u.ID))},
+		write{item: s.update(userKey(u.ID), updateExpression(set, remove), "attribute_not_exists(pk) OR id = :id",
+			map[string]string{"#status": "status", "#perms": "permissions"}, vals),
+			failed: failWith(fmt.Errorf("user %q shares its owner tag with another user", u.ID))},
 	)
 	if err != nil {
 		return pat.User{}, err
@@ -96,10 +91,5 @@ func (s *Store) UpdateUser(ctx context.Context, u pat.User, ev pat.Event) (pat.U
 
 // releaseSlots frees n places in the owner's cap.
 func (s *Store) releaseSlots(userID string, n int) write {
-	return write{item: types.TransactWriteItem{Update: &types.Update{
-		TableName:                 &s.tokens,
-		Key:                       userKey(userID),
-		UpdateExpression:          aws.String("SET activeTokens = activeTokens - :n"),
-		ExpressionAttributeValues: values("n", n),
-	}}}
+	return write{item: s.update(userKey(userID), "SET activeTokens = activeTokens - :n", "", nil, values("n", n))}
 }
