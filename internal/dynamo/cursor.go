@@ -29,9 +29,11 @@ import (
 // names items the caller has just been shown.
 const (
 	cursorVersion = 1
-	// MaxCursorLen bounds a cursor as received; the longest the store
-	// issues (an audit key with its month) is under 400 characters.
-	MaxCursorLen = 1024
+	// MaxCursorLen bounds a cursor as received. The store issues about 150
+	// characters plus 1.4 per character of the user id in the key (owner
+	// index, audit by owner or actor): under 1,000 for the 255 characters
+	// OIDC allows a subject.
+	MaxCursorLen = 2048
 	// MinCursorKeyLen is the least key length HMAC-SHA256 is given.
 	MinCursorKeyLen = 32
 )
@@ -103,7 +105,9 @@ func (c cursorCodec) open(list, query, cursor string) (position, error) {
 	if len(cursor) > MaxCursorLen {
 		return position{}, errInvalidCursor
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	// Strict: the last character's spare bits must be zero, or two
+	// spellings would open alike and an edited cursor would pass.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(cursor)
 	if err != nil || len(raw) < 1+sha256.Size || raw[0] != cursorVersion {
 		return position{}, errInvalidCursor
 	}

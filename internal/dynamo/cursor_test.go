@@ -60,6 +60,7 @@ func TestCursorCodec(t *testing.T) {
 		{name: "standard alphabet", cursor: base64.StdEncoding.EncodeToString(raw)},
 		{name: "over-long", cursor: strings.Repeat("A", MaxCursorLen+1)},
 		{name: "over-long, valid up to its end", cursor: good + strings.Repeat("A", MaxCursorLen)},
+		{name: "last character's spare bits set", cursor: good[:len(good)-1] + spareBits(good[len(good)-1:])},
 		{name: "payload edited", cursor: reseal(func(b []byte) []byte { b[5] ^= 1; return b })},
 		{name: "MAC edited", cursor: reseal(func(b []byte) []byte { b[len(b)-1] ^= 0x80; return b })},
 		{name: "version edited", cursor: reseal(func(b []byte) []byte { b[0] = 2; return b })},
@@ -111,4 +112,11 @@ func TestCursorKeys(t *testing.T) {
 	if _, err := b.cursors.open("l", "q", a.cursors.seal("l", "q", position{Part: "p"})); err != nil {
 		t.Fatalf("same key: %v", err)
 	}
+}
+
+// spareBits is a base64url character with the same leading bits as c but
+// others in the bits a final character leaves unused.
+func spareBits(c string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	return string(alphabet[strings.Index(alphabet, c)^1])
 }

@@ -286,3 +286,32 @@ func TestCursorsAreBoundToTheirList(t *testing.T) {
 		t.Fatalf("%d reads for refused cursors", n)
 	}
 }
+
+// The longest user id OIDC allows (255 characters, in the cursor's key on
+// the owner indexes) still gives cursors well within the accepted length.
+func TestCursorsOfTheLongestUserIDs(t *testing.T) {
+	f := newFixture(t)
+	user := strings.Repeat("u", 255)
+	f.user(t, user)
+	f.token(t, user)
+	f.token(t, user)
+	from := f.now.Add(-time.Hour)
+	for name, list := range map[string]func(cursor string) (string, int, error){
+		"tokens": func(cursor string) (string, int, error) {
+			p, err := f.store.ListTokens(ctx, user, pat.PageRequest{Cursor: cursor, Limit: 1, List: user})
+			return p.Next, len(p.Items), err
+		},
+		"audit by owner": func(cursor string) (string, int, error) {
+			p, err := f.store.ListAudit(ctx, pat.AuditFilter{OwnerID: user, From: &from}, pat.PageRequest{Cursor: cursor, Limit: 1, List: user})
+			return p.Next, len(p.Items), err
+		},
+	} {
+		next, _, err := list("")
+		if err != nil || next == "" || len(next) > dynamo.MaxCursorLen/2 {
+			t.Fatalf("%s: a cursor of %d characters, %v", name, len(next), err)
+		}
+		if _, n, err := list(next); err != nil || n != 1 {
+			t.Fatalf("%s: page 2: %d items, %v", name, n, err)
+		}
+	}
+}

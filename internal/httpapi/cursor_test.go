@@ -81,7 +81,7 @@ func TestListsRefuseForeignCursors(t *testing.T) {
 		{"raw key of the old format", b64([]byte(`{"pk":"TOKEN#x"}`))},
 		{"json of the old audit format", b64([]byte(`{"x":1}`))},
 		{"plain base64", b64([]byte("2026-01-01T00:00:00.000000Z#abc"))},
-		{"too long", strings.Repeat("A", 1025)},
+		{"too long", strings.Repeat("A", 2049)},
 		{"empty body, valid base64", "AQ"},
 		{"another key", oldKey},
 	}
