@@ -10,11 +10,8 @@ import (
 type Code string
 
 const (
-	CodeInvalid Code = "invalid_request"
-	// A cursor that is not the nextCursor this list gave this caller: forged,
-	// edited, too long, from another list, caller or filter, or sealed under
-	// a key since rotated.
-	CodeInvalidCursor     Code = "invalid_cursor"
+	CodeInvalid           Code = "invalid_request"
+	CodeInvalidCursor     Code = "invalid_cursor" // not a nextCursor this list gave this caller for this filter
 	CodeBodyTooLarge      Code = "body_too_large"
 	CodeUnsupportedMedia  Code = "unsupported_media_type"
 	CodeUnknownScope      Code = "unknown_scope"
