@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -48,9 +50,12 @@ func run() error {
 
 	// Local defaults for what the template passes to the functions on AWS.
 	// The development users' permissions come from their groups, as a
-	// plain Cognito pool's users' do.
+	// plain Cognito pool's users' do. The cursor key is new at each start
+	// unless CURSOR_KEY is set: cursors do not outlive the server, as on AWS
+	// they do not outlive a key rotation.
 	for k, v := range map[string]string{"TABLE_NAME": "pat-tokens", "AUDIT_TABLE_NAME": "pat-audit",
-		"MAIL_FROM": "tokens@localhost", "CONSOLE_BASE_URL": "http://" + *addr, "GROUP_PERMISSIONS": localGroupPermissions} {
+		"MAIL_FROM": "tokens@localhost", "CONSOLE_BASE_URL": "http://" + *addr, "GROUP_PERMISSIONS": localGroupPermissions,
+		"CURSOR_KEY": base64.StdEncoding.EncodeToString([]byte(rand.Text() + rand.Text()))} {
 		if os.Getenv(k) == "" {
 			os.Setenv(k, v)
 		}

@@ -60,6 +60,11 @@ func NewService(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Log
 		return nil, err
 	}
 	store := dynamo.NewStore(db, cfg.TokensTable, cfg.AuditTable)
+	if cfg.CursorKey != nil { // config.FromEnv requires it; a Config built in-process may leave it to a random one
+		if err := store.SetCursorKey(cfg.CursorKey); err != nil {
+			return nil, fmt.Errorf("configuration: CURSOR_KEY: %w", err)
+		}
+	}
 	svc := pat.NewService(store, format, catalog, cfg.Rules, log)
 	var sender mail.Sender
 	if ses != nil {

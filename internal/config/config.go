@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,11 +29,18 @@ type Config struct {
 	// functions leave notices in the outbox for the job to send.
 	MailFrom    string
 	MailReplyTo string
+	ConsoleURL  string // where owners manage their tokens
 	// MailConfigurationSet is the SES configuration set whose events
 	// (bounces, complaints) reach the mail-events function.
 	MailConfigurationSet string
-	ConsoleURL           string // where owners manage their tokens
+	// CursorKey seals the list cursors handed to callers (HMAC-SHA256), so
+	// that a forged or foreign cursor is refused; every instance must hold
+	// the same key for a cursor to work on the next request.
+	CursorKey []byte
 }
+
+// MinCursorKeyBytes is the least CURSOR_KEY length, decoded.
+const MinCursorKeyBytes = 32
 
 // Claims names the JWT claims that carry the caller's identity, and the
 // group that makes a caller an administrator.
@@ -80,6 +88,7 @@ func FromEnv() (Config, error) {
 		MailReplyTo:          r.str("MAIL_REPLY_TO", ""),
 		MailConfigurationSet: r.str("MAIL_CONFIGURATION_SET", ""),
 		ConsoleURL:           r.str("CONSOLE_BASE_URL", ""),
+		CursorKey:            r.key("CURSOR_KEY", MinCursorKeyBytes),
 	}
 	c.Claims.GroupPermissions = r.groupPermissions("GROUP_PERMISSIONS", c.Claims.AdminGroup)
 	if c.TokensTable == "" || c.AuditTable == "" {
@@ -106,6 +115,29 @@ func (r *reader) str(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// key reads a required secret key: base64 (standard or URL alphabet,
+// padded or not) of at least minLen bytes.
+func (r *reader) key(name string, minLen int) []byte {
+	v := strings.TrimRight(r.str(name, ""), "=")
+	if v == "" {
+		r.errs = append(r.errs, fmt.Errorf("%s is required: base64 of at least %d random bytes, such as `openssl rand -base64 32`", name, minLen))
+		return nil
+	}
+	b, err := base64.RawStdEncoding.DecodeString(v)
+	if err != nil {
+		b, err = base64.RawURLEncoding.DecodeString(v)
+	}
+	switch {
+	case err != nil:
+		r.errs = append(r.errs, fmt.Errorf("%s: not base64", name)) // never echo a secret
+		return nil
+	case len(b) < minLen:
+		r.errs = append(r.errs, fmt.Errorf("%s: %d bytes, want at least %d", name, len(b), minLen))
+		return nil
+	}
+	return b
 }
 
 func (r *reader) positive(name string, def int) int {

@@ -7,9 +7,13 @@ import (
 	"time"
 )
 
+// testKey is a valid CURSOR_KEY (32 bytes).
+const testKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
 func TestFromEnvDefaults(t *testing.T) {
 	t.Setenv("TABLE_NAME", "tokens")
 	t.Setenv("AUDIT_TABLE_NAME", "audit")
+	t.Setenv("CURSOR_KEY", testKey)
 	c, err := FromEnv()
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +40,7 @@ func TestFromEnvRejects(t *testing.T) {
 		t.Run(want, func(t *testing.T) {
 			t.Setenv("TABLE_NAME", "tokens")
 			t.Setenv("AUDIT_TABLE_NAME", "audit")
+			t.Setenv("CURSOR_KEY", testKey)
 			t.Setenv(kv[0], kv[1])
 			if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), want) {
 				t.Fatalf("err = %v, want it to name %s", err, want)
@@ -48,6 +53,37 @@ func TestFromEnvRejects(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// CURSOR_KEY is required, base64, and at least 32 bytes; a bad one is
+// refused at cold start without being echoed.
+func TestCursorKey(t *testing.T) {
+	t.Setenv("TABLE_NAME", "tokens")
+	t.Setenv("AUDIT_TABLE_NAME", "audit")
+	for _, c := range []struct{ name, value, want string }{
+		{"missing", "", "CURSOR_KEY is required"},
+		{"not base64", "this is not base64 at all!!", "CURSOR_KEY: not base64"},
+		{"short", "c2hvcnQga2V5", "CURSOR_KEY: 9 bytes, want at least 32"},
+		{"31 bytes", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZQ==", "CURSOR_KEY: 31 bytes"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("CURSOR_KEY", c.value)
+			_, err := FromEnv()
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+			if c.value != "" && strings.Contains(err.Error(), c.value) {
+				t.Fatalf("the error echoes the key: %v", err)
+			}
+		})
+	}
+	for _, v := range []string{testKey, strings.TrimRight(testKey, "="), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-"} {
+		t.Setenv("CURSOR_KEY", v)
+		c, err := FromEnv()
+		if err != nil || len(c.CursorKey) < 32 {
+			t.Fatalf("CURSOR_KEY=%s: %d bytes, %v", v, len(c.CursorKey), err)
+		}
+	}
 }
 
 func TestAuthorizerFromEnv(t *testing.T) {

@@ -533,7 +533,7 @@ func TestAuditRecordCannotBeOverwritten(t *testing.T) {
 	h := newHarness(t)
 	id := h.call(t, "create-token", alice).fields()["id"].(string)
 	store := dynamo.NewStore(h.db, h.tables.Tokens, h.tables.Audit)
-	page, err := store.ListEvents(context.Background(), id, "", 10)
+	page, err := store.ListEvents(context.Background(), id, pat.PageRequest{Limit: 10})
 	if err != nil || len(page.Items) != 1 {
 		t.Fatal(page, err)
 	}

@@ -147,7 +147,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"rename nothing", "update-token", []edit{onToken(existing), body(`{}`)}, 400, "invalid_request"},
 		{"rename empty", "update-token", []edit{onToken(existing), body(`{"name":"  "}`)}, 400, "invalid_request"},
 		{"bad limit", "list-tokens", []edit{query("limit", "1000")}, 400, "invalid_request"},
-		{"bad cursor", "list-tokens", []edit{query("cursor", "not-a-cursor")}, 400, "invalid_request"},
+		{"bad cursor", "list-tokens", []edit{query("cursor", "not-a-cursor")}, 400, "invalid_cursor"},
 		{"malformed id", "get-token", []edit{onToken("x")}, 404, "not_found"},
 		{"unknown id", "revoke-token", []edit{onToken("AAAAAAAAAAAAAAAAAAAAAAAAAAAAA")}, 404, "not_found"},
 	}

@@ -47,7 +47,8 @@ var testConfig = config.Config{
 		RevokedRetention: 30 * 24 * time.Hour,
 		AuditRetention:   365 * 24 * time.Hour,
 	},
-	Claims: config.Claims{UserID: "sub", Email: "email", Permissions: "permissions", Groups: "cognito:groups", AdminGroup: "pat-admins"},
+	Claims:    config.Claims{UserID: "sub", Email: "email", Permissions: "permissions", Groups: "cognito:groups", AdminGroup: "pat-admins"},
+	CursorKey: []byte("httpapi tests: a cursor key of 32+ bytes"),
 }
 
 type harness struct {

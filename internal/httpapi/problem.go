@@ -14,6 +14,7 @@ import (
 // statusOf is the one table from error code to HTTP status.
 var statusOf = map[pat.Code]int{
 	pat.CodeInvalid:              http.StatusBadRequest,
+	pat.CodeInvalidCursor:        http.StatusBadRequest,
 	pat.CodeUnknownScope:         http.StatusBadRequest,
 	pat.CodeBodyTooLarge:         http.StatusRequestEntityTooLarge,
 	pat.CodeUnsupportedMedia:     http.StatusUnsupportedMediaType,

@@ -62,7 +62,8 @@ func (s *Service) AdminListTokens(ctx context.Context, id Identity, f TokenFilte
 	if err := requireAdmin(id); err != nil {
 		return Page[Token]{}, err
 	}
-	limit, err := pageSize(limit)
+	f.Now = time.Time{} // the service's, not the caller's: set below, for each page anew
+	p, err := pageRequest("admin-tokens", id, f, cursor, limit)
 	if err != nil {
 		return Page[Token]{}, err
 	}
@@ -72,7 +73,7 @@ func (s *Service) AdminListTokens(ctx context.Context, id Identity, f TokenFilte
 		return Page[Token]{}, Errorf(CodeInvalid, "status: want active, locked, revoked or expired")
 	}
 	f.Now = s.now()
-	return s.store.ListAllTokens(ctx, f, cursor, limit)
+	return s.store.ListAllTokens(ctx, f, p)
 }
 
 // AdminGetToken returns any user's token.
@@ -244,7 +245,7 @@ func (s *Service) Audit(ctx context.Context, id Identity, f AuditFilter, cursor 
 	if err := requireAdmin(id); err != nil {
 		return Page[Event]{}, err
 	}
-	limit, err := pageSize(limit)
+	p, err := pageRequest("admin-audit", id, f, cursor, limit)
 	if err != nil {
 		return Page[Event]{}, err
 	}
@@ -266,7 +267,7 @@ func (s *Service) Audit(ctx context.Context, id Identity, f AuditFilter, cursor 
 			f.From = &from
 		}
 	}
-	return s.store.ListAudit(ctx, f, cursor, limit)
+	return s.store.ListAudit(ctx, f, p)
 }
 
 // withReason adds the reason for an action, if one was given, to its

@@ -11,6 +11,7 @@ type Code string
 
 const (
 	CodeInvalid           Code = "invalid_request"
+	CodeInvalidCursor     Code = "invalid_cursor" // not a nextCursor this list gave this caller for this filter
 	CodeBodyTooLarge      Code = "body_too_large"
 	CodeUnsupportedMedia  Code = "unsupported_media_type"
 	CodeUnknownScope      Code = "unknown_scope"

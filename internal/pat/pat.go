@@ -168,6 +168,20 @@ type Page[T any] struct {
 	Next  string
 }
 
+// PageRequest asks a Store for one page of a list.
+type PageRequest struct {
+	// Cursor is the Next of an earlier page of the same list; empty for the
+	// first page. It is opaque to the caller.
+	Cursor string
+	Limit  int
+	// List names the list a cursor belongs to: the route, the caller and
+	// the filter as the caller gave it. A Store seals the cursors it issues
+	// to it and refuses any other with CodeInvalidCursor, so that a cursor
+	// cannot be forged, edited, or replayed by another caller, on another
+	// route or with another filter.
+	List string
+}
+
 // Store persists tokens, users and audit events. Every change is written
 // together with its audit events, atomically.
 type Store interface {
@@ -180,7 +194,7 @@ type Store interface {
 	// GetToken reads a token with a strongly consistent read.
 	GetToken(ctx context.Context, id string) (Token, error)
 	// ListTokens lists a user's tokens, newest first.
-	ListTokens(ctx context.Context, userID, cursor string, limit int) (Page[Token], error)
+	ListTokens(ctx context.Context, userID string, p PageRequest) (Page[Token], error)
 	// UpdateToken sets name and description of the user's token unless it is revoked.
 	UpdateToken(ctx context.Context, t Token, ev Event) error
 	// RevokeTokens revokes tokens that are still active or locked, in one
@@ -194,7 +208,7 @@ type Store interface {
 	// still active: of concurrent rotations exactly one succeeds.
 	RotateToken(ctx context.Context, old, replacement Token, events []Event) error
 	// ListEvents lists a token's audit events, oldest first.
-	ListEvents(ctx context.Context, tokenID, cursor string, limit int) (Page[Event], error)
+	ListEvents(ctx context.Context, tokenID string, p PageRequest) (Page[Event], error)
 	// ExtendToken writes a token's activity, expiry and schedule unless it is
 	// revoked; with a link, it consumes the link in the same transaction and
 	// fails with CodeConflict if the link was used meanwhile.
@@ -209,19 +223,19 @@ type Store interface {
 	// CodeTokenNotActive if its status is not from.
 	SetTokenStatus(ctx context.Context, t Token, from Status, ev Event, n *Notice) error
 	// ListAllTokens lists every user's tokens matching f (an administrator's view).
-	ListAllTokens(ctx context.Context, f TokenFilter, cursor string, limit int) (Page[Token], error)
+	ListAllTokens(ctx context.Context, f TokenFilter, p PageRequest) (Page[Token], error)
 	// CountRevocable counts the active and locked tokens of one owner, or of
 	// everyone when ownerID is empty.
 	CountRevocable(ctx context.Context, ownerID string) (int, error)
 	// RevocablePage lists active and locked tokens of one owner, or of everyone.
-	RevocablePage(ctx context.Context, ownerID, cursor string, limit int) (Page[Token], error)
+	RevocablePage(ctx context.Context, ownerID string, p PageRequest) (Page[Token], error)
 	// GetUser reads a user; ErrUserNotFound if there is none.
 	GetUser(ctx context.Context, id string) (User, error)
 	// UpdateUser sets a user's status and permission limit (creating the
 	// record of a user never seen yet) with its audit event.
 	UpdateUser(ctx context.Context, u User, ev Event) (User, error)
 	// ListAudit lists audit events matching f, newest first.
-	ListAudit(ctx context.Context, f AuditFilter, cursor string, limit int) (Page[Event], error)
+	ListAudit(ctx context.Context, f AuditFilter, p PageRequest) (Page[Event], error)
 	// MarkUnreachable records that mail to address, the address of the
 	// user whose record ownerTag keys, was refused for good or bounced.
 	MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error

@@ -79,7 +79,7 @@ func (s *Service) revokeAll(ctx context.Context, id Identity, role Role, owner s
 	res := RevokeAllResult{Complete: true}
 	cursor := ""
 	for {
-		page, err := s.store.RevocablePage(ctx, owner, cursor, revokeAllPage)
+		page, err := s.store.RevocablePage(ctx, owner, PageRequest{Cursor: cursor, Limit: revokeAllPage, List: "revoke-all\n" + owner})
 		if err != nil {
 			return res, fmt.Errorf("list tokens to revoke (%d revoked so far): %w", res.Revoked, err)
 		}

@@ -2,6 +2,7 @@ package pat
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -119,11 +120,11 @@ func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Crea
 
 // List returns a page of the caller's tokens, newest first.
 func (s *Service) List(ctx context.Context, id Identity, cursor string, limit int) (Page[Token], error) {
-	limit, err := pageSize(limit)
+	p, err := pageRequest("tokens", id, nil, cursor, limit)
 	if err != nil {
 		return Page[Token]{}, err
 	}
-	return s.store.ListTokens(ctx, id.UserID, cursor, limit)
+	return s.store.ListTokens(ctx, id.UserID, p)
 }
 
 // Get returns one of the caller's tokens. Another user's token is not found.
@@ -303,14 +304,14 @@ func (s *Service) extend(ctx context.Context, id Identity, t Token, expiresAt *t
 
 // Events returns a page of the audit trail of one of the caller's tokens.
 func (s *Service) Events(ctx context.Context, id Identity, tokenID, cursor string, limit int) (Page[Event], error) {
-	limit, err := pageSize(limit)
+	p, err := pageRequest("token-events", id, tokenID, cursor, limit)
 	if err != nil {
 		return Page[Event]{}, err
 	}
 	if _, err := s.Get(ctx, id, tokenID); err != nil {
 		return Page[Event]{}, err
 	}
-	return s.store.ListEvents(ctx, tokenID, cursor, limit)
+	return s.store.ListEvents(ctx, tokenID, p)
 }
 
 // activeUser records the caller's identity and refuses a disabled user.
@@ -472,14 +473,26 @@ func cleanText(field, s string, maxLen int) (string, error) {
 	return s, nil
 }
 
-func pageSize(limit int) (int, error) {
+// pageRequest checks a caller's page size and names the list its cursors
+// are bound to: the route, the caller and the filter as the caller gave it
+// (before any default is filled in, so that the next page, asked for at a
+// later time, names the same list).
+func pageRequest(route string, caller Identity, filter any, cursor string, limit int) (PageRequest, error) {
 	switch {
 	case limit == 0:
-		return DefaultPageSize, nil
+		limit = DefaultPageSize
 	case limit < 0 || limit > MaxPageSize:
-		return 0, Errorf(CodeInvalid, "limit: want 1 to %d", MaxPageSize)
+		return PageRequest{}, Errorf(CodeInvalid, "limit: want 1 to %d", MaxPageSize)
 	}
-	return limit, nil
+	f, err := json.Marshal(filter)
+	if err != nil {
+		return PageRequest{}, fmt.Errorf("list %s: %w", route, err)
+	}
+	list, err := json.Marshal([]string{route, caller.UserID, string(f)})
+	if err != nil {
+		return PageRequest{}, fmt.Errorf("list %s: %w", route, err)
+	}
+	return PageRequest{Cursor: cursor, Limit: limit, List: string(list)}, nil
 }
 
 // ErrNotFound is the answer for a token that does not exist or is another

@@ -388,7 +388,7 @@ func TestListPagination(t *testing.T) {
 	}
 	for _, bad := range []string{"!!", "Zm9v", "VE9LRU4jYWJj"} {
 		_, err := f.svc.List(context.Background(), alice, bad, 3)
-		wantCode(t, err, pat.CodeInvalid)
+		wantCode(t, err, pat.CodeInvalidCursor)
 	}
 	_, err := f.svc.List(context.Background(), alice, "", pat.MaxPageSize+1)
 	wantCode(t, err, pat.CodeInvalid)
@@ -429,4 +429,42 @@ func TestLogsCarryNoSecret(t *testing.T) {
 	if !strings.Contains(f.logs.String(), c.Token.ID) {
 		t.Fatal("logs do not name the token id")
 	}
+}
+
+// A list's cursors are bound to the filter as the caller gave it, not to
+// the defaults the service fills in at each call (the audit log's time
+// range, "now" for expired tokens): the next page, asked for later, goes on.
+// Another caller, or the same one with another filter, is refused.
+func TestCursorsOutliveTheClockNotTheFilter(t *testing.T) {
+	f := newFixture(t, testConfig)
+	for i := range 3 {
+		f.mustCreate(t, alice, fmt.Sprint("t", i), "crm:read")
+		f.now = f.now.Add(time.Second)
+	}
+	root := pat.Identity{UserID: "root", Admin: true}
+	audit, err := f.svc.Audit(context.Background(), root, pat.AuditFilter{}, "", 1)
+	if err != nil || audit.Next == "" {
+		t.Fatal(audit, err)
+	}
+	tokens, err := f.svc.AdminListTokens(context.Background(), root, pat.TokenFilter{Status: pat.StatusActive}, "", 1)
+	if err != nil || tokens.Next == "" {
+		t.Fatal(tokens, err)
+	}
+	f.now = f.now.Add(time.Hour)
+	if _, err := f.svc.Audit(context.Background(), root, pat.AuditFilter{}, audit.Next, 1); err != nil {
+		t.Fatalf("audit, an hour later: %v", err)
+	}
+	if _, err := f.svc.AdminListTokens(context.Background(), root, pat.TokenFilter{Status: pat.StatusActive}, tokens.Next, 1); err != nil {
+		t.Fatalf("tokens, an hour later: %v", err)
+	}
+	_, err = f.svc.Audit(context.Background(), pat.Identity{UserID: "root2", Admin: true}, pat.AuditFilter{}, audit.Next, 1)
+	wantCode(t, err, pat.CodeInvalidCursor)
+	_, err = f.svc.Audit(context.Background(), root, pat.AuditFilter{Action: pat.ActionCreated}, audit.Next, 1)
+	wantCode(t, err, pat.CodeInvalidCursor)
+	_, err = f.svc.AdminListTokens(context.Background(), root, pat.TokenFilter{Status: pat.StatusActive, Now: f.now}, tokens.Next, 1)
+	if err != nil {
+		t.Fatalf("a caller's Now is not part of the filter: %v", err)
+	}
+	_, err = f.svc.AdminListTokens(context.Background(), root, pat.TokenFilter{Status: pat.StatusLocked}, tokens.Next, 1)
+	wantCode(t, err, pat.CodeInvalidCursor)
 }

@@ -1,0 +1,487 @@
+package dynamo_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/patservice/pat/internal/dynamo"
+	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/pat"
+)
+
+// fixture is a store on fresh tables, with helpers that write through it.
+type fixture struct {
+	db     *dynamodb.Client
+	tables dynamotest.Tables
+	store  *dynamo.Store
+	now    time.Time
+	seq    int
+}
+
+var ctx = context.Background()
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	db := dynamotest.Client(t)
+	// Now, not a fixed date: DynamoDB Local's TTL deletes items whose time
+	// has passed within seconds.
+	f := &fixture{db: db, tables: dynamotest.MustTables(t, db), now: time.Now().UTC().Truncate(time.Second)}
+	f.store = f.storeOn(t, db)
+	return f
+}
+
+// storeOn is a store on the fixture's tables through another client (one
+// that counts or fails).
+func (f *fixture) storeOn(t *testing.T, db dynamo.API) *dynamo.Store {
+	t.Helper()
+	s := dynamo.NewStore(db, f.tables.Tokens, f.tables.Audit)
+	if err := s.SetCursorKey([]byte("dynamo tests: a key of 32 bytes or more")); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (f *fixture) next(prefix string) string {
+	f.seq++
+	return fmt.Sprintf("%s%04d", prefix, f.seq)
+}
+
+// user makes an active user.
+func (f *fixture) user(t *testing.T, id string) {
+	t.Helper()
+	if _, err := f.store.SyncUser(ctx, pat.User{ID: id, Email: id + "@example.com", Permissions: []string{"crm:read"}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// event is an audit event about t at the fixture's time.
+func (f *fixture) event(action string, t pat.Token) pat.Event {
+	return pat.Event{ID: f.next("ev"), Time: f.now, Action: action, TokenID: t.ID, OwnerID: t.UserID, ActorID: t.UserID,
+		ActorRole: pat.RoleUser, Outcome: "success", ExpiresAt: f.now.Add(365 * 24 * time.Hour)}
+}
+
+// newToken is an active token of user, created at the fixture's time.
+func (f *fixture) newToken(user string) pat.Token {
+	id := f.next("tok")
+	digest := sha256.Sum256([]byte(id))
+	exp := f.now.Add(90 * 24 * time.Hour)
+	return pat.Token{ID: id, UserID: user, Name: "n-" + id, Scopes: []string{"crm:read"}, Digest: digest[:], Status: pat.StatusActive,
+		CreatedAt: f.now, ExpiresAt: &exp, DeleteAfter: exp.Add(30 * 24 * time.Hour), OwnerEmail: user + "@example.com"}
+}
+
+// token creates an active token of user and moves the clock on a second.
+func (f *fixture) token(t *testing.T, user string) pat.Token {
+	t.Helper()
+	tok := f.newToken(user)
+	if err := f.store.CreateToken(ctx, tok, 1000, f.event(pat.ActionCreated, tok)); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Second)
+	return tok
+}
+
+func (f *fixture) get(t *testing.T, id string) pat.Token {
+	t.Helper()
+	tok, err := f.store.GetToken(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func (f *fixture) activeTokens(t *testing.T, user string) int {
+	t.Helper()
+	u, err := f.store.GetUser(ctx, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ActiveTokens
+}
+
+func (f *fixture) count(t *testing.T, table string) int {
+	t.Helper()
+	return len(dynamotest.Dump(t, f.db, table))
+}
+
+func wantCode(t *testing.T, err error, code pat.Code) {
+	t.Helper()
+	if got := pat.ErrorCode(err); got != code {
+		t.Fatalf("error %v: code %s, want %s", err, got, code)
+	}
+}
+
+// CreateToken counts the token against its owner's cap in the same
+// transaction, and explains a refusal from the owner's record as it was.
+func TestCreateTokenConditions(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	for range 2 {
+		tok := f.newToken("alice")
+		if err := f.store.CreateToken(ctx, tok, 2, f.event(pat.ActionCreated, tok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tokens, audit := f.count(t, f.tables.Tokens), f.count(t, f.tables.Audit)
+	over := f.newToken("alice")
+	wantCode(t, f.store.CreateToken(ctx, over, 2, f.event(pat.ActionCreated, over)), pat.CodeTokenLimit)
+
+	disabled := pat.User{ID: "alice", Status: pat.UserDisabled}
+	if _, err := f.store.UpdateUser(ctx, disabled, pat.Event{ID: f.next("ev"), Time: f.now, Action: pat.ActionUserUpdated, OwnerID: "alice",
+		ActorID: "root", ActorRole: pat.RoleAdmin, Outcome: "success", ExpiresAt: f.now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	audit++
+	wantCode(t, f.store.CreateToken(ctx, over, 10, f.event(pat.ActionCreated, over)), pat.CodeUserDisabled)
+
+	nobody := f.newToken("nobody") // no user record
+	err := f.store.CreateToken(ctx, nobody, 10, f.event(pat.ActionCreated, nobody))
+	wantCode(t, err, pat.CodeInternal)
+
+	if f.count(t, f.tables.Tokens) != tokens || f.count(t, f.tables.Audit) != audit || f.activeTokens(t, "alice") != 2 {
+		t.Fatalf("a refused creation wrote something: tokens %d→%d, audit %d→%d, active %d", tokens, f.count(t, f.tables.Tokens), audit, f.count(t, f.tables.Audit), f.activeTokens(t, "alice"))
+	}
+}
+
+// Revoking tokens of which one was revoked meanwhile writes nothing and
+// names the one that changed.
+func TestRevokeTokensThatChanged(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	a, b := f.token(t, "alice"), f.token(t, "alice")
+	revoke := func(ts ...pat.Token) ([]string, error) {
+		var events []pat.Event
+		for i := range ts {
+			at := f.now
+			ts[i].RevokedAt, ts[i].DeleteAfter = &at, at.Add(30*24*time.Hour)
+			events = append(events, f.event(pat.ActionRevoked, ts[i]))
+		}
+		return f.store.RevokeTokens(ctx, ts, events, nil)
+	}
+	if changed, err := revoke(a); err != nil || changed != nil {
+		t.Fatalf("revoke: %v, %v", changed, err)
+	}
+	audit := f.count(t, f.tables.Audit)
+	changed, err := revoke(a, b)
+	if err != nil || len(changed) != 1 || changed[0] != a.ID {
+		t.Fatalf("revoke again: changed %v, %v", changed, err)
+	}
+	if f.get(t, b.ID).Status != pat.StatusActive || f.count(t, f.tables.Audit) != audit || f.activeTokens(t, "alice") != 1 {
+		t.Fatal("a cancelled revocation wrote something")
+	}
+	// A locked token is revocable.
+	bl := b
+	bl.Status = pat.StatusLocked
+	if err := f.store.SetTokenStatus(ctx, bl, pat.StatusActive, f.event(pat.ActionLocked, b), nil); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := revoke(b); err != nil || changed != nil || f.get(t, b.ID).Status != pat.StatusRevoked || f.activeTokens(t, "alice") != 0 {
+		t.Fatalf("revoke locked: %v, %v", changed, err)
+	}
+}
+
+// Of concurrent locks (and unlocks) of one token exactly one succeeds,
+// with exactly one audit record; the others are refused, not applied twice.
+func TestLockUnlockRaces(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	tok := f.token(t, "alice")
+	race := func(from, to pat.Status, action string) {
+		t.Helper()
+		const n = 6
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			target := tok
+			target.Status = to
+			ev := f.event(action, tok)
+			wg.Go(func() { errs[i] = f.store.SetTokenStatus(ctx, target, from, ev, nil) })
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch pat.ErrorCode(err) {
+			case pat.CodeInternal:
+				if err != nil {
+					t.Fatalf("%s: %v", action, err)
+				}
+				won++
+			case pat.CodeTokenNotActive, pat.CodeConflict:
+			default:
+				t.Fatalf("%s: %v", action, err)
+			}
+		}
+		if won != 1 || f.get(t, tok.ID).Status != to {
+			t.Fatalf("%s: %d succeeded, status %s", action, won, f.get(t, tok.ID).Status)
+		}
+	}
+	race(pat.StatusActive, pat.StatusLocked, pat.ActionLocked)
+	race(pat.StatusLocked, pat.StatusActive, pat.ActionUnlocked)
+	page, err := f.store.ListEvents(ctx, tok.ID, pat.PageRequest{Limit: 100, List: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, ev := range page.Items {
+		actions = append(actions, ev.Action)
+	}
+	if got := strings.Join(actions, ","); got != "token.created,token.locked,token.unlocked" {
+		t.Fatalf("audit trail: %s", got)
+	}
+	// Unlocking an active token, locking a missing one, or someone else's.
+	wantCode(t, f.store.SetTokenStatus(ctx, tok, pat.StatusLocked, f.event(pat.ActionUnlocked, tok), nil), pat.CodeTokenNotActive)
+	missing := f.newToken("alice")
+	missing.Status = pat.StatusLocked
+	wantCode(t, f.store.SetTokenStatus(ctx, missing, pat.StatusActive, f.event(pat.ActionLocked, missing), nil), pat.CodeNotFound)
+	other := tok
+	other.UserID, other.Status = "mallory", pat.StatusActive
+	wantCode(t, f.store.SetTokenStatus(ctx, other, pat.StatusLocked, f.event(pat.ActionUnlocked, other), nil), pat.CodeNotFound)
+}
+
+// A rename of a revoked or another user's token, a second rotation of one
+// token, and a second use of a keep link are refused and write nothing.
+func TestTokenWriteConditions(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	tok := f.token(t, "alice")
+
+	rotate := func() error {
+		old, repl := tok, f.newToken("alice")
+		at := f.now
+		old.RevokedAt, old.DeleteAfter = &at, at.Add(time.Hour)
+		return f.store.RotateToken(ctx, old, repl, []pat.Event{f.event(pat.ActionRotated, old), f.event(pat.ActionCreated, repl)})
+	}
+	if err := rotate(); err != nil {
+		t.Fatal(err)
+	}
+	tokens, audit := f.count(t, f.tables.Tokens), f.count(t, f.tables.Audit)
+	wantCode(t, rotate(), pat.CodeConflict)
+
+	renamed := tok
+	renamed.Name = "renamed"
+	wantCode(t, f.store.UpdateToken(ctx, renamed, f.event(pat.ActionRenamed, tok)), pat.CodeTokenNotActive)
+	renamed.UserID = "mallory"
+	wantCode(t, f.store.UpdateToken(ctx, renamed, f.event(pat.ActionRenamed, tok)), pat.CodeNotFound)
+	if f.count(t, f.tables.Tokens) != tokens || f.count(t, f.tables.Audit) != audit || f.get(t, tok.ID).Name == "renamed" {
+		t.Fatal("a refused write wrote something")
+	}
+
+	kept := f.token(t, "alice")
+	link := pat.KeepLink{Digest: []byte("digest-of-a-code"), TokenID: kept.ID, UserID: "alice", Purpose: "keep", ExpiresAt: f.now.Add(time.Hour)}
+	if err := f.store.PutKeepLink(ctx, link); err != nil {
+		t.Fatal(err)
+	}
+	extend := func() error {
+		at := f.now
+		kept.ExtendedAt = &at
+		return f.store.ExtendToken(ctx, kept, f.event(pat.ActionExtended, kept), &link)
+	}
+	if err := extend(); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Minute)
+	wantCode(t, extend(), pat.CodeConflict)
+	if got := f.get(t, kept.ID).ExtendedAt; got == nil || !got.Equal(f.now.Add(-time.Minute)) {
+		t.Fatalf("extended at %v by a used link", got)
+	}
+}
+
+// Reminders are claimed once: a second claim waits until the first is
+// stale, a sent reminder is never claimed again, and a claim fails when the
+// token changed since the job read it.
+func TestReminderClaims(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	tok := f.token(t, "alice")
+	at := func(d time.Duration) string { return f.now.Add(d).Format(time.RFC3339) }
+	claim := func(t0 pat.Token, claim, stale string) bool {
+		t.Helper()
+		ok, err := f.store.ClaimReminder(ctx, t0, "idle-14", []string{"idle-30"}, pat.NoticeSending+claim, pat.NoticeSending+stale)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	for _, c := range []struct {
+		name         string
+		token        pat.Token
+		claim, stale string
+		want         bool
+	}{
+		{"first", tok, at(0), at(-15 * time.Minute), true},
+		{"while held", tok, at(time.Minute), at(-14 * time.Minute), false},
+		{"once stale", tok, at(20 * time.Minute), at(5 * time.Minute), true},
+	} {
+		if got := claim(c.token, c.claim, c.stale); got != c.want {
+			t.Fatalf("%s claim: %v, want %v", c.name, got, c.want)
+		}
+	}
+	notices := f.get(t, tok.ID).Notices
+	if notices["idle-14"] != pat.NoticeSending+at(20*time.Minute) || notices["idle-30"] != pat.NoticeSkipped {
+		t.Fatalf("notices %v", notices)
+	}
+	// Releasing with another run's claim does nothing; with its own, frees it.
+	if err := f.store.ReleaseReminder(ctx, tok, "idle-14", pat.NoticeSending+at(0)); err != nil {
+		t.Fatal(err)
+	}
+	if claim(tok, at(21*time.Minute), at(0)) {
+		t.Fatal("claimed after another run's release")
+	}
+	if err := f.store.ReleaseReminder(ctx, tok, "idle-14", pat.NoticeSending+at(20*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if !claim(tok, at(22*time.Minute), at(0)) {
+		t.Fatal("not claimable after its release")
+	}
+	if err := f.store.FinishReminder(ctx, tok, "idle-14", pat.NoticeSending+at(22*time.Minute), pat.NoticeSent+at(23*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if claim(tok, at(time.Hour), at(time.Hour)) {
+		t.Fatal("a sent reminder was claimed again")
+	}
+	// Used since the job read it: the claim fails.
+	used := f.token(t, "alice")
+	stale := used
+	if err := dynamo.NewAuthReader(f.db, f.tables.Tokens).RecordUse(ctx, used.ID, pat.Use{At: f.now, SourceIP: "192.0.2.1"}, f.now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if claim(stale, at(0), at(-time.Hour)) {
+		t.Fatal("a reminder was claimed for a token used meanwhile")
+	}
+}
+
+// The job deletes an idle token only as it read it: a use meanwhile keeps
+// it, and nothing of the deletion is written.
+func TestDeleteIdleAndExpireWhenChangedMeanwhile(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	tok := f.token(t, "alice")
+	read := f.get(t, tok.ID)
+	if err := dynamo.NewAuthReader(f.db, f.tables.Tokens).RecordUse(ctx, tok.ID, pat.Use{At: f.now}, f.now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	tokens, audit := f.count(t, f.tables.Tokens), f.count(t, f.tables.Audit)
+	notice := func() *pat.Notice {
+		return &pat.Notice{ID: f.next("n"), UserID: "alice", Message: pat.Message{To: "alice@example.com", Subject: "deleted", Text: "t", HTML: "h"}}
+	}
+	deleted, err := f.store.DeleteIdle(ctx, read, f.event(pat.ActionDeleted, read), notice())
+	if err != nil || deleted {
+		t.Fatalf("deleted a token used meanwhile: %v, %v", deleted, err)
+	}
+	expired, err := f.store.Expire(ctx, read, f.event(pat.ActionExpired, read))
+	if err != nil || expired {
+		t.Fatalf("expired a token used meanwhile: %v, %v", expired, err)
+	}
+	if f.count(t, f.tables.Tokens) != tokens || f.count(t, f.tables.Audit) != audit || f.activeTokens(t, "alice") != 1 {
+		t.Fatal("a deletion that lost wrote something")
+	}
+	fresh := f.get(t, tok.ID)
+	deleted, err = f.store.DeleteIdle(ctx, fresh, f.event(pat.ActionDeleted, fresh), notice())
+	if err != nil || !deleted {
+		t.Fatalf("delete as read: %v, %v", deleted, err)
+	}
+	if _, err := f.store.GetToken(ctx, tok.ID); !errors.Is(err, pat.ErrNotFound) {
+		t.Fatalf("still there: %v", err)
+	}
+	// The token went, the notice came: one item fewer is none more.
+	if f.count(t, f.tables.Tokens) != tokens || f.count(t, f.tables.Audit) != audit+1 || f.activeTokens(t, "alice") != 0 {
+		t.Fatal("the deletion's record, notice or count is missing")
+	}
+}
+
+// cancelling answers every transaction with a cancellation whose reasons
+// the test gives: what DynamoDB Local cannot be made to produce at will
+// (conflicts, throttling) and the old items the handlers explain.
+type cancelling struct {
+	dynamo.API
+	reasons []types.CancellationReason
+	err     error
+	last    *dynamodb.TransactWriteItemsInput
+}
+
+func (c *cancelling) TransactWriteItems(_ context.Context, in *dynamodb.TransactWriteItemsInput, _ ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	c.last = in
+	if c.err != nil {
+		return nil, c.err
+	}
+	return nil, &types.TransactionCanceledException{Message: aws.String("cancelled"), CancellationReasons: c.reasons}
+}
+
+// The transaction helper maps each cancellation reason to the error the
+// failed write's handler gives, a conflict to CodeConflict, and anything
+// unexplained to an internal error naming the reasons.
+func TestTransactionCancellationReasons(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	tok := f.token(t, "alice")
+	item := func(status pat.Status, user string) map[string]types.AttributeValue {
+		t0 := tok
+		t0.Status, t0.UserID = status, user
+		it, err := dynamo.TokenItem(t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it
+	}
+	reason := func(code string, old map[string]types.AttributeValue) types.CancellationReason {
+		return types.CancellationReason{Code: aws.String(code), Item: old}
+	}
+	none := reason("None", nil)
+	for _, c := range []struct {
+		name    string
+		reasons []types.CancellationReason
+		err     error
+		want    pat.Code
+		says    string
+	}{
+		{"token revoked", []types.CancellationReason{reason("ConditionalCheckFailed", item(pat.StatusRevoked, "alice")), none}, nil, pat.CodeTokenNotActive, "is revoked"},
+		{"token gone", []types.CancellationReason{reason("ConditionalCheckFailed", nil), none}, nil, pat.CodeNotFound, ""},
+		{"another's token", []types.CancellationReason{reason("ConditionalCheckFailed", item(pat.StatusActive, "mallory")), none}, nil, pat.CodeNotFound, ""},
+		{"conflict", []types.CancellationReason{none, reason("TransactionConflict", nil)}, nil, pat.CodeConflict, ""},
+		{"audit record exists", []types.CancellationReason{none, reason("ConditionalCheckFailed", nil)}, nil, pat.CodeInternal, "None,ConditionalCheckFailed"},
+		{"throttled", []types.CancellationReason{reason("ThrottlingError", nil), none}, nil, pat.CodeInternal, "ThrottlingError,None"},
+		{"no reasons", nil, nil, pat.CodeInternal, "0 reasons for 2 items"},
+		{"not a cancellation", nil, errors.New("connection reset"), pat.CodeInternal, "connection reset"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			api := &cancelling{API: f.db, reasons: c.reasons, err: c.err}
+			s := f.storeOn(t, api)
+			renamed := tok
+			renamed.Name = "x"
+			err := s.UpdateToken(ctx, renamed, f.event(pat.ActionRenamed, tok))
+			wantCode(t, err, c.want)
+			if c.says != "" && !strings.Contains(err.Error(), c.says) {
+				t.Fatalf("error %q does not say %q", err, c.says)
+			}
+			// The handled write asks for the old item; the audit put needs none.
+			items := api.last.TransactItems
+			if items[0].Update.ReturnValuesOnConditionCheckFailure != types.ReturnValuesOnConditionCheckFailureAllOld || items[1].Put.ReturnValuesOnConditionCheckFailure != "" {
+				t.Fatal("old items asked for the wrong writes")
+			}
+		})
+	}
+	// Every failed write of a revocation is named, in order.
+	b := f.token(t, "alice")
+	api := &cancelling{API: f.db, reasons: []types.CancellationReason{
+		reason("ConditionalCheckFailed", nil), reason("ConditionalCheckFailed", nil), none, none, none}}
+	var events []pat.Event
+	ts := []pat.Token{tok, b}
+	for i := range ts {
+		at := f.now
+		ts[i].RevokedAt = &at
+		events = append(events, f.event(pat.ActionRevoked, ts[i]))
+	}
+	changed, err := f.storeOn(t, api).RevokeTokens(ctx, ts, events, nil)
+	if err != nil || strings.Join(changed, ",") != tok.ID+","+b.ID {
+		t.Fatalf("changed %v, %v", changed, err)
+	}
+}

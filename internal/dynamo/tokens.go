@@ -1,0 +1,318 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/patservice/pat/internal/pat"
+)
+
+// OwnerIndex is the GSI listing a user's tokens, newest first.
+const OwnerIndex = "byOwner"
+
+// ownerIndexKeys are OwnerIndex's key attributes.
+var ownerIndexKeys = []string{"ownerPk", "ownerSk"}
+
+// CreateToken stores t and counts it against its owner's cap, atomically.
+func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev pat.Event) error {
+	tok, err := s.putToken(t)
+	if err != nil {
+		return err
+	}
+	return s.audited(ctx, []pat.Event{ev},
+		write{item: s.update(userKey(t.UserID), "SET activeTokens = activeTokens + :one", "#status = :active AND activeTokens < :max",
+			map[string]string{"#status": "status"}, values("one", 1, "active", string(pat.UserActive), "max", maxActive)),
+			failed: func(old map[string]types.AttributeValue) error {
+				u, err := decodeUser(old)
+				switch {
+				case err != nil || old == nil:
+					return fmt.Errorf("user %s vanished while creating a token", t.UserID)
+				case u.Status != pat.UserActive:
+					return pat.Errorf(pat.CodeUserDisabled, "your account is disabled: ask an administrator")
+				default:
+					return pat.Errorf(pat.CodeTokenLimit, "you have %d active tokens, the most allowed: revoke one you no longer use", maxActive)
+				}
+			}},
+		tok,
+	)
+}
+
+// GetToken reads a token by id, strongly consistent.
+func (s *Store) GetToken(ctx context.Context, id string) (pat.Token, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.tokens, Key: tokenKey(id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return pat.Token{}, fmt.Errorf("get token %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return pat.Token{}, pat.ErrNotFound
+	}
+	return decodeToken(out.Item)
+}
+
+// ListTokens queries the owner index, newest first. It asks for one item
+// more than a page, so that a list that ends with a full page has no next.
+func (s *Store) ListTokens(ctx context.Context, userID string, p pat.PageRequest) (pat.Page[pat.Token], error) {
+	q := s.tokenQuery(userID, nil, nil, nil)
+	q.batch = int32(p.Limit + 1)
+	page, err := listPage(ctx, s, q, p, decodeToken)
+	if err != nil {
+		return page, fmt.Errorf("list tokens of %s: %w", userID, err)
+	}
+	return page, nil
+}
+
+// UpdateToken writes name and description, unless the token was revoked
+// or changed hands meanwhile.
+func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ev pat.Event) error {
+	return s.audited(ctx, []pat.Event{ev},
+		write{item: s.update(tokenKey(t.ID), "SET #name = :name, description = :desc", "userId = :user AND #status <> :revoked",
+			map[string]string{"#name": "name", "#status": "status"},
+			values("name", t.Name, "desc", t.Description, "user", t.UserID, "revoked", string(pat.StatusRevoked))),
+			failed: tokenNotActive(t.UserID)},
+	)
+}
+
+// RotateToken revokes old and stores replacement only if old is still
+// active, so that of concurrent rotations exactly one wins.
+func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, events []pat.Event) error {
+	tok, err := s.putToken(replacement)
+	if err != nil {
+		return err
+	}
+	return s.audited(ctx, events,
+		write{item: s.revoke(old, replacement.ID), failed: failWith(pat.Errorf(pat.CodeConflict, "token %s was rotated or revoked meanwhile", old.ID))},
+		tok,
+	)
+}
+
+// revoke is the update that revokes t (RevokedAt and DeleteAfter set) and
+// takes it out of the due index: an owner's or administrator's revocation
+// from active or locked, or, when replacedBy names its successor, a
+// rotation, from active only (a locked token is not rotated).
+func (s *Store) revoke(t pat.Token, replacedBy string) types.TransactWriteItem {
+	set, from := "SET #status = :revoked, revokedAt = :at, #ttl = :ttl", "(#status = :active OR #status = :locked)"
+	vals := values("revoked", string(pat.StatusRevoked), "active", string(pat.StatusActive), "at", formatTime(*t.RevokedAt), "ttl", t.DeleteAfter.Unix(), "user", t.UserID)
+	if replacedBy != "" {
+		set, from = set+", replacedBy = :by", "#status = :active"
+		maps.Copy(vals, values("by", replacedBy))
+	} else {
+		maps.Copy(vals, values("locked", string(pat.StatusLocked)))
+	}
+	return s.update(tokenKey(t.ID), set+" REMOVE dueDay, dueAt", "userId = :user AND "+from, map[string]string{"#status": "status", "#ttl": "ttl"}, vals)
+}
+
+// errChanged marks the tokens of a revocation that changed meanwhile.
+var errChanged = errors.New("tokens changed meanwhile")
+
+// RevokeTokens: see pat.Store.
+func (s *Store) RevokeTokens(ctx context.Context, tokens []pat.Token, events []pat.Event, notices []pat.Notice) ([]string, error) {
+	var writes []write
+	var changed []string
+	released := map[string]int{}
+	var owners []string
+	for _, t := range tokens {
+		writes = append(writes, write{item: s.revoke(t, ""), failed: func(map[string]types.AttributeValue) error {
+			changed = append(changed, t.ID)
+			return errChanged
+		}})
+		if released[t.UserID] == 0 {
+			owners = append(owners, t.UserID)
+		}
+		released[t.UserID]++
+	}
+	// One update per owner: a transaction may name an item only once.
+	for _, owner := range owners {
+		writes = append(writes, s.releaseSlots(owner, released[owner]))
+	}
+	for _, n := range notices {
+		notice, err := s.putNotice(n, events[0].Time)
+		if err != nil {
+			return nil, err
+		}
+		writes = append(writes, notice)
+	}
+	err := s.audited(ctx, events, writes...)
+	if errors.Is(err, errChanged) {
+		return changed, nil
+	}
+	return nil, err
+}
+
+// ExtendToken writes the token's activity, expiry and schedule unless it
+// was revoked or expired meanwhile; a link is consumed in the same
+// transaction.
+func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ev pat.Event, link *pat.KeepLink) error {
+	vals := values("at", formatTime(*t.ExtendedAt), "user", t.UserID, "active", string(pat.StatusActive), "locked", string(pat.StatusLocked))
+	set, remove := []string{"extendedAt = :at"}, []string{}
+	if t.ExpiresAt != nil {
+		set = append(set, "expiresAt = :exp", "#ttl = :ttl")
+		maps.Copy(vals, values("exp", formatTime(*t.ExpiresAt), "ttl", t.DeleteAfter.Unix()))
+	}
+	set, remove = scheduleClauses(t.DueAt, set, remove, vals)
+	writes := []write{{item: s.update(tokenKey(t.ID), updateExpression(set, remove), "userId = :user AND (#status = :active OR #status = :locked)",
+		map[string]string{"#status": "status", "#ttl": "ttl"}, vals), failed: tokenNotActive(t.UserID)}}
+	if link != nil {
+		writes = append(writes, s.useKeepLink(*link, t))
+	}
+	return s.audited(ctx, []pat.Event{ev}, writes...)
+}
+
+// SetTokenStatus: see pat.Store.
+func (s *Store) SetTokenStatus(ctx context.Context, t pat.Token, from pat.Status, ev pat.Event, n *pat.Notice) error {
+	writes := []write{{item: s.update(tokenKey(t.ID), "SET #status = :to", "#status = :from",
+		map[string]string{"#status": "status"}, values("to", string(t.Status), "from", string(from))), failed: tokenNotActive(t.UserID)}}
+	if n != nil {
+		notice, err := s.putNotice(*n, ev.Time)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, notice)
+	}
+	return s.audited(ctx, []pat.Event{ev}, writes...)
+}
+
+// ListAllTokens: see pat.Store. With an owner it queries the owner index;
+// otherwise it scans the table, which an administrator's view may afford.
+func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.PageRequest) (pat.Page[pat.Token], error) {
+	names := map[string]string{}
+	vals := map[string]types.AttributeValue{}
+	var conds []string
+	switch f.Status {
+	case "":
+	case pat.StatusActive:
+		conds = append(conds, "#status = :active AND (attribute_not_exists(expiresAt) OR expiresAt > :now)")
+		maps.Copy(vals, values("active", string(pat.StatusActive), "now", formatTime(f.Now)))
+	case pat.StatusExpired:
+		conds = append(conds, "(#status = :expired OR (#status = :active AND expiresAt <= :now))")
+		maps.Copy(vals, values("active", string(pat.StatusActive), "expired", string(pat.StatusExpired), "now", formatTime(f.Now)))
+	default:
+		conds = append(conds, "#status = :status")
+		maps.Copy(vals, values("status", string(f.Status)))
+	}
+	if f.Status != "" {
+		names["#status"] = "status"
+	}
+	if f.ExpiringBefore != nil {
+		conds = append(conds, "expiresAt < :expiringBefore")
+		maps.Copy(vals, values("expiringBefore", formatTime(*f.ExpiringBefore)))
+	}
+	if f.LastUsedBefore != nil {
+		conds = append(conds, "(attribute_not_exists(lastUsedAt) OR lastUsedAt < :usedBefore)")
+		maps.Copy(vals, values("usedBefore", formatTime(*f.LastUsedBefore)))
+	}
+	q := s.tokenQuery(f.OwnerID, conds, names, vals)
+	q.batch, q.requests = listBatch, maxListRequests
+	page, err := listPage(ctx, s, q, p, func(item map[string]types.AttributeValue) (pat.Token, error) {
+		t, err := decodeToken(item)
+		t.Digest = nil // an administrator's view never carries it
+		return t, err
+	})
+	if err != nil {
+		return page, fmt.Errorf("list all tokens: %w", err)
+	}
+	return page, nil
+}
+
+// CountRevocable: see pat.Store.
+func (s *Store) CountRevocable(ctx context.Context, ownerID string) (int, error) {
+	in := *s.revocable(ownerID).in
+	in.Select = types.SelectCount
+	total := 0
+	_, _, err := s.pages(ctx, &in, math.MaxInt, func(out *dynamodb.QueryOutput) bool {
+		total += int(out.Count)
+		return true
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count revocable tokens: %w", err)
+	}
+	return total, nil
+}
+
+// RevocablePage: see pat.Store. A page is one request, whatever it found.
+func (s *Store) RevocablePage(ctx context.Context, ownerID string, p pat.PageRequest) (pat.Page[pat.Token], error) {
+	q := s.revocable(ownerID)
+	q.batch, q.requests = int32(p.Limit), 1
+	page, err := listPage(ctx, s, q, p, decodeToken)
+	if err != nil {
+		return page, fmt.Errorf("list revocable tokens: %w", err)
+	}
+	return page, nil
+}
+
+// revocable selects the active and locked tokens of an owner, or all.
+func (s *Store) revocable(ownerID string) query {
+	return s.tokenQuery(ownerID, []string{"(#status = :active OR #status = :locked)"}, map[string]string{"#status": "status"},
+		values("active", string(pat.StatusActive), "locked", string(pat.StatusLocked)))
+}
+
+// tokenQuery reads the tokens of one owner (owner index, newest first) or,
+// without an owner, every token (a scan of the table), filtered by conds.
+func (s *Store) tokenQuery(ownerID string, conds []string, names map[string]string, vals map[string]types.AttributeValue) query {
+	q := query{in: &dynamodb.QueryInput{TableName: &s.tokens, ExpressionAttributeValues: maps.Clone(vals)}, requests: maxListRequests}
+	if q.in.ExpressionAttributeValues == nil {
+		q.in.ExpressionAttributeValues = map[string]types.AttributeValue{}
+	}
+	if len(names) > 0 {
+		q.in.ExpressionAttributeNames = names
+	}
+	if ownerID != "" {
+		q.in.IndexName = aws.String(OwnerIndex)
+		q.in.KeyConditionExpression = aws.String("ownerPk = :owner")
+		q.in.ScanIndexForward = aws.Bool(false)
+		q.indexKeys = ownerIndexKeys
+		maps.Copy(q.in.ExpressionAttributeValues, values("owner", ownerIndexPK(ownerID)))
+	} else {
+		conds = append([]string{"sk = :tokenSk"}, conds...)
+		maps.Copy(q.in.ExpressionAttributeValues, values("tokenSk", "TOKEN"))
+	}
+	if len(conds) > 0 {
+		q.in.FilterExpression = aws.String(strings.Join(conds, " AND "))
+	}
+	return q
+}
+
+func (s *Store) putToken(t pat.Token) (write, error) {
+	item, err := TokenItem(t)
+	if err != nil {
+		return write{}, err
+	}
+	return write{item: types.TransactWriteItem{Put: &types.Put{TableName: &s.tokens, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}}, nil
+}
+
+// TokenItem is a token as the tokens table stores it, for bulk loads
+// (BatchWriteItem) such as imports and the lifecycle benchmark.
+func TokenItem(t pat.Token) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(encodeToken(t))
+	if err != nil {
+		return nil, fmt.Errorf("encode token: %w", err)
+	}
+	return item, nil
+}
+
+// tokenNotActive explains why a condition on the user's token failed,
+// from the item as it was: gone or another user's is not found, else the
+// token is not in a state that allows the change.
+func tokenNotActive(userID string) func(map[string]types.AttributeValue) error {
+	return func(old map[string]types.AttributeValue) error {
+		if old == nil {
+			return pat.ErrNotFound
+		}
+		t, err := decodeToken(old)
+		if err != nil {
+			return err
+		}
+		if t.UserID != userID {
+			return pat.ErrNotFound
+		}
+		return pat.Errorf(pat.CodeTokenNotActive, "token %s is %s", t.ID, t.Status)
+	}
+}
