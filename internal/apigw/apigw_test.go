@@ -46,10 +46,14 @@ func TestDecisionTable(t *testing.T) {
 	expired := e.create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}, ExpiresAt: &soon})
 	bob := pat.Identity{UserID: "user-bob", Email: "bob@example.com", Permissions: []string{"crm:read"}}
 	disabled := e.create(t, bob, pat.CreateInput{Scopes: []string{"crm:read"}})
-	e.set(t, ownerKey(bob.UserID), "status", string(pat.UserDisabled))
+	off := pat.UserDisabled
+	if _, err := e.svc.UpdateUser(ctx, root, bob.UserID, pat.UserUpdate{Status: &off}); err != nil {
+		t.Fatal(err)
+	}
 	carol := pat.Identity{UserID: "user-carol", Email: "carol@example.com", Permissions: []string{"crm:read", "orders:read"}}
 	narrowed := e.create(t, carol, pat.CreateInput{Scopes: []string{"crm:read", "orders:read"}})
-	e.set(t, ownerKey(carol.UserID), "permissions", "orders:read")
+	carol.Permissions = []string{"orders:read"} // the identity provider narrows carol: her next sign-in says so
+	e.create(t, carol, pat.CreateInput{Scopes: []string{"orders:read"}})
 	e.advance(2 * time.Hour)
 
 	bearer := func(c pat.Created) string { return "Bearer " + c.Secret }

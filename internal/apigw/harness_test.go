@@ -40,9 +40,9 @@ type counting struct {
 	reads, writes, writesDone atomic.Int64
 }
 
-func (c *counting) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	c.reads.Add(1)
-	return c.AuthAPI.BatchGetItem(ctx, in, o...)
+	return c.AuthAPI.GetItem(ctx, in, o...)
 }
 
 func (c *counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {

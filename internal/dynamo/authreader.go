@@ -17,7 +17,7 @@ import (
 // AuthAPI is the part of the DynamoDB client the authorizer uses: the
 // template grants it exactly these two actions.
 type AuthAPI interface {
-	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 }
 
@@ -32,30 +32,40 @@ func NewAuthReader(db AuthAPI, table string) *AuthReader {
 	return &AuthReader{db: db, table: table}
 }
 
-// TokenAndOwner reads the token and the owner its id names in one strongly
-// consistent BatchGetItem. Keys DynamoDB leaves unprocessed (throttling) are
-// asked for once more; if they still are, the read fails: never a guess.
+// TokenAndOwner reads the token with one strongly consistent GetItem: one
+// read unit per decision. The token carries its owner's state, rewritten in
+// the same transaction as every change of the owner (see setOwner), so the
+// owner's item need not be read. A token created before the state was kept
+// (Owner.Rev 0) has its owner read as well, by a second consistent read.
 func (r *AuthReader) TokenAndOwner(ctx context.Context, p token.Parsed) (pat.TokenOwner, error) {
-	keys := []map[string]types.AttributeValue{tokenKey(p.ID), ownerKey(p.OwnerTag())}
-	var rec pat.TokenOwner
-	for attempt := 0; len(keys) > 0; attempt++ {
-		if attempt == 2 {
-			return pat.TokenOwner{}, errors.New("batch get: keys left unprocessed twice")
-		}
-		out, err := r.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-			r.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
-		}})
-		if err != nil {
-			return pat.TokenOwner{}, fmt.Errorf("batch get: %w", err)
-		}
-		for _, item := range out.Responses[r.table] {
-			if err := addToRecord(&rec, item); err != nil {
-				return pat.TokenOwner{}, err
-			}
-		}
-		keys = out.UnprocessedKeys[r.table].Keys
+	item, err := r.get(ctx, tokenKey(p.ID))
+	if err != nil || item == nil {
+		return pat.TokenOwner{}, err
 	}
-	return rec, nil
+	t, err := decodeToken(item)
+	if err != nil {
+		return pat.TokenOwner{}, err
+	}
+	if t.Owner.Rev > 0 {
+		return pat.TokenOwner{Token: &t, Owner: &pat.User{ID: t.UserID, Status: t.Owner.Status, Permissions: t.Owner.Scopes}}, nil
+	}
+	item, err = r.get(ctx, ownerKey(p.OwnerTag()))
+	if err != nil || item == nil {
+		return pat.TokenOwner{Token: &t}, err
+	}
+	u, err := decodeUser(item)
+	if err != nil {
+		return pat.TokenOwner{}, err
+	}
+	return pat.TokenOwner{Token: &t, Owner: &u}, nil
+}
+
+func (r *AuthReader) get(ctx context.Context, key map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	out, err := r.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &r.table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("get item: %w", err)
+	}
+	return out.Item, nil
 }
 
 // RecordUse sets the last use unless a use at or after notBefore is already
@@ -73,28 +83,6 @@ func (r *AuthReader) RecordUse(ctx context.Context, tokenID string, use pat.Use,
 	}
 	if err != nil {
 		return fmt.Errorf("record use of %s: %w", tokenID, err)
-	}
-	return nil
-}
-
-// addToRecord places a token or user item of a BatchGetItem answer.
-func addToRecord(rec *pat.TokenOwner, item map[string]types.AttributeValue) error {
-	sk, _ := item["sk"].(*types.AttributeValueMemberS)
-	switch {
-	case sk != nil && sk.Value == "TOKEN":
-		t, err := decodeToken(item)
-		if err != nil {
-			return err
-		}
-		rec.Token = &t
-	case sk != nil && sk.Value == "USER":
-		u, err := decodeUser(item)
-		if err != nil {
-			return err
-		}
-		rec.Owner = &u
-	default:
-		return errors.New("batch get: an item that is neither token nor user")
 	}
 	return nil
 }

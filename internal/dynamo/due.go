@@ -167,7 +167,7 @@ func (s *Store) Reschedule(ctx context.Context, t pat.Token) error {
 func (s *Store) DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n *pat.Notice) (bool, error) {
 	vals := map[string]types.AttributeValue{}
 	cond := seenCondition(t, vals)
-	rest := []write{s.releaseSlots(t.UserID, 1)}
+	rest := []write{s.releaseSlots(t.UserID, []string{t.ID})}
 	if n != nil {
 		notice, err := s.putNotice(*n, ev.Time)
 		if err != nil {
@@ -232,7 +232,7 @@ func (s *Store) Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, er
 	vals := values("expired", string(pat.StatusExpired))
 	cond := seenCondition(t, vals)
 	return s.unlessChanged(ctx, []pat.Event{ev}, write{item: s.update(tokenKey(t.ID), "SET #status = :expired REMOVE dueDay, dueAt", cond,
-		map[string]string{"#status": "status"}, vals)}, s.releaseSlots(t.UserID, 1))
+		map[string]string{"#status": "status"}, vals)}, s.releaseSlots(t.UserID, []string{t.ID}))
 }
 
 // unlessChanged writes the job's change of a token (held to what the job

@@ -98,6 +98,11 @@ type tokenItem struct {
 	// DueDay and DueAt key the due index; absent, the token is not in it.
 	DueDay string `dynamodbav:"dueDay,omitempty"`
 	DueAt  string `dynamodbav:"dueAt,omitempty"`
+	// The owner's state for the authorizer (pat.OwnerState); absent on
+	// tokens created before it was kept: the authorizer then reads the owner.
+	OwnerStatus string `dynamodbav:"ownerStatus,omitempty"`
+	OwnerScopes string `dynamodbav:"ownerScopes,omitempty"`
+	OwnerRev    int    `dynamodbav:"ownerRev,omitempty"`
 }
 
 func encodeToken(t pat.Token) tokenItem {
@@ -115,6 +120,7 @@ func encodeToken(t pat.Token) tokenItem {
 		it.Notices = map[string]string{}
 	}
 	it.DueDay, it.DueAt = dueKeys(t.DueAt)
+	it.OwnerStatus, it.OwnerScopes, it.OwnerRev = string(t.Owner.Status), strings.Join(t.Owner.Scopes, " "), t.Owner.Rev
 	return it
 }
 
@@ -146,6 +152,7 @@ func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 	}
 	t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = created, expires, lastUsed, revoked
 	t.ExtendedAt, t.DueAt, t.OwnerEmail, t.Notices = extended, due, it.OwnerEmail, it.Notices
+	t.Owner = pat.OwnerState{Status: pat.UserStatus(it.OwnerStatus), Scopes: strings.Fields(it.OwnerScopes), Rev: it.OwnerRev}
 	if it.TTL > 0 {
 		t.DeleteAfter = time.Unix(it.TTL, 0).UTC()
 	}
@@ -161,6 +168,13 @@ type userItem struct {
 	// space-separated; empty: none).
 	PermissionLimit *string `dynamodbav:"permissionLimit"`
 	ActiveTokens    int     `dynamodbav:"activeTokens"`
+	// Rev counts changes of status and permissions; LiveTokens lists the
+	// active and locked tokens (a string set), whose copies of the owner's
+	// state (ownerStatus, ownerScopes, ownerRev) such a change rewrites;
+	// TokensRev counts changes of that list.
+	Rev        int      `dynamodbav:"rev"`
+	LiveTokens []string `dynamodbav:"liveTokens,stringset"`
+	TokensRev  int      `dynamodbav:"tokensRev"`
 	// Mail to UnreachableEmail was refused for good or bounced: it says
 	// nothing about a newer address.
 	UnreachableAt    string `dynamodbav:"unreachableAt"`
@@ -173,7 +187,7 @@ func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return pat.User{}, fmt.Errorf("decode user: %w", err)
 	}
-	u := pat.User{ID: it.ID, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status), ActiveTokens: it.ActiveTokens}
+	u := pat.User{ID: it.ID, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status), ActiveTokens: it.ActiveTokens, Rev: it.Rev}
 	if it.PermissionLimit != nil {
 		u.Limited, u.Limit = true, strings.Fields(*it.PermissionLimit)
 	}

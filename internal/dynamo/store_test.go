@@ -75,8 +75,9 @@ func (f *fixture) newToken(user string) pat.Token {
 	id := f.next("tok")
 	digest := sha256.Sum256([]byte(id))
 	exp := f.now.Add(90 * 24 * time.Hour)
+	owner, _ := f.store.GetUser(ctx, user) // none: the token carries no owner state
 	return pat.Token{ID: id, UserID: user, Name: "n-" + id, Scopes: []string{"crm:read"}, Digest: digest[:], Status: pat.StatusActive,
-		CreatedAt: f.now, ExpiresAt: &exp, DeleteAfter: exp.Add(30 * 24 * time.Hour), OwnerEmail: user + "@example.com"}
+		CreatedAt: f.now, ExpiresAt: &exp, DeleteAfter: exp.Add(30 * 24 * time.Hour), OwnerEmail: user + "@example.com", Owner: owner.State()}
 }
 
 // token creates an active token of user and moves the clock on a second.

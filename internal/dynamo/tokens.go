@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,15 +23,22 @@ const OwnerIndex = "byOwner"
 // ownerIndexKeys are OwnerIndex's key attributes.
 var ownerIndexKeys = []string{"ownerPk", "ownerSk"}
 
-// CreateToken stores t and counts it against its owner's cap, atomically.
+// CreateToken stores t, counts it against its owner's cap and adds it to
+// the owner's live tokens, atomically, and only while the owner is still
+// at the revision whose state t carries (t.Owner.Rev): a token created
+// concurrently with a change of its owner fails (pat.ErrOwnerChanged)
+// rather than carry the old state.
 func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev pat.Event) error {
 	tok, err := s.putToken(t)
 	if err != nil {
 		return err
 	}
+	vals := mergeValues(values("one", 1, "active", string(pat.UserActive), "max", maxActive),
+		map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{t.ID}}})
+	cond := "#status = :active AND activeTokens < :max AND " + revIs("rev", "rev", t.Owner.Rev, vals) + " AND " + s.notChanging(vals)
 	return s.audited(ctx, []pat.Event{ev},
-		write{item: s.update(userKey(t.UserID), "SET activeTokens = activeTokens + :one", "#status = :active AND activeTokens < :max",
-			map[string]string{"#status": "status"}, values("one", 1, "active", string(pat.UserActive), "max", maxActive)),
+		write{item: s.update(userKey(t.UserID), "SET activeTokens = activeTokens + :one ADD tokensRev :one, liveTokens :id", cond,
+			map[string]string{"#status": "status"}, vals),
 			failed: func(old map[string]types.AttributeValue) error {
 				u, err := decodeUser(old)
 				switch {
@@ -38,6 +46,8 @@ func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev 
 					return fmt.Errorf("user %s vanished while creating a token", t.UserID)
 				case u.Status != pat.UserActive:
 					return pat.Errorf(pat.CodeUserDisabled, "your account is disabled: ask an administrator")
+				case u.Rev != t.Owner.Rev || old["changing"] != nil:
+					return pat.ErrOwnerChanged
 				default:
 					return pat.Errorf(pat.CodeTokenLimit, "you have %d active tokens, the most allowed: revoke one you no longer use", maxActive)
 				}
@@ -81,17 +91,57 @@ func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ev pat.Event) erro
 	)
 }
 
+// notChanging is the condition that no change of the owner's state is
+// under way (changeOwner's claim), or that one left by a crash has lapsed.
+func (s *Store) notChanging(vals map[string]types.AttributeValue) string {
+	maps.Copy(vals, values("stale", formatTime(s.now().Add(-changeLease))))
+	return "(attribute_not_exists(changing) OR changing < :stale)"
+}
+
 // RotateToken revokes old and stores replacement only if old is still
-// active, so that of concurrent rotations exactly one wins.
+// active, so that of concurrent rotations exactly one wins; the owner's
+// live tokens swap them, under the same revision rule as CreateToken.
 func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, events []pat.Event) error {
 	tok, err := s.putToken(replacement)
 	if err != nil {
 		return err
 	}
-	return s.audited(ctx, events,
-		write{item: s.revoke(old, replacement.ID), failed: failWith(pat.Errorf(pat.CodeConflict, "token %s was rotated or revoked meanwhile", old.ID))},
-		tok,
-	)
+	for range ownerAttempts {
+		read, _, err := s.readUser(ctx, replacement.UserID)
+		if err != nil {
+			return err
+		}
+		if read == nil {
+			return fmt.Errorf("user %s vanished while rotating a token", replacement.UserID)
+		}
+		live := slices.DeleteFunc(slices.Clone(read.LiveTokens), func(id string) bool { return id == old.ID })
+		vals := mergeValues(values("active", string(pat.UserActive), "one", 1, "zero", 0),
+			map[string]types.AttributeValue{":live": &types.AttributeValueMemberSS{Value: append(live, replacement.ID)}})
+		cond := "#status = :active AND " + revIs("rev", "rev", replacement.Owner.Rev, vals) + " AND " + revIs("tokensRev", "trev", read.TokensRev, vals) +
+			" AND " + s.notChanging(vals)
+		err = s.audited(ctx, events,
+			write{item: s.revoke(old, replacement.ID), failed: failWith(pat.Errorf(pat.CodeConflict, "token %s was rotated or revoked meanwhile", old.ID))},
+			tok,
+			write{item: s.update(userKey(replacement.UserID), "SET liveTokens = :live, tokensRev = if_not_exists(tokensRev, :zero) + :one", cond,
+				map[string]string{"#status": "status"}, vals),
+				failed: func(now map[string]types.AttributeValue) error {
+					u, err := decodeUser(now)
+					switch {
+					case err != nil || now == nil:
+						return fmt.Errorf("user %s vanished while rotating a token", replacement.UserID)
+					case u.Status != pat.UserActive:
+						return pat.Errorf(pat.CodeUserDisabled, "your account is disabled: ask an administrator")
+					case u.Rev != replacement.Owner.Rev || now["changing"] != nil:
+						return pat.ErrOwnerChanged
+					}
+					return errOwnerMoved
+				}},
+		)
+		if !errors.Is(err, errOwnerMoved) {
+			return err
+		}
+	}
+	return pat.ErrOwnerChanged
 }
 
 // revoke is the update that revokes t (RevokedAt and DeleteAfter set) and
@@ -117,17 +167,17 @@ var errChanged = errors.New("tokens changed meanwhile")
 func (s *Store) RevokeTokens(ctx context.Context, tokens []pat.Token, events []pat.Event, notices []pat.Notice) ([]string, error) {
 	var writes []write
 	var changed []string
-	released := map[string]int{}
+	released := map[string][]string{}
 	var owners []string
 	for _, t := range tokens {
 		writes = append(writes, write{item: s.revoke(t, ""), failed: func(map[string]types.AttributeValue) error {
 			changed = append(changed, t.ID)
 			return errChanged
 		}})
-		if released[t.UserID] == 0 {
+		if len(released[t.UserID]) == 0 {
 			owners = append(owners, t.UserID)
 		}
-		released[t.UserID]++
+		released[t.UserID] = append(released[t.UserID], t.ID)
 	}
 	// One update per owner: a transaction may name an item only once.
 	for _, owner := range owners {

@@ -2,49 +2,195 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/pat"
 )
 
-// SyncUser writes the user's email and permissions only when they changed:
-// the condition fails when nothing is new, and the failure returns the item.
+// SyncUser records the caller's email and permissions: a user never seen
+// gets a record; a known one unchanged costs one read; a change is written
+// with the copies of the owner's state on every live token (changeOwner).
 func (s *Store) SyncUser(ctx context.Context, u pat.User) (pat.User, error) {
 	perms := strings.Join(u.Permissions, " ")
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	for range ownerAttempts {
+		read, stored, err := s.readUser(ctx, u.ID)
+		switch {
+		case err != nil:
+			return pat.User{}, err
+		case read == nil:
+			if err := s.createUser(ctx, u, perms); !errors.Is(err, errOwnerMoved) {
+				if err != nil {
+					return pat.User{}, err
+				}
+				return s.GetUser(ctx, u.ID)
+			}
+			continue
+		case stored.ID != u.ID:
+			// Two user ids with one owner tag (64 bits): refuse rather than share a record.
+			return pat.User{}, fmt.Errorf("user %q shares its owner tag with user %q", u.ID, stored.ID)
+		case stored.Email == u.Email && read.Permissions == perms && read.Rev > 0:
+			return stored, nil
+		}
+		next := stored
+		next.Email, next.Permissions = u.Email, strings.Fields(perms)
+		err = s.changeOwner(ctx, *read, next, []string{"email = :email", "#perms = :perms"}, values("email", u.Email, "perms", perms), nil)
+		if errors.Is(err, errOwnerMoved) {
+			continue
+		}
+		if err != nil {
+			return pat.User{}, err
+		}
+		return s.GetUser(ctx, u.ID)
+	}
+	return pat.User{}, pat.ErrOwnerChanged
+}
+
+// createUser writes the record of a user never seen; errOwnerMoved if a
+// concurrent request wrote it first.
+func (s *Store) createUser(ctx context.Context, u pat.User, perms string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.tokens,
 		Key:       userKey(u.ID),
 		UpdateExpression: aws.String("SET id = :id, email = :email, #perms = :perms, updatedAt = :now, " +
-			"#status = if_not_exists(#status, :active), activeTokens = if_not_exists(activeTokens, :zero)"),
-		ConditionExpression:                 aws.String("attribute_not_exists(pk) OR (id = :id AND (email <> :email OR #perms <> :perms))"),
-		ExpressionAttributeNames:            map[string]string{"#perms": "permissions", "#status": "status"},
-		ExpressionAttributeValues:           values("id", u.ID, "email", u.Email, "perms", perms, "now", formatTime(s.now()), "active", string(pat.UserActive), "zero", 0),
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			"#status = :active, activeTokens = :zero, rev = :one, tokensRev = :zero"),
+		ConditionExpression:       aws.String("attribute_not_exists(pk)"),
+		ExpressionAttributeNames:  map[string]string{"#perms": "permissions", "#status": "status"},
+		ExpressionAttributeValues: values("id", u.ID, "email", u.Email, "perms", perms, "now", formatTime(s.now()), "active", string(pat.UserActive), "zero", 0, "one", 1),
 	})
-	item := map[string]types.AttributeValue(nil)
-	if ccf, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
-		item, err = ccf.Item, nil
-	} else if err == nil {
-		item = out.Attributes
+	if ok, err := conditional(err, "create user"); err != nil || ok {
+		return err
 	}
+	return errOwnerMoved
+}
+
+// readUser reads a user's record as stored (nil when there is none) and as
+// the domain sees it.
+func (s *Store) readUser(ctx context.Context, id string) (*userItem, pat.User, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.tokens, Key: userKey(id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return pat.User{}, fmt.Errorf("update user: %w", err)
+		return nil, pat.User{}, fmt.Errorf("get user: %w", err)
 	}
-	stored, err := decodeUser(item)
-	if err == nil && stored.ID != u.ID {
-		// Two user ids with one owner tag (64 bits): refuse rather than share a record.
-		return pat.User{}, fmt.Errorf("user %q shares its owner tag with user %q", u.ID, stored.ID)
+	if out.Item == nil {
+		return nil, pat.User{}, nil
 	}
-	return stored, err
+	var it userItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, pat.User{}, fmt.Errorf("decode user: %w", err)
+	}
+	u, err := decodeUser(out.Item)
+	return &it, u, err
+}
+
+// ownerAttempts bounds the retries of a change that lost to a concurrent
+// one.
+const ownerAttempts = 5
+
+// errOwnerMoved: the user's record, or the list of their live tokens,
+// changed since it was read; read again and retry.
+var errOwnerMoved = errors.New("the user changed meanwhile")
+
+// changeLease is how long a change of an owner's state keeps new tokens
+// waiting; a change left by a crashed function lapses after it.
+const changeLease = time.Minute
+
+// changeOwner writes a change of the owner's state (set and remove, on the
+// user's record as read) with the copy of the new state on every live
+// token of the owner, so that when it returns no token of the owner
+// carries the old state. First it claims the record: while the claim holds,
+// no token is created or rotated (CreateToken and RotateToken fail with
+// pat.ErrOwnerChanged and the service tries again), so a change cannot be
+// starved by a stream of new tokens. Then one transaction writes the user
+// and every live token, unless the list of live tokens changed since it was
+// read (a revocation meanwhile: read again).
+func (s *Store) changeOwner(ctx context.Context, read userItem, next pat.User, set []string, vals map[string]types.AttributeValue, events []pat.Event, remove ...string) error {
+	claim := formatTime(s.now()) + "#" + rand.Text()
+	claimVals := values("claim", claim, "stale", formatTime(s.now().Add(-changeLease)), "id", read.ID)
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.tokens,
+		Key:                       userKey(read.ID),
+		UpdateExpression:          aws.String("SET changing = :claim"),
+		ConditionExpression:       aws.String("id = :id AND " + revIs("rev", "rev", read.Rev, claimVals) + " AND (attribute_not_exists(changing) OR changing < :stale)"),
+		ExpressionAttributeValues: claimVals,
+	})
+	if ok, err := conditional(err, "claim user "+read.ID); err != nil || !ok {
+		if err == nil {
+			err = errOwnerMoved // changed, or being changed, by another request
+		}
+		return err
+	}
+	for range ownerAttempts {
+		err = s.setOwner(ctx, read, next, claim, slices.Clone(set), maps.Clone(vals), events, remove...)
+		if !errors.Is(err, errOwnerMoved) {
+			return err
+		}
+		current, _, rerr := s.readUser(ctx, read.ID)
+		if rerr != nil || current == nil {
+			err = errors.Join(rerr, errors.New("user vanished during a change"))
+			break
+		}
+		read = *current
+	}
+	// Give the claim back, so that tokens can be created again at once.
+	_, rerr := s.db.UpdateItem(context.WithoutCancel(ctx), &dynamodb.UpdateItemInput{
+		TableName: &s.tokens, Key: userKey(read.ID), UpdateExpression: aws.String("REMOVE changing"),
+		ConditionExpression: aws.String("changing = :claim"), ExpressionAttributeValues: values("claim", claim),
+	})
+	_, rerr = conditional(rerr, "release user "+read.ID)
+	return errors.Join(err, rerr)
+}
+
+// setOwner is changeOwner's transaction: the user's change, which gives
+// back the claim, and the copy on every live token, only if the claim
+// holds and the list of live tokens is still the one read.
+func (s *Store) setOwner(ctx context.Context, read userItem, next pat.User, claim string, set []string, vals map[string]types.AttributeValue, events []pat.Event, remove ...string) error {
+	next.Rev = read.Rev + 1
+	state := next.State()
+	set = append(set, "rev = :newRev", "updatedAt = :now", "tokensRev = if_not_exists(tokensRev, :zero)")
+	remove = append(remove, "changing")
+	maps.Copy(vals, values("newRev", next.Rev, "zero", 0, "now", formatTime(s.now()), "claim", claim))
+	cond := "changing = :claim AND " + revIs("tokensRev", "trev", read.TokensRev, vals)
+	expr := updateExpression(set, remove)
+	names := map[string]string{}
+	for name, attr := range map[string]string{"#status": "status", "#perms": "permissions"} {
+		if strings.Contains(expr, name) {
+			names[name] = attr
+		}
+	}
+	writes := []write{{item: s.update(userKey(read.ID), expr, cond, names, vals), failed: failWith(errOwnerMoved)}}
+	copyVals := values("status", string(state.Status), "scopes", strings.Join(state.Scopes, " "), "rev", state.Rev, "email", next.Email)
+	for _, id := range read.LiveTokens {
+		writes = append(writes, write{item: s.update(tokenKey(id),
+			"SET ownerStatus = :status, ownerScopes = :scopes, ownerRev = :rev, ownerEmail = :email", "attribute_exists(pk)", nil, copyVals),
+			failed: failWith(errOwnerMoved)})
+	}
+	err := s.audited(ctx, events, writes...)
+	if pat.ErrorCode(err) == pat.CodeConflict {
+		return errOwnerMoved // a concurrent transaction on the same items
+	}
+	return err
+}
+
+// revIs is the condition that the counter attr still has the value v it
+// was read with (absent reads as 0: records written before it was kept);
+// it adds the value it names to vals as :placeholder.
+func revIs(attr, placeholder string, v int, vals map[string]types.AttributeValue) string {
+	if v == 0 {
+		maps.Copy(vals, values("zero", 0))
+		return "(attribute_not_exists(" + attr + ") OR " + attr + " = :zero)"
+	}
+	maps.Copy(vals, values(placeholder, v))
+	return attr + " = :" + placeholder
 }
 
 // GetUser: see pat.Store.
@@ -67,11 +213,11 @@ func (s *Store) GetUser(ctx context.Context, id string) (pat.User, error) {
 }
 
 // UpdateUser: see pat.Store. A user never seen gets a record with empty
-// email and permissions, which their first sign-in fills in.
+// email and permissions, which their first sign-in fills in; a known user's
+// change is written with the copies on their live tokens (setOwner).
 func (s *Store) UpdateUser(ctx context.Context, u pat.User, ev pat.Event) (pat.User, error) {
-	vals := values("id", u.ID, "status", string(u.Status), "empty", "", "zero", 0, "now", formatTime(ev.Time))
-	set := []string{"id = :id", "#status = :status", "email = if_not_exists(email, :empty)", "#perms = if_not_exists(#perms, :empty)",
-		"activeTokens = if_not_exists(activeTokens, :zero)", "updatedAt = :now"}
+	set := []string{"#status = :status"}
+	vals := values("status", string(u.Status))
 	var remove []string
 	if u.Limited {
 		set = append(set, "permissionLimit = :limit")
@@ -79,20 +225,48 @@ func (s *Store) UpdateUser(ctx context.Context, u pat.User, ev pat.Event) (pat.U
 	} else {
 		remove = append(remove, "permissionLimit")
 	}
-	err := s.audited(ctx, []pat.Event{ev},
-		write{item: s.update(userKey(u.ID), updateExpression(set, remove), "attribute_not_exists(pk) OR id = :id",
-			map[string]string{"#status": "status", "#perms": "permissions"}, vals),
-			failed: failWith(fmt.Errorf("user %q shares its owner tag with another user", u.ID))},
-	)
-	if err != nil {
-		return pat.User{}, err
+	for range ownerAttempts {
+		read, stored, err := s.readUser(ctx, u.ID)
+		if err != nil {
+			return pat.User{}, err
+		}
+		if read == nil {
+			err = s.audited(ctx, []pat.Event{ev}, write{item: s.update(userKey(u.ID),
+				updateExpression(append(set, "id = :id", "email = :empty", "#perms = :empty", "activeTokens = :zero", "rev = :one", "tokensRev = :zero", "updatedAt = :now"), remove),
+				"attribute_not_exists(pk)", map[string]string{"#status": "status", "#perms": "permissions"},
+				mergeValues(vals, values("id", u.ID, "empty", "", "zero", 0, "one", 1, "now", formatTime(ev.Time)))),
+				failed: failWith(errOwnerMoved)})
+		} else {
+			if stored.ID != u.ID {
+				return pat.User{}, fmt.Errorf("user %q shares its owner tag with another user", u.ID)
+			}
+			next := stored
+			next.Status, next.Limited, next.Limit = u.Status, u.Limited, u.Limit
+			err = s.changeOwner(ctx, *read, next, slices.Clone(set), maps.Clone(vals), []pat.Event{ev}, remove...)
+		}
+		if errors.Is(err, errOwnerMoved) {
+			continue
+		}
+		if err != nil {
+			return pat.User{}, err
+		}
+		return s.GetUser(ctx, u.ID)
 	}
-	return s.GetUser(ctx, u.ID)
+	return pat.User{}, pat.ErrOwnerChanged
 }
 
-// releaseSlots frees n places in the owner's cap.
-func (s *Store) releaseSlots(userID string, n int) write {
-	return write{item: s.update(userKey(userID), "SET activeTokens = activeTokens - :n", "", nil, values("n", n))}
+// mergeValues is a and b in one new map.
+func mergeValues(a, b map[string]types.AttributeValue) map[string]types.AttributeValue {
+	out := maps.Clone(a)
+	maps.Copy(out, b)
+	return out
+}
+
+// releaseSlots frees the places of ids in their owner's cap and takes them
+// off the owner's live tokens.
+func (s *Store) releaseSlots(userID string, ids []string) write {
+	return write{item: s.update(userKey(userID), "SET activeTokens = activeTokens - :n ADD tokensRev :one DELETE liveTokens :ids", "", nil,
+		mergeValues(values("n", len(ids), "one", 1), map[string]types.AttributeValue{":ids": &types.AttributeValueMemberSS{Value: ids}}))}
 }
 
 // MarkUnreachable: see pat.Store. Marking an address marked already

@@ -36,6 +36,10 @@ type AuditFilter struct {
 // ErrUserNotFound is the answer for a user the service has never seen.
 var ErrUserNotFound = Errorf(CodeNotFound, "user not found")
 
+// ErrOwnerChanged: the owner's status or permissions changed while a token
+// was being created with the previous ones; the service tries again.
+var ErrOwnerChanged = Errorf(CodeConflict, "your account's status or permissions changed meanwhile: try again")
+
 // Notifier tells owners what an administrator did to their tokens.
 type Notifier interface {
 	// AdminNotice composes the mail telling the owner of tokens (all one

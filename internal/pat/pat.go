@@ -43,6 +43,18 @@ type Token struct {
 	OwnerEmail  string            // where lifecycle mails go; copied from the owner at creation
 	Notices     map[string]string // lifecycle mails by key: "sending:<time>", "sent:<time>", "failed:<time>", "skipped"
 	DueAt       *time.Time        // when the lifecycle job next acts on the token; nil: never
+	// Owner is the owner's state as of the owner's revision Owner.Rev, kept
+	// on the token so that the authorizer reads one item per decision. Every
+	// change of the owner's status or permissions rewrites it on all the
+	// owner's live tokens in the same transaction.
+	Owner OwnerState
+}
+
+// OwnerState is what the authorizer needs of a token's owner.
+type OwnerState struct {
+	Status UserStatus
+	Scopes []string // the owner's effective permissions, sorted
+	Rev    int      // the owner's revision it was taken at; 0: none (a token older than the copy)
 }
 
 // LastActivity is the latest of creation, last use and extension: what the
@@ -99,6 +111,15 @@ type User struct {
 	// without the administrators being told. A new address clears it.
 	Unreachable      *time.Time
 	UnreachableCause string
+	// Rev counts the changes of the user's status and permissions: a token
+	// is created with the state of one revision, and only if it is still
+	// the current one.
+	Rev int
+}
+
+// State is what the user's tokens carry of them.
+func (u User) State() OwnerState {
+	return OwnerState{Status: u.Status, Scopes: u.Effective(), Rev: u.Rev}
 }
 
 // Effective is what the user's tokens may do now: their permissions,
@@ -245,7 +266,8 @@ type Store interface {
 const MaxTransactItems = 100
 
 // TokenOwner is what the authorizer reads for one decision: the token and
-// its owner, each nil when there is no such item.
+// its owner, each nil when there is no such item. For a token that carries
+// its owner's state (Owner.Rev > 0) the owner is that state.
 type TokenOwner struct {
 	Token *Token
 	Owner *User

@@ -3,6 +3,7 @@ package pat
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -77,6 +78,22 @@ type Created struct {
 
 // Create issues a token for the caller.
 func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Created, error) {
+	return whileOwnerChanges(func() (Created, error) { return s.create(ctx, id, in) })
+}
+
+// whileOwnerChanges runs a creation again when the owner's status or
+// permissions changed while it ran (ErrOwnerChanged): the new token then
+// carries the state the change left, or is refused by it.
+func whileOwnerChanges(create func() (Created, error)) (Created, error) {
+	for attempt := 1; ; attempt++ {
+		c, err := create()
+		if !errors.Is(err, ErrOwnerChanged) || attempt == 3 {
+			return c, err
+		}
+	}
+}
+
+func (s *Service) create(ctx context.Context, id Identity, in CreateInput) (Created, error) {
 	now := s.now()
 	name, err := cleanName(in.Name)
 	if err != nil {
@@ -102,7 +119,7 @@ func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Crea
 		return Created{}, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
 			Message: "an administrator limited your permissions; you lack: " + strings.Join(missing, ", ")}
 	}
-	t := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: name, Description: desc, Scopes: scopes, CreatedAt: now, ExpiresAt: expiresAt}
+	t := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: name, Description: desc, Scopes: scopes, CreatedAt: now, ExpiresAt: expiresAt, Owner: user.State()}
 	created, err := s.issue(t)
 	if err != nil {
 		return Created{}, err
@@ -203,6 +220,10 @@ func (s *Service) Revoke(ctx context.Context, id Identity, tokenID string) error
 // Rotate replaces a token with a new one of the same name, description,
 // scopes and lifetime, revoking the old one in the same transaction.
 func (s *Service) Rotate(ctx context.Context, id Identity, tokenID string) (Created, error) {
+	return whileOwnerChanges(func() (Created, error) { return s.rotate(ctx, id, tokenID) })
+}
+
+func (s *Service) rotate(ctx context.Context, id Identity, tokenID string) (Created, error) {
 	old, err := s.Get(ctx, id, tokenID)
 	if err != nil {
 		return Created{}, err
@@ -219,7 +240,7 @@ func (s *Service) Rotate(ctx context.Context, id Identity, tokenID string) (Crea
 			Message: "you no longer hold these permissions of the token: " + strings.Join(missing, ", ")}
 	}
 	now := s.now()
-	next := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: old.Name, Description: old.Description, Scopes: old.Scopes, CreatedAt: now}
+	next := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: old.Name, Description: old.Description, Scopes: old.Scopes, CreatedAt: now, Owner: user.State()}
 	if old.ExpiresAt != nil {
 		lifetime := min(old.ExpiresAt.Sub(old.CreatedAt), s.cfg.MaxLifetime)
 		at := now.Add(lifetime).Truncate(time.Second)
