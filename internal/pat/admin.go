@@ -50,16 +50,18 @@ type Notifier interface {
 // Without one, no notice is written.
 func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
 
-func requireAdmin(id Identity) error {
+// requireAdmin refuses a caller without the administrator role, or one
+// whose account is disabled.
+func (s *Service) requireAdmin(ctx context.Context, id Identity) error {
 	if !id.Admin {
 		return Errorf(CodeForbidden, "this needs the administrator role")
 	}
-	return nil
+	return s.admit(ctx, id)
 }
 
 // AdminListTokens lists every user's tokens matching f.
 func (s *Service) AdminListTokens(ctx context.Context, id Identity, f TokenFilter, cursor string, limit int) (Page[Token], error) {
-	if err := requireAdmin(id); err != nil {
+	if err := s.requireAdmin(ctx, id); err != nil {
 		return Page[Token]{}, err
 	}
 	limit, err := pageSize(limit)
@@ -77,7 +79,7 @@ func (s *Service) AdminListTokens(ctx context.Context, id Identity, f TokenFilte
 
 // AdminGetToken returns any user's token.
 func (s *Service) AdminGetToken(ctx context.Context, id Identity, tokenID string) (Token, error) {
-	if err := requireAdmin(id); err != nil {
+	if err := s.requireAdmin(ctx, id); err != nil {
 		return Token{}, err
 	}
 	if !token.ValidID(tokenID) {
@@ -161,7 +163,7 @@ type UserUpdate struct {
 
 // GetUser returns a user as the service knows them.
 func (s *Service) GetUser(ctx context.Context, id Identity, userID string) (User, error) {
-	if err := requireAdmin(id); err != nil {
+	if err := s.requireAdmin(ctx, id); err != nil {
 		return User{}, err
 	}
 	if userID == "" {
@@ -173,7 +175,7 @@ func (s *Service) GetUser(ctx context.Context, id Identity, userID string) (User
 // UpdateUser disables or enables a user, or narrows their permissions.
 // Either takes effect at the authorizer on the user's next request.
 func (s *Service) UpdateUser(ctx context.Context, id Identity, userID string, in UserUpdate) (User, error) {
-	if err := requireAdmin(id); err != nil {
+	if err := s.requireAdmin(ctx, id); err != nil {
 		return User{}, err
 	}
 	if in.Status == nil && in.Limit == nil {
@@ -241,7 +243,7 @@ func (s *Service) limit(grants []string) (bool, []string, error) {
 
 // Audit lists audit events matching f, newest first.
 func (s *Service) Audit(ctx context.Context, id Identity, f AuditFilter, cursor string, limit int) (Page[Event], error) {
-	if err := requireAdmin(id); err != nil {
+	if err := s.requireAdmin(ctx, id); err != nil {
 		return Page[Event]{}, err
 	}
 	limit, err := pageSize(limit)

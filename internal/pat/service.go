@@ -2,12 +2,11 @@ package pat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/patservice/pat/internal/scope"
 	"github.com/patservice/pat/internal/token"
@@ -123,11 +122,22 @@ func (s *Service) List(ctx context.Context, id Identity, cursor string, limit in
 	if err != nil {
 		return Page[Token]{}, err
 	}
+	if err := s.admit(ctx, id); err != nil {
+		return Page[Token]{}, err
+	}
 	return s.store.ListTokens(ctx, id.UserID, cursor, limit)
 }
 
 // Get returns one of the caller's tokens. Another user's token is not found.
 func (s *Service) Get(ctx context.Context, id Identity, tokenID string) (Token, error) {
+	if err := s.admit(ctx, id); err != nil {
+		return Token{}, err
+	}
+	return s.own(ctx, id, tokenID)
+}
+
+// own reads one of the caller's tokens, whatever the caller's status.
+func (s *Service) own(ctx context.Context, id Identity, tokenID string) (Token, error) {
 	if !token.ValidID(tokenID) {
 		return Token{}, ErrNotFound
 	}
@@ -185,8 +195,10 @@ func (s *Service) Update(ctx context.Context, id Identity, tokenID string, in Up
 
 // Revoke revokes one of the caller's tokens at once. Revoking a revoked
 // token, or one the lifecycle job marked expired, changes nothing and succeeds.
+//
+// A disabled user may still revoke: it only reduces access.
 func (s *Service) Revoke(ctx context.Context, id Identity, tokenID string) error {
-	t, err := s.Get(ctx, id, tokenID)
+	t, err := s.own(ctx, id, tokenID)
 	if err != nil {
 		return err
 	}
@@ -205,6 +217,9 @@ func (s *Service) Rotate(ctx context.Context, id Identity, tokenID string) (Crea
 	old, err := s.Get(ctx, id, tokenID)
 	if err != nil {
 		return Created{}, err
+	}
+	if old.Status == StatusLocked {
+		return Created{}, errLocked(tokenID, "rotated")
 	}
 	if old.Status != StatusActive {
 		return Created{}, Errorf(CodeTokenNotActive, "token %s is %s and cannot be rotated", tokenID, old.Status)
@@ -264,6 +279,9 @@ func (s *Service) Extend(ctx context.Context, id Identity, tokenID string, in Ex
 	if err != nil {
 		return Token{}, err
 	}
+	if t.Status == StatusLocked {
+		return Token{}, errLocked(tokenID, "extended")
+	}
 	var expiresAt *time.Time
 	if in.ExpiresInDays != nil {
 		if expiresAt, err = s.expiry(s.now(), CreateInput{ExpiresInDays: in.ExpiresInDays}); err != nil {
@@ -313,6 +331,30 @@ func (s *Service) Events(ctx context.Context, id Identity, tokenID, cursor strin
 	return s.store.ListEvents(ctx, tokenID, cursor, limit)
 }
 
+// admit refuses a caller an administrator disabled: the one check in front
+// of every operation but revoking, which only reduces access. A caller
+// never seen yet has no record and is active.
+func (s *Service) admit(ctx context.Context, id Identity) error {
+	u, err := s.store.GetUser(ctx, id.UserID)
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("read user %s: %w", id.UserID, err)
+	case u.Status != UserActive:
+		return errDisabled
+	}
+	return nil
+}
+
+var errDisabled = Errorf(CodeUserDisabled, "your account is disabled: ask an administrator")
+
+// errLocked refuses to change a locked token beyond renaming or revoking:
+// only an administrator's unlock makes it usable again.
+func errLocked(tokenID, verb string) error {
+	return Errorf(CodeTokenLocked, "token %s is locked by an administrator and cannot be %s; you may still revoke it", tokenID, verb)
+}
+
 // activeUser records the caller's identity and refuses a disabled user.
 func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
 	u, err := s.store.SyncUser(ctx, User{ID: id.UserID, Email: id.Email, Permissions: id.Permissions, Status: UserActive})
@@ -320,7 +362,7 @@ func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
 		return User{}, fmt.Errorf("sync user %s: %w", id.UserID, err)
 	}
 	if u.Status != UserActive {
-		return User{}, Errorf(CodeUserDisabled, "your account is disabled: ask an administrator")
+		return User{}, errDisabled
 	}
 	return u, nil
 }
@@ -424,35 +466,6 @@ func (s *Service) expiry(now time.Time, in CreateInput) (*time.Time, error) {
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
-
-func cleanName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		return "", Errorf(CodeInvalid, "name: required")
-	case utf8.RuneCountInString(name) > MaxNameLen:
-		return "", Errorf(CodeInvalid, "name: at most %d characters", MaxNameLen)
-	case strings.ContainsFunc(name, unicode.IsControl):
-		return "", Errorf(CodeInvalid, "name: control characters are not allowed")
-	}
-	return name, nil
-}
-
-func cleanDescription(desc string) (string, error) {
-	return cleanText("description", desc, MaxDescriptionLen)
-}
-
-// cleanText trims free text (a description, a reason) and checks it.
-func cleanText(field, s string, maxLen int) (string, error) {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) > maxLen {
-		return "", Errorf(CodeInvalid, "%s: at most %d characters", field, maxLen)
-	}
-	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
-		return "", Errorf(CodeInvalid, "%s: control characters other than line breaks are not allowed", field)
-	}
-	return s, nil
-}
 
 func pageSize(limit int) (int, error) {
 	switch {
