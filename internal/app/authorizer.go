@@ -26,7 +26,7 @@ func NewAuthorizer(cfg config.Authorizer, db dynamo.AuthAPI, log *slog.Logger) (
 		return nil, err
 	}
 	a := authz.New(dynamo.NewAuthReader(db, cfg.TokensTable), format, catalog, log)
-	a.LastUseInterval, a.Timeout = cfg.LastUseInterval, cfg.Timeout
+	a.LastUseInterval, a.Timeout, a.Realm = cfg.LastUseInterval, cfg.Timeout, cfg.Realm
 	return a, nil
 }
 

@@ -132,6 +132,7 @@ type Authorizer struct {
 	TokenPrefix     string
 	LastUseInterval time.Duration // least time between two recorded uses of a token
 	Timeout         time.Duration // bound on each DynamoDB call
+	Realm           string        // named in WWW-Authenticate
 }
 
 // AuthorizerFromEnv reads the authorizer's configuration (see README).
@@ -142,9 +143,14 @@ func AuthorizerFromEnv() (Authorizer, error) {
 		TokenPrefix:     r.str("TOKEN_PREFIX", "pat"),
 		LastUseInterval: time.Duration(r.positive("LAST_USED_INTERVAL_MINUTES", 10)) * time.Minute,
 		Timeout:         time.Duration(r.positive("AUTHORIZER_TIMEOUT_MS", 1000)) * time.Millisecond,
+		Realm:           r.str("AUTH_REALM", "pat"),
 	}
 	if c.TokensTable == "" {
 		r.errs = append(r.errs, errors.New("TABLE_NAME is required"))
+	}
+	// The realm goes into a quoted-string of WWW-Authenticate as it is.
+	if c.Realm == "" || len(c.Realm) > 64 || strings.ContainsFunc(c.Realm, func(r rune) bool { return r < ' ' || r > '~' || r == '"' || r == '\\' }) {
+		r.errs = append(r.errs, errors.New(`AUTH_REALM: want 1 to 64 printable ASCII characters without " or \`))
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return Authorizer{}, fmt.Errorf("configuration: %w", err)

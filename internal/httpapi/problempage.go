@@ -24,7 +24,7 @@ var problemDocs = map[string]problemDoc{
 	string(pat.CodeUnknownScope):         {400, "A scope the catalog does not define. Scopes are <resource>:<action> with action read, create, update or delete; the problem's scopes member lists the unknown ones."},
 	string(pat.CodeBodyTooLarge):         {413, "The request body is over 16 KiB."},
 	string(pat.CodeUnsupportedMedia):     {415, "A request with a body must send it as JSON with Content-Type: application/json (charset=utf-8 allowed)."},
-	string(pat.CodeUnauthenticated):      {401, "No signed-in user: sign in again."},
+	string(pat.CodeUnauthenticated):      {401, "No credentials: sign in again (management API), or send Authorization: Bearer <token> (an API behind the request authorizer)."},
 	string(pat.CodeScopeNotPermitted):    {403, "A token cannot do more than its owner: these scopes are beyond the owner's permissions, or an administrator's limit of them."},
 	string(pat.CodeUserDisabled):         {403, "An administrator disabled the account. Its tokens fail at the authorizer and the management API refuses everything but revoking its own tokens."},
 	string(pat.CodeForbidden):            {403, "An administrator's route, and the caller is not an administrator."},
