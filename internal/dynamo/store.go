@@ -85,7 +85,7 @@ func (s *Store) SyncUser(ctx context.Context, u pat.User) (pat.User, error) {
 }
 
 // CreateToken stores t and counts it against its owner's cap, atomically.
-func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev pat.Event) error {
+func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev pat.Event, n *pat.Notice) error {
 	tok, err := s.putToken(t)
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev 
 	if err != nil {
 		return err
 	}
-	reasons, err := s.transact(ctx, []types.TransactWriteItem{
+	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName:                           &s.tokens,
 			Key:                                 userKey(t.UserID),
@@ -105,7 +105,15 @@ func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev 
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 		tok, audit,
-	})
+	}
+	if n != nil {
+		notice, err := s.putNotice(*n, ev.Time)
+		if err != nil {
+			return err
+		}
+		items = append(items, notice)
+	}
+	reasons, err := s.transact(ctx, items)
 	if err != nil || reasons == nil {
 		return err
 	}

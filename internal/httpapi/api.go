@@ -73,6 +73,7 @@ func (a *API) Routes() []Route {
 		{"DELETE", "/admin/tokens/{id}", "admin-revoke-token", a.AdminRevokeToken, false},
 		{"POST", "/admin/tokens/revoke-all", "admin-revoke-all", a.AdminRevokeAll, false},
 		{"GET", "/admin/users/{id}", "admin-get-user", a.GetUser, false},
+		{"POST", "/admin/users/{id}/tokens", "admin-create-token", a.AdminCreateToken, false},
 		{"PATCH", "/admin/users/{id}", "admin-update-user", a.UpdateUser, false},
 		{"GET", "/admin/audit", "admin-list-audit", a.ListAudit, false},
 		{"GET", "/problems/{code}", "problem-page", ProblemPage, true},
@@ -91,22 +92,32 @@ type createRequest struct {
 // CreateToken: POST /tokens.
 func (a *API) CreateToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
-		var body createRequest
-		if err := decodeBody(req, &body); err != nil {
+		in, err := createInput(req)
+		if err != nil {
 			return 0, nil, err
-		}
-		in := pat.CreateInput{Name: body.Name, Description: body.Description, Scopes: body.Scopes,
-			ExpiresInDays: body.ExpiresInDays, NeverExpires: body.NeverExpires}
-		if body.ExpiresAt != nil {
-			at, err := parseTime("expiresAt", *body.ExpiresAt)
-			if err != nil {
-				return 0, nil, err
-			}
-			in.ExpiresAt = &at
 		}
 		c, err := a.svc.Create(ctx, id, in)
 		return 201, a.created(c), err
 	})
+}
+
+// createInput reads the body of POST /tokens (and of an administrator's
+// POST /admin/users/{id}/tokens).
+func createInput(req events.APIGatewayV2HTTPRequest) (pat.CreateInput, error) {
+	var body createRequest
+	if err := decodeBody(req, &body); err != nil {
+		return pat.CreateInput{}, err
+	}
+	in := pat.CreateInput{Name: body.Name, Description: body.Description, Scopes: body.Scopes,
+		ExpiresInDays: body.ExpiresInDays, NeverExpires: body.NeverExpires}
+	if body.ExpiresAt != nil {
+		at, err := parseTime("expiresAt", *body.ExpiresAt)
+		if err != nil {
+			return pat.CreateInput{}, err
+		}
+		in.ExpiresAt = &at
+	}
+	return in, nil
 }
 
 // ListTokens: GET /tokens?limit=&cursor=.

@@ -1,12 +1,15 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/dynamotest"
 )
 
@@ -207,5 +210,76 @@ func TestRevokeAllPreviewIsHonest(t *testing.T) {
 	r = h.call(t, "admin-revoke-all", body(`{"owner":"user-alice","preview":true}`))
 	if f := r.fields(); r.Status != 200 || f["preview"] != true || f["count"] != 1.0 || f["revoked"] != nil {
 		t.Fatalf("admin preview: %d %s", r.Status, r.Body)
+	}
+}
+
+// An administrator creates a token for a user: within the user's effective
+// permissions, shown once to the administrator, audited as theirs on the
+// user's token, and the owner is told by mail.
+func TestAdminCreatesTokenForUser(t *testing.T) {
+	h := newHarness(t)
+	mail, err := awsclient.SES()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.build(t, h.db, mail)
+	owner := fmt.Sprintf("user-issued-%d", time.Now().UnixNano())
+	onOwner := func(ev *events.APIGatewayV2HTTPRequest) {
+		ev.PathParameters["id"] = owner
+		ev.RawPath = "/admin/users/" + owner + "/tokens"
+	}
+	if r := h.call(t, "admin-create-token", onOwner); r.Status != 404 || r.code() != "not_found" {
+		t.Fatalf("a user never seen: %d %s", r.Status, r.Body)
+	}
+	// The owner signs in once (a token of their own) with crm:read only.
+	h.call(t, "create-token", as(owner, "crm:read"), body(`{"name":"own","scopes":["crm:read"]}`))
+	before := dynamotest.Dump(t, h.db, h.tables.Tokens)
+	for _, tc := range []struct {
+		edits  []edit
+		status int
+		code   string
+	}{
+		{[]edit{onOwner, body(`{"name":"x","scopes":["crm:delete"]}`)}, 403, "scope_not_permitted"}, // the administrator holds crm:*, the user does not
+		{[]edit{onOwner, body(`{"name":"x","scopes":["hr:read"]}`)}, 400, "unknown_scope"},
+		{[]edit{onOwner, body(`{"name":"\u202Ex","scopes":["crm:read"]}`)}, 400, "invalid_request"},
+		{[]edit{onOwner, contentType("")}, 415, "unsupported_media_type"},
+		{[]edit{onOwner, alice}, 403, "forbidden"},
+		{[]edit{onOwner, anonymous}, 401, "unauthenticated"},
+	} {
+		if r := h.call(t, "admin-create-token", tc.edits...); r.Status != tc.status || r.code() != tc.code {
+			t.Errorf("%d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
+		}
+	}
+	if !reflect.DeepEqual(before, dynamotest.Dump(t, h.db, h.tables.Tokens)) {
+		t.Fatal("a refused request changed the tokens table")
+	}
+
+	r := h.call(t, "admin-create-token", onOwner)
+	f := r.fields()
+	secret, _ := f["token"].(string)
+	if r.Status != 201 || f["userId"] != owner || f["ownerEmail"] != owner+"@example.com" || !strings.HasPrefix(secret, "pat_"+f["id"].(string)+"_") || fmt.Sprint(f["scopes"]) != "[crm:read]" {
+		t.Fatalf("admin create: %d %s", r.Status, r.Body)
+	}
+	id := f["id"].(string)
+	// The owner sees it (never its secret); the administrator's act is audited on it.
+	if got := h.call(t, "get-token", as(owner, "crm:read"), onToken(id)); got.Status != 200 || got.fields()["token"] != nil || got.fields()["name"] != "alice ci" {
+		t.Fatalf("the owner's view: %d %s", got.Status, got.Body)
+	}
+	evs := h.audit(t, "token", id)
+	if len(evs) != 1 || evs[0]["action"] != "token.created" || evs[0]["actorId"] != "user-root" || evs[0]["actorRole"] != "admin" || evs[0]["ownerId"] != owner {
+		t.Fatalf("audit: %v", evs)
+	}
+	mails := dynamotest.Inbox(t, owner+"@example.com")
+	if len(mails) != 1 || !strings.Contains(mails[0].Subject, "created") || !strings.Contains(mails[0].Body.Text, id) || !strings.Contains(mails[0].Body.Text, "root@example.com") || strings.Contains(mails[0].Body.Text, secret[len(secret)-49:]) {
+		t.Fatalf("owner's mail: %+v", mails)
+	}
+
+	// A disabled user gets no token from an administrator either.
+	h.call(t, "admin-update-user", func(ev *events.APIGatewayV2HTTPRequest) {
+		ev.PathParameters["id"] = owner
+		ev.RawPath = "/admin/users/" + owner
+	}, body(`{"status":"disabled"}`))
+	if r := h.call(t, "admin-create-token", onOwner); r.Status != 403 || r.code() != "user_disabled" {
+		t.Fatalf("for a disabled user: %d %s", r.Status, r.Body)
 	}
 }

@@ -37,6 +37,13 @@ type adminTokenJSON struct {
 	OwnerEmail string `json:"ownerEmail,omitempty"`
 }
 
+// adminCreatedJSON is a token an administrator created for a user, with
+// its plaintext shown this once, to the administrator.
+type adminCreatedJSON struct {
+	adminTokenJSON
+	Token string `json:"token"`
+}
+
 type eventJSON struct {
 	ID        string            `json:"id"`
 	Time      time.Time         `json:"time"`

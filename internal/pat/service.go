@@ -84,7 +84,7 @@ func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Crea
 	if err != nil {
 		return Created{}, err
 	}
-	scopes, err := s.checkScopes(in.Scopes, id.Permissions)
+	scopes, err := s.checkScopes(in.Scopes, id.Permissions, "your permissions")
 	if err != nil {
 		return Created{}, err
 	}
@@ -109,7 +109,7 @@ func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Crea
 	if err != nil {
 		return Created{}, err
 	}
-	if err := s.store.CreateToken(ctx, created.Token, s.cfg.MaxActiveTokens, ev); err != nil {
+	if err := s.store.CreateToken(ctx, created.Token, s.cfg.MaxActiveTokens, ev, nil); err != nil {
 		return Created{}, fmt.Errorf("create token: %w", err)
 	}
 	s.log.InfoContext(ctx, "token created", "tokenId", created.Token.ID, "userId", id.UserID, "scopes", scopes)
@@ -408,7 +408,9 @@ func (s *Service) eventAs(role Role, id Identity, t Token, action string, detail
 		Outcome: "success", SourceIP: id.SourceIP, Details: details, ExpiresAt: now.Add(s.cfg.AuditRetention)}, nil
 }
 
-func (s *Service) checkScopes(requested, permissions []string) ([]string, error) {
+// checkScopes normalizes requested scopes and refuses any beyond
+// permissions, which whose names in the message.
+func (s *Service) checkScopes(requested, permissions []string, whose string) ([]string, error) {
 	if len(requested) == 0 {
 		return nil, Errorf(CodeInvalid, "scopes: give at least one scope, such as %s", s.catalog.All()[0])
 	}
@@ -422,7 +424,7 @@ func (s *Service) checkScopes(requested, permissions []string) ([]string, error)
 	}
 	if missing := scope.Missing(scopes, permissions); len(missing) > 0 {
 		return nil, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
-			Message: "a token cannot exceed your permissions; you lack: " + strings.Join(missing, ", ")}
+			Message: "a token cannot exceed " + whose + "; missing: " + strings.Join(missing, ", ")}
 	}
 	return scopes, nil
 }
