@@ -61,10 +61,10 @@ type Request struct {
 	// QueryToken: the query string carries access_token (RFC 6750 §2.3),
 	// which this service never accepts: query strings end up in logs.
 	QueryToken bool
-	Method        string
-	Path          string
-	SourceIP      string
-	UserAgent     string
+	Method     string
+	Path       string
+	SourceIP   string
+	UserAgent  string
 }
 
 // Decision is the answer, with what the backend learns on Allow.
