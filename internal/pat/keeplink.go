@@ -69,6 +69,10 @@ func (s *Service) UseKeepLink(ctx context.Context, code, sourceIP string) (Token
 	if err != nil {
 		return Token{}, err
 	}
+	id := Identity{UserID: t.UserID, SourceIP: sourceIP}
+	if err := s.admit(ctx, id); err != nil {
+		return Token{}, err // a disabled owner keeps nothing, by link or otherwise
+	}
 	var expiresAt *time.Time
 	if link.Purpose == KeepExpiry && t.ExpiresAt != nil {
 		at := s.now().Add(s.cfg.DefaultLifetime).Truncate(time.Second)
@@ -76,7 +80,6 @@ func (s *Service) UseKeepLink(ctx context.Context, code, sourceIP string) (Token
 			expiresAt = &at
 		}
 	}
-	id := Identity{UserID: t.UserID, SourceIP: sourceIP}
 	t, err = s.extend(ctx, id, t, expiresAt, &link)
 	if ErrorCode(err) == CodeConflict {
 		return Token{}, errBadLink // used by a concurrent request
