@@ -164,7 +164,7 @@ func (g *Gateway) event(r *http.Request, route compiled, params map[string]strin
 func writeJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	fmt.Fprint(w, body)
+	fmt.Fprintln(w, body)
 }
 
 // Invoke calls a Lambda handler with an event through the runtime's JSON
