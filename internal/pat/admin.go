@@ -160,16 +160,7 @@ func (s *Service) AdminCreate(ctx context.Context, id Identity, userID string, i
 	if err := s.requireAdmin(ctx, id); err != nil {
 		return Created{}, err
 	}
-	now := s.now()
-	name, err := cleanName(in.Name)
-	if err != nil {
-		return Created{}, err
-	}
-	desc, err := cleanDescription(in.Description)
-	if err != nil {
-		return Created{}, err
-	}
-	expiresAt, err := s.expiry(now, in)
+	t, err := s.draft(in)
 	if err != nil {
 		return Created{}, err
 	}
@@ -183,33 +174,11 @@ func (s *Service) AdminCreate(ctx context.Context, id Identity, userID string, i
 	if user.Status != UserActive {
 		return Created{}, Errorf(CodeUserDisabled, "user %s is disabled: enable them before issuing a token", userID)
 	}
-	scopes, err := s.checkScopes(in.Scopes, user.Effective(), "the user's permissions")
-	if err != nil {
+	if t.Scopes, err = s.checkScopes(in.Scopes, user.Effective(), "the user's permissions"); err != nil {
 		return Created{}, err
 	}
-	t := Token{UserID: userID, OwnerEmail: user.Email, Name: name, Description: desc, Scopes: scopes, CreatedAt: now, ExpiresAt: expiresAt}
-	created, err := s.issue(t)
-	if err != nil {
-		return Created{}, err
-	}
-	ev, err := s.eventAs(RoleAdmin, id, created.Token, ActionCreated, map[string]string{"name": name, "scopes": strings.Join(scopes, " ")})
-	if err != nil {
-		return Created{}, err
-	}
-	notices, err := s.notices(id, []Token{created.Token}, ActionCreated, "", ev.Time)
-	if err != nil {
-		return Created{}, err
-	}
-	var n *Notice
-	if len(notices) == 1 {
-		n = &notices[0]
-	}
-	if err := s.store.CreateToken(ctx, created.Token, s.cfg.MaxActiveTokens, ev, n); err != nil {
-		return Created{}, fmt.Errorf("create token for %s: %w", userID, err)
-	}
-	s.log.InfoContext(ctx, "token created", "tokenId", created.Token.ID, "userId", userID, "adminId", id.UserID, "scopes", scopes)
-	s.deliver(ctx, notices)
-	return created, nil
+	t.UserID, t.OwnerEmail = userID, user.Email
+	return s.create(ctx, RoleAdmin, id, t)
 }
 
 // UserUpdate changes a user; nil fields stay as they are.

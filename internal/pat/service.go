@@ -75,44 +75,71 @@ type Created struct {
 
 // Create issues a token for the caller.
 func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Created, error) {
-	now := s.now()
-	name, err := cleanName(in.Name)
+	t, err := s.draft(in)
 	if err != nil {
 		return Created{}, err
 	}
-	desc, err := cleanDescription(in.Description)
-	if err != nil {
-		return Created{}, err
-	}
-	scopes, err := s.checkScopes(in.Scopes, id.Permissions, "your permissions")
-	if err != nil {
-		return Created{}, err
-	}
-	expiresAt, err := s.expiry(now, in)
-	if err != nil {
+	if t.Scopes, err = s.checkScopes(in.Scopes, id.Permissions, "your permissions"); err != nil {
 		return Created{}, err
 	}
 	user, err := s.activeUser(ctx, id)
 	if err != nil {
 		return Created{}, err
 	}
-	if missing := scope.Missing(scopes, user.Effective()); len(missing) > 0 {
+	if missing := scope.Missing(t.Scopes, user.Effective()); len(missing) > 0 {
 		return Created{}, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
 			Message: "an administrator limited your permissions; you lack: " + strings.Join(missing, ", ")}
 	}
-	t := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: name, Description: desc, Scopes: scopes, CreatedAt: now, ExpiresAt: expiresAt}
+	t.UserID, t.OwnerEmail = id.UserID, id.Email
+	return s.create(ctx, RoleUser, id, t)
+}
+
+// draft checks the name, description and expiry of a request for a new
+// token: the token without owner, scopes or secret yet.
+func (s *Service) draft(in CreateInput) (Token, error) {
+	now := s.now()
+	name, err := cleanName(in.Name)
+	if err != nil {
+		return Token{}, err
+	}
+	desc, err := cleanDescription(in.Description)
+	if err != nil {
+		return Token{}, err
+	}
+	expiresAt, err := s.expiry(now, in)
+	if err != nil {
+		return Token{}, err
+	}
+	return Token{Name: name, Description: desc, CreatedAt: now, ExpiresAt: expiresAt}, nil
+}
+
+// create issues t's secret and stores it with the audit event of actor's
+// act in role; when an administrator creates it for someone else, the
+// owner's notice goes in the same transaction and is sent at once.
+func (s *Service) create(ctx context.Context, role Role, actor Identity, t Token) (Created, error) {
 	created, err := s.issue(t)
 	if err != nil {
 		return Created{}, err
 	}
-	ev, err := s.event(id, created.Token, ActionCreated, map[string]string{"name": name, "scopes": strings.Join(scopes, " ")})
+	ev, err := s.eventAs(role, actor, created.Token, ActionCreated, map[string]string{"name": t.Name, "scopes": strings.Join(t.Scopes, " ")})
 	if err != nil {
 		return Created{}, err
 	}
-	if err := s.store.CreateToken(ctx, created.Token, s.cfg.MaxActiveTokens, ev, nil); err != nil {
-		return Created{}, fmt.Errorf("create token: %w", err)
+	var notices []Notice
+	if role == RoleAdmin {
+		if notices, err = s.notices(actor, []Token{created.Token}, ActionCreated, "", ev.Time); err != nil {
+			return Created{}, err
+		}
 	}
-	s.log.InfoContext(ctx, "token created", "tokenId", created.Token.ID, "userId", id.UserID, "scopes", scopes)
+	var n *Notice
+	if len(notices) == 1 {
+		n = &notices[0]
+	}
+	if err := s.store.CreateToken(ctx, created.Token, s.cfg.MaxActiveTokens, ev, n); err != nil {
+		return Created{}, fmt.Errorf("create token for %s: %w", t.UserID, err)
+	}
+	s.log.InfoContext(ctx, "token created", "tokenId", created.Token.ID, "userId", t.UserID, "actorId", actor.UserID, "role", role, "scopes", t.Scopes)
+	s.deliver(ctx, notices)
 	return created, nil
 }
 
