@@ -60,7 +60,14 @@ func (s *Service) PeekKeepLink(ctx context.Context, code string) (KeepLink, Toke
 	if ErrorCode(err) == CodeNotFound || err == nil && (t.UserID != link.UserID || t.Status == StatusRevoked) {
 		return KeepLink{}, Token{}, errBadLink
 	}
-	return link, t, err
+	if err != nil {
+		return KeepLink{}, Token{}, err
+	}
+	// A disabled owner keeps nothing, by link or otherwise.
+	if err := s.admit(ctx, Identity{UserID: t.UserID}); err != nil {
+		return KeepLink{}, Token{}, err
+	}
+	return link, t, nil
 }
 
 // UseKeepLink keeps the link's token, once.
@@ -70,9 +77,6 @@ func (s *Service) UseKeepLink(ctx context.Context, code, sourceIP string) (Token
 		return Token{}, err
 	}
 	id := Identity{UserID: t.UserID, SourceIP: sourceIP}
-	if err := s.admit(ctx, id); err != nil {
-		return Token{}, err // a disabled owner keeps nothing, by link or otherwise
-	}
 	var expiresAt *time.Time
 	if link.Purpose == KeepExpiry && t.ExpiresAt != nil {
 		at := s.now().Add(s.cfg.DefaultLifetime).Truncate(time.Second)
