@@ -12,7 +12,9 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 run: ## Start DynamoDB Local, the SES emulator and the API on 127.0.0.1:8080 (PAT_ADDR to change)
-	infra/stack.sh go run ./infra/devserver
+	@# A built binary, not go run: go run exits 1 after Ctrl-C whatever the server does.
+	go build -o $(BIN)/devserver ./infra/devserver
+	infra/stack.sh $(BIN)/devserver
 
 test: lint check-template ## Every test, with -race, against DynamoDB Local and the SES emulator
 	infra/stack.sh go test -race -count=1 ./...

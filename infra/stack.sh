@@ -67,7 +67,19 @@ stop() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C before the command runs ends the script (130). While it runs, the
+# command gets the signal too (from the terminal, or forwarded here) and
+# the script ends with its status: a server that shuts down cleanly on
+# Ctrl-C makes `make run` end without "Error 130".
+cmd=""
+interrupted=0
+on_signal() {
+  if [ -z "$cmd" ]; then exit 130; fi
+  interrupted=1
+  kill -"$1" "$cmd" 2>/dev/null || true
+}
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
 
 install_deps
 
@@ -97,6 +109,11 @@ set +e
 "$@" &
 cmd=$!
 pids+=("$cmd")
-wait "$cmd"
-status=$?
+while :; do
+  interrupted=0
+  wait "$cmd"
+  status=$?
+  # A trapped signal ends wait early; wait again for the command's own status.
+  [ "$interrupted" = 1 ] || break
+done
 exit "$status"

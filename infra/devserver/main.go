@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -60,17 +61,29 @@ func run() error {
 			os.Setenv(k, v)
 		}
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (set PAT_ADDR to use another port): %w", *addr, err)
+	}
+	return serve(ctx, ln, *template, os.Stdout)
+}
+
+// serve runs the local service on ln until ctx ends, printing what to try
+// to out. Ctrl-C (ctx) is a clean end: nil.
+func serve(ctx context.Context, ln net.Listener, template string, out io.Writer) error {
+	defer ln.Close()
+	base := "http://" + ln.Addr().String()
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	db, err := awsclient.DynamoDB()
 	if err != nil {
 		return err
 	}
-	if err := createTables(ctx, db, *template, cfg); err != nil {
+	if err := createTables(ctx, db, template, cfg); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -98,17 +111,13 @@ func run() error {
 	mux := http.NewServeMux()
 	mux.Handle("/", localgw.New(routes, id.claims))
 	// The example API, protected by the real authorizer with REST API semantics.
-	mux.Handle("/api/", &localgw.Protected{Authorizer: apigw.New(authz).REST, Backend: demo.Echo, Realm: "pat", Stage: "demo"})
-	job, err := localJob(cfg, db, mail, *addr, log)
+	mux.Handle("/api/", &localgw.Protected{Authorizer: apigw.New(authz).REST, Backend: demo.Echo, Realm: authCfg.Realm, Stage: "demo"})
+	job, err := localJob(cfg, db, mail, base, log)
 	if err != nil {
 		return err
 	}
-	mux.HandleFunc("POST /dev/lifecycle", runJob(job))
+	mux.HandleFunc("POST /dev/lifecycle", runJob(job, dynamo.NewStore(db, cfg.TokensTable, cfg.AuditTable)))
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (set PAT_ADDR to use another port): %w", *addr, err)
-	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -116,7 +125,7 @@ func run() error {
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	printHelp("http://"+ln.Addr().String(), id)
+	printHelp(out, base, id)
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -203,75 +212,93 @@ func (id identity) claims(r *http.Request) map[string]string {
 	return c
 }
 
-func printHelp(base string, id identity) {
-	fmt.Printf(`
+// printHelp prints the URLs and a walkthrough that works as printed and
+// can be pasted again on the same server (fresh tokens each time, bob
+// enabled again at the end).
+func printHelp(out io.Writer, base string, id identity) {
+	fmt.Fprintf(out, `
 PAT service running locally
   Management API  %[1]s/tokens   (signed in as %[2]s, groups: %[3]s; GROUP_PERMISSIONS=%[5]s)
-  Admin API       %[1]s/admin/tokens, /admin/users/<id>, /admin/audit
+  Admin API       %[1]s/admin/tokens, /admin/users/<id>, /admin/users/<id>/tokens, /admin/audit
   Protected API   %[1]s/api/<resource>/...   (the real authorizer, REST API semantics; an echo backend)
   SES inbox       %[4]s   (open it in a browser: the mails the lifecycle job sends)
   Lifecycle job   POST %[1]s/dev/lifecycle?now=<RFC 3339 time>[&dryRun=true]
+  Error codes     %[1]s/problems/<code>
   Stop with Ctrl-C.
 
-Try it (paste into another terminal; each step keeps what the next needs):
+Try it (paste into another terminal; each step keeps what the next needs; paste it again as often as you like):
 
+  BASE=%[1]s
   # create a token: the response shows it once, in "token"
-  RESP=$(curl -s -X POST %[1]s/tokens -H 'Content-Type: application/json' \
+  RESP=$(curl -s -X POST $BASE/tokens -H 'Content-Type: application/json' \
     -d '{"name":"my laptop","scopes":["crm:read","orders:read"],"expiresInDays":30}'); echo "$RESP"
   ID=$(echo "$RESP" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
   TOKEN=$(echo "$RESP" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 
   # call the protected API with it
-  curl -s -H "Authorization: Bearer $TOKEN" %[1]s/api/crm/contacts            # 200: the echo shows user, token, scopes
-  curl -s -i -X DELETE -H "Authorization: Bearer $TOKEN" %[1]s/api/crm/contacts/7  # 403 insufficient_scope
-  curl -s -i %[1]s/api/crm/contacts                                            # 401: no token
+  curl -s -H "Authorization: Bearer $TOKEN" $BASE/api/crm/contacts              # 200: the echo shows user, token, scopes
+  curl -s -i -X DELETE -H "Authorization: Bearer $TOKEN" $BASE/api/crm/contacts/7   # 403 insufficient_scope, scope="crm:delete"
+  curl -s -i $BASE/api/crm/contacts                                             # 401: no token, no error code
 
-  curl -s %[1]s/tokens                                    # list your tokens
-  curl -s -X PATCH %[1]s/tokens/$ID -H 'Content-Type: application/json' -d '{"name":"work laptop"}'
-  curl -s -H 'X-Dev-User: mallory' %[1]s/tokens/$ID       # another user: 404
+  curl -s $BASE/tokens                                    # list your tokens
+  curl -s -X PATCH $BASE/tokens/$ID -H 'Content-Type: application/json' -d '{"name":"work laptop"}'
+  curl -s -H 'X-Dev-User: mallory' $BASE/tokens/$ID       # another user: 404
 
   # rotate: a new token, the old one revoked in the same transaction
-  NEW=$(curl -s -X POST %[1]s/tokens/$ID/rotate | tee /dev/stderr | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'); echo
-  curl -s %[1]s/tokens/$ID/events                         # audit trail of the old token
-  curl -s -i -X DELETE %[1]s/tokens/$NEW                  # revoke the new one: 204
-  curl -s %[1]s/tokens/$NEW                               # "status":"revoked"
-  curl -s -i -H "Authorization: Bearer $TOKEN" %[1]s/api/crm/contacts   # the rotated-away token: 401
+  NEW=$(curl -s -X POST $BASE/tokens/$ID/rotate | tee /dev/stderr | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+  curl -s $BASE/tokens/$ID/events                         # audit trail of the old token
+  curl -s -i -X DELETE $BASE/tokens/$NEW                  # revoke the new one: 204
+  curl -s $BASE/tokens/$NEW                               # "status":"revoked"
+  curl -s -i -H "Authorization: Bearer $TOKEN" $BASE/api/crm/contacts   # the rotated-away token: 401
 
   # administration (you are an administrator; X-Dev-User: mallory is not)
-  T2=$(curl -s -X POST %[1]s/tokens -H 'X-Dev-User: bob' -H 'Content-Type: application/json' \
-    -d '{"name":"bob ci","scopes":["crm:read"]}'); B=$(echo "$T2" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
-  BT=$(echo "$T2" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-  curl -s '%[1]s/admin/tokens?status=active'             # every user's tokens
-  curl -s -X POST %[1]s/admin/tokens/$B/lock -H 'Content-Type: application/json' -d '{"reason":"seen in a public repository"}'
-  curl -s -i -H "Authorization: Bearer $BT" %[1]s/api/crm/contacts   # locked: 401 (bob got a mail: see the SES inbox)
-  curl -s -X POST %[1]s/admin/tokens/$B/unlock
-  curl -s -i -H "Authorization: Bearer $BT" %[1]s/api/crm/contacts   # 200 again
-  curl -s -X PATCH %[1]s/admin/users/bob -H 'Content-Type: application/json' -d '{"status":"disabled","reason":"left"}'
-  curl -s -i -H "Authorization: Bearer $BT" %[1]s/api/crm/contacts   # bob is disabled: 401
-  curl -s -X POST %[1]s/admin/tokens/revoke-all -H 'Content-Type: application/json' -d '{"owner":"bob","preview":true}'
-  curl -s -X POST %[1]s/admin/tokens/revoke-all -H 'Content-Type: application/json' -d '{"owner":"bob","confirm":1,"reason":"offboarding"}'
-  curl -s '%[1]s/admin/audit?owner=bob'                  # the audit log, newest first
-  curl -s -i -H 'X-Dev-User: mallory' %[1]s/admin/tokens   # not an administrator: 403
-  curl -s -X POST %[1]s/tokens -H 'X-Dev-User: newcomer' -H 'X-Dev-Groups: marketing' -H 'Content-Type: application/json' \
+  BOB=$(curl -s -X POST $BASE/tokens -H 'X-Dev-User: bob' -H 'Content-Type: application/json' \
+    -d '{"name":"bob ci","scopes":["crm:read"]}')
+  BOB_ID=$(echo "$BOB" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
+  BOB_TOKEN=$(echo "$BOB" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+  curl -s "$BASE/admin/tokens?status=active"             # every user's tokens
+  curl -s -X POST $BASE/admin/tokens/$BOB_ID/lock -H 'Content-Type: application/json' -d '{"reason":"seen in a public repository"}'
+  curl -s -i -H "Authorization: Bearer $BOB_TOKEN" $BASE/api/crm/contacts   # locked: 401 (bob got a mail: see the SES inbox)
+  curl -s -X POST $BASE/admin/tokens/$BOB_ID/unlock
+  curl -s -i -H "Authorization: Bearer $BOB_TOKEN" $BASE/api/crm/contacts   # 200 again
+  curl -s -X POST $BASE/admin/users/bob/tokens -H 'Content-Type: application/json' \
+    -d '{"name":"bob deploy","scopes":["crm:read"],"expiresInDays":7}'          # a token for bob, shown to you once; bob is told
+  curl -s -X PATCH $BASE/admin/users/bob -H 'Content-Type: application/json' -d '{"status":"disabled","reason":"left"}'
+  curl -s -i -H "Authorization: Bearer $BOB_TOKEN" $BASE/api/crm/contacts   # bob is disabled: 401
+  N=$(curl -s -X POST $BASE/admin/tokens/revoke-all -H 'Content-Type: application/json' -d '{"owner":"bob","preview":true}' \
+    | tee /dev/stderr | sed -n 's/.*"count":\([0-9]*\).*/\1/p')
+  curl -s -X POST $BASE/admin/tokens/revoke-all -H 'Content-Type: application/json' -d '{"owner":"bob","confirm":'$N',"reason":"offboarding"}'
+  curl -s "$BASE/admin/audit?owner=bob"                  # the audit log, newest first
+  curl -s -i -H 'X-Dev-User: mallory' $BASE/admin/tokens   # not an administrator: 403
+  curl -s -X PATCH $BASE/admin/users/bob -H 'Content-Type: application/json' -d '{"status":"active","reason":"back"}'
+  curl -s -X POST $BASE/tokens -H 'X-Dev-User: newcomer' -H 'X-Dev-Groups: marketing' -H 'Content-Type: application/json' \
     -d '{"name":"x","scopes":["crm:read"]}'            # a group with no grants: 403 no_permissions
 
   # the lifecycle job, at a chosen "now": a reminder 14 days before deletion, then the deletion
-  curl -s -X POST %[1]s/tokens -H 'Content-Type: application/json' -d '{"name":"idle","scopes":["crm:read"],"expiresInDays":365}'
-  curl -s -X POST "%[1]s/dev/lifecycle?now=$(date -u -d '+167 days' +%%Y-%%m-%%dT%%H:%%M:%%SZ)&dryRun=true"   # what it would do
-  curl -s -X POST "%[1]s/dev/lifecycle?now=$(date -u -d '+167 days' +%%Y-%%m-%%dT%%H:%%M:%%SZ)"   # then see the SES inbox
+  curl -s -X POST $BASE/tokens -H 'Content-Type: application/json' -d '{"name":"idle","scopes":["crm:read"],"expiresInDays":365}'
+  curl -s -X POST "$BASE/dev/lifecycle?now=$(date -u -d '+167 days' +%%Y-%%m-%%dT%%H:%%M:%%SZ)&dryRun=true"   # what it would do
+  curl -s -X POST "$BASE/dev/lifecycle?now=$(date -u -d '+167 days' +%%Y-%%m-%%dT%%H:%%M:%%SZ)"   # then see the SES inbox
 
 `, base, id.userID, id.groups, envOr("SES_INBOX_URL", "(not running)"), os.Getenv("GROUP_PERMISSIONS"))
 }
 
 // localJob is the lifecycle job on the local stack, mailing the SES emulator.
-func localJob(cfg config.Config, db *dynamodb.Client, mail *ses.Client, addr string, log *slog.Logger) (*lifecycle.Job, error) {
-	base := "http://" + addr
+func localJob(cfg config.Config, db *dynamodb.Client, mail *ses.Client, base string, log *slog.Logger) (*lifecycle.Job, error) {
 	return app.NewJob(config.Job{Config: cfg, KeepURL: envOr("KEEP_URL", base+"/keep")}, db, mail, log)
+}
+
+// bookmark is the job's record of the first day bucket its next run reads.
+type bookmark interface {
+	NextDay(ctx context.Context) (string, error)
+	SaveNextDay(ctx context.Context, day string) error
 }
 
 // runJob runs the lifecycle job at the time the query names (now, RFC 3339;
 // default: the real time), dry if dryRun=true, and answers with its report.
-func runJob(job *lifecycle.Job) http.HandlerFunc {
+// Time travel must not strand later runs: a run at a "now" before the day
+// the job's bookmark points at (a run in the future came first) starts
+// over from its look-back, as a fresh deployment's first run does.
+func runJob(job *lifecycle.Job, state bookmark) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
 		if v := r.URL.Query().Get("now"); v != "" {
@@ -282,10 +309,23 @@ func runJob(job *lifecycle.Job) http.HandlerFunc {
 			}
 			now = t
 		}
+		// (A dry run resets it too: the bookmark is the dev clock's state,
+		// not the tokens', and the run after it would reset it anyway.)
+		next, err := state.NextDay(r.Context())
+		if err == nil && next > now.UTC().Format(time.DateOnly) {
+			err = state.SaveNextDay(r.Context(), "")
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		rep, err := job.Run(r.Context(), lifecycle.Options{Now: now, DryRun: r.URL.Query().Get("dryRun") == "true"})
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
+		}
+		if rep.Actions == nil {
+			rep.Actions = []lifecycle.Action{}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)

@@ -54,8 +54,11 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 // is never applied to another route; 401 is the error "Unauthorized". Any
 // other error makes API Gateway answer 500: the request does not pass.
 func (h *Handler) REST(ctx context.Context, ev events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
+	_, inQuery := ev.QueryStringParameters["access_token"]
+	_, inMultiQuery := ev.MultiValueQueryStringParameters["access_token"]
 	req := authz.Request{
 		Authorization: authorization(ev.Headers, ev.MultiValueHeaders),
+		QueryToken:    inQuery || inMultiQuery,
 		Method:        ev.HTTPMethod,
 		Path:          ev.Path,
 		SourceIP:      ev.RequestContext.Identity.SourceIP,
@@ -65,7 +68,10 @@ func (h *Handler) REST(ctx context.Context, ev events.APIGatewayCustomAuthorizer
 	if err != nil {
 		return events.APIGatewayCustomAuthorizerResponse{}, errors.New("authorizer unavailable")
 	}
-	if d.Outcome == authz.Unauthorized {
+	// A REST authorizer can answer 401 only by this error, whose Gateway
+	// Response cannot tell one refusal from another; invalid_request (400)
+	// has no way at all, so it is a 401 too.
+	if d.Outcome == authz.Unauthorized || d.Outcome == authz.BadRequest {
 		return events.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
 	}
 	effect, principal := "Deny", "anonymous"
@@ -80,7 +86,7 @@ func (h *Handler) REST(ctx context.Context, ev events.APIGatewayCustomAuthorizer
 				Action: []string{"execute-api:Invoke"}, Effect: effect, Resource: []string{ev.MethodArn},
 			}},
 		},
-		Context: decisionContext(d),
+		Context: h.decisionContext(d),
 	}, nil
 }
 
@@ -96,8 +102,10 @@ func (h *Handler) HTTP(ctx context.Context, ev events.APIGatewayV2CustomAuthoriz
 	if header == "" && len(ev.IdentitySource) == 1 {
 		header = ev.IdentitySource[0]
 	}
+	_, inQuery := ev.QueryStringParameters["access_token"]
 	d, err := h.authz.Authorize(ctx, authz.Request{
 		Authorization: header,
+		QueryToken:    inQuery,
 		Method:        ev.RequestContext.HTTP.Method,
 		Path:          path,
 		SourceIP:      ev.RequestContext.HTTP.SourceIP,
@@ -106,17 +114,19 @@ func (h *Handler) HTTP(ctx context.Context, ev events.APIGatewayV2CustomAuthoriz
 	if err != nil {
 		return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, errors.New("authorizer unavailable")
 	}
-	return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: d.Outcome == authz.Allowed, Context: decisionContext(d)}, nil
+	return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: d.Outcome == authz.Allowed, Context: h.decisionContext(d)}, nil
 }
 
 // decisionContext is what the backend (or a gateway response) learns of a
 // decision: on Allow who called, with which token and effective scopes; on
-// Deny the RFC 6750 error and the scope that was missing.
-func decisionContext(d authz.Decision) map[string]any {
+// Deny the RFC 6750 error, the scope that was missing and the whole
+// WWW-Authenticate value, which the REST Gateway Response ACCESS_DENIED
+// maps to its header.
+func (h *Handler) decisionContext(d authz.Decision) map[string]any {
 	if d.Outcome == authz.Allowed {
 		return map[string]any{"userId": d.UserID, "tokenId": d.TokenID, "scopes": strings.Join(d.Scopes, " ")}
 	}
-	c := map[string]any{"error": d.ErrorCode(), "errorDescription": d.Description()}
+	c := map[string]any{"error": d.ErrorCode(), "errorDescription": d.Description(), "wwwAuthenticate": d.Challenge(h.authz.Realm)}
 	if d.RequiredScope != "" {
 		c["requiredScope"] = d.RequiredScope
 	}

@@ -24,6 +24,9 @@ var (
 	missing      = want{outcome: "unauthorized", dbReads: 0}
 	malformed    = want{outcome: "unauthorized", code: "invalid_token", dbReads: 0}
 	invalidToken = want{outcome: "unauthorized", code: "invalid_token", dbReads: 1}
+	// RFC 6750 §3.1 invalid_request: a REST API can only answer it with 401
+	// (the error Unauthorized); an HTTP API denies with the code in the context.
+	badRequest = want{outcome: "bad_request", code: "invalid_request", dbReads: 0}
 )
 
 func forbidden(scope string) want {
@@ -69,10 +72,11 @@ func TestDecisionTable(t *testing.T) {
 		{"HEAD is read", request{header: bearer(good), method: "HEAD", path: "/api/orders/1"}, allow},
 		{"no header", request{method: "GET", path: "/api/crm/contacts"}, missing},
 		{"other scheme", request{header: "Basic dXNlcjpwYXNz", method: "GET", path: "/api/crm"}, missing},
-		{"token only in the query string", request{queryToken: good.Secret, method: "GET", path: "/api/crm"}, missing},
+		{"token only in the query string", request{queryToken: good.Secret, method: "GET", path: "/api/crm"}, badRequest},
+		{"token in the query string too", request{header: bearer(good), queryToken: good.Secret, method: "GET", path: "/api/crm"}, badRequest},
 		{"Bearer without token", request{header: "Bearer", method: "GET", path: "/api/crm"}, malformed},
 		{"two tokens", request{header: bearer(good) + " " + good.Secret, method: "GET", path: "/api/crm"}, malformed},
-		{"two headers", request{header: bearer(good), twoHeaders: true, method: "GET", path: "/api/crm"}, malformed},
+		{"two headers", request{header: bearer(good), twoHeaders: true, method: "GET", path: "/api/crm"}, badRequest},
 		{"not a token", request{header: "Bearer hello", method: "GET", path: "/api/crm"}, malformed},
 		{"bad checksum", request{header: "Bearer " + tamper(good.Secret), method: "GET", path: "/api/crm"}, malformed},
 		{"truncated", request{header: bearer(good)[:40], method: "GET", path: "/api/crm"}, malformed},
@@ -97,7 +101,7 @@ func TestDecisionTable(t *testing.T) {
 			resp, err := e.handler.REST(ctx, ev)
 			checkReads(t, e, before, tc.want)
 			switch tc.want.outcome {
-			case "unauthorized":
+			case "unauthorized", "bad_request":
 				if !errors.Is(err, apigw.ErrUnauthorized) || err.Error() != "Unauthorized" {
 					t.Fatalf("want the error Unauthorized (401), got %v %+v", err, resp)
 				}
@@ -120,6 +124,14 @@ func TestDecisionTable(t *testing.T) {
 			}
 			if st[0].Effect != "Deny" || resp.Context["error"] != tc.want.code || tc.want.scope != "" && resp.Context["requiredScope"] != tc.want.scope {
 				t.Fatalf("forbidden = %+v", resp)
+			}
+			// The Gateway Response ACCESS_DENIED maps this to WWW-Authenticate.
+			challenge := `Bearer realm="pat", error="insufficient_scope"`
+			if tc.want.scope != "" {
+				challenge += `, scope="` + tc.want.scope + `"`
+			}
+			if resp.Context["wwwAuthenticate"] != challenge {
+				t.Fatalf("WWW-Authenticate from the context: %v, want %s", resp.Context["wwwAuthenticate"], challenge)
 			}
 		})
 		t.Run("HTTP/"+tc.name, func(t *testing.T) {

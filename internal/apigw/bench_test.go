@@ -24,7 +24,7 @@ import (
 func (e *env) quietHandler(b *testing.B) (*apigw.Handler, *authz.Authorizer) {
 	b.Helper()
 	a, err := authorizer.New(config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat",
-		LastUseInterval: 10 * time.Minute, Timeout: time.Second}, e.count, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		LastUseInterval: 10 * time.Minute, Timeout: time.Second, Realm: "pat"}, e.count, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}

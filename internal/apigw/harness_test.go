@@ -91,7 +91,7 @@ func newEnv(t testing.TB) *env {
 func (e *env) useDB(t testing.TB, db dynamo.AuthAPI) {
 	t.Helper()
 	a, err := authorizer.New(config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat",
-		LastUseInterval: 10 * time.Minute, Timeout: time.Second}, db, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+		LastUseInterval: 10 * time.Minute, Timeout: time.Second, Realm: "pat"}, db, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ type request struct {
 	header       string // "" sends no Authorization header
 	method, path string
 	stage        string // HTTP API stage; "" is $default
-	queryToken   string // a token in the query string, which must be ignored
+	queryToken   string // a token in the query string (access_token), which is refused
 	twoHeaders   bool
 }
 

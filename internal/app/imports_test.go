@@ -21,7 +21,7 @@ var mayImport = map[string][]string{
 	"awsclient":      {},
 	"coldstart":      {},
 	"demo":           {},
-	"localgw":        {},
+	"localgw":        {"authz"},
 	"pat":            {"token", "scope"},
 	"config":         {"pat", "scope"},
 	"authz":          {"pat", "scope", "token"},

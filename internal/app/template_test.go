@@ -108,6 +108,15 @@ func TestTemplateDeploysEveryRoute(t *testing.T) {
 				}
 			}
 		}
+		// Every signed-in route but revoking reads the caller's user record
+		// first: a disabled user is refused (GetItem on the tokens table).
+		// (create-token reads it by the UpdateItem that records the caller.)
+		if !route.Public && !slices.Contains([]string{"revoke-token", "revoke-all-tokens", "create-token"}, route.Function) && !canGetItem(fn) {
+			t.Errorf("%s cannot read the caller's user record (dynamodb:GetItem on the tokens table)", logicalID)
+		}
+		if route.Public && route.Function == "problem-page" && len(actions) > 0 {
+			t.Errorf("%s serves static pages but may %v", logicalID, actions)
+		}
 		if slices.Contains(actions, "dynamodb:*") || slices.Contains(actions, "dynamodb:Scan") && !admin {
 			t.Errorf("%s has rights it never uses: %v", logicalID, actions)
 		}
@@ -120,6 +129,17 @@ func TestTemplateDeploysEveryRoute(t *testing.T) {
 			}
 		}
 	}
+}
+
+func canGetItem(fn function) bool {
+	for _, p := range fn.Properties.Policies {
+		for _, s := range p.Statement {
+			if slices.Contains(s.Action, "dynamodb:GetItem") && strings.Contains(s.Resource.Value, "TokensTable.Arn") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Audit records cannot be changed or deleted: no function may do more to

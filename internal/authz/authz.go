@@ -23,6 +23,9 @@ const (
 	Unauthorized Outcome = iota // 401
 	Forbidden                   // 403
 	Allowed
+	// BadRequest (400 invalid_request): credentials sent more than once or
+	// in the query string. A REST API can only answer it with 401.
+	BadRequest
 )
 
 func (o Outcome) String() string {
@@ -31,6 +34,8 @@ func (o Outcome) String() string {
 		return "allow"
 	case Forbidden:
 		return "forbidden"
+	case BadRequest:
+		return "bad_request"
 	}
 	return "unauthorized"
 }
@@ -38,6 +43,7 @@ func (o Outcome) String() string {
 // Reasons a decision gives, in the order they are checked.
 const (
 	ReasonMissing       = "missing_token"
+	ReasonAmbiguous     = "ambiguous_credentials" // several Authorization headers, or access_token in the query
 	ReasonMalformed     = "malformed_token"
 	ReasonUnknown       = "unknown_token"
 	ReasonRevoked       = "revoked"
@@ -52,10 +58,13 @@ const (
 // Request is what the authorizer knows of an API call.
 type Request struct {
 	Authorization string // the Authorization header; several are joined with ","
-	Method        string
-	Path          string
-	SourceIP      string
-	UserAgent     string
+	// QueryToken: the query string carries access_token (RFC 6750 §2.3),
+	// which this service never accepts: query strings end up in logs.
+	QueryToken bool
+	Method     string
+	Path       string
+	SourceIP   string
+	UserAgent  string
 }
 
 // Decision is the answer, with what the backend learns on Allow.
@@ -73,6 +82,8 @@ type Decision struct {
 // ErrorCode is the RFC 6750 error code for the WWW-Authenticate header.
 func (d Decision) ErrorCode() string {
 	switch {
+	case d.Outcome == BadRequest:
+		return "invalid_request"
 	case d.Outcome == Forbidden:
 		return "insufficient_scope"
 	case d.Outcome == Unauthorized && d.Reason != ReasonMissing:
@@ -87,6 +98,8 @@ func (d Decision) Description() string {
 	switch d.Reason {
 	case ReasonMissing:
 		return "send a personal access token: Authorization: Bearer <token>"
+	case ReasonAmbiguous:
+		return "send the token once, in one Authorization: Bearer header, never in the query string"
 	case ReasonMalformed, ReasonUnknown:
 		return "the token is not valid"
 	case ReasonRevoked:
@@ -103,6 +116,40 @@ func (d Decision) Description() string {
 		return "the token lacks the scope " + d.RequiredScope
 	}
 	return ""
+}
+
+// Challenge is the WWW-Authenticate value for a refusal (RFC 6750 §3):
+// no error code when no bearer credentials came at all, and on 403 the
+// scope the route needs. realm must be a plain token (config checks it).
+func (d Decision) Challenge(realm string) string {
+	c := `Bearer realm="` + realm + `"`
+	if code := d.ErrorCode(); code != "" {
+		c += `, error="` + code + `"`
+	}
+	if d.Outcome == Forbidden && d.RequiredScope != "" {
+		c += `, scope="` + d.RequiredScope + `"`
+	}
+	return c
+}
+
+// Precheck decides what the credentials alone decide, with no database
+// call: none sent, sent ambiguously, or not a bearer token of any shape.
+// decided is false when the token must be looked up. Decide starts with it;
+// a gateway that only learns "401" from the authorizer uses it to tell a
+// request without credentials from one with a bad token.
+func Precheck(req Request) (d Decision, raw string, decided bool) {
+	// Two headers arrive joined with ",", which no b64token contains.
+	if req.QueryToken || strings.Contains(req.Authorization, ",") {
+		return Decision{Outcome: BadRequest, Reason: ReasonAmbiguous}, "", true
+	}
+	raw, present, ok := bearerToken(req.Authorization)
+	if !present {
+		return Decision{Outcome: Unauthorized, Reason: ReasonMissing}, "", true
+	}
+	if !ok {
+		return Decision{Outcome: Unauthorized, Reason: ReasonMalformed}, "", true
+	}
+	return Decision{}, raw, false
 }
 
 // Reader is the authorizer's access to the tokens table.
@@ -132,12 +179,14 @@ type Authorizer struct {
 	AllowLogSample float64
 
 	metrics metrics
+	// Realm names the protection space in WWW-Authenticate.
+	Realm string
 }
 
 // New returns an Authorizer with a 10-minute last-use interval and a 1 s timeout.
 func New(reader Reader, format *token.Format, catalog *scope.Catalog, log *slog.Logger) *Authorizer {
 	return &Authorizer{reader: reader, format: format, catalog: catalog, log: log,
-		LastUseInterval: 10 * time.Minute, Timeout: time.Second, Now: time.Now}
+		LastUseInterval: 10 * time.Minute, Timeout: time.Second, Now: time.Now, Realm: "pat"}
 }
 
 // Authorize decides on a request, records the use of an allowed token when
@@ -155,17 +204,19 @@ func (a *Authorizer) Authorize(ctx context.Context, req Request) (Decision, erro
 
 // Decide makes the decision alone: no last-use write, no log line.
 func (a *Authorizer) Decide(ctx context.Context, req Request) (Decision, error) {
-	raw, present, ok := bearerToken(req.Authorization)
-	if !present {
-		return Decision{Outcome: Unauthorized, Reason: ReasonMissing}, nil
-	}
-	if !ok {
-		return Decision{Outcome: Unauthorized, Reason: ReasonMalformed}, nil
+	d, raw, decided := Precheck(req)
+	if decided {
+		return d, nil
 	}
 	parsed, err := a.format.Parse(raw)
 	if err != nil {
 		return Decision{Outcome: Unauthorized, Reason: ReasonMalformed}, nil
 	}
+	return a.decide(ctx, req, parsed)
+}
+
+// decide looks a well-formed token up and checks it against the route.
+func (a *Authorizer) decide(ctx context.Context, req Request, parsed token.Parsed) (Decision, error) {
 	d := Decision{Outcome: Unauthorized, TokenID: parsed.ID}
 
 	readCtx, cancel := context.WithTimeout(ctx, a.Timeout)

@@ -109,3 +109,33 @@ func FuzzAuthorizationHeader(f *testing.F) {
 		}
 	})
 }
+
+// RFC 6750 §3: no error code without bearer credentials; invalid_request
+// for credentials sent twice or in the query; the scope a 403 lacked.
+func TestChallenge(t *testing.T) {
+	cases := []struct {
+		req  Request
+		want string
+	}{
+		{Request{}, `Bearer realm="pat"`},
+		{Request{Authorization: "Basic dXNlcjpwYXNz"}, `Bearer realm="pat"`},
+		{Request{Authorization: "Token abc"}, `Bearer realm="pat"`},
+		{Request{Authorization: "Bearer"}, `Bearer realm="pat", error="invalid_token"`},
+		{Request{Authorization: "Bearer a,Bearer b"}, `Bearer realm="pat", error="invalid_request"`},
+		{Request{Authorization: "Bearer abc", QueryToken: true}, `Bearer realm="pat", error="invalid_request"`},
+		{Request{QueryToken: true}, `Bearer realm="pat", error="invalid_request"`},
+	}
+	for _, tc := range cases {
+		d, _, decided := Precheck(tc.req)
+		if !decided || d.Challenge("pat") != tc.want {
+			t.Errorf("%+v: %v %q, want %q", tc.req, decided, d.Challenge("pat"), tc.want)
+		}
+	}
+	if _, raw, decided := Precheck(Request{Authorization: "Bearer abc"}); decided || raw != "abc" {
+		t.Errorf("a bearer token is left to the lookup: %v %q", decided, raw)
+	}
+	d := Decision{Outcome: Forbidden, Reason: ReasonScope, RequiredScope: "crm:delete"}
+	if got := d.Challenge("api"); got != `Bearer realm="api", error="insufficient_scope", scope="crm:delete"` {
+		t.Errorf("403 challenge %q", got)
+	}
+}

@@ -191,6 +191,7 @@ type Authorizer struct {
 	LastUseInterval time.Duration // least time between two recorded uses of a token
 	Timeout         time.Duration // bound on each DynamoDB call
 	AllowLogSample  float64       // share of allow decisions logged on their own line (denies always are)
+	Realm           string        // named in WWW-Authenticate
 }
 
 // AuthorizerFromEnv reads the authorizer's configuration (see README).
@@ -202,9 +203,14 @@ func AuthorizerFromEnv() (Authorizer, error) {
 		LastUseInterval: time.Duration(r.positive("LAST_USED_INTERVAL_MINUTES", 10)) * time.Minute,
 		Timeout:         time.Duration(r.positive("AUTHORIZER_TIMEOUT_MS", 1000)) * time.Millisecond,
 		AllowLogSample:  r.fraction("LOG_ALLOW_SAMPLE_RATE", 0.01),
+		Realm:           r.str("AUTH_REALM", "pat"),
 	}
 	if c.TokensTable == "" {
 		r.errs = append(r.errs, errors.New("TABLE_NAME is required"))
+	}
+	// The realm goes into a quoted-string of WWW-Authenticate as it is.
+	if c.Realm == "" || len(c.Realm) > 64 || strings.ContainsFunc(c.Realm, func(r rune) bool { return r < ' ' || r > '~' || r == '"' || r == '\\' }) {
+		r.errs = append(r.errs, errors.New(`AUTH_REALM: want 1 to 64 printable ASCII characters without " or \`))
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return Authorizer{}, fmt.Errorf("configuration: %w", err)

@@ -24,5 +24,5 @@ func Echo(_ context.Context, req events.APIGatewayProxyRequest) (events.APIGatew
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err
 	}
-	return events.APIGatewayProxyResponse{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body)}, nil
+	return events.APIGatewayProxyResponse{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(body) + "\n"}, nil
 }

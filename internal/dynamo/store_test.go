@@ -84,7 +84,7 @@ func (f *fixture) newToken(user string) pat.Token {
 func (f *fixture) token(t *testing.T, user string) pat.Token {
 	t.Helper()
 	tok := f.newToken(user)
-	if err := f.store.CreateToken(ctx, tok, 1000, f.event(pat.ActionCreated, tok)); err != nil {
+	if err := f.store.CreateToken(ctx, tok, 1000, f.event(pat.ActionCreated, tok), nil); err != nil {
 		t.Fatal(err)
 	}
 	f.now = f.now.Add(time.Second)
@@ -128,13 +128,13 @@ func TestCreateTokenConditions(t *testing.T) {
 	f.user(t, "alice")
 	for range 2 {
 		tok := f.newToken("alice")
-		if err := f.store.CreateToken(ctx, tok, 2, f.event(pat.ActionCreated, tok)); err != nil {
+		if err := f.store.CreateToken(ctx, tok, 2, f.event(pat.ActionCreated, tok), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	tokens, audit := f.count(t, f.tables.Tokens), f.count(t, f.tables.Audit)
 	over := f.newToken("alice")
-	wantCode(t, f.store.CreateToken(ctx, over, 2, f.event(pat.ActionCreated, over)), pat.CodeTokenLimit)
+	wantCode(t, f.store.CreateToken(ctx, over, 2, f.event(pat.ActionCreated, over), nil), pat.CodeTokenLimit)
 
 	disabled := pat.User{ID: "alice", Status: pat.UserDisabled}
 	if _, err := f.store.UpdateUser(ctx, disabled, pat.Event{ID: f.next("ev"), Time: f.now, Action: pat.ActionUserUpdated, OwnerID: "alice",
@@ -142,10 +142,10 @@ func TestCreateTokenConditions(t *testing.T) {
 		t.Fatal(err)
 	}
 	audit++
-	wantCode(t, f.store.CreateToken(ctx, over, 10, f.event(pat.ActionCreated, over)), pat.CodeUserDisabled)
+	wantCode(t, f.store.CreateToken(ctx, over, 10, f.event(pat.ActionCreated, over), nil), pat.CodeUserDisabled)
 
 	nobody := f.newToken("nobody") // no user record
-	err := f.store.CreateToken(ctx, nobody, 10, f.event(pat.ActionCreated, nobody))
+	err := f.store.CreateToken(ctx, nobody, 10, f.event(pat.ActionCreated, nobody), nil)
 	wantCode(t, err, pat.CodeInternal)
 
 	if f.count(t, f.tables.Tokens) != tokens || f.count(t, f.tables.Audit) != audit || f.activeTokens(t, "alice") != 2 {

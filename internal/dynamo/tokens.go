@@ -23,21 +23,30 @@ const OwnerIndex = "byOwner"
 // ownerIndexKeys are OwnerIndex's key attributes.
 var ownerIndexKeys = []string{"ownerPk", "ownerSk"}
 
-// CreateToken stores t, counts it against its owner's cap and adds it to
+// CreateToken stores t (with the owner's notice n, when an administrator
+// created it for them), counts it against its owner's cap and adds it to
 // the owner's live tokens, atomically, and only while the owner is still
 // at the revision whose state t carries (t.Owner.Rev): a token created
 // concurrently with a change of its owner fails (pat.ErrOwnerChanged)
 // rather than carry the old state.
-func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev pat.Event) error {
+func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev pat.Event, n *pat.Notice) error {
 	tok, err := s.putToken(t)
 	if err != nil {
 		return err
 	}
+	writes := []write{tok}
+	if n != nil {
+		notice, err := s.putNotice(*n, ev.Time)
+		if err != nil {
+			return err
+		}
+		writes = append(writes, notice)
+	}
 	vals := mergeValues(values("one", 1, "active", string(pat.UserActive), "max", maxActive),
 		map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{t.ID}}})
 	cond := "#status = :active AND activeTokens < :max AND " + revIs("rev", "rev", t.Owner.Rev, vals) + " AND " + s.notChanging(vals)
-	return s.audited(ctx, []pat.Event{ev},
-		write{item: s.update(userKey(t.UserID), "SET activeTokens = activeTokens + :one ADD tokensRev :one, liveTokens :id", cond,
+	return s.audited(ctx, []pat.Event{ev}, append([]write{
+		{item: s.update(userKey(t.UserID), "SET activeTokens = activeTokens + :one ADD tokensRev :one, liveTokens :id", cond,
 			map[string]string{"#status": "status"}, vals),
 			failed: func(old map[string]types.AttributeValue) error {
 				u, err := decodeUser(old)
@@ -49,10 +58,9 @@ func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev 
 				case u.Rev != t.Owner.Rev || old["changing"] != nil:
 					return pat.ErrOwnerChanged
 				default:
-					return pat.Errorf(pat.CodeTokenLimit, "you have %d active tokens, the most allowed: revoke one you no longer use", maxActive)
+					return pat.Errorf(pat.CodeTokenLimit, "%d active tokens, the most one user may hold: revoke one no longer used", maxActive)
 				}
-			}},
-		tok,
+			}}}, writes...)...,
 	)
 }
 

@@ -137,6 +137,18 @@ func (a *API) RevokeAllTokens(ctx context.Context, req events.APIGatewayV2HTTPRe
 	})
 }
 
+// AdminCreateToken: POST /admin/users/{id}/tokens, the body of POST /tokens.
+func (a *API) AdminCreateToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveAdmin(ctx, req, func(id pat.Identity) (int, any, error) {
+		in, err := createInput(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		c, err := a.svc.AdminCreate(ctx, id, req.PathParameters["id"], in)
+		return 201, adminCreatedJSON{adminTokenJSON: a.adminTokenView(c.Token), Token: c.Secret}, err
+	})
+}
+
 // GetUser: GET /admin/users/{id}.
 func (a *API) GetUser(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serveAdmin(ctx, req, func(id pat.Identity) (int, any, error) {

@@ -80,7 +80,7 @@ func TestAdminRoutesNeedTheRole(t *testing.T) {
 		}, 403, "forbidden"},
 	}
 	routes := adminRoutes(h)
-	if len(routes) != 9 {
+	if len(routes) != 10 {
 		t.Fatalf("admin routes: %v", routes)
 	}
 	for _, role := range roles {
@@ -95,7 +95,8 @@ func TestAdminRoutesNeedTheRole(t *testing.T) {
 		t.Fatal("a refused request changed a table")
 	}
 	// The administrator, in route order: list, get, lock, unlock, revoke,
-	// revoke-all (preview), get user, disable user, audit.
+	// revoke-all (preview), get user, create a token for the user, disable
+	// user, audit.
 	for _, function := range routes {
 		if r := h.call(t, function, h.onTokenRoute(function, id)); r.Status >= 300 {
 			t.Errorf("administrator on %s: %d %s", function, r.Status, r.Body)

@@ -13,6 +13,7 @@ import (
 	"mime"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -71,8 +72,10 @@ func (a *API) Routes() []Route {
 		{"DELETE", "/admin/tokens/{id}", "admin-revoke-token", a.AdminRevokeToken, false},
 		{"POST", "/admin/tokens/revoke-all", "admin-revoke-all", a.AdminRevokeAll, false},
 		{"GET", "/admin/users/{id}", "admin-get-user", a.GetUser, false},
+		{"POST", "/admin/users/{id}/tokens", "admin-create-token", a.AdminCreateToken, false},
 		{"PATCH", "/admin/users/{id}", "admin-update-user", a.UpdateUser, false},
 		{"GET", "/admin/audit", "admin-list-audit", a.ListAudit, false},
+		{"GET", "/problems/{code}", "problem-page", ProblemPage, true},
 	}
 }
 
@@ -88,22 +91,32 @@ type createRequest struct {
 // CreateToken: POST /tokens.
 func (a *API) CreateToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
-		var body createRequest
-		if err := decodeBody(req, &body); err != nil {
+		in, err := createInput(req)
+		if err != nil {
 			return 0, nil, err
-		}
-		in := pat.CreateInput{Name: body.Name, Description: body.Description, Scopes: body.Scopes,
-			ExpiresInDays: body.ExpiresInDays, NeverExpires: body.NeverExpires}
-		if body.ExpiresAt != nil {
-			at, err := parseTime("expiresAt", *body.ExpiresAt)
-			if err != nil {
-				return 0, nil, err
-			}
-			in.ExpiresAt = &at
 		}
 		c, err := a.svc.Create(ctx, id, in)
 		return 201, a.created(c), err
 	})
+}
+
+// createInput reads the body of POST /tokens (and of an administrator's
+// POST /admin/users/{id}/tokens).
+func createInput(req events.APIGatewayV2HTTPRequest) (pat.CreateInput, error) {
+	var body createRequest
+	if err := decodeBody(req, &body); err != nil {
+		return pat.CreateInput{}, err
+	}
+	in := pat.CreateInput{Name: body.Name, Description: body.Description, Scopes: body.Scopes,
+		ExpiresInDays: body.ExpiresInDays, NeverExpires: body.NeverExpires}
+	if body.ExpiresAt != nil {
+		at, err := parseTime("expiresAt", *body.ExpiresAt)
+		if err != nil {
+			return pat.CreateInput{}, err
+		}
+		in.ExpiresAt = &at
+	}
+	return in, nil
 }
 
 // ListTokens: GET /tokens?limit=&cursor=.
@@ -199,20 +212,19 @@ func (a *API) serve(ctx context.Context, req events.APIGatewayV2HTTPRequest, op 
 	if result == nil {
 		return respond(status, "application/json", nil), nil
 	}
-	body, err := json.Marshal(result)
+	body, err := encodeJSON(result)
 	if err != nil {
 		return a.problemFor(ctx, req, fmt.Errorf("encode response: %w", err)), nil
 	}
 	return respond(status, "application/json", body), nil
 }
 
-// decodeBody reads one JSON object, refusing unknown fields, trailing data,
-// other media types and bodies over MaxBodyBytes.
+// decodeBody reads one JSON object, refusing other media types, bodies over
+// MaxBodyBytes, invalid UTF-8, unpaired surrogate escapes (encoding/json
+// would silently turn both into U+FFFD), unknown fields and trailing data.
 func decodeBody(req events.APIGatewayV2HTTPRequest, dst any) error {
-	if ct := header(req, "content-type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return pat.Errorf(pat.CodeUnsupportedMedia, "send the body as application/json")
-		}
+	if err := jsonMediaType(header(req, "content-type")); err != nil {
+		return err
 	}
 	var r io.Reader = strings.NewReader(req.Body)
 	if req.IsBase64Encoded {
@@ -228,6 +240,12 @@ func decodeBody(req events.APIGatewayV2HTTPRequest, dst any) error {
 	if len(strings.TrimSpace(string(raw))) == 0 {
 		return pat.Errorf(pat.CodeInvalid, "body: a JSON object is required")
 	}
+	if !utf8.Valid(raw) {
+		return pat.Errorf(pat.CodeInvalid, "body: not valid UTF-8")
+	}
+	if at := loneSurrogate(raw); at >= 0 {
+		return pat.Errorf(pat.CodeInvalid, "body: an unpaired UTF-16 surrogate escape at byte %d", at)
+	}
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -237,6 +255,64 @@ func decodeBody(req events.APIGatewayV2HTTPRequest, dst any) error {
 		return pat.Errorf(pat.CodeInvalid, "body: one JSON object only")
 	}
 	return nil
+}
+
+// jsonMediaType accepts application/json, with at most a UTF-8 charset.
+func jsonMediaType(ct string) error {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return pat.Errorf(pat.CodeUnsupportedMedia, "send the body as application/json (Content-Type: application/json)")
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return pat.Errorf(pat.CodeUnsupportedMedia, "send the body as application/json in UTF-8, with no parameter but charset=utf-8")
+		}
+	}
+	return nil
+}
+
+// loneSurrogate returns the offset of the first \uD800-\uDFFF escape in a
+// JSON string that is not a high surrogate followed at once by a low one,
+// or -1. Outside strings there are no escapes.
+func loneSurrogate(raw []byte) int {
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '"':
+			inString = !inString
+		case inString && c == '\\' && i+1 < len(raw):
+			if raw[i+1] != 'u' {
+				i++ // a one-character escape, such as \" or \\
+				continue
+			}
+			r, ok := hex4(raw, i+2)
+			switch {
+			case !ok || r < 0xD800 || r > 0xDFFF:
+			case r >= 0xDC00:
+				return i // a low surrogate with no high one before it
+			default:
+				low, ok := uint16(0), false
+				if i+7 < len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u' {
+					low, ok = hex4(raw, i+8)
+				}
+				if !ok || low < 0xDC00 || low > 0xDFFF {
+					return i
+				}
+				i += 6 // the pair's low half is checked
+			}
+			i += 5
+		}
+	}
+	return -1
+}
+
+// hex4 reads four hex digits at raw[at:].
+func hex4(raw []byte, at int) (uint16, bool) {
+	if at+4 > len(raw) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(raw[at:at+4]), 16, 16)
+	return uint16(n), err == nil
 }
 
 func describeJSONError(err error) string {

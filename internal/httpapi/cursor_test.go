@@ -4,17 +4,7 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-lambda-go/events"
 )
-
-// asAdmin is another administrator than the sample events' user-root.
-func asAdmin(id string) edit {
-	return func(ev *events.APIGatewayV2HTTPRequest) {
-		ev.RequestContext.Authorizer.JWT.Claims = map[string]string{"sub": id, "email": id + "@example.com",
-			"permissions": "[" + ownerGrants + "]", "cognito:groups": "[pat-admins]"}
-	}
-}
 
 // A list route with the edits that make one of its lists (caller, filter).
 type listCall struct {

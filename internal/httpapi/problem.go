@@ -27,6 +27,7 @@ var statusOf = map[pat.Code]int{
 	pat.CodeConfirmationMismatch: http.StatusConflict,
 	pat.CodeNotFound:             http.StatusNotFound,
 	pat.CodeTokenNotActive:       http.StatusConflict,
+	pat.CodeTokenLocked:          http.StatusConflict,
 	pat.CodeTokenLimit:           http.StatusConflict,
 	pat.CodeConflict:             http.StatusConflict,
 	pat.CodeInternal:             http.StatusInternalServerError,
@@ -43,8 +44,10 @@ type Problem struct {
 	Count  *int     `json:"count,omitempty"` // for the confirmation codes: what a revoke-all would revoke
 }
 
-// problemType is the documented URI of each problem type (README, "Errors").
-const problemType = "https://github.com/patservice/pat/blob/main/README.md#error-"
+// problemType is the URI reference of each problem type: a page of this
+// service (ProblemPage), relative so that it resolves against whatever
+// host the API is served from.
+const problemType = "/problems/"
 
 // problemFor turns an error into a response. Internal errors are logged and
 // described to the caller as "internal error" only.
@@ -57,8 +60,17 @@ func (a *API) problemFor(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		a.log.ErrorContext(ctx, "request failed", "route", req.RouteKey, "error", err)
 		p.Detail = "internal error"
 	}
-	body, _ := json.Marshal(p)
+	body, _ := encodeJSON(p)
 	return respond(p.Status, "application/problem+json", body)
+}
+
+// encodeJSON is v as JSON ending with a newline, as a terminal expects.
+func encodeJSON(v any) ([]byte, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(body, '\n'), nil
 }
 
 func respond(status int, contentType string, body []byte) events.APIGatewayV2HTTPResponse {

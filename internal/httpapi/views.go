@@ -37,6 +37,13 @@ type adminTokenJSON struct {
 	OwnerEmail string `json:"ownerEmail,omitempty"`
 }
 
+// adminCreatedJSON is a token an administrator created for a user, with
+// its plaintext shown this once, to the administrator.
+type adminCreatedJSON struct {
+	adminTokenJSON
+	Token string `json:"token"`
+}
+
 type eventJSON struct {
 	ID        string            `json:"id"`
 	Time      time.Time         `json:"time"`
@@ -95,18 +102,20 @@ func userView(u pat.User) userJSON {
 	return v
 }
 
+// revokeAllJSON is a preview ({preview, count}) or what a revoke-all did
+// ({revoked, complete}), never a mix that reads as both.
 type revokeAllJSON struct {
-	Count    *int `json:"count,omitempty"` // preview: how many it would revoke; send it back as confirm
-	Revoked  int  `json:"revoked"`
-	Complete bool `json:"complete"` // false: it ran out of time; preview and repeat to finish
+	Preview  bool  `json:"preview,omitempty"`
+	Count    *int  `json:"count,omitempty"` // preview: how many it would revoke; send it back as confirm
+	Revoked  *int  `json:"revoked,omitempty"`
+	Complete *bool `json:"complete,omitempty"` // false: it ran out of time; preview and repeat to finish
 }
 
 func revokeAllView(r pat.RevokeAllResult, preview bool) revokeAllJSON {
-	v := revokeAllJSON{Revoked: r.Revoked, Complete: r.Complete}
 	if preview {
-		v.Count = &r.Count
+		return revokeAllJSON{Preview: true, Count: &r.Count}
 	}
-	return v
+	return revokeAllJSON{Revoked: &r.Revoked, Complete: &r.Complete}
 }
 
 func nonNil(s []string) []string {

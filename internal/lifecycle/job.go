@@ -56,27 +56,27 @@ type Options struct {
 
 // Action is one thing a run did (or, dry, would do).
 type Action struct {
-	Kind    pat.StepKind
-	TokenID string
-	UserID  string
-	Days    int    `json:",omitempty"`
-	To      string `json:",omitempty"`
+	Kind    pat.StepKind `json:"kind"`
+	TokenID string       `json:"tokenId"`
+	UserID  string       `json:"userId"`
+	Days    int          `json:"days,omitempty"`
+	To      string       `json:"to,omitempty"`
 }
 
 // Report says what a run did.
 type Report struct {
-	DryRun      bool
-	FirstDay    string // the first day bucket read
-	DaysRead    int    // day buckets read, from FirstDay on
-	ItemsRead   int    // items the due index returned
-	Actions     []Action
-	Mails       int // mails sent (reminders, grouped per owner, and notices)
-	Rescheduled int // items not due after all (used or extended since), moved to their next due time
-	Left        int // items left due for a later run: claimed by another run, changed meanwhile, or failed
-	Rejected    int // mails the mail service refused for good
-	Suppressed  int // reminders not sent: their owner's address is unreachable
-	Held        int // deletions held because the owner could not be reminded
-	Stopped     string
+	DryRun      bool     `json:"dryRun"`
+	FirstDay    string   `json:"firstDay"`  // the first day bucket read
+	DaysRead    int      `json:"daysRead"`  // day buckets read, from FirstDay on
+	ItemsRead   int      `json:"itemsRead"` // items the due index returned
+	Actions     []Action `json:"actions"`
+	Mails       int      `json:"mails"`       // mails sent (reminders, grouped per owner, and notices)
+	Rescheduled int      `json:"rescheduled"` // items not due after all (used or extended since), moved to their next due time
+	Left        int      `json:"left"`        // items left due for a later run: claimed by another run, changed meanwhile, or failed
+	Rejected    int      `json:"rejected"`    // mails the mail service refused for good
+	Suppressed  int      `json:"suppressed"`  // reminders not sent: their owner's address is unreachable
+	Held        int      `json:"held"`        // deletions held because the owner could not be reminded
+	Stopped     string   `json:"stopped,omitempty"`
 }
 
 // errStop ends a run early, leaving the rest for the next run.

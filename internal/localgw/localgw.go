@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -122,6 +123,12 @@ func (g *Gateway) event(r *http.Request, route compiled, params map[string]strin
 	}
 	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
 	now := time.Now().UTC()
+	// A body that is not UTF-8 text cannot travel in a JSON string: API
+	// Gateway passes it base64-encoded, and so does this.
+	text, isBase64 := string(body), false
+	if !utf8.Valid(body) {
+		text, isBase64 = base64.StdEncoding.EncodeToString(body), true
+	}
 	ev := events.APIGatewayV2HTTPRequest{
 		Version:               "2.0",
 		RouteKey:              route.Method + " " + route.Path,
@@ -130,7 +137,8 @@ func (g *Gateway) event(r *http.Request, route compiled, params map[string]strin
 		Headers:               headers,
 		QueryStringParameters: query,
 		PathParameters:        params,
-		Body:                  string(body),
+		Body:                  text,
+		IsBase64Encoded:       isBase64,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RouteKey:   route.Method + " " + route.Path,
 			AccountID:  "000000000000",
@@ -156,7 +164,7 @@ func (g *Gateway) event(r *http.Request, route compiled, params map[string]strin
 func writeJSON(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	fmt.Fprint(w, body)
+	fmt.Fprintln(w, body)
 }
 
 // Invoke calls a Lambda handler with an event through the runtime's JSON

@@ -53,7 +53,18 @@ func TestGatewayBuildsEvents(t *testing.T) {
 		if resp.StatusCode != 404 {
 			t.Errorf("POST %s = %d, want 404", path, resp.StatusCode)
 		}
+		if !strings.HasSuffix(rec404(t, gw, path), "}\n") {
+			t.Errorf("the 404 of %s does not end with a newline", path)
+		}
 	}
+}
+
+// rec404 returns the body the gateway answers a POST to path with.
+func rec404(t *testing.T, gw *Gateway, path string) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	gw.ServeHTTP(rec, httptest.NewRequest("POST", path, nil))
+	return rec.Body.String()
 }
 
 func TestGatewayFunctionErrorIs500(t *testing.T) {

@@ -8,13 +8,19 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/patservice/pat/internal/authz"
 )
 
 // Protected serves a REST API whose every method goes through a Lambda
-// REQUEST authorizer and then a proxy-integration backend, answering as the
-// template's Gateway Responses do: 401 with WWW-Authenticate error
-// "invalid_token", 403 with "insufficient_scope", 500 when the authorizer
-// fails. Only Allow reaches the backend, with the authorizer's context.
+// REQUEST authorizer and then a proxy-integration backend. Only Allow
+// reaches the backend, with the authorizer's context; 500 when the
+// authorizer fails. Refusals follow RFC 6750 §3 where the template's
+// Gateway Responses cannot (README, "REST APIs"): 401 without an error code
+// when no bearer credentials came, 401 invalid_token for a bad token, 400
+// invalid_request for credentials sent twice or in the query string, and
+// 403 with the WWW-Authenticate value the authorizer put in its context
+// (as ACCESS_DENIED maps it), which names the missing scope.
 type Protected struct {
 	Authorizer any    // func(ctx, events.APIGatewayCustomAuthorizerRequestTypeRequest | json.RawMessage) (...)
 	Backend    any    // func(ctx, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
@@ -45,14 +51,15 @@ func (p *Protected) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	auth, err := Invoke[events.APIGatewayCustomAuthorizerResponse](r.Context(), p.Authorizer, authEvent)
 	switch {
 	case err != nil && err.Error() == "Unauthorized": // what API Gateway matches
-		p.problem(w, http.StatusUnauthorized, "invalid_token", "Unauthorized", "the token is missing, invalid, expired, revoked or locked")
+		p.unauthorized(w, r)
 		return
 	case err != nil:
 		writeJSON(w, http.StatusInternalServerError, `{"message":null}`)
 		return
 	case !allows(auth, methodArn):
-		scope, _ := auth.Context["requiredScope"].(string)
-		p.problem(w, http.StatusForbidden, "insufficient_scope", "Forbidden", "the token lacks the scope "+scope)
+		challenge, _ := auth.Context["wwwAuthenticate"].(string)
+		detail, _ := auth.Context["errorDescription"].(string)
+		p.problem(w, http.StatusForbidden, challenge, "insufficient_scope", detail)
 		return
 	}
 	ctx := map[string]any{"principalId": auth.PrincipalID}
@@ -92,11 +99,28 @@ func allows(resp events.APIGatewayCustomAuthorizerResponse, methodArn string) bo
 	return allowed
 }
 
-// problem writes what the template's Gateway Responses write.
-func (p *Protected) problem(w http.ResponseWriter, status int, code, title, detail string) {
-	w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm=%q, error=%q`, p.Realm, code))
+// unauthorized answers the authorizer's 401. The error carries no reason,
+// so the credentials are looked at again, as the authorizer did, to tell
+// none (no error code) and ambiguous ones (400) from a bad token.
+func (p *Protected) unauthorized(w http.ResponseWriter, r *http.Request) {
+	_, inQuery := r.URL.Query()["access_token"]
+	d, _, decided := authz.Precheck(authz.Request{Authorization: strings.Join(r.Header.Values("Authorization"), ","), QueryToken: inQuery})
+	switch {
+	case !decided || d.Outcome == authz.Unauthorized && d.Reason != authz.ReasonMissing:
+		d = authz.Decision{Outcome: authz.Unauthorized, Reason: authz.ReasonUnknown}
+		p.problem(w, http.StatusUnauthorized, d.Challenge(p.Realm), "invalid_token", "the token is invalid, expired, revoked or locked, or its owner is disabled")
+	case d.Outcome == authz.BadRequest:
+		p.problem(w, http.StatusBadRequest, d.Challenge(p.Realm), "invalid_request", d.Description())
+	default:
+		p.problem(w, http.StatusUnauthorized, d.Challenge(p.Realm), "unauthenticated", d.Description())
+	}
+}
+
+// problem writes a refusal with its challenge and a problem+json body.
+func (p *Protected) problem(w http.ResponseWriter, status int, challenge, code, detail string) {
+	w.Header().Set("WWW-Authenticate", challenge)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	body, _ := json.Marshal(map[string]any{"type": "https://github.com/patservice/pat/blob/main/README.md#authorizer", "title": title, "status": status, "code": code, "detail": detail})
-	_, _ = w.Write(body)
+	body, _ := json.Marshal(map[string]any{"type": "/problems/" + code, "title": http.StatusText(status), "status": status, "code": code, "detail": detail})
+	_, _ = w.Write(append(body, '\n'))
 }

@@ -59,6 +59,9 @@ func (n *Notifier) AdminNotice(action string, tokens []pat.Token, admin pat.Iden
 		data.Tokens = append(data.Tokens, describe(t, n.consoleURL))
 	}
 	subject := fmt.Sprintf("Your token %s was %s by an administrator", subjectName(tokens[0].Name), verb)
+	if verb == "created" {
+		subject = fmt.Sprintf("An administrator created the token %s for you", subjectName(tokens[0].Name))
+	}
 	if len(tokens) > 1 {
 		subject = fmt.Sprintf("%d of your tokens were %s by an administrator", len(tokens), verb)
 	}
@@ -76,6 +79,7 @@ Token "{{.Name}}" ({{.ID}})
 {{end}}
 {{if eq .Verb "locked"}}A locked token stops working until an administrator unlocks it. It was not revoked.
 {{else if eq .Verb "unlocked"}}The token works again.
+{{else if eq .Verb "created"}}The administrator holds the token and should hand it to you securely. If you do not need it, revoke it: {{.ConsoleURL}}
 {{else}}A revoked token no longer works. If you still need access, create a new token: {{.ConsoleURL}}
 {{end}}
 If you did not expect this, contact your administrators.
@@ -87,7 +91,7 @@ const adminHTML = `<!doctype html><html><body style="font-family:sans-serif">
 <p>Reason: {{.Reason}}</p>
 {{range .Tokens}}<p><strong>{{.Name}}</strong> <code>{{.ID}}</code><br>Scopes: {{.Scopes}}<br>Last used: {{.LastUsed}}</p>
 {{end}}
-<p>{{if eq .Verb "locked"}}A locked token stops working until an administrator unlocks it. It was not revoked.{{else if eq .Verb "unlocked"}}The token works again.{{else}}A revoked token no longer works. If you still need access, <a href="{{.ConsoleURL}}">create a new token</a>.{{end}}</p>
+<p>{{if eq .Verb "locked"}}A locked token stops working until an administrator unlocks it. It was not revoked.{{else if eq .Verb "unlocked"}}The token works again.{{else if eq .Verb "created"}}The administrator holds the token and should hand it to you securely. If you do not need it, <a href="{{.ConsoleURL}}">revoke it</a>.{{else}}A revoked token no longer works. If you still need access, <a href="{{.ConsoleURL}}">create a new token</a>.{{end}}</p>
 <p>If you did not expect this, contact your administrators.</p>
 </body></html>`
 

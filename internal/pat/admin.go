@@ -54,16 +54,18 @@ type Notifier interface {
 // Without one, no notice is written.
 func (s *Service) SetNotifier(n Notifier) { s.notifier = n }
 
-func requireAdmin(id Identity) error {
+// requireAdmin refuses a caller without the administrator role, or one
+// whose account is disabled.
+func (s *Service) requireAdmin(ctx context.Context, id Identity) error {
 	if !id.Admin {
 		return Errorf(CodeForbidden, "this needs the administrator role")
 	}
-	return nil
+	return s.admit(ctx, id)
 }
 
 // AdminListTokens lists every user's tokens matching f.
 func (s *Service) AdminListTokens(ctx context.Context, id Identity, f TokenFilter, cursor string, limit int) (Page[Token], error) {
-	if err := requireAdmin(id); err != nil {
+	if err := s.requireAdmin(ctx, id); err != nil {
 		return Page[Token]{}, err
 	}
 	f.Now = time.Time{} // the service's, not the caller's: set below, for each page anew
@@ -82,7 +84,7 @@ func (s *Service) AdminListTokens(ctx context.Context, id Identity, f TokenFilte
 
 // AdminGetToken returns any user's token.
 func (s *Service) AdminGetToken(ctx context.Context, id Identity, tokenID string) (Token, error) {
-	if err := requireAdmin(id); err != nil {
+	if err := s.requireAdmin(ctx, id); err != nil {
 		return Token{}, err
 	}
 	if !token.ValidID(tokenID) {
@@ -155,6 +157,37 @@ func (s *Service) AdminRevoke(ctx context.Context, id Identity, tokenID, reason 
 	return err
 }
 
+// AdminCreate issues a token for a user, with scopes within the user's
+// effective permissions (not the administrator's). The user must have
+// signed in once and be active; the token is theirs, usable only while they
+// stay active, audited as the administrator's act, and its owner is told.
+func (s *Service) AdminCreate(ctx context.Context, id Identity, userID string, in CreateInput) (Created, error) {
+	if err := s.requireAdmin(ctx, id); err != nil {
+		return Created{}, err
+	}
+	t, err := s.draft(in)
+	if err != nil {
+		return Created{}, err
+	}
+	if userID == "" {
+		return Created{}, ErrUserNotFound
+	}
+	return whileOwnerChanges(func() (Created, error) {
+		user, err := s.store.GetUser(ctx, userID)
+		if err != nil {
+			return Created{}, err
+		}
+		if user.Status != UserActive {
+			return Created{}, Errorf(CodeUserDisabled, "user %s is disabled: enable them before issuing a token", userID)
+		}
+		if t.Scopes, err = s.checkScopes(in.Scopes, user.Effective(), "the user's permissions"); err != nil {
+			return Created{}, err
+		}
+		t.UserID, t.OwnerEmail, t.Owner = userID, user.Email, user.State()
+		return s.create(ctx, RoleAdmin, id, t)
+	})
+}
+
 // UserUpdate changes a user; nil fields stay as they are.
 type UserUpdate struct {
 	Status *UserStatus
@@ -166,7 +199,7 @@ type UserUpdate struct {
 
 // GetUser returns a user as the service knows them.
 func (s *Service) GetUser(ctx context.Context, id Identity, userID string) (User, error) {
-	if err := requireAdmin(id); err != nil {
+	if err := s.requireAdmin(ctx, id); err != nil {
 		return User{}, err
 	}
 	if userID == "" {
@@ -178,7 +211,7 @@ func (s *Service) GetUser(ctx context.Context, id Identity, userID string) (User
 // UpdateUser disables or enables a user, or narrows their permissions.
 // Either takes effect at the authorizer on the user's next request.
 func (s *Service) UpdateUser(ctx context.Context, id Identity, userID string, in UserUpdate) (User, error) {
-	if err := requireAdmin(id); err != nil {
+	if err := s.requireAdmin(ctx, id); err != nil {
 		return User{}, err
 	}
 	if in.Status == nil && in.Limit == nil {
@@ -246,7 +279,7 @@ func (s *Service) limit(grants []string) (bool, []string, error) {
 
 // Audit lists audit events matching f, newest first.
 func (s *Service) Audit(ctx context.Context, id Identity, f AuditFilter, cursor string, limit int) (Page[Event], error) {
-	if err := requireAdmin(id); err != nil {
+	if err := s.requireAdmin(ctx, id); err != nil {
 		return Page[Event]{}, err
 	}
 	p, err := pageRequest("admin-audit", id, f, cursor, limit)

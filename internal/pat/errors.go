@@ -26,6 +26,7 @@ const (
 	CodeConfirmationMismatch Code = "confirmation_mismatch"
 	CodeNotFound             Code = "not_found"
 	CodeTokenNotActive       Code = "token_not_active"
+	CodeTokenLocked          Code = "token_locked" // rotating or extending a token an administrator locked
 	CodeTokenLimit           Code = "token_limit_reached"
 	CodeConflict             Code = "conflict"
 	CodeInternal             Code = "internal"

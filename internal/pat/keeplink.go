@@ -60,7 +60,14 @@ func (s *Service) PeekKeepLink(ctx context.Context, code string) (KeepLink, Toke
 	if ErrorCode(err) == CodeNotFound || err == nil && (t.UserID != link.UserID || t.Status == StatusRevoked) {
 		return KeepLink{}, Token{}, errBadLink
 	}
-	return link, t, err
+	if err != nil {
+		return KeepLink{}, Token{}, err
+	}
+	// A disabled owner keeps nothing, by link or otherwise.
+	if err := s.admit(ctx, Identity{UserID: t.UserID}); err != nil {
+		return KeepLink{}, Token{}, err
+	}
+	return link, t, nil
 }
 
 // UseKeepLink keeps the link's token, once.
@@ -69,6 +76,7 @@ func (s *Service) UseKeepLink(ctx context.Context, code, sourceIP string) (Token
 	if err != nil {
 		return Token{}, err
 	}
+	id := Identity{UserID: t.UserID, SourceIP: sourceIP}
 	var expiresAt *time.Time
 	if link.Purpose == KeepExpiry && t.ExpiresAt != nil {
 		at := s.now().Add(s.cfg.DefaultLifetime).Truncate(time.Second)
@@ -76,7 +84,6 @@ func (s *Service) UseKeepLink(ctx context.Context, code, sourceIP string) (Token
 			expiresAt = &at
 		}
 	}
-	id := Identity{UserID: t.UserID, SourceIP: sourceIP}
 	t, err = s.extend(ctx, id, t, expiresAt, &link)
 	if ErrorCode(err) == CodeConflict {
 		return Token{}, errBadLink // used by a concurrent request

@@ -210,8 +210,9 @@ type Store interface {
 	// stored user, whose status an administrator may have changed.
 	SyncUser(ctx context.Context, u User) (User, error)
 	// CreateToken stores a new token, counting it against its owner's cap
-	// of maxActive active tokens. Fails with CodeTokenLimit or CodeUserDisabled.
-	CreateToken(ctx context.Context, t Token, maxActive int, ev Event) error
+	// of maxActive active tokens, with an optional owner's notice. Fails
+	// with CodeTokenLimit or CodeUserDisabled.
+	CreateToken(ctx context.Context, t Token, maxActive int, ev Event, n *Notice) error
 	// GetToken reads a token with a strongly consistent read.
 	GetToken(ctx context.Context, id string) (Token, error)
 	// ListTokens lists a user's tokens, newest first.

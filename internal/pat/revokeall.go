@@ -41,7 +41,7 @@ func (s *Service) RevokeAllOwn(ctx context.Context, id Identity, preview bool, c
 // AdminRevokeAll revokes all tokens of one owner, or of everyone, and tells
 // their owners.
 func (s *Service) AdminRevokeAll(ctx context.Context, id Identity, in RevokeAllInput) (RevokeAllResult, error) {
-	if err := requireAdmin(id); err != nil {
+	if err := s.requireAdmin(ctx, id); err != nil {
 		return RevokeAllResult{}, err
 	}
 	if (in.OwnerID == "") == !in.Everyone {

@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/patservice/pat/internal/scope"
 	"github.com/patservice/pat/internal/token"
@@ -78,7 +76,26 @@ type Created struct {
 
 // Create issues a token for the caller.
 func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Created, error) {
-	return whileOwnerChanges(func() (Created, error) { return s.create(ctx, id, in) })
+	t, err := s.draft(in)
+	if err != nil {
+		return Created{}, err
+	}
+	if t.Scopes, err = s.checkScopes(in.Scopes, id.Permissions, "your permissions"); err != nil {
+		return Created{}, err
+	}
+	t.UserID, t.OwnerEmail = id.UserID, id.Email
+	return whileOwnerChanges(func() (Created, error) {
+		user, err := s.activeUser(ctx, id)
+		if err != nil {
+			return Created{}, err
+		}
+		if missing := scope.Missing(t.Scopes, user.Effective()); len(missing) > 0 {
+			return Created{}, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
+				Message: "an administrator limited your permissions; you lack: " + strings.Join(missing, ", ")}
+		}
+		t.Owner = user.State()
+		return s.create(ctx, RoleUser, id, t)
+	})
 }
 
 // whileOwnerChanges runs a creation again when the owner's status or
@@ -93,45 +110,52 @@ func whileOwnerChanges(create func() (Created, error)) (Created, error) {
 	}
 }
 
-func (s *Service) create(ctx context.Context, id Identity, in CreateInput) (Created, error) {
+// draft checks the name, description and expiry of a request for a new
+// token: the token without owner, scopes or secret yet.
+func (s *Service) draft(in CreateInput) (Token, error) {
 	now := s.now()
 	name, err := cleanName(in.Name)
 	if err != nil {
-		return Created{}, err
+		return Token{}, err
 	}
 	desc, err := cleanDescription(in.Description)
 	if err != nil {
-		return Created{}, err
-	}
-	scopes, err := s.checkScopes(in.Scopes, id.Permissions)
-	if err != nil {
-		return Created{}, err
+		return Token{}, err
 	}
 	expiresAt, err := s.expiry(now, in)
 	if err != nil {
-		return Created{}, err
+		return Token{}, err
 	}
-	user, err := s.activeUser(ctx, id)
-	if err != nil {
-		return Created{}, err
-	}
-	if missing := scope.Missing(scopes, user.Effective()); len(missing) > 0 {
-		return Created{}, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
-			Message: "an administrator limited your permissions; you lack: " + strings.Join(missing, ", ")}
-	}
-	t := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: name, Description: desc, Scopes: scopes, CreatedAt: now, ExpiresAt: expiresAt, Owner: user.State()}
+	return Token{Name: name, Description: desc, CreatedAt: now, ExpiresAt: expiresAt}, nil
+}
+
+// create issues t's secret and stores it with the audit event of actor's
+// act in role; when an administrator creates it for someone else, the
+// owner's notice goes in the same transaction and is sent at once.
+func (s *Service) create(ctx context.Context, role Role, actor Identity, t Token) (Created, error) {
 	created, err := s.issue(t)
 	if err != nil {
 		return Created{}, err
 	}
-	ev, err := s.event(id, created.Token, ActionCreated, map[string]string{"name": name, "scopes": strings.Join(scopes, " ")})
+	ev, err := s.eventAs(role, actor, created.Token, ActionCreated, map[string]string{"name": t.Name, "scopes": strings.Join(t.Scopes, " ")})
 	if err != nil {
 		return Created{}, err
 	}
-	if err := s.store.CreateToken(ctx, created.Token, s.cfg.MaxActiveTokens, ev); err != nil {
-		return Created{}, fmt.Errorf("create token: %w", err)
+	var notices []Notice
+	if role == RoleAdmin {
+		if notices, err = s.notices(actor, []Token{created.Token}, ActionCreated, "", ev.Time); err != nil {
+			return Created{}, err
+		}
 	}
-	s.log.InfoContext(ctx, "token created", "tokenId", created.Token.ID, "userId", id.UserID, "scopes", scopes)
+	var n *Notice
+	if len(notices) == 1 {
+		n = &notices[0]
+	}
+	if err := s.store.CreateToken(ctx, created.Token, s.cfg.MaxActiveTokens, ev, n); err != nil {
+		return Created{}, fmt.Errorf("create token for %s: %w", t.UserID, err)
+	}
+	s.log.InfoContext(ctx, "token created", "tokenId", created.Token.ID, "userId", t.UserID, "actorId", actor.UserID, "role", role, "scopes", t.Scopes)
+	s.deliver(ctx, notices)
 	return created, nil
 }
 
@@ -141,11 +165,22 @@ func (s *Service) List(ctx context.Context, id Identity, cursor string, limit in
 	if err != nil {
 		return Page[Token]{}, err
 	}
+	if err := s.admit(ctx, id); err != nil {
+		return Page[Token]{}, err
+	}
 	return s.store.ListTokens(ctx, id.UserID, p)
 }
 
 // Get returns one of the caller's tokens. Another user's token is not found.
 func (s *Service) Get(ctx context.Context, id Identity, tokenID string) (Token, error) {
+	if err := s.admit(ctx, id); err != nil {
+		return Token{}, err
+	}
+	return s.own(ctx, id, tokenID)
+}
+
+// own reads one of the caller's tokens, whatever the caller's status.
+func (s *Service) own(ctx context.Context, id Identity, tokenID string) (Token, error) {
 	if !token.ValidID(tokenID) {
 		return Token{}, ErrNotFound
 	}
@@ -203,8 +238,10 @@ func (s *Service) Update(ctx context.Context, id Identity, tokenID string, in Up
 
 // Revoke revokes one of the caller's tokens at once. Revoking a revoked
 // token, or one the lifecycle job marked expired, changes nothing and succeeds.
+//
+// A disabled user may still revoke: it only reduces access.
 func (s *Service) Revoke(ctx context.Context, id Identity, tokenID string) error {
-	t, err := s.Get(ctx, id, tokenID)
+	t, err := s.own(ctx, id, tokenID)
 	if err != nil {
 		return err
 	}
@@ -227,6 +264,9 @@ func (s *Service) rotate(ctx context.Context, id Identity, tokenID string) (Crea
 	old, err := s.Get(ctx, id, tokenID)
 	if err != nil {
 		return Created{}, err
+	}
+	if old.Status == StatusLocked {
+		return Created{}, errLocked(tokenID, "rotated")
 	}
 	if old.Status != StatusActive {
 		return Created{}, Errorf(CodeTokenNotActive, "token %s is %s and cannot be rotated", tokenID, old.Status)
@@ -286,6 +326,9 @@ func (s *Service) Extend(ctx context.Context, id Identity, tokenID string, in Ex
 	if err != nil {
 		return Token{}, err
 	}
+	if t.Status == StatusLocked {
+		return Token{}, errLocked(tokenID, "extended")
+	}
 	var expiresAt *time.Time
 	if in.ExpiresInDays != nil {
 		if expiresAt, err = s.expiry(s.now(), CreateInput{ExpiresInDays: in.ExpiresInDays}); err != nil {
@@ -335,6 +378,30 @@ func (s *Service) Events(ctx context.Context, id Identity, tokenID, cursor strin
 	return s.store.ListEvents(ctx, tokenID, p)
 }
 
+// admit refuses a caller an administrator disabled: the one check in front
+// of every operation but revoking, which only reduces access. A caller
+// never seen yet has no record and is active.
+func (s *Service) admit(ctx context.Context, id Identity) error {
+	u, err := s.store.GetUser(ctx, id.UserID)
+	switch {
+	case errors.Is(err, ErrUserNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("read user %s: %w", id.UserID, err)
+	case u.Status != UserActive:
+		return errDisabled
+	}
+	return nil
+}
+
+var errDisabled = Errorf(CodeUserDisabled, "your account is disabled: ask an administrator")
+
+// errLocked refuses to change a locked token beyond renaming or revoking:
+// only an administrator's unlock makes it usable again.
+func errLocked(tokenID, verb string) error {
+	return Errorf(CodeTokenLocked, "token %s is locked by an administrator and cannot be %s; you may still revoke it", tokenID, verb)
+}
+
 // activeUser records the caller's identity and refuses a disabled user.
 func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
 	u, err := s.store.SyncUser(ctx, User{ID: id.UserID, Email: id.Email, Permissions: id.Permissions, Status: UserActive})
@@ -342,7 +409,7 @@ func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
 		return User{}, fmt.Errorf("sync user %s: %w", id.UserID, err)
 	}
 	if u.Status != UserActive {
-		return User{}, Errorf(CodeUserDisabled, "your account is disabled: ask an administrator")
+		return User{}, errDisabled
 	}
 	return u, nil
 }
@@ -399,7 +466,9 @@ func (s *Service) newEvent(ev Event, t Token) (Event, error) {
 	return ev, nil
 }
 
-func (s *Service) checkScopes(requested, permissions []string) ([]string, error) {
+// checkScopes normalizes requested scopes and refuses any beyond
+// permissions, which whose names in the message.
+func (s *Service) checkScopes(requested, permissions []string, whose string) ([]string, error) {
 	if len(permissions) == 0 {
 		// Not a scope problem the caller can fix by asking for less: the
 		// identity provider grants them nothing (no permissions claim, no
@@ -420,7 +489,7 @@ func (s *Service) checkScopes(requested, permissions []string) ([]string, error)
 	}
 	if missing := scope.Missing(scopes, permissions); len(missing) > 0 {
 		return nil, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
-			Message: "a token cannot exceed your permissions; you lack: " + strings.Join(missing, ", ")}
+			Message: "a token cannot exceed " + whose + "; missing: " + strings.Join(missing, ", ")}
 	}
 	return scopes, nil
 }
@@ -464,35 +533,6 @@ func (s *Service) expiry(now time.Time, in CreateInput) (*time.Time, error) {
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
-
-func cleanName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		return "", Errorf(CodeInvalid, "name: required")
-	case utf8.RuneCountInString(name) > MaxNameLen:
-		return "", Errorf(CodeInvalid, "name: at most %d characters", MaxNameLen)
-	case strings.ContainsFunc(name, unicode.IsControl):
-		return "", Errorf(CodeInvalid, "name: control characters are not allowed")
-	}
-	return name, nil
-}
-
-func cleanDescription(desc string) (string, error) {
-	return cleanText("description", desc, MaxDescriptionLen)
-}
-
-// cleanText trims free text (a description, a reason) and checks it.
-func cleanText(field, s string, maxLen int) (string, error) {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) > maxLen {
-		return "", Errorf(CodeInvalid, "%s: at most %d characters", field, maxLen)
-	}
-	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
-		return "", Errorf(CodeInvalid, "%s: control characters other than line breaks are not allowed", field)
-	}
-	return s, nil
-}
 
 // pageRequest checks a caller's page size and names the list its cursors
 // are bound to: the route, the caller and the filter as the caller gave it

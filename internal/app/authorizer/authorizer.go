@@ -36,7 +36,7 @@ func New(cfg config.Authorizer, db dynamo.AuthAPI, log *slog.Logger) (*authz.Aut
 		return nil, err
 	}
 	a := authz.New(dynamo.NewAuthReader(db, cfg.TokensTable), format, catalog, log)
-	a.LastUseInterval, a.Timeout, a.AllowLogSample = cfg.LastUseInterval, cfg.Timeout, cfg.AllowLogSample
+	a.LastUseInterval, a.Timeout, a.AllowLogSample, a.Realm = cfg.LastUseInterval, cfg.Timeout, cfg.AllowLogSample, cfg.Realm
 	return a, nil
 }
 
