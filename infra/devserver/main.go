@@ -21,14 +21,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 
-	"github.com/patservice/pat/internal/apigw"
 	"github.com/patservice/pat/internal/app"
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/config"
-	"github.com/patservice/pat/internal/demo"
+	"github.com/patservice/pat/internal/console"
+	"github.com/patservice/pat/internal/devstack"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/lifecycle"
-	"github.com/patservice/pat/internal/localgw"
 )
 
 func main() {
@@ -45,7 +44,7 @@ func run() error {
 
 	// Local defaults for what the template passes to the functions on AWS.
 	for k, v := range map[string]string{"TABLE_NAME": "pat-tokens", "AUDIT_TABLE_NAME": "pat-audit",
-		"MAIL_FROM": "tokens@localhost", "CONSOLE_BASE_URL": "http://" + *addr} {
+		"MAIL_FROM": "tokens@localhost", "CONSOLE_BASE_URL": "http://" + *addr + "/console"} {
 		if os.Getenv(k) == "" {
 			os.Setenv(k, v)
 		}
@@ -68,27 +67,16 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	api, err := app.NewManagement(cfg, db, mail, log)
-	if err != nil {
-		return err
-	}
-	var routes []localgw.Route
-	for _, r := range api.Routes() {
-		routes = append(routes, localgw.Route{Method: r.Method, Path: r.Path, Handler: r.Handler, Public: r.Public})
-	}
 	id := devIdentity(cfg.Claims)
 	authCfg, err := config.AuthorizerFromEnv()
 	if err != nil {
 		return err
 	}
-	authorizer, err := app.NewAuthorizer(authCfg, db, log)
+	mux, err := devstack.Handler(devstack.Options{Config: cfg, Authorizer: authCfg, DB: db, Mail: mail, Claims: id.claims, Log: log,
+		Console: console.Options{Config: config.Console{DemoAPIURL: "http://" + *addr}, DevUsers: id.consoleUsers()}})
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", localgw.New(routes, id.claims))
-	// The example API, protected by the real authorizer with REST API semantics.
-	mux.Handle("/api/", &localgw.Protected{Authorizer: apigw.New(authorizer).REST, Backend: demo.Echo, Realm: "pat", Stage: "demo"})
 	job, err := localJob(cfg, db, mail, *addr, log)
 	if err != nil {
 		return err
@@ -161,9 +149,19 @@ func (id identity) claims(r *http.Request) map[string]string {
 		id.names.Groups: "[" + groups + "]"}
 }
 
+// consoleUsers are the users the local console can switch between: the
+// development user, and another (never an administrator) via X-Dev-User.
+func (id identity) consoleUsers() []console.DevUser {
+	return []console.DevUser{
+		{ID: id.userID, Label: id.userID + " (administrator)"},
+		{ID: "alice", Label: "alice (user)", Header: "alice"},
+	}
+}
+
 func printHelp(base string, id identity) {
 	fmt.Printf(`
 PAT service running locally
+  Console         %[1]s/console/   (open it in a browser; signed in as %[2]s, switch user in the header)
   Management API  %[1]s/tokens   (signed in as %[2]s, permissions: %[3]s, administrator)
   Admin API       %[1]s/admin/tokens, /admin/users/<id>, /admin/audit
   Protected API   %[1]s/api/<resource>/...   (the real authorizer, REST API semantics; an echo backend)

@@ -32,6 +32,7 @@ type resourceJSON struct {
 	Name        string   `json:"name"`
 	Description string   `json:"description"`
 	Actions     []string `json:"actions"`
+	Paths       []string `json:"paths"` // the API paths it covers, for usage examples
 }
 
 // GetMe: GET /me.
@@ -46,7 +47,7 @@ func (a *API) GetMe(ctx context.Context, req events.APIGatewayV2HTTPRequest) (ev
 			Limited: u.Limited, ActiveTokens: u.ActiveTokens, DefaultExpiryDays: days(rules.DefaultLifetime),
 			MaxExpiryDays: days(rules.MaxLifetime), AllowNeverExpires: rules.AllowNeverExpires, MaxActiveTokens: rules.MaxActiveTokens}
 		for _, r := range a.catalog.Resources {
-			v.Catalog = append(v.Catalog, resourceJSON{Name: r.Name, Description: r.Description, Actions: scope.Actions})
+			v.Catalog = append(v.Catalog, resourceJSON{Name: r.Name, Description: r.Description, Actions: scope.Actions, Paths: r.Paths})
 		}
 		return 200, v, nil
 	})
