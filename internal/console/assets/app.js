@@ -42,6 +42,12 @@ function append(el, children) {
 const $ = (sel, root = document) => root.querySelector(sel);
 const main = () => $('#main');
 
+// show replaces the page's content (null and false children are left out).
+function show(...children) {
+  main().replaceChildren();
+  append(main(), children);
+}
+
 function link(href, text, attrs = {}) {
   return h('a', { href, ...attrs }, text);
 }
@@ -251,7 +257,7 @@ function openDialog(title, build, { onClose } = {}) {
   const titleId = `d-${random(6)}`;
   const dlg = h('dialog', { 'aria-labelledby': titleId });
   const close = () => dlg.close();
-  append(dlg, build({ close, titleId, title: h('h2', { id: titleId }, title), dialog: dlg }));
+  append(dlg, [build({ close, titleId, title: h('h2', { id: titleId }, title), dialog: dlg })]);
   dlg.addEventListener('close', () => {
     if (onClose) onClose();
     dlg.remove();
@@ -448,7 +454,7 @@ async function loadMe() {
   state.me = await api('GET', '/me');
   const me = state.me;
   $('#admin-link').hidden = !me.isAdmin;
-  $('#who').replaceChildren(me.email || me.id, me.isAdmin ? h('span', { class: 'badge admin' }, 'admin') : null);
+  $('#who').replaceChildren(...[me.email || me.id, me.isAdmin ? h('span', { class: 'badge admin' }, 'admin') : ''].filter(Boolean));
 }
 
 function noPermissionsPanel(me) {
@@ -471,7 +477,7 @@ async function pageTokens() {
   const newBtn = h('button', { type: 'button', class: 'primary', id: 'new-token-button', disabled: !!blocked, onclick: () => createDialog() }, 'Generate new token');
   const allBtn = h('button', { type: 'button', class: 'danger-outline', id: 'revoke-all-mine', onclick: () => revokeAllMine() }, 'Revoke all…');
   const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  main().replaceChildren(
+  show(
     h('div', { class: 'head' },
       h('div', {}, h('h1', {}, 'Personal access tokens'),
         h('p', { class: 'muted' }, 'Tokens let scripts and tools call the APIs as you, with the scopes you choose. A token can never do more than you can.')),
@@ -489,20 +495,16 @@ async function tokenTable(el, fetchPage, admin, onChange) {
   const table = h('table', { class: 'list', id: admin ? 'admin-tokens' : 'tokens' },
     h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))), body);
   const more = h('div', { class: 'more' });
-  let count = 0;
   const load = async (cursor) => {
     more.replaceChildren();
     const page = await fetchPage(cursor);
-    for (const t of page.items) { body.append(tokenRow(t, admin, onChange)); count++; }
+    for (const t of page.items) body.append(tokenRow(t, admin, onChange));
     if (page.nextCursor) {
       more.append(h('button', { type: 'button', onclick: () => load(page.nextCursor).catch((e) => more.replaceChildren(errorBox(e))) }, 'Load more'));
     }
-    if (count === 0 && !page.nextCursor) {
-      el.replaceChildren(h('div', { class: 'card empty', id: 'no-tokens' }, admin ? 'No tokens match these filters.' : 'You have no tokens yet. Generate one to call an API from a script or tool.'));
-    }
   };
-  el.replaceChildren(table, more);
-  try { await load(''); } catch (e) { el.replaceChildren(errorBox(e)); }
+  await firstPage(el, load, table, more, () => h('div', { class: 'card empty', id: 'no-tokens' },
+    admin ? 'No tokens match these filters.' : 'You have no tokens yet. Generate one to call an API from a script or tool.'));
 }
 
 function tokenRow(t, admin, onChange) {
@@ -587,7 +589,7 @@ async function pageToken(id) {
     t.status === 'active' ? h('button', { type: 'button', id: 'rotate-token', onclick: () => rotateDialog(t) }, 'Rotate') : null,
     live ? h('button', { type: 'button', class: 'danger-outline', id: 'revoke-token', onclick: () => revokeDialog(t, reload) }, 'Revoke') : null);
   const events = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  main().replaceChildren(
+  show(
     h('p', {}, link(BASE, '← My tokens')),
     h('div', { class: 'head' }, h('div', {}, h('h1', {}, t.name, ' ', badge(t.status)),
       t.description ? h('p', { class: 'muted' }, t.description) : null), buttons),
@@ -614,13 +616,11 @@ async function eventTable(el, fetchPage, admin) {
   const body = h('tbody');
   const cols = admin ? ['Time', 'Action', 'Actor', 'Owner', 'Token', 'Outcome', 'Source IP', 'Details'] : ['Time', 'Action', 'By', 'Outcome', 'Source IP', 'Details'];
   const more = h('div', { class: 'more' });
-  el.replaceChildren(h('table', { class: 'list', id: 'events' }, h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))), body), more);
-  let count = 0;
+  const table = h('table', { class: 'list', id: 'events' }, h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))), body);
   const load = async (cursor) => {
     more.replaceChildren();
     const page = await fetchPage(cursor);
     for (const ev of page.items) {
-      count++;
       body.append(h('tr', {},
         h('td', { 'data-label': 'Time' }, when(ev.time, true)),
         h('td', { 'data-label': 'Action' }, h('code', {}, ev.action)),
@@ -632,9 +632,22 @@ async function eventTable(el, fetchPage, admin) {
         h('td', { 'data-label': 'Details' }, eventDetails(ev))));
     }
     if (page.nextCursor) more.append(h('button', { type: 'button', onclick: () => load(page.nextCursor).catch((e) => more.replaceChildren(errorBox(e))) }, 'Load more'));
-    if (count === 0 && !page.nextCursor) el.replaceChildren(h('div', { class: 'card empty' }, 'No events.'));
   };
-  try { await load(''); } catch (e) { el.replaceChildren(errorBox(e)); }
+  await firstPage(el, load, table, more, () => h('div', { class: 'card empty', id: 'events' }, 'No events.'));
+}
+
+// firstPage loads a list's first page. A refusal for lack of the role
+// becomes the whole page's answer; other errors stay in the list.
+async function firstPage(el, load, table, more, empty) {
+  try {
+    await load('');
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'forbidden') throw e;
+    el.replaceChildren(errorBox(e));
+    return;
+  }
+  if (table.tBodies[0].rows.length === 0 && !more.firstChild) el.replaceChildren(empty());
+  else el.replaceChildren(table, more);
 }
 
 function editDialog(t) {
@@ -710,7 +723,7 @@ async function pageAdminTokens() {
     title: filters.owner ? null : 'Filter by an owner first', onclick: () => adminRevokeAll({ owner: filters.owner }, `of ${filters.owner}`) },
   filters.owner ? `Revoke all of ${filters.owner}'s tokens…` : 'Revoke all of an owner\'s tokens…');
   const everyoneBtn = h('button', { type: 'button', class: 'danger-outline', id: 'revoke-everyone', onclick: () => adminRevokeAll({ everyone: true }, 'of every user') }, 'Revoke everyone\'s tokens…');
-  main().replaceChildren(
+  show(
     h('div', { class: 'head' }, h('div', {}, h('h1', {}, 'Administration'), h('p', { class: 'muted' }, 'Every user\'s tokens. Owners are told by mail when you lock, unlock or revoke their tokens.')),
       h('div', { class: 'actions' }, ownerBtn, everyoneBtn)),
     adminNav('tokens'),
@@ -770,7 +783,7 @@ async function pageAdminUsers() {
   form.addEventListener('submit', (e) => { e.preventDefault(); if (input.value.trim()) navigate(`${BASE}admin/users/${encodeURIComponent(input.value.trim())}`); });
   // Ask the server first, so a non-administrator sees its answer here too.
   await api('GET', `/admin/tokens${qs({ limit: 1 })}`);
-  main().replaceChildren(h('h1', {}, 'Administration'), adminNav('users'),
+  show(h('h1', {}, 'Administration'), adminNav('users'),
     h('p', { class: 'muted' }, 'Open a user by id to see their status and permissions, disable or enable them, or narrow what their tokens may do. Owners are linked from the token list and the audit log.'),
     form);
 }
@@ -799,7 +812,7 @@ async function pageAdminUser(id) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save limit'),
       u?.permissionLimit ? h('button', { type: 'button', id: 'remove-limit', onclick: () => saveLimit(id, null, limitForm) }, 'Remove limit') : null));
   limitForm.addEventListener('submit', (e) => { e.preventDefault(); saveLimit(id, checkedScopes(limitForm, 'limit'), limitForm); });
-  main().replaceChildren(h('p', {}, link(`${BASE}admin/users`, '← Users')), adminNav('users'), head,
+  show(h('p', {}, link(`${BASE}admin/users`, '← Users')), adminNav('users'), head,
     u ? null : h('div', { class: 'notice info' }, 'This user has not signed in yet. You can disable them or limit their permissions in advance.'),
     u ? h('div', { class: 'card' }, h('dl', { class: 'facts' },
       h('dt', {}, 'Status'), h('dd', {}, badge(u.status)),
@@ -839,7 +852,7 @@ async function pageAudit() {
   const q = Object.fromEntries(new URLSearchParams(location.search));
   const f = { actor: q.actor || '', owner: q.owner || '', token: q.token || '', action: q.action || '', from: dateOf(q.from), to: dateOf(q.to) };
   const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  main().replaceChildren(h('h1', {}, 'Administration'), adminNav('audit'),
+  show(h('h1', {}, 'Administration'), adminNav('audit'),
     filterForm([
       ['actor', 'Actor', h('input', { type: 'text', autocomplete: 'off' })],
       ['owner', 'Owner', h('input', { type: 'text', autocomplete: 'off' })],
@@ -874,7 +887,7 @@ async function route() {
   const found = ROUTES.find(([re]) => re.test(path));
   document.querySelectorAll('[data-nav]').forEach((a) => a.toggleAttribute('aria-current', false));
   if (!found) {
-    main().replaceChildren(h('h1', {}, 'Page not found'), h('p', {}, link(BASE, 'Go to your tokens')));
+    show(h('h1', {}, 'Page not found'), h('p', {}, link(BASE, 'Go to your tokens')));
     return;
   }
   const [re, page, nav] = found;
@@ -884,7 +897,7 @@ async function route() {
   try {
     await page(...args);
   } catch (e) {
-    main().replaceChildren(h('h1', {}, e instanceof ApiError && e.code === 'forbidden' ? 'Not allowed' : 'Something went wrong'), errorBox(e),
+    show(h('h1', {}, e instanceof ApiError && e.code === 'forbidden' ? 'Not allowed' : 'Something went wrong'), errorBox(e),
       h('p', {}, link(BASE, 'Go to your tokens')));
   }
   document.title = `${main().querySelector('h1')?.textContent || 'Console'} · Access tokens`;
@@ -916,7 +929,7 @@ async function start() {
     }
     await loadMe();
   } catch (e) {
-    main().replaceChildren(h('h1', {}, 'Cannot sign in'), h('div', { class: 'notice error', role: 'alert' }, e instanceof ApiError ? describe(e) : String(e.message || e)),
+    show(h('h1', {}, 'Cannot sign in'), h('div', { class: 'notice error', role: 'alert' }, e instanceof ApiError ? describe(e) : String(e.message || e)),
       h('p', {}, h('a', { href: BASE }, 'Try again')));
     return;
   }
@@ -929,7 +942,9 @@ function devUserPicker() {
   const sel = $('#dev-user');
   const users = state.cfg.devUsers || [];
   state.devUser = sessionStorage.getItem('pat.devUser') || '';
-  if (!users.some((u) => u.header === state.devUser)) state.devUser = '';
+  if (state.devUser && !users.some((u) => u.header === state.devUser)) {
+    users.push({ id: state.devUser, label: `${state.devUser} (user)`, header: state.devUser });
+  }
   sel.replaceChildren(...users.map((u) => h('option', { value: u.header, selected: u.header === state.devUser }, u.label)));
   $('#dev-user-label').hidden = false;
   sel.addEventListener('change', async () => {
