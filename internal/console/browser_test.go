@@ -634,6 +634,10 @@ func TestConsoleInABrowser(t *testing.T) {
 		tb.waitFor(`document.querySelector("#tokens") !== null`)
 		tb.screenshot("tokens-360")
 		tb.click("#new-token-button")
+		tb.waitFor(`document.querySelector("dialog") !== null`)
+		if over := eval[bool](tb, `[...document.querySelectorAll("dialog *")].some(e => e.getBoundingClientRect().right > 360)`); over {
+			t.Error("the create dialog is wider than 360px")
+		}
 		tb.screenshot("create-360")
 	})
 }

@@ -513,7 +513,7 @@ function tokenRow(t, admin, onChange) {
     href ? link(href, t.name, { class: 'name' }) : h('span', { class: 'name' }, t.name),
     t.description ? h('div', { class: 'desc' }, t.description) : null,
     h('div', { class: 'small muted mono' }, t.displayPrefix));
-  const actions = h('td', { class: 'actions' });
+  const actions = h('div', { class: 'row-actions' });
   if (admin) {
     if (t.status === 'active') actions.append(h('button', { type: 'button', onclick: () => lockDialog(t, true, onChange) }, 'Lock'));
     if (t.status === 'locked') actions.append(h('button', { type: 'button', onclick: () => lockDialog(t, false, onChange) }, 'Unlock'));
@@ -532,7 +532,7 @@ function tokenRow(t, admin, onChange) {
     h('td', { 'data-label': 'Created' }, when(t.createdAt)),
     h('td', { 'data-label': 'Expires' }, expires(t)),
     h('td', { 'data-label': 'Last used' }, lastUsed(t)),
-    actions);
+    h('td', {}, actions));
 }
 
 function createDialog() {
@@ -545,7 +545,7 @@ function createDialog() {
     field('Description', desc, 'Optional.'),
     h('fieldset', {}, h('legend', {}, 'Scopes'),
       h('p', { class: 'hint' }, 'Only the permissions you hold are offered.'),
-      scopeGrid(me.catalog, me.effectivePermissions)),
+      h('div', { class: 'scroll' }, scopeGrid(me.catalog, me.effectivePermissions))),
     expiry.el,
   ], 'Generate token', async (form, close) => {
     const scopes = checkedScopes(form);
@@ -807,7 +807,7 @@ async function pageAdminUser(id) {
   const limitForm = h('form', { id: 'limit-form' },
     h('fieldset', {}, h('legend', {}, 'Narrow permissions'),
       h('p', { class: 'hint' }, 'Tokens of this user may do at most what is ticked, whatever the identity provider grants later. Leave all unticked to allow nothing.'),
-      scopeGrid(me.catalog, me.catalog.flatMap((r) => ACTIONS.map((a) => `${r.name}:${a}`)), u ? (u.permissionLimit ?? u.permissions) : [], 'limit')),
+      h('div', { class: 'scroll' }, scopeGrid(me.catalog, me.catalog.flatMap((r) => ACTIONS.map((a) => `${r.name}:${a}`)), u ? (u.permissionLimit ?? u.permissions) : [], 'limit'))),
     field('Reason', h('input', { type: 'text', name: 'reason', maxlength: 500 }), 'Optional; recorded in the audit log.'),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save limit'),
       u?.permissionLimit ? h('button', { type: 'button', id: 'remove-limit', onclick: () => saveLimit(id, null, limitForm) }, 'Remove limit') : null));
