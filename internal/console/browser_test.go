@@ -59,7 +59,21 @@ type stack struct {
 	shots   string // where screenshots go
 }
 
-func newStack(t *testing.T) *stack {
+// signIn is how the stack's console signs users in: the claims of a
+// request as a JWT authorizer would pass them, and the console's options
+// for the stack's base URL.
+type signIn struct {
+	claims  func(*http.Request) map[string]string
+	console func(base string) console.Options
+}
+
+// devSignIn is the local server's: the X-Dev-User switcher.
+var devSignIn = signIn{claims: claims, console: func(base string) console.Options {
+	return console.Options{Config: config.Console{DemoAPIURL: base}, DevUsers: []console.DevUser{
+		{ID: "dev-user", Label: "dev-user (administrator)"}, {ID: "alice", Label: "alice (user)", Header: "alice"}}}
+}}
+
+func newStack(t *testing.T, in signIn) *stack {
 	t.Helper()
 	db := dynamotest.Client(t) // skips without the local stack
 	if _, err := os.Stat(chromiumPath); err != nil {
@@ -83,9 +97,7 @@ func newStack(t *testing.T) *stack {
 	mux, err := devstack.Handler(devstack.Options{
 		Config:     cfg,
 		Authorizer: config.Authorizer{TokensTable: tables.Tokens, TokenPrefix: "pat", LastUseInterval: 10 * time.Minute, Timeout: 2 * time.Second},
-		DB:         db, Mail: mail, Claims: claims,
-		Console: console.Options{Config: config.Console{DemoAPIURL: base}, DevUsers: []console.DevUser{
-			{ID: "dev-user", Label: "dev-user (administrator)"}, {ID: "alice", Label: "alice (user)", Header: "alice"}}},
+		DB:         db, Mail: mail, Claims: in.claims, Console: in.console(base),
 		Log: slog.New(slog.NewJSONHandler(&ledger.Logs, nil)),
 	})
 	if err != nil {
@@ -190,16 +202,24 @@ func eval[T any](tb *tab, js string) T {
 
 func (tb *tab) eval(js string) { tb.t.Helper(); eval[any](tb, js) }
 
-// waitFor waits until a JavaScript expression is true.
+// waitFor waits until a JavaScript expression is true. It evaluates it
+// again and again rather than once in the page, so it survives navigations
+// (the sign-in redirects).
 func (tb *tab) waitFor(js string) {
 	tb.t.Helper()
-	tb.do(func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(15*time.Second))(ctx, t)
-		if err != nil {
-			return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", js, err)
+	deadline := time.Now().Add(15 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tb.ctx, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		cancel()
+		if err == nil && ok {
+			return
 		}
-		return chromedp.Void{}, nil
-	})
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.t.Fatalf("waiting for %s: timed out (last error: %v)\npage: %s\nconsole errors: %q", js, last, tb.mainText(), tb.errors())
 }
 
 // open loads a console page and waits until it has rendered its heading.
@@ -354,7 +374,7 @@ func (s *stack) demo(t *testing.T, tok string) int {
 }
 
 func TestConsoleInABrowser(t *testing.T) {
-	s := newStack(t)
+	s := newStack(t, devSignIn)
 
 	t.Run("headers", func(t *testing.T) {
 		resp, err := http.Get(s.url + "/console/tokens/x")

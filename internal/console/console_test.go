@@ -49,26 +49,29 @@ func TestConsoleServesPagesAssetsAndConfig(t *testing.T) {
 	}
 
 	cases := []struct {
-		path, status, contentType, cache string
+		path        string
+		status      int
+		contentType string
+		cache       string
 	}{
-		{"/console/", "200", "text/html; charset=utf-8", "no-cache"},
-		{"/console/tokens/patAbc123", "200", "text/html; charset=utf-8", "no-cache"}, // the page's router shows it
-		{"/console/admin/users/alice", "200", "text/html; charset=utf-8", "no-cache"},
-		{"/console/assets/" + assets[0][1], "200", "", "public, max-age=31536000, immutable"},
-		{"/console/assets/app.js", "404", "text/plain; charset=utf-8", "no-cache"}, // only versioned names
-		{"/console/assets/app.000000000000.js", "404", "text/plain; charset=utf-8", "no-cache"},
-		{"/console/favicon.ico", "404", "text/plain; charset=utf-8", "no-cache"},
-		{"/console/config.json", "200", "application/json", "no-store"},
-		{"/", "302", "", "no-cache"},
-		{"/console", "302", "", "no-cache"},
-		{"/tokens", "404", "text/plain; charset=utf-8", "no-cache"},
+		{"/console/", 200, "text/html; charset=utf-8", "no-cache"},
+		{"/console/tokens/patAbc123", 200, "text/html; charset=utf-8", "no-cache"}, // the page's router shows it
+		{"/console/admin/users/alice", 200, "text/html; charset=utf-8", "no-cache"},
+		{"/console/assets/" + assets[0][1], 200, "", "public, max-age=31536000, immutable"},
+		{"/console/assets/app.js", 404, "text/plain; charset=utf-8", "no-cache"}, // only versioned names
+		{"/console/assets/app.000000000000.js", 404, "text/plain; charset=utf-8", "no-cache"},
+		{"/console/favicon.ico", 404, "text/plain; charset=utf-8", "no-cache"},
+		{"/console/config.json", 200, "application/json", "no-store"},
+		{"/", 302, "", "no-cache"},
+		{"/console", 302, "", "no-cache"},
+		{"/tokens", 404, "text/plain; charset=utf-8", "no-cache"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.path, func(t *testing.T) {
 			r := get(t, c, tc.path)
 			h := r.Headers
-			if got := itoa(r.StatusCode); got != tc.status {
-				t.Errorf("status %d, want %s", r.StatusCode, tc.status)
+			if r.StatusCode != tc.status {
+				t.Errorf("status %d, want %d", r.StatusCode, tc.status)
 			}
 			if tc.contentType != "" && h["Content-Type"] != tc.contentType {
 				t.Errorf("Content-Type %q, want %q", h["Content-Type"], tc.contentType)
@@ -99,8 +102,6 @@ func TestConsoleServesPagesAssetsAndConfig(t *testing.T) {
 		}
 	}
 }
-
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 // config.json tells the page how to sign in; it never holds a secret.
 func TestConsoleConfig(t *testing.T) {
