@@ -11,6 +11,7 @@ import (
 
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/console"
+	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/localgw"
 )
 
@@ -100,6 +101,20 @@ func TestConsoleServesPagesAssetsAndConfig(t *testing.T) {
 		if r.StatusCode != 200 || r.Headers["Content-Type"] != want || r.Body == "" {
 			t.Errorf("%s: %d %q", a[1], r.StatusCode, r.Headers["Content-Type"])
 		}
+	}
+}
+
+// The sample event of the function (a reminder mail's link to a token's
+// page, as API Gateway delivers it) answers the page.
+func TestConsoleSampleEvent(t *testing.T) {
+	c, err := console.New(console.Options{Config: oidc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "console")
+	resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), c.Handle, ev)
+	if err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Body, `<main id="main"`) || resp.Headers["Content-Security-Policy"] == "" {
+		t.Fatalf("%d %v %v", resp.StatusCode, resp.Headers, err)
 	}
 }
 
