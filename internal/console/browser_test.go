@@ -437,8 +437,9 @@ func TestConsoleInABrowser(t *testing.T) {
 		if !strings.Contains(row, "ci deploy") || !strings.Contains(row, "crm:read") || !strings.Contains(row, "active") {
 			t.Errorf("list row: %s", row)
 		}
-		// After a use the list shows when, from where and with what.
-		tb.open("/console/")
+		// After a use the list shows when, from where and with what (at
+		// <console>/tokens, where notice mails link).
+		tb.open("/console/tokens")
 		tb.waitFor(`document.querySelector("#tokens tbody tr") !== null`)
 		if row := tb.text("#tokens tbody tr"); !strings.Contains(row, "127.0.0.1") || !strings.Contains(row, "Go-http-client") {
 			t.Errorf("last use: %s", row)

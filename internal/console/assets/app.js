@@ -508,9 +508,10 @@ async function tokenTable(el, fetchPage, admin, onChange) {
 }
 
 function tokenRow(t, admin, onChange) {
-  const href = admin ? null : `${BASE}tokens/${encodeURIComponent(t.id)}`;
+  // An administrator's link goes to the token's audit trail.
+  const href = admin ? `${BASE}admin/audit${qs({ token: t.id })}` : `${BASE}tokens/${encodeURIComponent(t.id)}`;
   const nameCell = h('td', { 'data-label': 'Token' },
-    href ? link(href, t.name, { class: 'name' }) : h('span', { class: 'name' }, t.name),
+    link(href, t.name, { class: 'name', title: admin ? 'Audit trail of this token' : null }),
     t.description ? h('div', { class: 'desc' }, t.description) : null,
     h('div', { class: 'small muted mono' }, t.displayPrefix));
   const actions = h('div', { class: 'row-actions' });
@@ -868,7 +869,7 @@ async function pageAudit() {
 // ---------- router.
 
 const ROUTES = [
-  [/^\/console\/$/, pageTokens, 'tokens'],
+  [/^\/console\/(tokens\/?)?$/, pageTokens, 'tokens'], // mails link to <console>/tokens
   [/^\/console\/tokens\/([^/]+)$/, pageToken, 'tokens'],
   [/^\/console\/admin\/?$/, pageAdminTokens, 'admin'],
   [/^\/console\/admin\/tokens$/, pageAdminTokens, 'admin'],
