@@ -671,6 +671,26 @@ func TestConsoleInABrowser(t *testing.T) {
 		tb.noConsoleErrors()
 	})
 
+	t.Run("an expiry on the last allowed day", func(t *testing.T) {
+		tb := s.tab(t, "erin")
+		tb.open("/console/")
+		tb.click("#new-token-button")
+		tb.typeInto(`dialog input[name="name"]`, "long lived")
+		tb.click(`dialog input[value="crm:read"]`)
+		tb.eval(`(() => { const s = document.querySelector("dialog select[name=expiry]"); s.value = "date"; s.dispatchEvent(new Event("change")); })()`)
+		last := eval[string](tb, `document.querySelector("dialog input[name=expiresOn]").max`)
+		tb.eval(fmt.Sprintf(`document.querySelector("dialog input[name=expiresOn]").value = %q`, last))
+		tb.click(`dialog button[type="submit"]`)
+		tok := tb.revealed()
+		tb.closeReveal(tok)
+		_, m := s.api(t, "GET", "/tokens/"+strings.Split(tok, "_")[1], "erin", "", "")
+		at, err := time.Parse(time.RFC3339, fmt.Sprint(m["expiresAt"]))
+		if err != nil || at.After(time.Now().AddDate(0, 0, 365)) || at.Before(time.Now().AddDate(0, 0, 364)) {
+			t.Errorf("expires %v (%v), want the last allowed day (max %s)", m["expiresAt"], err, last)
+		}
+		tb.noConsoleErrors()
+	})
+
 	t.Run("keyboard only create", func(t *testing.T) {
 		tb := s.tab(t, "dave")
 		tb.open("/console/")

@@ -379,7 +379,12 @@ function expirySelect(me, id) {
     el: h('div', { class: 'field' }, h('label', { for: id }, 'Expiration'), sel, date, note),
     value() {
       if (sel.value === 'never') return { neverExpires: true };
-      if (sel.value === 'date') return { expiresAt: new Date(`${date.value}T23:59:59Z`).toISOString().replace('.000', '') };
+      if (sel.value === 'date') {
+        // The end of the chosen day (UTC), but never past the maximum lifetime.
+        const end = new Date(`${date.value}T23:59:59Z`);
+        const latest = new Date(Date.now() + me.maxExpiryDays * 86400000 - 60000);
+        return { expiresAt: (end > latest ? latest : end).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+      }
       return { expiresInDays: Number(sel.value) };
     },
   };
