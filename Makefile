@@ -6,18 +6,23 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w" -buildvcs=false
 BIN := bin
 
-.PHONY: help run test test-unit bench lint check-template fuzz build clean
+.PHONY: help run test test-unit bench lint check-template fuzz build clean screenshots
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-run: ## Start DynamoDB Local, the SES emulator and the API on 127.0.0.1:8080 (PAT_ADDR to change)
+run: ## Start DynamoDB Local, the SES emulator, the console and the API on 127.0.0.1:8080 (PAT_ADDR to change)
 	@# A built binary, not go run: go run exits 1 after Ctrl-C whatever the server does.
 	go build -o $(BIN)/devserver ./infra/devserver
 	infra/stack.sh $(BIN)/devserver
 
-test: lint check-template ## Every test, with -race, against DynamoDB Local and the SES emulator
+test: lint check-template ## Every test, with -race, against DynamoDB Local, the SES emulator and Chromium (installed if missing)
+	infra/browser.sh
 	infra/stack.sh go test -race -count=1 ./...
+
+screenshots: ## Run the console's browser tests and save their screenshots into docs/screenshots
+	infra/browser.sh
+	PAT_SCREENSHOTS=docs/screenshots infra/stack.sh go test -count=1 -run TestConsoleInABrowser ./internal/console
 
 test-unit: ## Tests that need no emulator (integration tests skip)
 	go test -race -count=1 ./...

@@ -25,15 +25,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 
-	"github.com/patservice/pat/internal/apigw"
 	"github.com/patservice/pat/internal/app"
-	"github.com/patservice/pat/internal/app/authorizer"
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/config"
-	"github.com/patservice/pat/internal/demo"
+	"github.com/patservice/pat/internal/console"
+	"github.com/patservice/pat/internal/devstack"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/lifecycle"
-	"github.com/patservice/pat/internal/localgw"
 	"github.com/patservice/pat/internal/sesmail"
 )
 
@@ -55,7 +53,7 @@ func run() error {
 	// unless CURSOR_KEY is set: cursors do not outlive the server, as on AWS
 	// they do not outlive a key rotation.
 	for k, v := range map[string]string{"TABLE_NAME": "pat-tokens", "AUDIT_TABLE_NAME": "pat-audit",
-		"MAIL_FROM": "tokens@localhost", "CONSOLE_BASE_URL": "http://" + *addr, "GROUP_PERMISSIONS": localGroupPermissions,
+		"MAIL_FROM": "tokens@localhost", "CONSOLE_BASE_URL": "http://" + *addr + "/console", "GROUP_PERMISSIONS": localGroupPermissions,
 		"CURSOR_KEY": base64.StdEncoding.EncodeToString([]byte(rand.Text() + rand.Text()))} {
 		if os.Getenv(k) == "" {
 			os.Setenv(k, v)
@@ -91,27 +89,16 @@ func serve(ctx context.Context, ln net.Listener, template string, out io.Writer)
 	if err != nil {
 		return err
 	}
-	api, err := app.NewManagement(cfg, db, mail, log)
-	if err != nil {
-		return err
-	}
-	var routes []localgw.Route
-	for _, r := range api.Routes() {
-		routes = append(routes, localgw.Route{Method: r.Method, Path: r.Path, Handler: r.Handler, Public: r.Public})
-	}
 	id := devIdentity(cfg.Claims)
 	authCfg, err := config.AuthorizerFromEnv()
 	if err != nil {
 		return err
 	}
-	authz, err := authorizer.New(authCfg, db, log)
+	mux, err := devstack.Handler(devstack.Options{Config: cfg, Authorizer: authCfg, DB: db, Mail: mail, Claims: id.claims, Log: log,
+		Console: console.Options{Config: config.Console{DemoAPIURL: base}, DevUsers: id.consoleUsers()}})
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", localgw.New(routes, id.claims))
-	// The example API, protected by the real authorizer with REST API semantics.
-	mux.Handle("/api/", &localgw.Protected{Authorizer: apigw.New(authz).REST, Backend: demo.Echo, Realm: authCfg.Realm, Stage: "demo"})
 	job, err := localJob(cfg, db, mail, base, log)
 	if err != nil {
 		return err
@@ -212,12 +199,22 @@ func (id identity) claims(r *http.Request) map[string]string {
 	return c
 }
 
+// consoleUsers are the users the local console can switch between: the
+// development user, and another (never an administrator) via X-Dev-User.
+func (id identity) consoleUsers() []console.DevUser {
+	return []console.DevUser{
+		{ID: id.userID, Label: id.userID + " (administrator)"},
+		{ID: "alice", Label: "alice (user)", Header: "alice"},
+	}
+}
+
 // printHelp prints the URLs and a walkthrough that works as printed and
 // can be pasted again on the same server (fresh tokens each time, bob
 // enabled again at the end).
 func printHelp(out io.Writer, base string, id identity) {
 	fmt.Fprintf(out, `
 PAT service running locally
+  Console         %[1]s/console/   (open it in a browser; signed in as %[2]s, switch user in the header)
   Management API  %[1]s/tokens   (signed in as %[2]s, groups: %[3]s; GROUP_PERMISSIONS=%[5]s)
   Admin API       %[1]s/admin/tokens, /admin/users/<id>, /admin/users/<id>/tokens, /admin/audit
   Protected API   %[1]s/api/<resource>/...   (the real authorizer, REST API semantics; an echo backend)

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"net"
 	"os"
 	"os/exec"
@@ -31,12 +33,14 @@ func TestReadmeDemoRunsTwice(t *testing.T) {
 	t.Setenv("TABLE_NAME", "demo-tokens-"+suffix)
 	t.Setenv("AUDIT_TABLE_NAME", "demo-audit-"+suffix)
 	t.Setenv("MAIL_FROM", "tokens@localhost")
+	t.Setenv("GROUP_PERMISSIONS", localGroupPermissions)
+	t.Setenv("CURSOR_KEY", base64.StdEncoding.EncodeToString([]byte(rand.Text()+rand.Text())))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	t.Setenv("CONSOLE_BASE_URL", base)
+	t.Setenv("CONSOLE_BASE_URL", base+"/console")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, ln, filepath.Join(root, "template.yaml"), &bytes.Buffer{}) }()

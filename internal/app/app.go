@@ -97,7 +97,9 @@ func Management(log *slog.Logger) (*httpapi.API, error) {
 		return nil, err
 	}
 	var ses sesmail.API
-	if cfg.MailFrom != "" {
+	// Notices link to the console: without its URL (ConsoleBaseUrl left
+	// empty, see template.yaml) they wait for the lifecycle job, which has it.
+	if cfg.MailFrom != "" && cfg.ConsoleURL != "" {
 		if ses, err = sesmail.NewClient(); err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/console"
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/httpapi"
 )
@@ -32,6 +33,9 @@ type function struct {
 			Properties struct {
 				Method string `yaml:"Method"`
 				Path   string `yaml:"Path"`
+				Auth   struct {
+					Authorizer string `yaml:"Authorizer"`
+				} `yaml:"Auth"`
 			} `yaml:"Properties"`
 		} `yaml:"Events"`
 	} `yaml:"Properties"`
@@ -54,7 +58,11 @@ func (f *function) UnmarshalYAML(n *yaml.Node) error {
 func TestTemplateDeploysEveryRoute(t *testing.T) {
 	root := dynamotest.RepoRoot(t)
 	_, doc := loadTemplate(t)
-	api := httpapi.New(nil, nil, config.Claims{}, nil)
+	con, err := console.New(console.Options{DevUsers: []console.DevUser{{ID: "dev-user"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := append(httpapi.New(nil, nil, config.Claims{}, nil).Routes(), con.Routes()...)
 	deployed := 0
 	for _, r := range doc.Resources {
 		for _, ev := range r.Properties.Events {
@@ -65,16 +73,16 @@ func TestTemplateDeploysEveryRoute(t *testing.T) {
 	}
 	// A function is read-only when every route it serves is a GET.
 	readOnly := map[string]bool{}
-	for _, route := range api.Routes() {
+	for _, route := range routes {
 		if _, seen := readOnly[route.Function]; !seen {
 			readOnly[route.Function] = true
 		}
 		readOnly[route.Function] = readOnly[route.Function] && route.Method == "GET"
 	}
-	if deployed != len(api.Routes()) {
-		t.Errorf("template has %d API routes, the API %d", deployed, len(api.Routes()))
+	if deployed != len(routes) {
+		t.Errorf("template has %d API routes, the API and the console %d", deployed, len(routes))
 	}
-	for _, route := range api.Routes() {
+	for _, route := range routes {
 		logicalID := camel(route.Function) + "Function"
 		fn, ok := doc.Resources[logicalID]
 		if !ok {
@@ -83,7 +91,13 @@ func TestTemplateDeploysEveryRoute(t *testing.T) {
 		}
 		served := false
 		for _, ev := range fn.Properties.Events {
-			served = served || ev.Type == "HttpApi" && ev.Properties.Method == route.Method && ev.Properties.Path == route.Path
+			if ev.Type == "HttpApi" && ev.Properties.Method == route.Method && ev.Properties.Path == route.Path {
+				served = true
+				// Only public routes (the keep page, the console) skip the JWT authorizer.
+				if route.Public != (ev.Properties.Auth.Authorizer == "NONE") {
+					t.Errorf("%s %s: public %v, but its authorizer is %q", route.Method, route.Path, route.Public, ev.Properties.Auth.Authorizer)
+				}
+			}
 		}
 		if !served {
 			t.Errorf("%s does not serve %s %s", logicalID, route.Method, route.Path)

@@ -131,6 +131,7 @@ func TestGroupPermissions(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv("TABLE_NAME", "tokens")
 			t.Setenv("AUDIT_TABLE_NAME", "audit")
+			t.Setenv("CURSOR_KEY", testKey)
 			t.Setenv("GROUP_PERMISSIONS", c.value)
 			cfg, err := FromEnv()
 			if c.err != "" {
@@ -153,6 +154,7 @@ func TestGroupPermissions(t *testing.T) {
 func TestGroupPermissionsDefaultAndAllErrors(t *testing.T) {
 	t.Setenv("TABLE_NAME", "tokens")
 	t.Setenv("AUDIT_TABLE_NAME", "audit")
+	t.Setenv("CURSOR_KEY", testKey)
 	t.Setenv("ADMIN_GROUP", "token-admins")
 	c, err := FromEnv()
 	if err != nil || fmt.Sprint(c.Claims.GroupPermissions) != "map[token-admins:[*]]" {
@@ -163,4 +165,53 @@ func TestGroupPermissionsDefaultAndAllErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"crm:write"`) || !strings.Contains(err.Error(), `"nope:read"`) {
 		t.Fatalf("err = %v, want both bad grants named", err)
 	}
+}
+
+func TestConsoleFromEnv(t *testing.T) {
+	set := func(t *testing.T) {
+		t.Setenv("OIDC_ISSUER", "https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_abc")
+		t.Setenv("OIDC_CLIENT_ID", "4f1client")
+		t.Setenv("OIDC_AUTHORIZE_URL", "https://pat.auth.eu-central-1.amazoncognito.com/oauth2/authorize")
+		t.Setenv("OIDC_TOKEN_URL", "https://pat.auth.eu-central-1.amazoncognito.com/oauth2/token")
+		t.Setenv("OIDC_LOGOUT_URL", "")
+		t.Setenv("OIDC_SCOPES", "")
+		t.Setenv("PROTECTED_API_URL", "https://demo.execute-api.eu-central-1.amazonaws.com/demo/")
+	}
+	t.Run("defaults", func(t *testing.T) {
+		set(t)
+		c, err := ConsoleFromEnv()
+		if err != nil || c.OIDC.Scopes != "openid email profile" || c.OIDC.LogoutURL != "" || c.OIDC.ClientID != "4f1client" ||
+			c.DemoAPIURL != "https://demo.execute-api.eu-central-1.amazonaws.com/demo" {
+			t.Fatalf("%+v, %v", c, err)
+		}
+	})
+	cases := map[string][2]string{
+		"OIDC_ISSUER":        {"OIDC_ISSUER", ""},
+		"OIDC_CLIENT_ID":     {"OIDC_CLIENT_ID", ""},
+		"OIDC_AUTHORIZE_URL": {"OIDC_AUTHORIZE_URL", "http://login.example.com/authorize"},
+		"OIDC_TOKEN_URL":     {"OIDC_TOKEN_URL", "/oauth2/token"},
+		"OIDC_LOGOUT_URL":    {"OIDC_LOGOUT_URL", "https://user:pw@login.example.com/logout"},
+		"OIDC_SCOPES":        {"OIDC_SCOPES", "email profile"},
+		"PROTECTED_API_URL":       {"PROTECTED_API_URL", "javascript:alert(1)"},
+	}
+	for want, kv := range cases {
+		t.Run(want, func(t *testing.T) {
+			set(t)
+			t.Setenv(kv[0], kv[1])
+			if _, err := ConsoleFromEnv(); err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v, want it to name %s", err, want)
+			}
+		})
+	}
+	t.Run("every error at once", func(t *testing.T) {
+		for _, k := range []string{"OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_AUTHORIZE_URL", "OIDC_TOKEN_URL"} {
+			t.Setenv(k, "")
+		}
+		_, err := ConsoleFromEnv()
+		for _, k := range []string{"OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_AUTHORIZE_URL", "OIDC_TOKEN_URL"} {
+			if err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("err = %v, want it to name %s", err, k)
+			}
+		}
+	})
 }

@@ -63,6 +63,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/tokens/{id}/events", "list-token-events", a.ListTokenEvents, false},
 		{"POST", "/tokens/{id}/extend", "extend-token", a.ExtendToken, false},
 		{"POST", "/tokens/revoke-all", "revoke-all-tokens", a.RevokeAllTokens, false},
+		{"GET", "/me", "get-me", a.GetMe, false},
 		{"GET", "/keep", "keep-token", a.KeepPage, true},
 		{"POST", "/keep", "keep-token", a.KeepPage, true},
 		{"GET", "/admin/tokens", "admin-list-tokens", a.AdminListTokens, false},

@@ -25,6 +25,8 @@ var problemDocs = map[string]problemDoc{
 	string(pat.CodeBodyTooLarge):         {413, "The request body is over 16 KiB."},
 	string(pat.CodeUnsupportedMedia):     {415, "A request with a body must send it as JSON with Content-Type: application/json (charset=utf-8 allowed)."},
 	string(pat.CodeUnauthenticated):      {401, "No credentials: sign in again (management API), or send Authorization: Bearer <token> (an API behind the request authorizer)."},
+	string(pat.CodeInvalidCursor):        {400, "The cursor is not one this list handed out: it was edited, forged, expired with a key rotation, or belongs to another route, user or filter. Start again from the first page."},
+	string(pat.CodeNoPermissions):        {403, "You hold no permissions at all (no permissions claim, no group with grants), so you cannot create tokens: an administrator must grant you access, usually by adding you to a group that has permissions."},
 	string(pat.CodeScopeNotPermitted):    {403, "A token cannot do more than its owner: these scopes are beyond the owner's permissions, or an administrator's limit of them."},
 	string(pat.CodeUserDisabled):         {403, "An administrator disabled the account. Its tokens fail at the authorizer and the management API refuses everything but revoking its own tokens."},
 	string(pat.CodeForbidden):            {403, "An administrator's route, and the caller is not an administrator."},

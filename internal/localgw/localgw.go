@@ -57,17 +57,27 @@ func New(routes []Route, claims func(*http.Request) map[string]string) *Gateway 
 
 func split(path string) []string { return strings.Split(strings.Trim(path, "/"), "/") }
 
+// greedy reports whether a route ending in a {name+} parameter may match a
+// path of these parts: one or more of them in its place.
+func greedy(route, parts []string) bool {
+	last := route[len(route)-1]
+	return strings.HasPrefix(last, "{") && strings.HasSuffix(last, "+}") && len(parts) >= len(route) && parts[len(route)-1] != ""
+}
+
 // match finds the route for a request and its path parameters.
 func (g *Gateway) match(method, path string) (compiled, map[string]string, bool) {
 	parts := split(path)
 	for _, r := range g.routes {
-		if r.Method != method || len(r.parts) != len(parts) {
+		if r.Method != method || len(r.parts) != len(parts) && !greedy(r.parts, parts) {
 			continue
 		}
 		params := map[string]string{}
 		ok := true
 		for i, p := range r.parts {
 			switch {
+			case i == len(r.parts)-1 && strings.HasSuffix(p, "+}"):
+				// {name+} takes the rest of the path, as in API Gateway.
+				params[p[1:len(p)-2]] = strings.Join(parts[i:], "/")
 			case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") && parts[i] != "":
 				params[p[1:len(p)-1]] = parts[i]
 			case p != parts[i]:

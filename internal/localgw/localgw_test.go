@@ -78,3 +78,23 @@ func TestGatewayFunctionErrorIs500(t *testing.T) {
 		t.Fatalf("function error answered %d %s", rec.Code, rec.Body)
 	}
 }
+
+// A {name+} parameter takes the rest of the path, one segment or more, as
+// API Gateway's greedy path variables do.
+func TestGatewayGreedyParameter(t *testing.T) {
+	gw := New([]Route{{Method: "GET", Path: "/console/{proxy+}", Handler: echo, Public: true}}, func(*http.Request) map[string]string { return nil })
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+	for path, want := range map[string]string{"/console/tokens/abc": "tokens/abc", "/console/x": "x", "/console/": "", "/console": "", "/other/x": ""} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev events.APIGatewayV2HTTPRequest
+		_ = json.NewDecoder(resp.Body).Decode(&ev)
+		resp.Body.Close()
+		if got := ev.PathParameters["proxy"]; (want == "") != (resp.StatusCode == 404) || got != want {
+			t.Errorf("GET %s = %d proxy %q, want %q", path, resp.StatusCode, got, want)
+		}
+	}
+}

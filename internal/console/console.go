@@ -1,0 +1,211 @@
+// Package console serves the web console: a single page, embedded in the
+// binary, through the management API's HTTP API (same origin, so no CORS),
+// and the configuration the page signs in with.
+package console
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/httpapi"
+)
+
+//go:embed assets
+var files embed.FS
+
+// Base is the path the console is served under; the page's router owns
+// everything below it.
+const Base = "/console/"
+
+// DevUser is a user the local console can act as (X-Dev-User): there is no
+// identity provider locally.
+type DevUser struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+	// Header is the X-Dev-User value that selects this user; empty for the
+	// development user the local server signs every request in as.
+	Header string `json:"header"`
+}
+
+// Options selects how the page signs in: with OIDC from cfg, or, when
+// DevUsers is set, as one of the local server's development users.
+type Options struct {
+	Config   config.Console
+	DevUsers []DevUser
+}
+
+// Console answers the console's routes.
+type Console struct {
+	assets  map[string]asset // by versioned name, e.g. app.3f2a1b4c5d6e.js
+	index   []byte
+	config  []byte
+	headers map[string]string // security headers of every response
+}
+
+type asset struct {
+	body        []byte
+	contentType string
+}
+
+// New builds the console from the embedded assets: every asset gets a
+// content-hashed name, so it can be cached for a year, and index.html
+// (never cached) names the current ones.
+func New(opts Options) (*Console, error) {
+	c := &Console{assets: map[string]asset{}}
+	names := map[string]string{} // original name → versioned name
+	entries, err := files.ReadDir("assets")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.Name() == "index.html" {
+			continue
+		}
+		body, err := files.ReadFile("assets/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(body)
+		ext := path.Ext(e.Name())
+		versioned := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		names[e.Name()] = versioned
+		c.assets[versioned] = asset{body: body, contentType: mime.TypeByExtension(ext)}
+	}
+	index, err := files.ReadFile("assets/index.html")
+	if err != nil {
+		return nil, err
+	}
+	page := string(index)
+	for name, versioned := range names {
+		page = strings.ReplaceAll(page, `"assets/`+name+`"`, `"`+Base+`assets/`+versioned+`"`)
+	}
+	if strings.Contains(page, `"assets/`) {
+		return nil, fmt.Errorf("console: index.html names an asset that is not embedded")
+	}
+	c.index = []byte(page)
+	if c.config, err = pageConfig(opts); err != nil {
+		return nil, err
+	}
+	c.headers = securityHeaders(opts.Config.OIDC.TokenURL)
+	return c, nil
+}
+
+// pageConfig is /console/config.json: what the page needs to sign in. It
+// holds no secret: the client is public and uses PKCE.
+func pageConfig(opts Options) ([]byte, error) {
+	type oidc struct {
+		Issuer       string `json:"issuer"`
+		ClientID     string `json:"clientId"`
+		AuthorizeURL string `json:"authorizeUrl"`
+		TokenURL     string `json:"tokenUrl"`
+		LogoutURL    string `json:"logoutUrl,omitempty"`
+		Scopes       string `json:"scopes"`
+	}
+	v := struct {
+		Auth       string    `json:"auth"` // "oidc" or "dev"
+		OIDC       *oidc     `json:"oidc,omitempty"`
+		DevUsers   []DevUser `json:"devUsers,omitempty"`
+		DemoAPIURL string    `json:"demoApiUrl"`
+	}{Auth: "oidc", DevUsers: opts.DevUsers, DemoAPIURL: opts.Config.DemoAPIURL}
+	if len(opts.DevUsers) > 0 {
+		v.Auth = "dev"
+	} else {
+		o := opts.Config.OIDC
+		if o.ClientID == "" || o.AuthorizeURL == "" || o.TokenURL == "" {
+			return nil, fmt.Errorf("console: no OIDC client configured and no development users")
+		}
+		v.OIDC = &oidc{Issuer: o.Issuer, ClientID: o.ClientID, AuthorizeURL: o.AuthorizeURL, TokenURL: o.TokenURL, LogoutURL: o.LogoutURL, Scopes: o.Scopes}
+	}
+	return json.Marshal(v)
+}
+
+// securityHeaders: no inline script or style, nothing from other origins
+// except the token endpoint the page exchanges its code at, never framed,
+// and no Referer (the sign-in redirect carries a code in the URL).
+func securityHeaders(tokenURL string) map[string]string {
+	connect := "'self'"
+	if u, err := url.Parse(tokenURL); err == nil && u.Host != "" {
+		connect += " " + u.Scheme + "://" + u.Host
+	}
+	return map[string]string{
+		"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+			"connect-src " + connect + "; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
+		"X-Content-Type-Options":       "nosniff",
+		"X-Frame-Options":              "DENY",
+		"Referrer-Policy":              "no-referrer",
+		"Cross-Origin-Opener-Policy":   "same-origin",
+		"Cross-Origin-Resource-Policy": "same-origin",
+		"Permissions-Policy":           "camera=(), microphone=(), geolocation=()",
+	}
+}
+
+// Routes are the HTTP API routes of the console function: no JWT (the page
+// itself is public; the data comes from the management API).
+func (c *Console) Routes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: "GET", Path: "/", Function: "console", Handler: c.Handle, Public: true},
+		{Method: "GET", Path: "/console", Function: "console", Handler: c.Handle, Public: true},
+		{Method: "GET", Path: "/console/{proxy+}", Function: "console", Handler: c.Handle, Public: true},
+	}
+}
+
+// Handle answers one request of the console's routes.
+func (c *Console) Handle(_ context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	p := req.RawPath
+	if p == "" {
+		p = req.RequestContext.HTTP.Path
+	}
+	switch {
+	case p == "/" || p == "/console":
+		return c.respond(302, "", "no-cache", nil, map[string]string{"Location": Base}), nil
+	case p == Base+"config.json":
+		return c.respond(200, "application/json", "no-store", c.config, nil), nil
+	case strings.HasPrefix(p, Base+"assets/"):
+		if a, ok := c.assets[strings.TrimPrefix(p, Base+"assets/")]; ok {
+			return c.respond(200, a.contentType, "public, max-age=31536000, immutable", a.body, nil), nil
+		}
+		return c.respond(404, "text/plain; charset=utf-8", "no-cache", []byte("not found\n"), nil), nil
+	case strings.HasPrefix(p, Base) && !strings.Contains(path.Base(p), "."):
+		// A page of the console (/console/tokens/<id>, /console/admin/...):
+		// the page's router shows it.
+		return c.respond(200, "text/html; charset=utf-8", "no-cache", c.index, nil), nil
+	}
+	return c.respond(404, "text/plain; charset=utf-8", "no-cache", []byte("not found\n"), nil), nil
+}
+
+func (c *Console) respond(status int, contentType, cache string, body []byte, extra map[string]string) events.APIGatewayV2HTTPResponse {
+	h := map[string]string{"Cache-Control": cache}
+	for k, v := range c.headers {
+		h[k] = v
+	}
+	if contentType != "" {
+		h["Content-Type"] = contentType
+	}
+	for k, v := range extra {
+		h[k] = v
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: h, Body: string(body)}
+}
+
+// FromEnv builds the console from the environment, for its function's
+// main: the console is wired on its own and its binary carries nothing of
+// the management API's store or mail.
+func FromEnv(*slog.Logger) (*Console, error) {
+	cfg, err := config.ConsoleFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	return New(Options{Config: cfg})
+}

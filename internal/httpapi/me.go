@@ -1,0 +1,56 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/scope"
+)
+
+// meJSON is what the console needs to know about its user: who they are,
+// whether to show the administrators' pages, which scopes to offer and
+// which lifetimes to allow.
+type meJSON struct {
+	ID                   string         `json:"id"`
+	Email                string         `json:"email"`
+	IsAdmin              bool           `json:"isAdmin"`
+	Status               pat.UserStatus `json:"status"`
+	EffectivePermissions []string       `json:"effectivePermissions"` // the scopes a token created now may hold
+	Limited              bool           `json:"limited"`              // an administrator narrowed them
+	ActiveTokens         int            `json:"activeTokens"`
+	Catalog              []resourceJSON `json:"catalog"`
+	DefaultExpiryDays    int            `json:"defaultExpiryDays"`
+	MaxExpiryDays        int            `json:"maxExpiryDays"`
+	AllowNeverExpires    bool           `json:"allowNeverExpires"`
+	MaxActiveTokens      int            `json:"maxActiveTokens"`
+}
+
+type resourceJSON struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Actions     []string `json:"actions"`
+	Paths       []string `json:"paths"` // the API paths it covers, for usage examples
+}
+
+// GetMe: GET /me.
+func (a *API) GetMe(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
+		u, err := a.svc.Me(ctx, id)
+		if err != nil {
+			return 0, nil, err
+		}
+		rules := a.svc.Rules()
+		v := meJSON{ID: u.ID, Email: u.Email, IsAdmin: id.Admin, Status: u.Status, EffectivePermissions: nonNil(u.Effective()),
+			Limited: u.Limited, ActiveTokens: u.ActiveTokens, DefaultExpiryDays: days(rules.DefaultLifetime),
+			MaxExpiryDays: days(rules.MaxLifetime), AllowNeverExpires: rules.AllowNeverExpires, MaxActiveTokens: rules.MaxActiveTokens}
+		for _, r := range a.catalog.Resources {
+			v.Catalog = append(v.Catalog, resourceJSON{Name: r.Name, Description: r.Description, Actions: scope.Actions, Paths: r.Paths})
+		}
+		return 200, v, nil
+	})
+}
+
+func days(d time.Duration) int { return int(d / (24 * time.Hour)) }
