@@ -153,6 +153,20 @@ func (r *reader) positive(name string, def int) int {
 	return n
 }
 
+// bounded reads a whole number from lo to hi.
+func (r *reader) bounded(name string, def, lo, hi int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a whole number from %d to %d", name, v, lo, hi))
+		return def
+	}
+	return n
+}
+
 // fraction reads a number from 0 to 1.
 func (r *reader) fraction(name string, def float64) float64 {
 	v := r.str(name, "")
@@ -191,6 +205,7 @@ type Authorizer struct {
 	LastUseInterval time.Duration // least time between two recorded uses of a token
 	Timeout         time.Duration // bound on each DynamoDB call
 	AllowLogSample  float64       // share of allow decisions logged on their own line (denies always are)
+	DecisionCache   time.Duration // how long an instance may reuse a token's state (0: never; see authz.CachedReader)
 	Realm           string        // named in WWW-Authenticate
 }
 
@@ -203,6 +218,7 @@ func AuthorizerFromEnv() (Authorizer, error) {
 		LastUseInterval: time.Duration(r.positive("LAST_USED_INTERVAL_MINUTES", 10)) * time.Minute,
 		Timeout:         time.Duration(r.positive("AUTHORIZER_TIMEOUT_MS", 1000)) * time.Millisecond,
 		AllowLogSample:  r.fraction("LOG_ALLOW_SAMPLE_RATE", 0.01),
+		DecisionCache:   time.Duration(r.bounded("DECISION_CACHE_SECONDS", 0, 0, 300)) * time.Second,
 		Realm:           r.str("AUTH_REALM", "pat"),
 	}
 	if c.TokensTable == "" {

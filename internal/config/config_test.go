@@ -192,7 +192,7 @@ func TestConsoleFromEnv(t *testing.T) {
 		"OIDC_TOKEN_URL":     {"OIDC_TOKEN_URL", "/oauth2/token"},
 		"OIDC_LOGOUT_URL":    {"OIDC_LOGOUT_URL", "https://user:pw@login.example.com/logout"},
 		"OIDC_SCOPES":        {"OIDC_SCOPES", "email profile"},
-		"PROTECTED_API_URL":       {"PROTECTED_API_URL", "javascript:alert(1)"},
+		"PROTECTED_API_URL":  {"PROTECTED_API_URL", "javascript:alert(1)"},
 	}
 	for want, kv := range cases {
 		t.Run(want, func(t *testing.T) {

@@ -35,7 +35,11 @@ func New(cfg config.Authorizer, db dynamo.AuthAPI, log *slog.Logger) (*authz.Aut
 	if err != nil {
 		return nil, err
 	}
-	a := authz.New(dynamo.NewAuthReader(db, cfg.TokensTable), format, catalog, log)
+	var reader authz.Reader = dynamo.NewAuthReader(db, cfg.TokensTable)
+	if cfg.DecisionCache > 0 {
+		reader = authz.NewCachedReader(reader, cfg.DecisionCache)
+	}
+	a := authz.New(reader, format, catalog, log)
 	a.LastUseInterval, a.Timeout, a.AllowLogSample, a.Realm = cfg.LastUseInterval, cfg.Timeout, cfg.AllowLogSample, cfg.Realm
 	return a, nil
 }

@@ -1,0 +1,115 @@
+package apigw_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/patservice/pat/internal/app/authorizer"
+	"github.com/patservice/pat/internal/authz"
+	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/dynamo"
+	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/scope"
+)
+
+// A hot token with DECISION_CACHE_SECONDS=1: 10,000 decisions from one
+// instance over 10 s (a decision every millisecond) read DynamoDB at most
+// ⌈10 s / 1 s⌉ + 1 times, and record its use once per interval, not once
+// per decision.
+func TestDecisionCacheBoundsReadsOfAHotToken(t *testing.T) {
+	e := newEnv(t)
+	c := e.create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
+	catalog, err := scope.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := e.clock()
+	now := func() time.Time { return clock }
+	reader := authz.NewCachedReader(dynamo.NewAuthReader(e.count, e.tables.Tokens), time.Second)
+	reader.Now = now
+	a := authz.New(reader, e.svc.Format(), catalog, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	a.Now = now
+	reads, writes := e.count.reads.Load(), e.count.writesDone.Load()
+	const decisions = 10_000
+	start := clock
+	for range decisions {
+		d, err := a.Authorize(context.Background(), authz.Request{Authorization: "Bearer " + c.Secret, Method: "GET", Path: "/api/crm/contacts"})
+		if err != nil || d.Outcome != authz.Allowed {
+			t.Fatalf("%+v %v", d, err)
+		}
+		clock = clock.Add(time.Millisecond)
+	}
+	duration := clock.Sub(start)
+	bound := int64((duration+time.Second-1)/time.Second) + 1
+	if n := e.count.reads.Load() - reads; n > bound || n < 2 {
+		t.Fatalf("%d reads for %d decisions over %v; the bound is %d", n, decisions, duration, bound)
+	}
+	if n := e.count.writesDone.Load() - writes; n != 1 {
+		t.Fatalf("%d last-use writes over %v with a 10-minute interval", n, duration)
+	}
+}
+
+// Every instance honours a revocation, a lock and a disable within the
+// cache's TTL plus one read: two instances, each with a warm cache.
+func TestDecisionCacheHonoursChangesWithinItsBound(t *testing.T) {
+	e := newEnv(t)
+	const ttl = time.Second
+	instances := make([]*authz.Authorizer, 2)
+	for i := range instances {
+		a, err := authorizer.New(config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat", LastUseInterval: 10 * time.Minute,
+			Timeout: time.Second, Realm: "pat", DecisionCache: ttl}, e.db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		instances[i] = a
+	}
+	off := pat.UserDisabled
+	bob := pat.Identity{UserID: "user-bob-cache", Email: "bob@example.com", Permissions: []string{"crm:read"}}
+	for _, change := range []struct {
+		name  string
+		owner pat.Identity
+		apply func(pat.Created) error
+	}{
+		{"revoke", alice, func(c pat.Created) error { return e.svc.Revoke(context.Background(), alice, c.Token.ID) }},
+		{"lock", alice, func(c pat.Created) error {
+			_, err := e.svc.Lock(context.Background(), root, c.Token.ID, "test")
+			return err
+		}},
+		{"disable", bob, func(pat.Created) error {
+			_, err := e.svc.UpdateUser(context.Background(), root, bob.UserID, pat.UserUpdate{Status: &off})
+			return err
+		}},
+	} {
+		t.Run(change.name, func(t *testing.T) {
+			c := e.create(t, change.owner, pat.CreateInput{Scopes: []string{"crm:read"}})
+			req := authz.Request{Authorization: "Bearer " + c.Secret, Method: "GET", Path: "/api/crm"}
+			for _, a := range instances {
+				if d, err := a.Decide(context.Background(), req); err != nil || d.Outcome != authz.Allowed {
+					t.Fatalf("warming: %+v %v", d, err)
+				}
+			}
+			if err := change.apply(c); err != nil {
+				t.Fatal(err)
+			}
+			changed := time.Now()
+			for i, a := range instances {
+				for {
+					d, err := a.Decide(context.Background(), req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if d.Outcome != authz.Allowed {
+						break
+					}
+					if since := time.Since(changed); since > ttl+500*time.Millisecond {
+						t.Fatalf("instance %d still allows %v after the %s (TTL %v)", i, since, change.name, ttl)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,86 @@
+package authz
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/token"
+)
+
+// CachedReader lets one authorizer instance reuse what it read of a token
+// for at most TTL (DECISION_CACHE_SECONDS): a token used by a fleet at
+// thousands of requests a second is then read about once per TTL per
+// instance instead of once per request, beyond what one item serves. The
+// price is the bound: a revocation, lock, expiry or change of the owner
+// takes effect within TTL plus one read on every instance. Every decision
+// is still made afresh from the cached state (expiry against the clock,
+// scopes against the route); only the read is reused.
+type CachedReader struct {
+	Reader
+	TTL time.Duration
+	Now func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]cached
+}
+
+type cached struct {
+	rec    pat.TokenOwner
+	readAt time.Time
+}
+
+// maxCached bounds the cache's memory: beyond it, entries past their TTL
+// are dropped, and if none are, all are.
+const maxCached = 10_000
+
+// NewCachedReader wraps r with a cache of ttl.
+func NewCachedReader(r Reader, ttl time.Duration) *CachedReader {
+	return &CachedReader{Reader: r, TTL: ttl, Now: time.Now, entries: map[string]cached{}}
+}
+
+// TokenAndOwner answers from the cache while the entry is younger than TTL.
+// Errors are never cached: the next request reads again.
+func (c *CachedReader) TokenAndOwner(ctx context.Context, p token.Parsed) (pat.TokenOwner, error) {
+	now := c.Now()
+	c.mu.Lock()
+	e, ok := c.entries[p.ID]
+	c.mu.Unlock()
+	if ok && now.Sub(e.readAt) < c.TTL {
+		return e.rec, nil
+	}
+	rec, err := c.Reader.TokenAndOwner(ctx, p)
+	if err != nil {
+		return rec, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= maxCached {
+		for id, e := range c.entries {
+			if now.Sub(e.readAt) >= c.TTL {
+				delete(c.entries, id)
+			}
+		}
+		if len(c.entries) >= maxCached {
+			clear(c.entries)
+		}
+	}
+	c.entries[p.ID] = cached{rec: rec, readAt: now}
+	return rec, nil
+}
+
+// RecordUse writes the use and notes it in the cached copy, so that the
+// next decisions from the cache do not try to write it again.
+func (c *CachedReader) RecordUse(ctx context.Context, tokenID string, use pat.Use, notBefore time.Time) error {
+	err := c.Reader.RecordUse(ctx, tokenID, use, notBefore)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[tokenID]; ok && e.rec.Token != nil {
+		t := *e.rec.Token
+		t.LastUsedAt = &use.At
+		e.rec.Token = &t
+		c.entries[tokenID] = e
+	}
+	return err
+}
