@@ -51,9 +51,12 @@ type keepView struct {
 
 func (a *API) keepResult(ctx context.Context, req events.APIGatewayV2HTTPRequest, t pat.Token, err error) (keepView, int) {
 	if err != nil {
-		if pat.ErrorCode(err) == pat.CodeInternal {
+		switch pat.ErrorCode(err) {
+		case pat.CodeInternal:
 			a.log.ErrorContext(ctx, "keep link failed", "error", err)
 			return keepView{Message: "Something went wrong on our side. Please try again later."}, http.StatusInternalServerError
+		case pat.CodeTokenLocked:
+			return keepView{Message: "An administrator locked this token: it cannot be kept until they unlock it. Ask them, or create a new token."}, http.StatusConflict
 		}
 		return keepView{Message: "This link is not valid: it was used already, it expired, or its token is gone."}, http.StatusNotFound
 	}

@@ -377,3 +377,29 @@ func TestDryRunChangesNothing(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A keep link cannot extend a token an administrator locked, as the owner's
+// own extend cannot: the page says so, and nothing changes.
+func TestKeepLinkOfALockedToken(t *testing.T) {
+	e := newEnv(t)
+	c := e.create(t, "locked later", pat.CreateInput{ExpiresInDays: ptr(365)})
+	e.run(t, e.job(t, e.ses, nil), t0.Add(166*day+time.Hour))
+	code := keepCode(t, e.inbox(t)[0])
+	admin := pat.Identity{UserID: "admin-" + e.user.UserID, Email: "admin@example.com", Admin: true}
+	if _, err := e.svc.Lock(context.Background(), admin, c.Token.ID, "leaked"); err != nil {
+		t.Fatal(err)
+	}
+	before := dynamotest.Dump(t, e.db, e.tables.Tokens)
+	ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-post")
+	ev.Body = "code=" + url.QueryEscape(code)
+	resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepPage, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 409 || !strings.Contains(resp.Body, "locked") {
+		t.Fatalf("POST on a locked token: %d %s", resp.StatusCode, resp.Body)
+	}
+	if after := dynamotest.Dump(t, e.db, e.tables.Tokens); !reflect.DeepEqual(before, after) {
+		t.Fatal("the link changed a locked token")
+	}
+}

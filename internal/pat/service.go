@@ -326,9 +326,6 @@ func (s *Service) Extend(ctx context.Context, id Identity, tokenID string, in Ex
 	if err != nil {
 		return Token{}, err
 	}
-	if t.Status == StatusLocked {
-		return Token{}, errLocked(tokenID, "extended")
-	}
 	var expiresAt *time.Time
 	if in.ExpiresInDays != nil {
 		if expiresAt, err = s.expiry(s.now(), CreateInput{ExpiresInDays: in.ExpiresInDays}); err != nil {
@@ -342,6 +339,9 @@ func (s *Service) Extend(ctx context.Context, id Identity, tokenID string, in Ex
 // consuming link in the same transaction when the owner came by email.
 func (s *Service) extend(ctx context.Context, id Identity, t Token, expiresAt *time.Time, link *KeepLink) (Token, error) {
 	now := s.now()
+	if t.Status == StatusLocked { // by the owner or by a keep link alike
+		return Token{}, errLocked(t.ID, "extended")
+	}
 	if t.Status == StatusRevoked || t.StatusAt(now) == StatusExpired {
 		return Token{}, Errorf(CodeTokenNotActive, "token %s is %s and cannot be extended", t.ID, t.StatusAt(now))
 	}
