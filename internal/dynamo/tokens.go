@@ -48,19 +48,8 @@ func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev 
 	return s.audited(ctx, []pat.Event{ev}, append([]write{
 		{item: s.update(userKey(t.UserID), "SET activeTokens = activeTokens + :one ADD tokensRev :one, liveTokens :id", cond,
 			map[string]string{"#status": "status"}, vals),
-			failed: func(old map[string]types.AttributeValue) error {
-				u, err := decodeUser(old)
-				switch {
-				case err != nil || old == nil:
-					return fmt.Errorf("user %s vanished while creating a token", t.UserID)
-				case u.Status != pat.UserActive:
-					return pat.Errorf(pat.CodeUserDisabled, "your account is disabled: ask an administrator")
-				case u.Rev != t.Owner.Rev || old["changing"] != nil:
-					return pat.ErrOwnerChanged
-				default:
-					return pat.Errorf(pat.CodeTokenLimit, "%d active tokens, the most one user may hold: revoke one no longer used", maxActive)
-				}
-			}}}, writes...)...,
+			failed: ownerRefusal(t.UserID, t.Owner.Rev,
+				pat.Errorf(pat.CodeTokenLimit, "%d active tokens, the most one user may hold: revoke one no longer used", maxActive))}}, writes...)...,
 	)
 }
 
@@ -99,6 +88,25 @@ func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ev pat.Event) erro
 	)
 }
 
+// ownerRefusal explains a failed condition on the owner's record when a
+// token carrying the owner's state of revision rev is created (or rotated
+// in): the owner was disabled, or changed or is being changed (the service
+// tries again), or else otherwise.
+func ownerRefusal(userID string, rev int, otherwise error) func(map[string]types.AttributeValue) error {
+	return func(old map[string]types.AttributeValue) error {
+		u, err := decodeUser(old)
+		switch {
+		case err != nil || old == nil:
+			return fmt.Errorf("user %s vanished while a token was created", userID)
+		case u.Status != pat.UserActive:
+			return pat.Errorf(pat.CodeUserDisabled, "your account is disabled: ask an administrator")
+		case u.Rev != rev || old["changing"] != nil:
+			return pat.ErrOwnerChanged
+		}
+		return otherwise
+	}
+}
+
 // notChanging is the condition that no change of the owner's state is
 // under way (changeOwner's claim), or that one left by a crash has lapsed.
 func (s *Store) notChanging(vals map[string]types.AttributeValue) string {
@@ -132,18 +140,7 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, eve
 			tok,
 			write{item: s.update(userKey(replacement.UserID), "SET liveTokens = :live, tokensRev = if_not_exists(tokensRev, :zero) + :one", cond,
 				map[string]string{"#status": "status"}, vals),
-				failed: func(now map[string]types.AttributeValue) error {
-					u, err := decodeUser(now)
-					switch {
-					case err != nil || now == nil:
-						return fmt.Errorf("user %s vanished while rotating a token", replacement.UserID)
-					case u.Status != pat.UserActive:
-						return pat.Errorf(pat.CodeUserDisabled, "your account is disabled: ask an administrator")
-					case u.Rev != replacement.Owner.Rev || now["changing"] != nil:
-						return pat.ErrOwnerChanged
-					}
-					return errOwnerMoved
-				}},
+				failed: ownerRefusal(replacement.UserID, replacement.Owner.Rev, errOwnerMoved)},
 		)
 		if !errors.Is(err, errOwnerMoved) {
 			return err
