@@ -67,9 +67,11 @@ func FromEnv() (Config, error) {
 			DefaultLifetime:   r.days("DEFAULT_EXPIRY_DAYS", 180),
 			MaxLifetime:       r.days("MAX_EXPIRY_DAYS", 365),
 			AllowNeverExpires: r.boolean("ALLOW_NEVER_EXPIRES", false),
-			MaxActiveTokens:   r.positive("MAX_ACTIVE_TOKENS", 50),
-			RevokedRetention:  r.days("REVOKED_RETENTION_DAYS", 30),
-			AuditRetention:    r.days("AUDIT_RETENTION_DAYS", 365),
+			// A change of the owner rewrites the owner, every live token and an
+			// audit record in one transaction.
+			MaxActiveTokens:  r.bounded("MAX_ACTIVE_TOKENS", 50, 1, pat.MaxTransactItems-3),
+			RevokedRetention: r.days("REVOKED_RETENTION_DAYS", 30),
+			AuditRetention:   r.days("AUDIT_RETENTION_DAYS", 365),
 			Lifecycle: pat.Lifecycle{
 				Inactivity:      r.days("INACTIVITY_DAYS", 180),
 				IdleReminders:   r.dayList("REMINDER_DAYS", "14,3"),

@@ -486,3 +486,31 @@ func TestTransactionCancellationReasons(t *testing.T) {
 		t.Fatalf("changed %v, %v", changed, err)
 	}
 }
+
+// A change of the owner reaches every live token; a live token whose item
+// is gone (DynamoDB TTL, a restore) leaves the list instead of blocking the
+// change for good.
+func TestOwnerChangeReachesLiveTokensAndForgetsVanishedOnes(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	kept, vanished := f.token(t, "alice"), f.token(t, "alice")
+	if _, err := f.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(f.tables.Tokens),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "TOKEN#" + vanished.ID}, "sk": &types.AttributeValueMemberS{Value: "TOKEN"}}}); err != nil {
+		t.Fatal(err)
+	}
+	off := pat.UserDisabled
+	ev := pat.Event{ID: f.next("ev"), Time: f.now, Action: pat.ActionUserUpdated, OwnerID: "alice", ActorID: "root", ActorRole: pat.RoleAdmin,
+		Outcome: "success", ExpiresAt: f.now.Add(time.Hour)}
+	u, err := f.store.UpdateUser(ctx, pat.User{ID: "alice", Status: off}, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(t, kept.ID).Owner; got.Status != off || got.Rev != u.Rev {
+		t.Fatalf("the live token carries %+v, the owner is at revision %d", got, u.Rev)
+	}
+	again := pat.UserActive
+	ev.ID = f.next("ev")
+	if _, err := f.store.UpdateUser(ctx, pat.User{ID: "alice", Status: again}, ev); err != nil {
+		t.Fatalf("a second change after the vanished token left the list: %v", err)
+	}
+}

@@ -131,8 +131,14 @@ func (s *Store) changeOwner(ctx context.Context, read userItem, next pat.User, s
 	}
 	for range ownerAttempts {
 		err = s.setOwner(ctx, read, next, claim, slices.Clone(set), maps.Clone(vals), events, remove...)
-		if !errors.Is(err, errOwnerMoved) {
-			return err
+		if err == nil {
+			return nil // the transaction gave the claim back
+		}
+		if gone, ok := errors.AsType[tokenGone](err); ok {
+			err = s.forgetToken(ctx, read.ID, string(gone), claim)
+		}
+		if err != nil && !errors.Is(err, errOwnerMoved) {
+			break
 		}
 		current, _, rerr := s.readUser(ctx, read.ID)
 		if rerr != nil || current == nil {
@@ -148,6 +154,26 @@ func (s *Store) changeOwner(ctx context.Context, read userItem, next pat.User, s
 	})
 	_, rerr = conditional(rerr, "release user "+read.ID)
 	return errors.Join(err, rerr)
+}
+
+// tokenGone names a live token of the owner whose item is gone (TTL, a
+// restore): it cannot take the owner's state, and leaves the list.
+type tokenGone string
+
+func (g tokenGone) Error() string { return "live token " + string(g) + " is gone" }
+
+// forgetToken takes a vanished token off the owner's live tokens, while the
+// change's claim holds.
+func (s *Store) forgetToken(ctx context.Context, userID, id, claim string) error {
+	vals := mergeValues(values("claim", claim, "one", 1), map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}})
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.tokens, Key: userKey(userID), UpdateExpression: aws.String("DELETE liveTokens :id ADD tokensRev :one"),
+		ConditionExpression: aws.String("changing = :claim"), ExpressionAttributeValues: vals,
+	})
+	if ok, err := conditional(err, "forget token "+id); err != nil || !ok {
+		return errors.Join(err, errOwnerMoved)
+	}
+	return nil
 }
 
 // setOwner is changeOwner's transaction: the user's change, which gives
@@ -172,7 +198,12 @@ func (s *Store) setOwner(ctx context.Context, read userItem, next pat.User, clai
 	for _, id := range read.LiveTokens {
 		writes = append(writes, write{item: s.update(tokenKey(id),
 			"SET ownerStatus = :status, ownerScopes = :scopes, ownerRev = :rev, ownerEmail = :email", "attribute_exists(pk)", nil, copyVals),
-			failed: failWith(errOwnerMoved)})
+			failed: func(old map[string]types.AttributeValue) error {
+				if old == nil {
+					return tokenGone(id)
+				}
+				return errOwnerMoved
+			}})
 	}
 	err := s.audited(ctx, events, writes...)
 	if pat.ErrorCode(err) == pat.CodeConflict {
