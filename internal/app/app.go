@@ -1,5 +1,6 @@
-// Package app wires the management API and the lifecycle job: configuration
-// → AWS clients → one store → the token service → handlers or the job.
+// Package app wires the management API, the lifecycle job and the handler
+// of SES mail events: configuration → AWS clients → one store → the token
+// service → handlers or the job.
 // Every function's main calls it once, at cold start; the local server and
 // the tests call the same code. The authorizer is wired apart, in
 // internal/app/authorizer, so that its binary stays small.

@@ -154,7 +154,9 @@ func Precheck(req Request) (d Decision, raw string, decided bool) {
 
 // Reader is the authorizer's access to the tokens table.
 type Reader interface {
-	// TokenAndOwner reads a token and its owner in one strongly consistent round trip.
+	// TokenAndOwner reads a token and its owner's state, strongly
+	// consistent: one read of the token, which carries its owner's state
+	// (a second for a token older than that copy).
 	TokenAndOwner(ctx context.Context, p token.Parsed) (pat.TokenOwner, error)
 	// RecordUse writes a use unless one at or after notBefore is recorded,
 	// so that concurrent requests write once.

@@ -27,19 +27,23 @@ var emfDirective = []map[string]any{{
 	},
 }}
 
-// logDecision records one decision. Every decision is counted in the
-// metrics; every deny and error is logged on its own line (the token id,
-// never the token; the reason; the required scope); an allow is logged with
-// probability AllowLogSample. Logs are most of an uncached decision's cost
-// beyond the Lambda and DynamoDB fees, and an allow line says little the
-// metrics do not.
+// logDecision records one decision. Every deny and error is logged on its
+// own line (the token id, never the token; the reason; the required scope)
+// that carries its metrics as EMF, so that an error reaches the alarms at
+// once. Allows are counted per instance and written as one aggregated EMF
+// line per reason at most every MetricsFlushInterval, and logged on a line
+// of their own with probability AllowLogSample. Logs are most of an
+// uncached decision's cost beyond the Lambda and DynamoDB fees, and an
+// allow line says little the metrics do not.
 func (a *Authorizer) logDecision(ctx context.Context, d Decision, err error, took time.Duration) {
 	decision, reason, level := d.Outcome.String(), d.Reason, slog.LevelInfo
 	if err != nil {
 		decision, reason, level = "error", "database_error", slog.LevelError
 	}
 	latency := float64(took.Microseconds()) / 1000
-	if decision != "allow" || a.AllowLogSample >= 1 || a.AllowLogSample > 0 && rand.Float64() < a.AllowLogSample {
+	now := a.Now()
+	allow := decision == "allow"
+	if !allow || a.AllowLogSample >= 1 || a.AllowLogSample > 0 && rand.Float64() < a.AllowLogSample {
 		attrs := []slog.Attr{
 			slog.String("tokenId", d.TokenID),
 			slog.String("Decision", decision),
@@ -52,9 +56,15 @@ func (a *Authorizer) logDecision(ctx context.Context, d Decision, err error, too
 		if err != nil {
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}
+		if !allow {
+			attrs = append(attrs, slog.Int("Decisions", 1),
+				slog.Any("_aws", map[string]any{"Timestamp": now.UnixMilli(), "CloudWatchMetrics": emfDirective}))
+		}
 		a.log.LogAttrs(ctx, level, "authorization", attrs...)
 	}
-	now := a.Now()
+	if !allow {
+		return
+	}
 	if lines := a.metrics.add(decision, reason, latency, now); lines != nil {
 		for _, l := range lines {
 			a.log.LogAttrs(ctx, slog.LevelInfo, "authorizer metrics",
@@ -65,8 +75,10 @@ func (a *Authorizer) logDecision(ctx context.Context, d Decision, err error, too
 	}
 }
 
-// metrics aggregates decisions between flushes. An instance that Lambda
-// retires takes at most MetricsFlushInterval of counts with it.
+// metrics aggregates allowed decisions between flushes. A flush happens on
+// a decision at least MetricsFlushInterval after the last one: an instance
+// that goes idle, or that Lambda retires, takes the allows counted since
+// its last flush with it (denies and errors are never held back).
 type metrics struct {
 	mu   sync.Mutex
 	keys map[[2]string]*aggregate

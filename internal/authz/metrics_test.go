@@ -12,9 +12,9 @@ import (
 	"github.com/patservice/pat/internal/token"
 )
 
-// Every deny is logged with its reason and never the token; allows only at
-// the sample rate; every decision is counted in the aggregated EMF lines,
-// written at most every MetricsFlushInterval.
+// Every deny is logged with its reason, never the token, and its metrics;
+// allows are logged only at the sample rate and counted in aggregated EMF
+// lines, written at most every MetricsFlushInterval.
 func TestDecisionLogsAndMetrics(t *testing.T) {
 	f, _ := token.NewFormat(token.DefaultPrefix)
 	raw, p, _ := f.Generate(token.OwnerTag("u"))
@@ -51,14 +51,17 @@ func TestDecisionLogsAndMetrics(t *testing.T) {
 					t.Errorf("deny lines lack %s:\n%s", want, logs)
 				}
 			}
-			if strings.Contains(logs, "CloudWatchMetrics") {
-				t.Error("metrics written before the interval passed")
+			if strings.Contains(logs, `"msg":"authorizer metrics"`) {
+				t.Error("allows' metrics written before the interval passed")
+			}
+			if n := strings.Count(logs, `"Decisions":1,"_aws"`); n != 2 {
+				t.Errorf("%d denies carry their metrics, want both:\n%s", n, logs)
 			}
 			clock = clock.Add(MetricsFlushInterval)
 			out.Reset()
 			decide("GET", "Bearer "+raw)
 			metrics := out.String()
-			for _, want := range []string{`"Decision":"allow","Reason":"allowed","Decisions":6`, `"Reason":"insufficient_scope","Decisions":1`, `"Reason":"malformed_token","Decisions":1`, `"Namespace":"PAT/Authorizer"`} {
+			for _, want := range []string{`"Decision":"allow","Reason":"allowed","Decisions":6`, `"Namespace":"PAT/Authorizer"`} {
 				if !strings.Contains(metrics, want) {
 					t.Errorf("metrics lack %s:\n%s", want, metrics)
 				}

@@ -39,9 +39,6 @@ type Config struct {
 	CursorKey []byte
 }
 
-// MinCursorKeyBytes is the least CURSOR_KEY length, decoded.
-const MinCursorKeyBytes = 32
-
 // Claims names the JWT claims that carry the caller's identity, and the
 // group that makes a caller an administrator.
 type Claims struct {
@@ -90,7 +87,7 @@ func FromEnv() (Config, error) {
 		MailReplyTo:          r.str("MAIL_REPLY_TO", ""),
 		MailConfigurationSet: r.str("MAIL_CONFIGURATION_SET", ""),
 		ConsoleURL:           r.str("CONSOLE_BASE_URL", ""),
-		CursorKey:            r.key("CURSOR_KEY", MinCursorKeyBytes),
+		CursorKey:            r.key("CURSOR_KEY", pat.MinCursorKeyLen),
 	}
 	c.Claims.GroupPermissions = r.groupPermissions("GROUP_PERMISSIONS", c.Claims.AdminGroup)
 	if c.TokensTable == "" || c.AuditTable == "" {

@@ -34,8 +34,6 @@ const (
 	// index, audit by owner or actor): under 1,000 for the 255 characters
 	// OIDC allows a subject.
 	MaxCursorLen = 2048
-	// MinCursorKeyLen is the least key length HMAC-SHA256 is given.
-	MinCursorKeyLen = 32
 )
 
 var errInvalidCursor = pat.Errorf(pat.CodeInvalidCursor, "cursor: not a nextCursor this list gave you; start again without one")
@@ -79,7 +77,7 @@ func at(key map[string]types.AttributeValue, part string) position {
 type cursorCodec struct{ key []byte }
 
 func randomKey() []byte {
-	key := make([]byte, MinCursorKeyLen)
+	key := make([]byte, pat.MinCursorKeyLen)
 	_, _ = rand.Read(key) // never fails (crypto/rand)
 	return key
 }

@@ -96,7 +96,9 @@ func seenCondition(t pat.Token, vals map[string]types.AttributeValue) string {
 
 // ClaimReminder: see lifecycle.Store.
 func (s *Store) ClaimReminder(ctx context.Context, t pat.Token, key string, skipped []string, claim, stale string) (bool, error) {
-	vals := values("claim", claim, "stale", stale)
+	// Only a lapsed claim may be taken over: "failed:" sorts before
+	// "sending:" too, and a refused reminder is not sent again.
+	vals := values("claim", claim, "stale", stale, "sending", pat.NoticeSending)
 	names := map[string]string{"#status": "status", "#k": key}
 	set := []string{"notices.#k = :claim"}
 	if len(skipped) > 0 {
@@ -110,7 +112,7 @@ func (s *Store) ClaimReminder(ctx context.Context, t pat.Token, key string, skip
 		TableName:                 &s.tokens,
 		Key:                       tokenKey(t.ID),
 		UpdateExpression:          aws.String(updateExpression(set, nil)),
-		ConditionExpression:       aws.String(seenCondition(t, vals) + " AND (attribute_not_exists(notices.#k) OR notices.#k < :stale)"),
+		ConditionExpression:       aws.String(seenCondition(t, vals) + " AND (attribute_not_exists(notices.#k) OR (begins_with(notices.#k, :sending) AND notices.#k < :stale))"),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: vals,
 	})

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/patservice/pat/internal/pat"
 )
 
 // API is the part of the DynamoDB client the store uses; tests wrap it to
@@ -52,10 +54,10 @@ func NewStore(db API, tokensTable, auditTable string) *Store {
 }
 
 // SetCursorKey makes the store seal and open cursors with key (at least
-// MinCursorKeyLen bytes), so that every instance accepts the cursors of any.
+// pat.MinCursorKeyLen bytes), so that every instance accepts the cursors of any.
 func (s *Store) SetCursorKey(key []byte) error {
-	if len(key) < MinCursorKeyLen {
-		return fmt.Errorf("cursor key: %d bytes, want at least %d", len(key), MinCursorKeyLen)
+	if len(key) < pat.MinCursorKeyLen {
+		return fmt.Errorf("cursor key: %d bytes, want at least %d", len(key), pat.MinCursorKeyLen)
 	}
 	s.cursors = cursorCodec{key: key}
 	return nil

@@ -87,19 +87,21 @@ func BenchmarkJob(b *testing.B) {
 	if reminded != due {
 		b.Fatalf("reminded %d of %d due tokens: %+v", reminded, due, rep.Stopped)
 	}
-	start = time.Now()
-	scanned := scanAll(b, e)
-	scanTook := time.Since(start)
-
 	b.ReportMetric(float64(rep.ItemsRead), "items-read")
 	b.ReportMetric(float64(due), "due-tokens")
-	b.ReportMetric(float64(scanned), "table-items")
 	b.ReportMetric(float64(rep.ItemsRead)/float64(due), "read/due")
 	b.ReportMetric(float64(rep.Mails), "mails")
 	b.ReportMetric(float64(rep.Mails)/jobTook.Seconds(), "mails/s")
 	b.ReportMetric(float64(jobTook.Milliseconds()), "job-ms")
-	b.ReportMetric(float64(scanTook.Milliseconds()), "scan-ms")
 	b.ReportMetric(float64(max(peak.Load(), base.HeapInuse)-base.HeapInuse)/(1<<20), "peak-heap-MiB")
+	// The full Scan the job does without: DynamoDB Local pages a large
+	// in-memory table slowly, so it is measured up to 200,000 items only.
+	if tokens <= 200_000 {
+		start = time.Now()
+		scanned := scanAll(b, e)
+		b.ReportMetric(float64(scanned), "table-items")
+		b.ReportMetric(float64(time.Since(start).Milliseconds()), "scan-ms")
+	}
 }
 
 // seed writes the tokens with BatchWriteItem, four writers at a time, and

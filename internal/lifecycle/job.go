@@ -50,8 +50,19 @@ func New(store Store, sender mail.Sender, domain Domain, newID func() (string, e
 
 // Options of one run.
 type Options struct {
-	Now    time.Time
-	DryRun bool // report what would happen; change and send nothing
+	Now    time.Time // the run's time: what is due, and what is recorded
+	DryRun bool      // report what would happen; change and send nothing
+	// Started is the wall clock at the start (zero: Now). The run lock and
+	// the claims are stamped with it, so that they lapse in real time even
+	// when Now is a retried trigger's (hours old) or a chosen one.
+	Started time.Time
+}
+
+func (o Options) started() time.Time {
+	if o.Started.IsZero() {
+		return o.Now
+	}
+	return o.Started
 }
 
 // Action is one thing a run did (or, dry, would do).
@@ -90,10 +101,14 @@ func (j *Job) Run(ctx context.Context, opt Options) (Report, error) {
 	now := opt.Now.UTC().Truncate(time.Second)
 	rep := Report{DryRun: opt.DryRun}
 	if !opt.DryRun {
-		unlock, ok, err := j.lockRun(ctx, now)
-		if err != nil || !ok {
-			rep.Stopped = "another run is in progress"
+		unlock, ok, err := j.lockRun(ctx, opt.started())
+		if err != nil {
 			return rep, err
+		}
+		if !ok {
+			rep.Stopped = "another run is in progress"
+			j.log.WarnContext(ctx, "lifecycle run skipped: another run holds the lock", "now", now)
+			return rep, nil
 		}
 		defer unlock()
 	}
@@ -259,14 +274,22 @@ func (j *Job) visit(ctx context.Context, t pat.Token, now time.Time, opt Options
 // remind claims an owner's due reminders, mails them in one message and
 // records the outcome; a failed send releases the claims for a later run.
 func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Options, rep *Report) error {
+	reachable := true
 	if !opt.DryRun {
-		if err := j.wait(ctx); err != nil {
-			rep.Left += len(due)
+		ok, err := j.reachable(ctx, due[0].token)
+		if err != nil {
 			return err
 		}
+		if reachable = ok; reachable {
+			if err := j.wait(ctx); err != nil {
+				rep.Left += len(due)
+				return err
+			}
+		}
 	}
-	claim := pat.NoticeSending + now.Format(time.RFC3339)
-	stale := pat.NoticeSending + now.Add(-j.cfg.Lease).Format(time.RFC3339)
+	started := opt.started()
+	claim := pat.NoticeSending + started.Format(time.RFC3339)
+	stale := pat.NoticeSending + started.Add(-j.cfg.Lease).Format(time.RFC3339)
 	var claimed []reminder
 	for _, p := range due {
 		if opt.DryRun {
@@ -285,20 +308,18 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 		for _, k := range p.skipped {
 			r.token.Notices = withNotice(r.token.Notices, k, pat.NoticeSkipped)
 		}
-		if r.link, err = j.keepLink(ctx, r); err != nil {
-			j.release(ctx, []reminder{r})
-			return err
+		if reachable { // no keep link for a mail that is not sent
+			if r.link, err = j.keepLink(ctx, r); err != nil {
+				j.release(ctx, []reminder{r})
+				return err
+			}
 		}
 		claimed = append(claimed, r)
 	}
 	if len(claimed) == 0 {
 		return nil
 	}
-	if reachable, err := j.reachable(ctx, claimed[0].token); err != nil || !reachable {
-		if err != nil {
-			j.release(ctx, claimed)
-			return err
-		}
+	if !reachable {
 		rep.Suppressed += len(claimed)
 		j.log.WarnContext(ctx, "reminder not sent: owner address unreachable", "userId", claimed[0].token.UserID)
 		return j.finish(ctx, claimed, pat.NoticeFailed, now, rep)
@@ -394,7 +415,7 @@ func (j *Job) owner(ctx context.Context, t pat.Token) (pat.User, error) {
 // more is sent there and deletions wait; failing to record it is logged:
 // the reminder's own "failed" outcome already holds its token's deletion.
 func (j *Job) markUnreachable(ctx context.Context, userID, address string, now time.Time) {
-	if err := j.store.MarkUnreachable(ctx, token.OwnerTag(userID), address, "rejected by the mail service", now); err != nil {
+	if err := j.domain.MarkUnreachable(ctx, token.OwnerTag(userID), address, "rejected by the mail service", now); err != nil {
 		j.log.WarnContext(ctx, "owner not marked unreachable", "userId", userID, "error", err)
 	}
 }
@@ -525,7 +546,7 @@ func (j *Job) sendNotice(ctx context.Context, n pat.Notice, now time.Time, opt O
 		rep.Left++
 		return err
 	}
-	d, err := mail.Deliver(ctx, j.store, j.sender, n, now, j.cfg.Lease, j.log)
+	d, err := mail.Deliver(ctx, j.store, j.sender, n, opt.started(), j.cfg.Lease, j.log)
 	switch d {
 	case mail.Delivered:
 		rep.Mails++
@@ -602,5 +623,5 @@ func (j *Job) Handle(ctx context.Context, in Trigger) (Report, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	return j.Run(ctx, Options{Now: now, DryRun: in.DryRun})
+	return j.Run(ctx, Options{Now: now, DryRun: in.DryRun, Started: time.Now()})
 }

@@ -1,10 +1,12 @@
 // Package lifecycle is the scheduled job that reminds owners before a token
 // is deleted for inactivity or expires, and then deletes or expires it. It
 // reads only the tokens due (a day-bucketed index), keeps its memory to one
-// page, and is safe to run twice at once or again after a crash: reminders
-// are claimed before they are sent, deletions are conditional on the
-// activity that made the token due, and deletion notices go through an
-// outbox written with the deletion.
+// page, and is safe to start twice or again after a crash: one run works at
+// a time (a run lock), reminders are claimed before they are sent,
+// deletions are conditional on the activity that made the token due, and
+// deletion notices go through an outbox written with the deletion. It never
+// deletes a token whose owner could not be reminded without holding it and
+// telling the administrators first.
 package lifecycle
 
 import (
@@ -50,9 +52,6 @@ type Store interface {
 	HoldDeletion(ctx context.Context, t pat.Token, key, value string, n *pat.Notice, now time.Time) (bool, error)
 	// GetUser reads a token's owner; pat.ErrUserNotFound if there is none.
 	GetUser(ctx context.Context, id string) (pat.User, error)
-	// MarkUnreachable records that mail to the owner's address was
-	// refused for good (the owner is named by its owner tag).
-	MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error
 	// Expire marks a token expired with its audit event, unless its expiry
 	// or status changed: false then.
 	Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, error)
@@ -65,4 +64,5 @@ type Store interface {
 type Domain interface {
 	IssueKeepLink(ctx context.Context, t pat.Token, purpose string, until time.Time) (string, error)
 	JobEvent(t pat.Token, action string, details map[string]string, at time.Time) (pat.Event, error)
+	MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error
 }

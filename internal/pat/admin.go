@@ -38,7 +38,7 @@ var ErrUserNotFound = Errorf(CodeNotFound, "user not found")
 
 // ErrOwnerChanged: the owner's status or permissions changed while a token
 // was being created with the previous ones; the service tries again.
-var ErrOwnerChanged = Errorf(CodeConflict, "your account's status or permissions changed meanwhile: try again")
+var ErrOwnerChanged = Errorf(CodeConflict, "the account's status or permissions changed meanwhile: try again")
 
 // Notifier tells owners what an administrator did to their tokens.
 type Notifier interface {

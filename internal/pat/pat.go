@@ -286,3 +286,7 @@ type DueItem struct {
 	Token  *Token
 	Notice *Notice
 }
+
+// MinCursorKeyLen is the least length, in bytes, of the key that seals list
+// cursors (CURSOR_KEY): HMAC-SHA256 wants at least its output's size.
+const MinCursorKeyLen = 32

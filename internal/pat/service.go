@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -107,6 +108,9 @@ func whileOwnerChanges(create func() (Created, error)) (Created, error) {
 		if !errors.Is(err, ErrOwnerChanged) || attempt == 3 {
 			return c, err
 		}
+		// A change of the owner holds its claim for one transaction: let it
+		// finish rather than lose to it again at once.
+		time.Sleep(time.Duration(20+rand.IntN(30)) * time.Millisecond)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/patservice/pat/internal/pat"
 )
 
 // Unreachable records that mail to an owner's address failed for good:
@@ -103,7 +105,13 @@ func (n *Notifications) handle(ctx context.Context, msg notification, sent time.
 		return nil
 	}
 	for _, address := range addresses {
-		if err := n.users.MarkUnreachable(ctx, owner, address, cause, sent); err != nil {
+		err := n.users.MarkUnreachable(ctx, owner, address, cause, sent)
+		if pat.ErrorCode(err) == pat.CodeInvalid {
+			// Not an owner of this service's (a foreign tag): retrying cannot help.
+			n.log.WarnContext(ctx, "mail event names no owner of ours; skipped", "type", kind, "error", err)
+			continue
+		}
+		if err != nil {
 			return err
 		}
 		n.log.WarnContext(ctx, "owner's address marked unreachable", "type", kind, "ownerTag", owner, "cause", cause)

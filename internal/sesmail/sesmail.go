@@ -114,14 +114,17 @@ func (m *Mailer) Send(ctx context.Context, msg pat.Message) error {
 	if err == nil {
 		return nil
 	}
+	// SES's messages may name the recipient's address: errors, which are
+	// logged, carry its error code only.
 	if apiErr, ok := errors.AsType[smithy.APIError](err); ok {
+		code := apiErr.ErrorCode()
 		switch {
-		case apiErr.ErrorCode() == "Throttling" || apiErr.ErrorCode() == "ThrottlingException":
-			return fmt.Errorf("%w: %v", mail.ErrThrottled, err)
-		case permanent[apiErr.ErrorCode()]:
-			return fmt.Errorf("%w: %v", mail.ErrRejected, err)
+		case code == "Throttling" || code == "ThrottlingException":
+			return fmt.Errorf("%w: SES %s", mail.ErrThrottled, code)
+		case permanent[code]:
+			return fmt.Errorf("%w: SES %s", mail.ErrRejected, code)
 		}
-		return fmt.Errorf("send mail: %w", err) // refused: not sent
+		return fmt.Errorf("send mail: SES %s", code) // refused: not sent
 	}
-	return fmt.Errorf("%w: %v", mail.ErrMaybeSent, err)
+	return fmt.Errorf("%w: %v", mail.ErrMaybeSent, err) // a transport error: no address in it
 }
