@@ -23,35 +23,42 @@ import (
 // with the copies of the owner's state on every live token (changeOwner).
 func (s *Store) SyncUser(ctx context.Context, u pat.User) (pat.User, error) {
 	perms := strings.Join(u.Permissions, " ")
-	for range ownerAttempts {
-		read, stored, err := s.readUser(ctx, u.ID)
+	return s.retryOwner(ctx, u.ID, func(read *userItem, stored pat.User) (*pat.User, error) {
 		switch {
-		case err != nil:
-			return pat.User{}, err
 		case read == nil:
-			if err := s.createUser(ctx, u, perms); !errors.Is(err, errOwnerMoved) {
-				if err != nil {
-					return pat.User{}, err
-				}
-				return s.GetUser(ctx, u.ID)
-			}
-			continue
+			return nil, s.createUser(ctx, u, perms)
 		case stored.ID != u.ID:
 			// Two user ids with one owner tag (64 bits): refuse rather than share a record.
-			return pat.User{}, fmt.Errorf("user %q shares its owner tag with user %q", u.ID, stored.ID)
+			return nil, fmt.Errorf("user %q shares its owner tag with user %q", u.ID, stored.ID)
 		case stored.Email == u.Email && read.Permissions == perms && read.Rev > 0:
-			return stored, nil
+			return &stored, nil
 		}
 		next := stored
 		next.Email, next.Permissions = u.Email, strings.Fields(perms)
-		err = s.changeOwner(ctx, *read, next, []string{"email = :email", "#perms = :perms"}, values("email", u.Email, "perms", perms), nil)
-		if errors.Is(err, errOwnerMoved) {
-			continue
-		}
+		return nil, s.changeOwner(ctx, *read, next, []string{"email = :email", "#perms = :perms"}, values("email", u.Email, "perms", perms), nil)
+	})
+}
+
+// retryOwner reads the user and runs attempt on what it read, again while
+// it loses to a concurrent change (errOwnerMoved), at most ownerAttempts
+// times. attempt returns the user when it wrote nothing; after a write the
+// user is read as stored.
+func (s *Store) retryOwner(ctx context.Context, id string, attempt func(read *userItem, stored pat.User) (*pat.User, error)) (pat.User, error) {
+	for range ownerAttempts {
+		read, stored, err := s.readUser(ctx, id)
 		if err != nil {
 			return pat.User{}, err
 		}
-		return s.GetUser(ctx, u.ID)
+		done, err := attempt(read, stored)
+		switch {
+		case errors.Is(err, errOwnerMoved):
+			continue
+		case err != nil:
+			return pat.User{}, err
+		case done != nil:
+			return *done, nil
+		}
+		return s.GetUser(ctx, id)
 	}
 	return pat.User{}, pat.ErrOwnerChanged
 }
@@ -256,34 +263,21 @@ func (s *Store) UpdateUser(ctx context.Context, u pat.User, ev pat.Event) (pat.U
 	} else {
 		remove = append(remove, "permissionLimit")
 	}
-	for range ownerAttempts {
-		read, stored, err := s.readUser(ctx, u.ID)
-		if err != nil {
-			return pat.User{}, err
-		}
+	return s.retryOwner(ctx, u.ID, func(read *userItem, stored pat.User) (*pat.User, error) {
 		if read == nil {
-			err = s.audited(ctx, []pat.Event{ev}, write{item: s.update(userKey(u.ID),
-				updateExpression(append(set, "id = :id", "email = :empty", "#perms = :empty", "activeTokens = :zero", "rev = :one", "tokensRev = :zero", "updatedAt = :now"), remove),
+			return nil, s.audited(ctx, []pat.Event{ev}, write{item: s.update(userKey(u.ID),
+				updateExpression(append(slices.Clone(set), "id = :id", "email = :empty", "#perms = :empty", "activeTokens = :zero", "rev = :one", "tokensRev = :zero", "updatedAt = :now"), remove),
 				"attribute_not_exists(pk)", map[string]string{"#status": "status", "#perms": "permissions"},
 				mergeValues(vals, values("id", u.ID, "empty", "", "zero", 0, "one", 1, "now", formatTime(ev.Time)))),
 				failed: failWith(errOwnerMoved)})
-		} else {
-			if stored.ID != u.ID {
-				return pat.User{}, fmt.Errorf("user %q shares its owner tag with another user", u.ID)
-			}
-			next := stored
-			next.Status, next.Limited, next.Limit = u.Status, u.Limited, u.Limit
-			err = s.changeOwner(ctx, *read, next, slices.Clone(set), maps.Clone(vals), []pat.Event{ev}, remove...)
 		}
-		if errors.Is(err, errOwnerMoved) {
-			continue
+		if stored.ID != u.ID {
+			return nil, fmt.Errorf("user %q shares its owner tag with another user", u.ID)
 		}
-		if err != nil {
-			return pat.User{}, err
-		}
-		return s.GetUser(ctx, u.ID)
-	}
-	return pat.User{}, pat.ErrOwnerChanged
+		next := stored
+		next.Status, next.Limited, next.Limit = u.Status, u.Limited, u.Limit
+		return nil, s.changeOwner(ctx, *read, next, slices.Clone(set), maps.Clone(vals), []pat.Event{ev}, remove...)
+	})
 }
 
 // mergeValues is a and b in one new map.

@@ -90,9 +90,8 @@ func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Crea
 		if err != nil {
 			return Created{}, err
 		}
-		if missing := scope.Missing(t.Scopes, user.Effective()); len(missing) > 0 {
-			return Created{}, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
-				Message: "an administrator limited your permissions; you lack: " + strings.Join(missing, ", ")}
+		if err := within(t.Scopes, user.Effective(), "an administrator limited your permissions; you lack: "); err != nil {
+			return Created{}, err
 		}
 		t.Owner = user.State()
 		return s.create(ctx, RoleUser, id, t)
@@ -279,9 +278,8 @@ func (s *Service) rotate(ctx context.Context, id Identity, tokenID string) (Crea
 	if err != nil {
 		return Created{}, err
 	}
-	if missing := scope.Missing(old.Scopes, user.Effective()); len(missing) > 0 {
-		return Created{}, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
-			Message: "you no longer hold these permissions of the token: " + strings.Join(missing, ", ")}
+	if err := within(old.Scopes, user.Effective(), "you no longer hold these permissions of the token: "); err != nil {
+		return Created{}, err
 	}
 	now := s.now()
 	next := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: old.Name, Description: old.Description, Scopes: old.Scopes, CreatedAt: now, Owner: user.State()}
@@ -491,9 +489,8 @@ func (s *Service) checkScopes(requested, permissions []string, whose string) ([]
 		return nil, &Error{Code: CodeUnknownScope, Scopes: unknown,
 			Message: "unknown scopes: " + strings.Join(unknown, ", ") + `; scopes are "<resource>:<action>" with action read, create, update or delete`}
 	}
-	if missing := scope.Missing(scopes, permissions); len(missing) > 0 {
-		return nil, &Error{Code: CodeScopeNotPermitted, Scopes: missing,
-			Message: "a token cannot exceed " + whose + "; missing: " + strings.Join(missing, ", ")}
+	if err := within(scopes, permissions, "a token cannot exceed "+whose+"; missing: "); err != nil {
+		return nil, err
 	}
 	return scopes, nil
 }
@@ -563,3 +560,12 @@ func pageRequest(route string, caller Identity, filter any, cursor string, limit
 // ErrNotFound is the answer for a token that does not exist or is another
 // user's. It does not echo the id: a caller may paste a whole token there.
 var ErrNotFound = Errorf(CodeNotFound, "token not found")
+
+// within refuses scopes beyond permissions (scope_not_permitted), naming
+// the missing ones after why.
+func within(scopes, permissions []string, why string) error {
+	if missing := scope.Missing(scopes, permissions); len(missing) > 0 {
+		return &Error{Code: CodeScopeNotPermitted, Scopes: missing, Message: why + strings.Join(missing, ", ")}
+	}
+	return nil
+}
