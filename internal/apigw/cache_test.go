@@ -21,18 +21,18 @@ import (
 // per decision.
 func TestDecisionCacheBoundsReadsOfAHotToken(t *testing.T) {
 	e := newEnv(t)
-	c := e.create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
+	c := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
 	catalog, err := scope.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := e.clock()
+	clock := e.Clock.Now()
 	now := func() time.Time { return clock }
-	reader := authz.NewCachedReader(dynamo.NewAuthReader(e.count, e.tables.Tokens), time.Second)
+	reader := authz.NewCachedReader(dynamo.NewAuthReader(e.count, e.Tables.Tokens), time.Second)
 	reader.Now = now
-	a := authz.New(reader, e.svc.Format(), catalog, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	a := authz.New(reader, e.Service.Format(), catalog, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	a.Now = now
-	reads, writes := e.count.reads.Load(), e.count.writesDone.Load()
+	reads, writes := e.count.Reads.Load(), e.count.WritesDone.Load()
 	const decisions = 10_000
 	start := clock
 	for range decisions {
@@ -44,10 +44,10 @@ func TestDecisionCacheBoundsReadsOfAHotToken(t *testing.T) {
 	}
 	duration := clock.Sub(start)
 	bound := int64((duration+time.Second-1)/time.Second) + 1
-	if n := e.count.reads.Load() - reads; n > bound || n < 2 {
+	if n := e.count.Reads.Load() - reads; n > bound || n < 2 {
 		t.Fatalf("%d reads for %d decisions over %v; the bound is %d", n, decisions, duration, bound)
 	}
-	if n := e.count.writesDone.Load() - writes; n != 1 {
+	if n := e.count.WritesDone.Load() - writes; n != 1 {
 		t.Fatalf("%d last-use writes over %v with a 10-minute interval", n, duration)
 	}
 }
@@ -59,8 +59,8 @@ func TestDecisionCacheHonoursChangesWithinItsBound(t *testing.T) {
 	const ttl = time.Second
 	instances := make([]*authz.Authorizer, 2)
 	for i := range instances {
-		a, err := authorizer.New(config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat", LastUseInterval: 10 * time.Minute,
-			Timeout: time.Second, Realm: "pat", DecisionCache: ttl}, e.db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		a, err := authorizer.New(config.Authorizer{TokensTable: e.Tables.Tokens, TokenPrefix: "pat", LastUseInterval: 10 * time.Minute,
+			Timeout: time.Second, Realm: "pat", DecisionCache: ttl}, e.DB, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,18 +73,18 @@ func TestDecisionCacheHonoursChangesWithinItsBound(t *testing.T) {
 		owner pat.Identity
 		apply func(pat.Created) error
 	}{
-		{"revoke", alice, func(c pat.Created) error { return e.svc.Revoke(context.Background(), alice, c.Token.ID) }},
+		{"revoke", alice, func(c pat.Created) error { return e.Service.Revoke(context.Background(), alice, c.Token.ID) }},
 		{"lock", alice, func(c pat.Created) error {
-			_, err := e.svc.Lock(context.Background(), root, c.Token.ID, "test")
+			_, err := e.Service.Lock(context.Background(), root, c.Token.ID, "test")
 			return err
 		}},
 		{"disable", bob, func(pat.Created) error {
-			_, err := e.svc.UpdateUser(context.Background(), root, bob.UserID, pat.UserUpdate{Status: &off})
+			_, err := e.Service.UpdateUser(context.Background(), root, bob.UserID, pat.UserUpdate{Status: &off})
 			return err
 		}},
 	} {
 		t.Run(change.name, func(t *testing.T) {
-			c := e.create(t, change.owner, pat.CreateInput{Scopes: []string{"crm:read"}})
+			c := e.Create(t, change.owner, pat.CreateInput{Scopes: []string{"crm:read"}})
 			req := authz.Request{Authorization: "Bearer " + c.Secret, Method: "GET", Path: "/api/crm"}
 			for _, a := range instances {
 				if d, err := a.Decide(context.Background(), req); err != nil || d.Outcome != authz.Allowed {
