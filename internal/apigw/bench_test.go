@@ -16,7 +16,6 @@ import (
 	"github.com/patservice/pat/internal/apigw"
 	"github.com/patservice/pat/internal/app/authorizer"
 	"github.com/patservice/pat/internal/authz"
-	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/testenv"
@@ -25,8 +24,7 @@ import (
 // quietHandler is the authorizer on the counting client, logging to nowhere.
 func (e *env) quietHandler(b *testing.B) (*apigw.Handler, *authz.Authorizer) {
 	b.Helper()
-	a, err := authorizer.New(config.Authorizer{TokensTable: e.Tables.Tokens, TokenPrefix: "pat",
-		LastUseInterval: 10 * time.Minute, Timeout: time.Second, Realm: "pat"}, e.count, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	a, err := authorizer.New(e.AuthorizerConfig(), e.count, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,8 +62,9 @@ func BenchmarkAuthorizerVsGetItem(b *testing.B) {
 			c := e.Create(b, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
 			db := mode.client(b, e)
 			count := &testenv.Counting{AuthAPI: db}
-			a, err := authorizer.New(config.Authorizer{TokensTable: e.Tables.Tokens, TokenPrefix: "pat", Realm: "pat",
-				LastUseInterval: 10 * time.Minute, Timeout: time.Second, AllowLogSample: 0.01}, count, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+			cfg := e.AuthorizerConfig()
+			cfg.AllowLogSample = 0.01
+			a, err := authorizer.New(cfg, count, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/patservice/pat/internal/app/authorizer"
 	"github.com/patservice/pat/internal/authz"
-	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/scope"
@@ -59,8 +58,9 @@ func TestDecisionCacheHonoursChangesWithinItsBound(t *testing.T) {
 	const ttl = time.Second
 	instances := make([]*authz.Authorizer, 2)
 	for i := range instances {
-		a, err := authorizer.New(config.Authorizer{TokensTable: e.Tables.Tokens, TokenPrefix: "pat", LastUseInterval: 10 * time.Minute,
-			Timeout: time.Second, Realm: "pat", DecisionCache: ttl}, e.DB, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		cfg := e.AuthorizerConfig()
+		cfg.DecisionCache = ttl
+		a, err := authorizer.New(cfg, e.DB, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/patservice/pat/internal/app/authorizer"
 	"github.com/patservice/pat/internal/authz"
-	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/testenv"
 )
@@ -59,8 +58,8 @@ func (c *byteCounter) Write(p []byte) (int, error) {
 // denyEvery-th (0: none), on a clock at decisionsPerSec, and measures them.
 func runCost(t testing.TB, e *env, n, denyEvery int) costRun {
 	c := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
-	cfg := config.Authorizer{TokensTable: e.Tables.Tokens, TokenPrefix: "pat", Realm: "pat", LastUseInterval: 10 * time.Minute,
-		Timeout: time.Second, AllowLogSample: 0.01}
+	cfg := e.AuthorizerConfig()
+	cfg.AllowLogSample = 0.01
 	var logs byteCounter
 	count := &testenv.Counting{AuthAPI: e.DB}
 	a, err := authorizer.New(cfg, count, slog.New(slog.NewJSONHandler(&logs, nil)))
