@@ -38,17 +38,17 @@ func (e *env) gateway(t *testing.T, secret, method, path string) (string, string
 func TestLockAndUnlockAtTheAuthorizer(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	c := e.create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
+	c := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
 	if got, _ := e.gateway(t, c.Secret, "GET", "/api/crm"); got != "allow" {
 		t.Fatalf("before the lock: %s", got)
 	}
-	if _, err := e.svc.Lock(ctx, root, c.Token.ID, "suspicious traffic"); err != nil {
+	if _, err := e.Service.Lock(ctx, root, c.Token.ID, "suspicious traffic"); err != nil {
 		t.Fatal(err)
 	}
 	if got, reason := e.gateway(t, c.Secret, "GET", "/api/crm"); got != "401" || reason != authz.ReasonLocked {
 		t.Fatalf("after the lock: %s %s", got, reason)
 	}
-	if _, err := e.svc.Unlock(ctx, root, c.Token.ID, ""); err != nil {
+	if _, err := e.Service.Unlock(ctx, root, c.Token.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := e.gateway(t, c.Secret, "GET", "/api/crm"); got != "allow" {
@@ -63,13 +63,13 @@ func TestUserChangesTakeEffectAtOnce(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	tokens := []pat.Created{
-		e.create(t, alice, pat.CreateInput{Scopes: []string{"crm:read", "crm:update"}}),
-		e.create(t, alice, pat.CreateInput{Scopes: []string{"orders:read"}}),
+		e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read", "crm:update"}}),
+		e.Create(t, alice, pat.CreateInput{Scopes: []string{"orders:read"}}),
 	}
-	bob := e.create(t, pat.Identity{UserID: "user-bob", Email: "bob@example.com", Permissions: []string{"crm:read"}}, pat.CreateInput{Scopes: []string{"crm:read"}})
+	bob := e.Create(t, pat.Identity{UserID: "user-bob", Email: "bob@example.com", Permissions: []string{"crm:read"}}, pat.CreateInput{Scopes: []string{"crm:read"}})
 	paths := []string{"/api/crm", "/api/orders"}
 	disabled := pat.UserDisabled
-	if _, err := e.svc.UpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Status: &disabled, Reason: "left"}); err != nil {
+	if _, err := e.Service.UpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Status: &disabled, Reason: "left"}); err != nil {
 		t.Fatal(err)
 	}
 	for i, c := range tokens {
@@ -82,7 +82,7 @@ func TestUserChangesTakeEffectAtOnce(t *testing.T) {
 	}
 	active := pat.UserActive
 	limit := []string{"crm:read"}
-	if _, err := e.svc.UpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Status: &active, Limit: &limit}); err != nil {
+	if _, err := e.Service.UpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Status: &active, Limit: &limit}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -99,7 +99,7 @@ func TestUserChangesTakeEffectAtOnce(t *testing.T) {
 		}
 	}
 	var lifted []string // nil: no limit
-	if _, err := e.svc.UpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Limit: &lifted}); err != nil {
+	if _, err := e.Service.UpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Limit: &lifted}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := e.gateway(t, tokens[0].Secret, "PATCH", "/api/crm/1"); got != "allow" {

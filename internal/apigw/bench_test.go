@@ -16,16 +16,15 @@ import (
 	"github.com/patservice/pat/internal/apigw"
 	"github.com/patservice/pat/internal/app/authorizer"
 	"github.com/patservice/pat/internal/authz"
-	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/testenv"
 )
 
 // quietHandler is the authorizer on the counting client, logging to nowhere.
 func (e *env) quietHandler(b *testing.B) (*apigw.Handler, *authz.Authorizer) {
 	b.Helper()
-	a, err := authorizer.New(config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat",
-		LastUseInterval: 10 * time.Minute, Timeout: time.Second, Realm: "pat"}, e.count, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	a, err := authorizer.New(e.AuthorizerConfig(), e.count, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -55,29 +54,30 @@ func BenchmarkAuthorizerVsGetItem(b *testing.B) {
 		name   string
 		client func(testing.TB, *env) *dynamodb.Client
 	}{
-		{"direct", func(_ testing.TB, e *env) *dynamodb.Client { return e.db }},
+		{"direct", func(_ testing.TB, e *env) *dynamodb.Client { return e.DB }},
 		{fmt.Sprintf("tls-rtt-%v", rtt), func(tb testing.TB, _ *env) *dynamodb.Client { return dynamotest.RemoteClient(tb, rtt) }},
 	} {
 		b.Run(mode.name, func(b *testing.B) {
 			e := newEnv(b)
-			c := e.create(b, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
+			c := e.Create(b, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
 			db := mode.client(b, e)
-			count := &counting{AuthAPI: db}
-			a, err := authorizer.New(config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat", Realm: "pat",
-				LastUseInterval: 10 * time.Minute, Timeout: time.Second, AllowLogSample: 0.01}, count, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+			count := &testenv.Counting{AuthAPI: db}
+			cfg := e.AuthorizerConfig()
+			cfg.AllowLogSample = 0.01
+			a, err := authorizer.New(cfg, count, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 			if err != nil {
 				b.Fatal(err)
 			}
 			h := apigw.New(a)
 			ctx := context.Background()
 			ev := e.restEvent(b, request{header: "Bearer " + c.Secret, method: "GET", path: "/api/crm/contacts"})
-			get := &dynamodb.GetItemInput{TableName: aws.String(e.tables.Tokens), Key: tokenKey(c.Token.ID), ConsistentRead: aws.Bool(true)}
+			get := &dynamodb.GetItemInput{TableName: aws.String(e.Tables.Tokens), Key: testenv.TokenKey(c.Token.ID), ConsistentRead: aws.Bool(true)}
 			const warm = 200 // DynamoDB Local is a JVM: let it compile the read paths first; the first decision records the use
 			for range warm {
 				_, _ = db.GetItem(ctx, get)
 				_, _ = h.REST(ctx, ev)
 			}
-			reads0 := count.reads.Load()
+			reads0 := count.Reads.Load()
 			var getTimes, authTimes []time.Duration
 			b.ResetTimer()
 			for b.Loop() {
@@ -99,7 +99,7 @@ func BenchmarkAuthorizerVsGetItem(b *testing.B) {
 			b.ReportMetric(float64(d.Microseconds()), "decision-p50-µs")
 			b.ReportMetric(float64(percentile(authTimes, 99).Microseconds()), "decision-p99-µs")
 			b.ReportMetric(float64(d)/float64(g), "ratio-p50")
-			b.ReportMetric(float64(count.reads.Load()-reads0)/float64(len(authTimes)), "reads/decision")
+			b.ReportMetric(float64(count.Reads.Load()-reads0)/float64(len(authTimes)), "reads/decision")
 		})
 	}
 }
@@ -108,12 +108,12 @@ func BenchmarkAuthorizerVsGetItem(b *testing.B) {
 // alone, and through the REST adapter with its log line.
 func BenchmarkMalformedToken(b *testing.B) {
 	e := newEnv(b)
-	c := e.create(b, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
-	bad := tamper(c.Secret)
+	c := e.Create(b, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
+	bad := testenv.Tamper(c.Secret)
 	h, a := e.quietHandler(b)
 	ctx := context.Background()
 	b.Run("decide", func(b *testing.B) {
-		reads := e.count.reads.Load()
+		reads := e.count.Reads.Load()
 		req := authz.Request{Authorization: "Bearer " + bad, Method: "GET", Path: "/api/crm"}
 		b.ReportAllocs()
 		for b.Loop() {
@@ -121,10 +121,10 @@ func BenchmarkMalformedToken(b *testing.B) {
 				b.Fatal("accepted")
 			}
 		}
-		b.ReportMetric(float64(e.count.reads.Load()-reads), "db-calls")
+		b.ReportMetric(float64(e.count.Reads.Load()-reads), "db-calls")
 	})
 	b.Run("rest-event-logged", func(b *testing.B) {
-		reads := e.count.reads.Load()
+		reads := e.count.Reads.Load()
 		ev := e.restEvent(b, request{header: "Bearer " + bad, method: "GET", path: "/api/crm"})
 		b.ReportAllocs()
 		for b.Loop() {
@@ -132,7 +132,7 @@ func BenchmarkMalformedToken(b *testing.B) {
 				b.Fatal("accepted")
 			}
 		}
-		b.ReportMetric(float64(e.count.reads.Load()-reads), "db-calls")
+		b.ReportMetric(float64(e.count.Reads.Load()-reads), "db-calls")
 	})
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/patservice/pat/internal/app/authorizer"
 	"github.com/patservice/pat/internal/authz"
-	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/scope"
@@ -44,18 +43,18 @@ func BenchmarkHotToken(b *testing.B) {
 // a decision cache of 1 s, and returns the reads, the last-use writes and
 // the bound ⌈duration/1 s⌉ + 1.
 func hotToken(tb testing.TB, e *env) (reads, writes, bound int64) {
-	c := e.create(tb, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
+	c := e.Create(tb, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
 	catalog, err := scope.Default()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	clock := e.clock()
+	clock := e.Clock.Now()
 	now := func() time.Time { return clock }
-	reader := authz.NewCachedReader(dynamo.NewAuthReader(e.count, e.tables.Tokens), time.Second)
+	reader := authz.NewCachedReader(dynamo.NewAuthReader(e.count, e.Tables.Tokens), time.Second)
 	reader.Now = now
-	a := authz.New(reader, e.svc.Format(), catalog, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	a := authz.New(reader, e.Service.Format(), catalog, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	a.Now = now
-	reads0, writes0 := e.count.reads.Load(), e.count.writesDone.Load()
+	reads0, writes0 := e.count.Reads.Load(), e.count.WritesDone.Load()
 	start := clock
 	for range 10_000 {
 		d, err := a.Authorize(context.Background(), authz.Request{Authorization: "Bearer " + c.Secret, Method: "GET", Path: "/api/crm/contacts"})
@@ -65,7 +64,7 @@ func hotToken(tb testing.TB, e *env) (reads, writes, bound int64) {
 		clock = clock.Add(time.Millisecond)
 	}
 	duration := clock.Sub(start)
-	return e.count.reads.Load() - reads0, e.count.writesDone.Load() - writes0, int64((duration+time.Second-1)/time.Second) + 1
+	return e.count.Reads.Load() - reads0, e.count.WritesDone.Load() - writes0, int64((duration+time.Second-1)/time.Second) + 1
 }
 
 // Every instance honours a revocation, a lock and a disable within the
@@ -75,8 +74,9 @@ func TestDecisionCacheHonoursChangesWithinItsBound(t *testing.T) {
 	const ttl = time.Second
 	instances := make([]*authz.Authorizer, 2)
 	for i := range instances {
-		a, err := authorizer.New(config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat", LastUseInterval: 10 * time.Minute,
-			Timeout: time.Second, Realm: "pat", DecisionCache: ttl}, e.db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		cfg := e.AuthorizerConfig()
+		cfg.DecisionCache = ttl
+		a, err := authorizer.New(cfg, e.DB, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,18 +89,18 @@ func TestDecisionCacheHonoursChangesWithinItsBound(t *testing.T) {
 		owner pat.Identity
 		apply func(pat.Created) error
 	}{
-		{"revoke", alice, func(c pat.Created) error { return e.svc.Revoke(context.Background(), alice, c.Token.ID) }},
+		{"revoke", alice, func(c pat.Created) error { return e.Service.Revoke(context.Background(), alice, c.Token.ID) }},
 		{"lock", alice, func(c pat.Created) error {
-			_, err := e.svc.Lock(context.Background(), root, c.Token.ID, "test")
+			_, err := e.Service.Lock(context.Background(), root, c.Token.ID, "test")
 			return err
 		}},
 		{"disable", bob, func(pat.Created) error {
-			_, err := e.svc.UpdateUser(context.Background(), root, bob.UserID, pat.UserUpdate{Status: &off})
+			_, err := e.Service.UpdateUser(context.Background(), root, bob.UserID, pat.UserUpdate{Status: &off})
 			return err
 		}},
 	} {
 		t.Run(change.name, func(t *testing.T) {
-			c := e.create(t, change.owner, pat.CreateInput{Scopes: []string{"crm:read"}})
+			c := e.Create(t, change.owner, pat.CreateInput{Scopes: []string{"crm:read"}})
 			req := authz.Request{Authorization: "Bearer " + c.Secret, Method: "GET", Path: "/api/crm"}
 			for _, a := range instances {
 				if d, err := a.Decide(context.Background(), req); err != nil || d.Outcome != authz.Allowed {

@@ -13,8 +13,8 @@ import (
 
 	"github.com/patservice/pat/internal/app/authorizer"
 	"github.com/patservice/pat/internal/authz"
-	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/pat"
+	"github.com/patservice/pat/internal/testenv"
 )
 
 // The cost model of an uncached decision, in US East prices without free
@@ -57,26 +57,26 @@ func (c *byteCounter) Write(p []byte) (int, error) {
 // settings: allows sampled at 1%, metrics aggregated), deny in every
 // denyEvery-th (0: none), on a clock at decisionsPerSec, and measures them.
 func runCost(t testing.TB, e *env, n, denyEvery int) costRun {
-	c := e.create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
-	cfg := config.Authorizer{TokensTable: e.tables.Tokens, TokenPrefix: "pat", Realm: "pat", LastUseInterval: 10 * time.Minute,
-		Timeout: time.Second, AllowLogSample: 0.01}
+	c := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
+	cfg := e.AuthorizerConfig()
+	cfg.AllowLogSample = 0.01
 	var logs byteCounter
-	count := &counting{AuthAPI: e.db}
+	count := &testenv.Counting{AuthAPI: e.DB}
 	a, err := authorizer.New(cfg, count, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := e.clock()
+	clock := e.Clock.Now()
 	a.Now = func() time.Time { return clock }
 	// One read unit per read: the token's item is under 4 KB.
-	out, err := e.db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(e.tables.Tokens), Key: tokenKey(c.Token.ID), ConsistentRead: aws.Bool(true)})
+	out, err := e.DB.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(e.Tables.Tokens), Key: testenv.TokenKey(c.Token.ID), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if size, _ := json.Marshal(out.Item); len(size) >= 4096 {
 		t.Fatalf("a token's item is %d bytes: more than one read unit", len(size))
 	}
-	reads, writes := count.reads.Load(), count.writesDone.Load()
+	reads, writes := count.Reads.Load(), count.WritesDone.Load()
 	for i := range n {
 		method := "GET"
 		if denyEvery > 0 && i%denyEvery == 0 {
@@ -88,9 +88,9 @@ func runCost(t testing.TB, e *env, n, denyEvery int) costRun {
 		clock = clock.Add(time.Second / decisionsPerSec)
 	}
 	r := costRun{decisions: float64(n), logBytes: float64(logs.bytes.Load()), logEvents: float64(logs.lines.Load())}
-	r.reads = float64(count.reads.Load() - reads)
+	r.reads = float64(count.Reads.Load() - reads)
 	r.readUnits = r.reads
-	r.writeUnits = 3 * float64(count.writesDone.Load()-writes) // the item and its two index entries, under 1 KB each
+	r.writeUnits = 3 * float64(count.WritesDone.Load()-writes) // the item and its two index entries, under 1 KB each
 	return r
 }
 

@@ -34,8 +34,8 @@ func (f *failing) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...f
 // authorizer errs, which API Gateway answers with 500.
 func TestFailsClosed(t *testing.T) {
 	e := newEnv(t)
-	c := e.create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
-	real := e.db
+	c := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
+	real := e.DB
 	cases := map[string]func(context.Context, *dynamodb.GetItemInput) (*dynamodb.GetItemOutput, error){
 		"error": func(context.Context, *dynamodb.GetItemInput) (*dynamodb.GetItemOutput, error) {
 			return nil, errors.New("connection reset")
@@ -81,7 +81,7 @@ func TestFailsClosed(t *testing.T) {
 // deadline ends it, and nothing is allowed.
 func TestFailsClosedOnHangingDatabase(t *testing.T) {
 	e := newEnv(t)
-	c := e.create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
+	c := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():

@@ -19,7 +19,7 @@ import (
 // authorizer passed on.
 func TestHandleBothEventVersions(t *testing.T) {
 	e := newEnv(t)
-	c := e.create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
+	c := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
 	ctx := context.Background()
 	req := request{header: "Bearer " + c.Secret, method: "GET", path: "/api/crm/contacts"}
 

@@ -37,12 +37,12 @@ func churn(t *testing.T, e *env, id pat.Identity, scopes []string, seed []pat.Cr
 				default:
 				}
 				if w%2 == 0 {
-					if c, err := e.svc.Create(context.Background(), id, pat.CreateInput{Name: fmt.Sprintf("churn %d-%d", w, i), Scopes: scopes}); err == nil {
+					if c, err := e.Service.Create(context.Background(), id, pat.CreateInput{Name: fmt.Sprintf("churn %d-%d", w, i), Scopes: scopes}); err == nil {
 						keep(c)
 					}
 					continue
 				}
-				if c, err := e.svc.Rotate(context.Background(), id, current.Token.ID); err == nil {
+				if c, err := e.Service.Rotate(context.Background(), id, current.Token.ID); err == nil {
 					keep(c)
 					current = c
 				}
@@ -78,11 +78,11 @@ func (e *env) decide(t *testing.T, secret, method, path string) authz.Decision {
 func TestDisableRacesCreatesAndRotations(t *testing.T) {
 	e := newEnv(t)
 	dave := pat.Identity{UserID: "user-dave", Email: "dave@example.com", Permissions: []string{"crm:read"}}
-	seed := []pat.Created{e.create(t, dave, pat.CreateInput{Scopes: []string{"crm:read"}}), e.create(t, dave, pat.CreateInput{Scopes: []string{"crm:read"}})}
+	seed := []pat.Created{e.Create(t, dave, pat.CreateInput{Scopes: []string{"crm:read"}}), e.Create(t, dave, pat.CreateInput{Scopes: []string{"crm:read"}})}
 	stop := make(chan struct{})
 	wait := churn(t, e, dave, []string{"crm:read"}, seed, stop)
 	off := pat.UserDisabled
-	if _, err := e.svc.UpdateUser(context.Background(), root, dave.UserID, pat.UserUpdate{Status: &off}); err != nil {
+	if _, err := e.Service.UpdateUser(context.Background(), root, dave.UserID, pat.UserUpdate{Status: &off}); err != nil {
 		t.Fatal(err)
 	}
 	secrets := wait // the churn goes on after the disable returned, and fails
@@ -93,9 +93,9 @@ func TestDisableRacesCreatesAndRotations(t *testing.T) {
 			t.Fatalf("a token of a disabled owner was allowed (%d tokens in the race)", len(all))
 		}
 	}
-	reads := e.count.reads.Load()
+	reads := e.count.Reads.Load()
 	e.decide(t, seed[0].Secret, "GET", "/api/crm")
-	if n := e.count.reads.Load() - reads; n != 1 {
+	if n := e.count.Reads.Load() - reads; n != 1 {
 		t.Fatalf("%d reads for one decision", n)
 	}
 }
@@ -107,11 +107,11 @@ func TestNarrowingRacesCreatesAndRotations(t *testing.T) {
 	e := newEnv(t)
 	erin := pat.Identity{UserID: "user-erin", Email: "erin@example.com", Permissions: []string{"crm:read", "orders:read"}}
 	both := []string{"crm:read", "orders:read"}
-	seed := []pat.Created{e.create(t, erin, pat.CreateInput{Scopes: both}), e.create(t, erin, pat.CreateInput{Scopes: both})}
+	seed := []pat.Created{e.Create(t, erin, pat.CreateInput{Scopes: both}), e.Create(t, erin, pat.CreateInput{Scopes: both})}
 	stop := make(chan struct{})
 	wait := churn(t, e, erin, both, seed, stop)
 	limit := []string{"orders:read"}
-	if _, err := e.svc.UpdateUser(context.Background(), root, erin.UserID, pat.UserUpdate{Limit: &limit}); err != nil {
+	if _, err := e.Service.UpdateUser(context.Background(), root, erin.UserID, pat.UserUpdate{Limit: &limit}); err != nil {
 		t.Fatal(err)
 	}
 	close(stop)

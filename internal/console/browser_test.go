@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,8 +22,7 @@ import (
 	"github.com/patservice/pat/internal/console"
 	"github.com/patservice/pat/internal/devstack"
 	"github.com/patservice/pat/internal/dynamotest"
-	"github.com/patservice/pat/internal/pat"
-	"github.com/patservice/pat/internal/sesmail"
+	"github.com/patservice/pat/internal/testenv"
 )
 
 // Every token the browser saw, the tables and the logs (the server's and
@@ -76,37 +74,26 @@ var devSignIn = signIn{claims: claims, console: func(base string) console.Option
 
 func newStack(t *testing.T, in signIn) *stack {
 	t.Helper()
-	db := dynamotest.Client(t) // skips without the local stack
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	base := "http://" + srv.Listener.Addr().String()
+	e := testenv.New(t, &ledger, testenv.WithMail(), testenv.Configure(func(c *config.Config) { // skips without the local stack
+		c.MailFrom, c.ConsoleURL = "tokens@example.com", base+"/console"
+	}))
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("no Chromium at %s: `make test` installs it (infra/browser.sh)", chromiumPath)
 	}
-	tables := dynamotest.MustTables(t, db)
-	ledger.AddTables(db, tables)
-	mail, err := sesmail.NewClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
-	cfg := config.Config{
-		TokensTable: tables.Tokens, AuditTable: tables.Audit, TokenPrefix: "pat",
-		Rules: pat.Config{DefaultLifetime: 180 * 24 * time.Hour, MaxLifetime: 365 * 24 * time.Hour, MaxActiveTokens: 50,
-			RevokedRetention: 30 * 24 * time.Hour, AuditRetention: 365 * 24 * time.Hour},
-		Claims:   config.Claims{UserID: "sub", Email: "email", Permissions: "permissions", Groups: "cognito:groups", AdminGroup: "pat-admins"},
-		MailFrom: "tokens@example.com", ConsoleURL: base + "/console",
-	}
+	authorizer := e.AuthorizerConfig()
+	authorizer.Timeout = 2 * time.Second
 	mux, err := devstack.Handler(devstack.Options{
-		Config:     cfg,
-		Authorizer: config.Authorizer{TokensTable: tables.Tokens, TokenPrefix: "pat", LastUseInterval: 10 * time.Minute, Timeout: 2 * time.Second},
-		DB:         db, Mail: mail, Claims: in.claims, Console: in.console(base),
-		Log: slog.New(slog.NewJSONHandler(&ledger.Logs, nil)),
+		Config: e.Config, Authorizer: authorizer, DB: e.DB, Mail: e.Mail,
+		Claims: in.claims, Console: in.console(base), Log: e.Log,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = mux
 	srv.Start()
-	t.Cleanup(srv.Close)
 
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromiumPath),

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -512,5 +513,31 @@ func TestOwnerChangeReachesLiveTokensAndForgetsVanishedOnes(t *testing.T) {
 	ev.ID = f.next("ev")
 	if _, err := f.store.UpdateUser(ctx, pat.User{ID: "alice", Status: again}, ev); err != nil {
 		t.Fatalf("a second change after the vanished token left the list: %v", err)
+	}
+}
+
+// An audit record is written once: a write that would replace one fails
+// with the change it belongs to, and the record stays as it was.
+func TestAuditRecordCannotBeOverwritten(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	id := f.token(t, "alice").ID
+	page, err := f.store.ListEvents(ctx, id, pat.PageRequest{Limit: 10})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatal(page, err)
+	}
+	before := dynamotest.Dump(t, f.db, f.tables.Audit)
+	forged := page.Items[0]
+	forged.Action, forged.ActorID, forged.Details = pat.ActionLocked, "user-mallory", map[string]string{"reason": "covering tracks"}
+	tok := f.get(t, id)
+	tok.Status = pat.StatusLocked
+	if err := f.store.SetTokenStatus(ctx, tok, pat.StatusActive, forged, nil); err == nil {
+		t.Fatal("an audit record was overwritten")
+	}
+	if !reflect.DeepEqual(before, dynamotest.Dump(t, f.db, f.tables.Audit)) {
+		t.Fatal("the audit table changed")
+	}
+	if got := f.get(t, id); got.Status != pat.StatusActive {
+		t.Fatalf("the change went through without its audit record: status %s", got.Status)
 	}
 }

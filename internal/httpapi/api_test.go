@@ -116,8 +116,8 @@ func TestTokenLifecycle(t *testing.T) {
 func TestBadRequestsChangeNothing(t *testing.T) {
 	h := newHarness(t)
 	existing := h.call(t, "create-token").fields()["id"].(string)
-	before := dynamotest.Dump(t, h.db, h.tables.Tokens)
-	beforeAudit := len(dynamotest.Dump(t, h.db, h.tables.Audit))
+	before := dynamotest.Dump(t, h.DB, h.Tables.Tokens)
+	beforeAudit := len(dynamotest.Dump(t, h.DB, h.Tables.Audit))
 
 	cases := []struct {
 		name, function string
@@ -162,10 +162,10 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 			}
 		})
 	}
-	if after := dynamotest.Dump(t, h.db, h.tables.Tokens); !reflect.DeepEqual(before, after) {
+	if after := dynamotest.Dump(t, h.DB, h.Tables.Tokens); !reflect.DeepEqual(before, after) {
 		t.Fatal("a refused request changed the tokens table")
 	}
-	if n := len(dynamotest.Dump(t, h.db, h.tables.Audit)); n != beforeAudit {
+	if n := len(dynamotest.Dump(t, h.DB, h.Tables.Audit)); n != beforeAudit {
 		t.Fatalf("refused requests wrote %d audit records", n-beforeAudit)
 	}
 }
@@ -184,7 +184,7 @@ func TestBase64Body(t *testing.T) {
 func TestCrossUserAccessIsNotFound(t *testing.T) {
 	h := newHarness(t)
 	id := h.call(t, "create-token").fields()["id"].(string)
-	before := dynamotest.Dump(t, h.db, h.tables.Tokens)
+	before := dynamotest.Dump(t, h.DB, h.Tables.Tokens)
 	mallory := as("user-mallory", "*")
 	for function, route := range h.routes {
 		if !strings.Contains(route.Path, "{id}") || strings.HasPrefix(route.Path, "/admin/") {
@@ -200,7 +200,7 @@ func TestCrossUserAccessIsNotFound(t *testing.T) {
 			}
 		})
 	}
-	if after := dynamotest.Dump(t, h.db, h.tables.Tokens); !reflect.DeepEqual(before, after) {
+	if after := dynamotest.Dump(t, h.DB, h.Tables.Tokens); !reflect.DeepEqual(before, after) {
 		t.Fatal("another user's requests changed the token")
 	}
 	if r := h.call(t, "list-tokens", mallory); len(r.fields()["items"].([]any)) != 0 {

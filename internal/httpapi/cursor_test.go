@@ -51,9 +51,9 @@ func TestListsRefuseForeignCursors(t *testing.T) {
 		issued[name] = h.nextCursor(t, c)
 	}
 	// Sealed under another key: what a rotation leaves behind.
-	rotated := &harness{db: h.db, tables: h.tables, doc: h.doc, cfg: h.cfg}
+	rotated := &harness{Env: h.Env, doc: h.doc, cfg: h.cfg}
 	rotated.cfg.CursorKey = []byte("another key, of at least 32 bytes!")
-	rotated.build(t, h.db, nil)
+	rotated.build(t, h.DB, nil)
 	oldKey := rotated.nextCursor(t, lists["tokens"])
 
 	b64 := base64.RawURLEncoding.EncodeToString

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,10 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
@@ -28,8 +25,8 @@ import (
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/httpapi"
 	"github.com/patservice/pat/internal/localgw"
-	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
+	"github.com/patservice/pat/internal/testenv"
 )
 
 // Every token any test here was given, every table it used and every log
@@ -38,51 +35,34 @@ var ledger dynamotest.Ledger
 
 func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 
-var testConfig = config.Config{
-	TokenPrefix: "pat",
-	Rules: pat.Config{
-		DefaultLifetime:  180 * 24 * time.Hour,
-		MaxLifetime:      365 * 24 * time.Hour,
-		MaxActiveTokens:  50,
-		RevokedRetention: 30 * 24 * time.Hour,
-		AuditRetention:   365 * 24 * time.Hour,
-	},
-	Claims:    config.Claims{UserID: "sub", Email: "email", Permissions: "permissions", Groups: "cognito:groups", AdminGroup: "pat-admins"},
-	CursorKey: []byte("httpapi tests: a cursor key of 32+ bytes"),
-}
-
 type harness struct {
+	*testenv.Env
 	api    *httpapi.API
-	cfg    config.Config
-	db     *dynamodb.Client
-	tables dynamotest.Tables
+	cfg    config.Config // what api is built from
 	routes map[string]httpapi.Route
 	doc    *openapi3.T
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	db := dynamotest.Client(t)
-	tables := dynamotest.MustTables(t, db)
-	ledger.AddTables(db, tables)
-	h := &harness{db: db, tables: tables, doc: mustOpenAPI(t)}
-	h.use(t, tables)
+	h := &harness{Env: testenv.New(t, &ledger), doc: mustOpenAPI(t)}
+	h.use(t, h.Tables)
 	return h
 }
 
 // use points the API at the given tables.
 func (h *harness) use(t *testing.T, tables dynamotest.Tables) {
 	t.Helper()
-	h.cfg = testConfig
+	h.cfg = h.Config
 	h.cfg.TokensTable, h.cfg.AuditTable = tables.Tokens, tables.Audit
-	h.build(t, h.db, nil)
+	h.build(t, h.DB, nil)
 }
 
 // build serves the API from the harness's configuration on a DynamoDB
 // client (the real one, or one that fails) and an optional SES client.
 func (h *harness) build(t *testing.T, db dynamo.API, mail sesmail.API) {
 	t.Helper()
-	api, err := app.NewManagement(h.cfg, db, mail, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	api, err := app.NewManagement(h.cfg, db, mail, h.Log)
 	if err != nil {
 		t.Fatal(err)
 	}

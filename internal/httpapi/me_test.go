@@ -34,7 +34,7 @@ func TestMeShowsWhatTheCallerMayDo(t *testing.T) {
 		fmt.Sprint(first["actions"]) != "[read create update delete]" {
 		t.Errorf("catalog: %v", catalog)
 	}
-	if items := dynamotest.Dump(t, h.db, h.tables.Tokens); len(items) != 0 {
+	if items := dynamotest.Dump(t, h.DB, h.Tables.Tokens); len(items) != 0 {
 		t.Errorf("GET /me wrote %d items", len(items))
 	}
 

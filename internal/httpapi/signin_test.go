@@ -34,7 +34,7 @@ func cognito(sub string, groups ...string) edit {
 func TestCognitoGroupsGrantPermissions(t *testing.T) {
 	h := newHarness(t)
 	h.cfg.Claims.GroupPermissions = map[string][]string{"sales": {"crm:*"}, "finance": {"accounting:read", "orders:read"}, "pat-admins": {"*"}}
-	h.build(t, h.db, nil)
+	h.build(t, h.DB, nil)
 
 	created := h.call(t, "create-token", cognito("user-sam", "sales"), body(`{"name":"crm sync","scopes":["crm:read","crm:update"]}`))
 	if created.Status != 201 || created.fields()["token"] == nil {

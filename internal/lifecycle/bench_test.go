@@ -47,7 +47,7 @@ func BenchmarkJob(b *testing.B) {
 	now := t0.Add(200 * day)
 	tokens, dueEvery := benchSize(b)
 	due := seed(b, e, now, tokens, dueEvery)
-	j := e.job(b, e.ses, nil)
+	j := e.job(b, e.Mail, nil)
 	runtime.GC()
 	var base runtime.MemStats
 	runtime.ReadMemStats(&base)
@@ -116,13 +116,13 @@ func seed(b *testing.B, e *env, now time.Time, tokens, dueEvery int) int {
 			batch := make([]types.WriteRequest, 0, 25)
 			flush := func() {
 				for len(batch) > 0 {
-					out, err := e.db.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{
-						RequestItems: map[string][]types.WriteRequest{e.tables.Tokens: batch}})
+					out, err := e.DB.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{
+						RequestItems: map[string][]types.WriteRequest{e.Tables.Tokens: batch}})
 					if err != nil {
 						b.Error(err)
 						return
 					}
-					batch = out.UnprocessedItems[e.tables.Tokens]
+					batch = out.UnprocessedItems[e.Tables.Tokens]
 				}
 			}
 			for item := range items {
@@ -159,7 +159,7 @@ func seed(b *testing.B, e *env, now time.Time, tokens, dueEvery int) int {
 
 func scanAll(b *testing.B, e *env) int {
 	n := 0
-	p := dynamodb.NewScanPaginator(e.db, &dynamodb.ScanInput{TableName: aws.String(e.tables.Tokens), Limit: aws.Int32(2000)}) // short pages: each request within the client's timeout
+	p := dynamodb.NewScanPaginator(e.DB, &dynamodb.ScanInput{TableName: aws.String(e.Tables.Tokens), Limit: aws.Int32(2000)}) // short pages: each request within the client's timeout
 	for p.HasMorePages() {
 		out, err := p.NextPage(context.Background())
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -43,12 +42,12 @@ func TestCrashBetweenClaimAndSendLosesAndDuplicatesNothing(t *testing.T) {
 	e := newEnv(t)
 	e.create(t, "crashy", pat.CreateInput{ExpiresInDays: ptr(365)})
 	ctx, cancel := context.WithCancel(context.Background())
-	crashing := &crashingSES{API: e.ses, cancel: cancel}
+	crashing := &crashingSES{API: e.Mail, cancel: cancel}
 	at := t0.Add(166*day + time.Hour)
 	if _, err := e.job(t, crashing, nil).Run(ctx, lifecycle.Options{Now: at}); err == nil {
 		t.Fatal("the crashed run reported success")
 	}
-	j := e.job(t, e.ses, nil)
+	j := e.job(t, e.Mail, nil)
 	if rep := e.run(t, j, at.Add(5*time.Minute)); rep.Left != 1 || len(e.inbox(t)) != 0 {
 		t.Fatalf("within the lease the claim holds: %+v", rep)
 	}
@@ -74,12 +73,12 @@ func TestErrorBetweenClaimAndSendReleasesTheClaim(t *testing.T) {
 	e := newEnv(t)
 	e.create(t, "flaky", pat.CreateInput{ExpiresInDays: ptr(365)})
 	at := t0.Add(166*day + time.Hour)
-	broken := lifecycle.New(storeOf(e), sesmail.New(e.ses, e.cfg.MailFrom, ""), &brokenLinks{Domain: e.svc}, e.svc.Format().NewID, jobConfig(e), slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	broken := lifecycle.New(storeOf(e), sesmail.New(e.Mail, e.cfg.MailFrom, ""), &brokenLinks{Domain: e.Service.Service}, e.Service.Format().NewID, jobConfig(e), e.Log)
 	if _, err := broken.Run(context.Background(), lifecycle.Options{Now: at}); err == nil {
 		t.Fatal("the failed run reported success")
 	}
-	e.run(t, e.job(t, e.ses, nil), at.Add(time.Minute)) // no need to wait for the lease
-	e.run(t, e.job(t, e.ses, nil), at.Add(2*time.Minute))
+	e.run(t, e.job(t, e.Mail, nil), at.Add(time.Minute)) // no need to wait for the lease
+	e.run(t, e.job(t, e.Mail, nil), at.Add(2*time.Minute))
 	if mails := e.inbox(t); len(mails) != 1 {
 		t.Fatalf("%d mails, want exactly 1", len(mails))
 	}
@@ -96,7 +95,7 @@ func TestThrottlingLosesAndDuplicatesNothing(t *testing.T) {
 		e.create(t, "t"+suffix, pat.CreateInput{ExpiresInDays: ptr(365)})
 	}
 	e.user = base
-	throttled := &failingSES{API: e.ses, code: "Throttling"}
+	throttled := &failingSES{API: e.Mail, code: "Throttling"}
 	throttled.n.Store(2)
 	at := t0.Add(166*day + time.Hour)
 	rep := e.run(t, e.job(t, throttled, nil), at)
@@ -105,7 +104,7 @@ func TestThrottlingLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	rep = e.run(t, e.job(t, throttled, nil), at.Add(time.Minute)) // still throttled once
 	rep = e.run(t, e.job(t, throttled, nil), at.Add(2*time.Minute))
-	e.run(t, e.job(t, e.ses, nil), at.Add(3*time.Minute))
+	e.run(t, e.job(t, e.Mail, nil), at.Add(3*time.Minute))
 	if mails := e.inbox(t); len(mails) != len(owners) {
 		t.Fatalf("%d mails for %d owners (last report %+v)", len(mails), len(owners), rep)
 	}
@@ -115,7 +114,7 @@ func TestThrottlingLosesAndDuplicatesNothing(t *testing.T) {
 func TestRejectedMailIsNotRetried(t *testing.T) {
 	e := newEnv(t)
 	e.create(t, "bounced", pat.CreateInput{ExpiresInDays: ptr(365)})
-	rejecting := &failingSES{API: e.ses, code: "MessageRejected"}
+	rejecting := &failingSES{API: e.Mail, code: "MessageRejected"}
 	rejecting.n.Store(1000)
 	at := t0.Add(166*day + time.Hour)
 	if rep := e.run(t, e.job(t, rejecting, nil), at); rep.Rejected != 1 {
@@ -172,7 +171,7 @@ func TestStalledMailServiceDuplicatesAtMostOnce(t *testing.T) {
 	}
 	mailer := sesmail.New(stalled, e.cfg.MailFrom, "")
 	mailer.Timeout = 300 * time.Millisecond
-	job := lifecycle.New(storeOf(e), mailer, e.svc, e.svc.Format().NewID, jobConfig(e), slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	job := lifecycle.New(storeOf(e), mailer, e.Service.Service, e.Service.Format().NewID, jobConfig(e), e.Log)
 
 	at := t0.Add(166*day + time.Hour)
 	if rep, _ := job.Run(context.Background(), lifecycle.Options{Now: at}); rep.Mails != 0 || rep.Left != 1 {
@@ -182,12 +181,12 @@ func TestStalledMailServiceDuplicatesAtMostOnce(t *testing.T) {
 		t.Fatalf("the stalled send was tried %d times, want 1", n)
 	}
 	time.Sleep(2 * time.Second) // the stalled service resumes and delivers
-	e.run(t, e.job(t, e.ses, nil), at.Add(time.Minute))
+	e.run(t, e.job(t, e.Mail, nil), at.Add(time.Minute))
 	if mails := e.inbox(t); len(mails) != 1 {
 		t.Fatalf("within the lease: %d mails, want the 1 the stalled service delivered", len(mails))
 	}
-	e.run(t, e.job(t, e.ses, nil), at.Add(20*time.Minute))
-	e.run(t, e.job(t, e.ses, nil), at.Add(40*time.Minute))
+	e.run(t, e.job(t, e.Mail, nil), at.Add(20*time.Minute))
+	e.run(t, e.job(t, e.Mail, nil), at.Add(40*time.Minute))
 	if mails := e.inbox(t); len(mails) != 2 {
 		t.Fatalf("after the lease: %d mails, want 2 (one duplicate at most)", len(mails))
 	}
@@ -201,7 +200,7 @@ func TestMailRateSpreadsADayOverRuns(t *testing.T) {
 	const owners = 12
 	for i := range owners {
 		id := pat.Identity{UserID: fmt.Sprintf("%s-%d", e.user.UserID, i), Email: fmt.Sprintf("%d-%s", i, e.user.Email), Permissions: e.user.Permissions}
-		c, err := e.svc.Create(context.Background(), id, pat.CreateInput{Name: "paced", Scopes: []string{"crm:read"}, ExpiresInDays: ptr(365)})
+		c, err := e.Service.Create(context.Background(), id, pat.CreateInput{Name: "paced", Scopes: []string{"crm:read"}, ExpiresInDays: ptr(365)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,9 +208,9 @@ func TestMailRateSpreadsADayOverRuns(t *testing.T) {
 	}
 	cfg := jobConfig(e)
 	cfg.MailRate, cfg.StopBefore = 10, 200*time.Millisecond
-	paced := lifecycle.New(storeOf(e), sesmail.New(e.ses, e.cfg.MailFrom, ""), e.svc, e.svc.Format().NewID, cfg, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	paced := lifecycle.New(storeOf(e), sesmail.New(e.Mail, e.cfg.MailFrom, ""), e.Service.Service, e.Service.Format().NewID, cfg, e.Log)
 	at := t0.Add(166*day + time.Hour)
-	e.run(t, e.job(t, e.ses, nil), at.Add(-day)) // the bookmark: the paced runs read two day buckets
+	e.run(t, e.job(t, e.Mail, nil), at.Add(-day)) // the bookmark: the paced runs read two day buckets
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	start := time.Now()

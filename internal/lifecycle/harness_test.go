@@ -3,7 +3,6 @@ package lifecycle_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"regexp"
 	"strings"
@@ -17,14 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 	"github.com/aws/smithy-go"
 
-	"github.com/patservice/pat/internal/app"
 	"github.com/patservice/pat/internal/config"
-	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/httpapi"
 	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
+	"github.com/patservice/pat/internal/testenv"
 )
 
 var ledger dynamotest.Ledger
@@ -42,44 +40,23 @@ var t0 = time.Now().UTC().Truncate(day).Add(9 * time.Hour)
 func date(t time.Time) string { return t.UTC().Format("2 January 2006") }
 
 type env struct {
-	db     *dynamodb.Client
-	tables dynamotest.Tables
-	cfg    config.Job
-	svc    *pat.Service
-	api    *httpapi.API
-	ses    sesmail.API
-	now    time.Time
-	user   pat.Identity
+	*testenv.Env
+	cfg  config.Job
+	api  *httpapi.API
+	user pat.Identity
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	db := dynamotest.Client(t)
-	tables := dynamotest.MustTables(t, db)
-	ledger.AddTables(db, tables)
-	sesClient, err := sesmail.NewClient()
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Each test mails its own owner, so tests can share the emulator's inbox.
 	owner := "owner-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
-	e := &env{db: db, tables: tables, ses: sesClient, now: t0,
-		user: pat.Identity{UserID: owner, Email: owner + "@example.com", Permissions: []string{"crm:read", "orders:read"}}}
-	e.cfg = config.Job{
-		Config: config.Config{TokensTable: tables.Tokens, AuditTable: tables.Audit, TokenPrefix: "pat", Rules: pat.Config{
-			DefaultLifetime: 180 * day, MaxLifetime: 365 * day, MaxActiveTokens: 50, RevokedRetention: 30 * day, AuditRetention: 365 * day,
-			Lifecycle: pat.Lifecycle{Inactivity: 180 * day, IdleReminders: []int{14, 3}, ExpiryReminders: []int{7, 1}, HoldUnreachable: 30 * day},
-		}, MailFrom: "tokens@example.com", ConsoleURL: "https://console.example.com"},
-		KeepURL:    "https://api.example.com/keep",
-		AdminEmail: "admins-" + owner + "@example.com",
-	}
-	svc, err := app.NewService(e.cfg.Config, db, sesClient, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.Now = func() time.Time { return e.now }
-	e.svc = svc.Service
-	e.api = httpapi.New(svc.Service, svc.Catalog, e.cfg.Claims, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	e := &env{Env: testenv.New(t, &ledger, testenv.WithMail(), testenv.Configure(func(c *config.Config) {
+		c.Rules.Lifecycle = pat.Lifecycle{Inactivity: 180 * day, IdleReminders: []int{14, 3}, ExpiryReminders: []int{7, 1}, HoldUnreachable: 30 * day}
+		c.MailFrom, c.ConsoleURL = "tokens@example.com", "https://console.example.com"
+	})), user: pat.Identity{UserID: owner, Email: owner + "@example.com", Permissions: []string{"crm:read", "orders:read"}}}
+	e.Clock.Set(t0)
+	e.cfg = config.Job{Config: e.Config, KeepURL: "https://api.example.com/keep", AdminEmail: "admins-" + owner + "@example.com"}
+	e.api = httpapi.New(e.Service.Service, e.Service.Catalog, e.cfg.Claims, e.Log)
 	return e
 }
 
@@ -90,10 +67,10 @@ func (e *env) job(t testing.TB, mail sesmail.API, wrap func(lifecycle.Store) lif
 	if wrap != nil {
 		store = wrap(store)
 	}
-	return lifecycle.New(store, sesmail.New(mail, e.cfg.MailFrom, ""), e.svc, e.svc.Format().NewID, jobConfig(e), slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+	return lifecycle.New(store, sesmail.New(mail, e.cfg.MailFrom, ""), e.Service.Service, e.Service.Format().NewID, jobConfig(e), e.Log)
 }
 
-func storeOf(e *env) lifecycle.Store { return dynamo.NewStore(e.db, e.tables.Tokens, e.tables.Audit) }
+func storeOf(e *env) lifecycle.Store { return e.Service.Store }
 
 func jobConfig(e *env) lifecycle.Config {
 	return lifecycle.Config{
@@ -104,7 +81,7 @@ func jobConfig(e *env) lifecycle.Config {
 
 func (e *env) run(t testing.TB, j *lifecycle.Job, at time.Time) lifecycle.Report {
 	t.Helper()
-	e.now = at
+	e.Clock.Set(at)
 	rep, err := j.Run(context.Background(), lifecycle.Options{Now: at})
 	if err != nil {
 		t.Fatalf("run at %s: %v", at, err)
@@ -118,19 +95,14 @@ func (e *env) create(t testing.TB, name string, in pat.CreateInput) pat.Created 
 	if len(in.Scopes) == 0 {
 		in.Scopes = []string{"crm:read"}
 	}
-	c, err := e.svc.Create(context.Background(), e.user, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ledger.AddToken(c.Secret)
-	return c
+	return e.Create(t, e.user, in)
 }
 
 // use records a use of the token, as the authorizer does.
 func (e *env) use(t testing.TB, id string, at time.Time) {
 	t.Helper()
-	_, err := e.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
-		TableName: aws.String(e.tables.Tokens), Key: tokenKey(id),
+	_, err := e.DB.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(e.Tables.Tokens), Key: testenv.TokenKey(id),
 		UpdateExpression:          aws.String("SET lastUsedAt = :at"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":at": &types.AttributeValueMemberS{Value: at.UTC().Format("2006-01-02T15:04:05.000000Z")}},
 	})
@@ -139,13 +111,9 @@ func (e *env) use(t testing.TB, id string, at time.Time) {
 	}
 }
 
-func tokenKey(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "TOKEN#" + id}, "sk": &types.AttributeValueMemberS{Value: "TOKEN"}}
-}
-
 func (e *env) token(t testing.TB, id string) (pat.Token, bool) {
 	t.Helper()
-	tok, err := dynamo.NewStore(e.db, e.tables.Tokens, e.tables.Audit).GetToken(context.Background(), id)
+	tok, err := e.Service.Store.GetToken(context.Background(), id)
 	if pat.ErrorCode(err) == pat.CodeNotFound {
 		return pat.Token{}, false
 	}
@@ -159,7 +127,7 @@ func (e *env) token(t testing.TB, id string) (pat.Token, bool) {
 // (the token itself may be gone).
 func (e *env) audit(t testing.TB, id string) []map[string]string {
 	t.Helper()
-	out, err := e.db.Query(context.Background(), &dynamodb.QueryInput{TableName: aws.String(e.tables.Audit),
+	out, err := e.DB.Query(context.Background(), &dynamodb.QueryInput{TableName: aws.String(e.Tables.Audit),
 		KeyConditionExpression:    aws.String("pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "TOKEN#" + id}}, ConsistentRead: aws.Bool(true)})
 	if err != nil {

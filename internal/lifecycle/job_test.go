@@ -22,7 +22,7 @@ import (
 // record and a notice.
 func TestIdleRemindersThenDeletion(t *testing.T) {
 	e := newEnv(t)
-	j := e.job(t, e.ses, nil)
+	j := e.job(t, e.Mail, nil)
 	c := e.create(t, "ci deploy", pat.CreateInput{ExpiresInDays: ptr(365)})
 
 	if rep := e.run(t, j, t0.Add(165*day)); len(rep.Actions) != 0 || len(e.inbox(t)) != 0 {
@@ -93,7 +93,7 @@ func TestIdleRemindersThenDeletion(t *testing.T) {
 // reminded again when that one runs out.
 func TestUseStartsANewPeriod(t *testing.T) {
 	e := newEnv(t)
-	j := e.job(t, e.ses, nil)
+	j := e.job(t, e.Mail, nil)
 	c := e.create(t, "laptop", pat.CreateInput{ExpiresInDays: ptr(365)})
 	e.run(t, j, t0.Add(166*day+time.Hour))
 	e.use(t, c.Token.ID, t0.Add(170*day))
@@ -127,11 +127,11 @@ func (s storeHook) DuePage(ctx context.Context, day string, now time.Time, curso
 func TestTokenUsedBetweenSelectionAndDeletionSurvives(t *testing.T) {
 	e := newEnv(t)
 	c := e.create(t, "busy", pat.CreateInput{ExpiresInDays: ptr(365)})
-	plain := e.job(t, e.ses, nil)
+	plain := e.job(t, e.Mail, nil)
 	e.run(t, plain, t0.Add(166*day+time.Hour))
 	e.run(t, plain, t0.Add(177*day+time.Hour))
 	used := false
-	j := e.job(t, e.ses, func(s lifecycle.Store) lifecycle.Store {
+	j := e.job(t, e.Mail, func(s lifecycle.Store) lifecycle.Store {
 		return storeHook{Store: s, afterPage: func() {
 			if !used {
 				used = true
@@ -153,7 +153,7 @@ func TestTokenUsedBetweenSelectionAndDeletionSurvives(t *testing.T) {
 
 func TestExpiryRemindersAndExpiry(t *testing.T) {
 	e := newEnv(t)
-	j := e.job(t, e.ses, nil)
+	j := e.job(t, e.Mail, nil)
 	c := e.create(t, "short", pat.CreateInput{ExpiresInDays: ptr(30)})
 	e.run(t, j, t0.Add(23*day+time.Hour))
 	e.run(t, j, t0.Add(24*day))
@@ -185,12 +185,12 @@ func TestExpiryRemindersAndExpiry(t *testing.T) {
 // already at today), gets its reminders and, at expiry, its audit record.
 func TestShortLivedTokenIsRemindedAndExpired(t *testing.T) {
 	e := newEnv(t)
-	j := e.job(t, e.ses, nil)
+	j := e.job(t, e.Mail, nil)
 	e.run(t, j, t0) // the bookmark is now today
-	e.now = t0.Add(time.Hour)
+	e.Clock.Set(t0.Add(time.Hour))
 	c := e.create(t, "three days", pat.CreateInput{ExpiresInDays: ptr(3)})
-	if tok, _ := e.token(t, c.Token.ID); tok.DueAt == nil || tok.DueAt.Before(e.now) {
-		t.Fatalf("a past-due step is scheduled at %v, before it was written (%v)", tok.DueAt, e.now)
+	if tok, _ := e.token(t, c.Token.ID); tok.DueAt == nil || tok.DueAt.Before(e.Clock.Now()) {
+		t.Fatalf("a past-due step is scheduled at %v, before it was written (%v)", tok.DueAt, e.Clock.Now())
 	}
 	expires := date(t0.Add(3*day + time.Hour))
 	e.run(t, j, t0.Add(2*time.Hour))
@@ -214,7 +214,7 @@ func TestShortLivedTokenIsRemindedAndExpired(t *testing.T) {
 // Two tokens of one owner due in one run share one mail.
 func TestRemindersGroupedPerOwner(t *testing.T) {
 	e := newEnv(t)
-	j := e.job(t, e.ses, nil)
+	j := e.job(t, e.Mail, nil)
 	a := e.create(t, "first", pat.CreateInput{ExpiresInDays: ptr(365)})
 	b := e.create(t, "second", pat.CreateInput{ExpiresInDays: ptr(365)})
 	e.run(t, j, t0.Add(167*day))
@@ -249,7 +249,7 @@ func TestConcurrentRunsDoNotSplitAnOwnersMail(t *testing.T) {
 	e.create(t, "second", pat.CreateInput{ExpiresInDays: ptr(365)})
 	at := t0.Add(167 * day)
 	paused, resume := make(chan struct{}), make(chan struct{})
-	first := e.job(t, e.ses, func(s lifecycle.Store) lifecycle.Store {
+	first := e.job(t, e.Mail, func(s lifecycle.Store) lifecycle.Store {
 		return &claimHook{Store: s, afterOnce: func() { close(paused); <-resume }}
 	})
 	done := make(chan lifecycle.Report)
@@ -261,7 +261,7 @@ func TestConcurrentRunsDoNotSplitAnOwnersMail(t *testing.T) {
 		done <- rep
 	}()
 	<-paused // the first run holds one of the two reminders
-	second, err := e.job(t, e.ses, nil).Run(context.Background(), lifecycle.Options{Now: at.Add(time.Second)})
+	second, err := e.job(t, e.Mail, nil).Run(context.Background(), lifecycle.Options{Now: at.Add(time.Second)})
 	close(resume)
 	if err != nil {
 		t.Fatal(err)
@@ -279,13 +279,13 @@ func TestConcurrentRunsDoNotSplitAnOwnersMail(t *testing.T) {
 // a link is good for nothing else.
 func TestKeepLink(t *testing.T) {
 	e := newEnv(t)
-	j := e.job(t, e.ses, nil)
+	j := e.job(t, e.Mail, nil)
 	c := e.create(t, "keeper", pat.CreateInput{ExpiresInDays: ptr(365)})
 	other := e.create(t, "other", pat.CreateInput{ExpiresInDays: ptr(365)})
 	e.use(t, other.Token.ID, t0.Add(100*day))
 	e.run(t, j, t0.Add(166*day+time.Hour))
 	code := keepCode(t, e.inbox(t)[0])
-	before := dynamotest.Dump(t, e.db, e.tables.Tokens)
+	before := dynamotest.Dump(t, e.DB, e.Tables.Tokens)
 
 	get := func(code string) events.APIGatewayV2HTTPResponse {
 		t.Helper()
@@ -308,14 +308,14 @@ func TestKeepLink(t *testing.T) {
 		return resp
 	}
 
-	e.now = t0.Add(170 * day)
+	e.Clock.Set(t0.Add(170 * day))
 	for range 3 { // mail scanners open links, perhaps several times
 		if r := get(code); r.StatusCode != 200 || !strings.Contains(r.Body, "Keep this token") || !strings.Contains(r.Body, "keeper") ||
 			r.Headers["Referrer-Policy"] != "no-referrer" {
 			t.Fatalf("GET: %d %s", r.StatusCode, r.Body)
 		}
 	}
-	if after := dynamotest.Dump(t, e.db, e.tables.Tokens); !reflect.DeepEqual(before, after) {
+	if after := dynamotest.Dump(t, e.DB, e.Tables.Tokens); !reflect.DeepEqual(before, after) {
 		t.Fatal("opening the link changed the table")
 	}
 	wrong := code[:len(code)-1] + "x"
@@ -329,7 +329,7 @@ func TestKeepLink(t *testing.T) {
 		t.Fatalf("POST: %d %s", r.StatusCode, r.Body)
 	}
 	kept, _ := e.token(t, c.Token.ID)
-	if kept.ExtendedAt == nil || !kept.ExtendedAt.Equal(e.now) || !kept.DueAt.Equal(e.now.Add(166*day)) {
+	if kept.ExtendedAt == nil || !kept.ExtendedAt.Equal(e.Clock.Now()) || !kept.DueAt.Equal(e.Clock.Now().Add(166*day)) {
 		t.Fatalf("kept token: extended %v, due %v", kept.ExtendedAt, kept.DueAt)
 	}
 	if o, _ := e.token(t, other.Token.ID); o.ExtendedAt != nil {
@@ -353,10 +353,10 @@ func TestKeepLink(t *testing.T) {
 
 func TestDryRunChangesNothing(t *testing.T) {
 	e := newEnv(t)
-	j := e.job(t, e.ses, nil)
+	j := e.job(t, e.Mail, nil)
 	e.create(t, "a", pat.CreateInput{ExpiresInDays: ptr(365)})
 	e.create(t, "b", pat.CreateInput{ExpiresInDays: ptr(20)})
-	before, beforeAudit := dynamotest.Dump(t, e.db, e.tables.Tokens), dynamotest.Dump(t, e.db, e.tables.Audit)
+	before, beforeAudit := dynamotest.Dump(t, e.DB, e.Tables.Tokens), dynamotest.Dump(t, e.DB, e.Tables.Audit)
 	rep, err := j.Run(context.Background(), lifecycle.Options{Now: t0.Add(181 * day), DryRun: true})
 	if err != nil {
 		t.Fatal(err)
@@ -368,7 +368,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if !rep.DryRun || kinds[pat.StepIdleReminder] != 1 || kinds[pat.StepExpire] != 1 {
 		t.Fatalf("dry run reports %+v", rep)
 	}
-	if !reflect.DeepEqual(before, dynamotest.Dump(t, e.db, e.tables.Tokens)) || !reflect.DeepEqual(beforeAudit, dynamotest.Dump(t, e.db, e.tables.Audit)) {
+	if !reflect.DeepEqual(before, dynamotest.Dump(t, e.DB, e.Tables.Tokens)) || !reflect.DeepEqual(beforeAudit, dynamotest.Dump(t, e.DB, e.Tables.Audit)) {
 		t.Fatal("a dry run changed a table")
 	}
 	if len(e.inbox(t)) != 0 {
@@ -383,13 +383,13 @@ func ptr[T any](v T) *T { return &v }
 func TestKeepLinkOfALockedToken(t *testing.T) {
 	e := newEnv(t)
 	c := e.create(t, "locked later", pat.CreateInput{ExpiresInDays: ptr(365)})
-	e.run(t, e.job(t, e.ses, nil), t0.Add(166*day+time.Hour))
+	e.run(t, e.job(t, e.Mail, nil), t0.Add(166*day+time.Hour))
 	code := keepCode(t, e.inbox(t)[0])
 	admin := pat.Identity{UserID: "admin-" + e.user.UserID, Email: "admin@example.com", Admin: true}
-	if _, err := e.svc.Lock(context.Background(), admin, c.Token.ID, "leaked"); err != nil {
+	if _, err := e.Service.Lock(context.Background(), admin, c.Token.ID, "leaked"); err != nil {
 		t.Fatal(err)
 	}
-	before := dynamotest.Dump(t, e.db, e.tables.Tokens)
+	before := dynamotest.Dump(t, e.DB, e.Tables.Tokens)
 	ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-post")
 	ev.Body = "code=" + url.QueryEscape(code)
 	resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepPage, ev)
@@ -399,7 +399,7 @@ func TestKeepLinkOfALockedToken(t *testing.T) {
 	if resp.StatusCode != 409 || !strings.Contains(resp.Body, "locked") {
 		t.Fatalf("POST on a locked token: %d %s", resp.StatusCode, resp.Body)
 	}
-	if after := dynamotest.Dump(t, e.db, e.tables.Tokens); !reflect.DeepEqual(before, after) {
+	if after := dynamotest.Dump(t, e.DB, e.Tables.Tokens); !reflect.DeepEqual(before, after) {
 		t.Fatal("the link changed a locked token")
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/token"
@@ -14,7 +13,7 @@ import (
 
 func (e *env) owner(t *testing.T) pat.User {
 	t.Helper()
-	u, err := dynamo.NewStore(e.db, e.tables.Tokens, e.tables.Audit).GetUser(context.Background(), e.user.UserID)
+	u, err := e.Service.Store.GetUser(context.Background(), e.user.UserID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +32,7 @@ func (e *env) adminInbox(t *testing.T) []dynamotest.Email {
 func TestRejectedReminderHoldsTheDeletionAndTellsTheAdministrators(t *testing.T) {
 	e := newEnv(t)
 	c := e.create(t, "nightly export", pat.CreateInput{ExpiresInDays: ptr(365)})
-	rejecting := &failingSES{API: e.ses, code: "MessageRejected"}
+	rejecting := &failingSES{API: e.Mail, code: "MessageRejected"}
 	rejecting.n.Store(1000)
 	if rep := e.run(t, e.job(t, rejecting, nil), t0.Add(166*day+time.Hour)); rep.Rejected != 1 {
 		t.Fatalf("rejected run: %+v", rep)
@@ -41,7 +40,7 @@ func TestRejectedReminderHoldsTheDeletionAndTellsTheAdministrators(t *testing.T)
 	if u := e.owner(t); u.Unreachable == nil || !strings.Contains(u.UnreachableCause, "rejected") {
 		t.Fatalf("owner after a refused reminder: %+v", u)
 	}
-	j := e.job(t, e.ses, nil)
+	j := e.job(t, e.Mail, nil)
 	if rep := e.run(t, j, t0.Add(177*day+time.Hour)); rep.Suppressed != 1 || len(e.inbox(t)) != 0 {
 		t.Fatalf("the second reminder went to an unreachable address: %+v", rep)
 	}
@@ -76,13 +75,13 @@ func TestRejectedReminderHoldsTheDeletionAndTellsTheAdministrators(t *testing.T)
 func TestBouncedOwnerHoldsTheDeletion(t *testing.T) {
 	e := newEnv(t)
 	c := e.create(t, "bounced", pat.CreateInput{ExpiresInDays: ptr(365)})
-	j := e.job(t, e.ses, nil)
+	j := e.job(t, e.Mail, nil)
 	e.run(t, j, t0.Add(166*day+time.Hour))
 	e.run(t, j, t0.Add(177*day+time.Hour))
 	if n := len(e.inbox(t)); n != 2 {
 		t.Fatalf("%d reminders, want 2", n)
 	}
-	if err := e.svc.MarkUnreachable(context.Background(), token.OwnerTag(e.user.UserID), e.user.Email, "bounced (general)", t0.Add(178*day)); err != nil {
+	if err := e.Service.MarkUnreachable(context.Background(), token.OwnerTag(e.user.UserID), e.user.Email, "bounced (general)", t0.Add(178*day)); err != nil {
 		t.Fatal(err)
 	}
 	if rep := e.run(t, j, t0.Add(180*day+2*time.Hour)); rep.Held != 1 || len(e.adminInbox(t)) != 1 {

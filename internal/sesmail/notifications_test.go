@@ -3,20 +3,16 @@ package sesmail_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/patservice/pat/internal/app"
-	"github.com/patservice/pat/internal/config"
-	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
+	"github.com/patservice/pat/internal/testenv"
 	"github.com/patservice/pat/internal/token"
 )
 
@@ -24,15 +20,9 @@ import (
 // event: permanent bounces and complaints mark the owner's address
 // unreachable; transient bounces, mail to no owner and junk change nothing.
 func TestNotificationsMarkUnreachableOwners(t *testing.T) {
-	db := dynamotest.Client(t)
-	tables := dynamotest.MustTables(t, db)
-	store := dynamo.NewStore(db, tables.Tokens, tables.Audit)
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	svc, err := app.NewService(config.Config{TokensTable: tables.Tokens, AuditTable: tables.Audit, TokenPrefix: "pat"}, db, nil, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	invoke := lambda.NewHandler(sesmail.NewNotifications(svc, log).Handle)
+	e := testenv.New(t, nil) // no token is issued
+	store := e.Service.Store
+	invoke := lambda.NewHandler(sesmail.NewNotifications(e.Service, e.Log).Handle)
 	sample := dynamotest.Event[events.SNSEvent](t, "mail-events")
 
 	cases := []struct {
