@@ -286,15 +286,15 @@ func localJob(cfg config.Config, db *dynamodb.Client, mail *ses.Client, base str
 
 // bookmark is the job's record of the first day bucket its next run reads.
 type bookmark interface {
-	NextDay(ctx context.Context) (string, error)
 	SaveNextDay(ctx context.Context, day string) error
 }
 
 // runJob runs the lifecycle job at the time the query names (now, RFC 3339;
 // default: the real time), dry if dryRun=true, and answers with its report.
-// Time travel must not strand later runs: a run at a "now" before the day
-// the job's bookmark points at (a run in the future came first) starts
-// over from its look-back, as a fresh deployment's first run does.
+// Time travel must not strand later runs: a run into the future leaves the
+// bookmark there, and tokens written afterwards (at the real time) are due
+// on days before it. So every dev run starts over from its look-back, as a
+// fresh deployment's first run does (the local table is small).
 func runJob(job *lifecycle.Job, state bookmark) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
@@ -306,13 +306,7 @@ func runJob(job *lifecycle.Job, state bookmark) http.HandlerFunc {
 			}
 			now = t
 		}
-		// (A dry run resets it too: the bookmark is the dev clock's state,
-		// not the tokens', and the run after it would reset it anyway.)
-		next, err := state.NextDay(r.Context())
-		if err == nil && next > now.UTC().Format(time.DateOnly) {
-			err = state.SaveNextDay(r.Context(), "")
-		}
-		if err != nil {
+		if err := state.SaveNextDay(r.Context(), ""); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}

@@ -195,7 +195,7 @@ func (tb *tab) eval(js string) { tb.t.Helper(); eval[any](tb, js) }
 // (the sign-in redirects).
 func (tb *tab) waitFor(js string) {
 	tb.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: a loaded CI machine, not the page, is slow
 	var last error
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(tb.ctx, 2*time.Second)
