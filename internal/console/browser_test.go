@@ -476,7 +476,10 @@ func TestConsoleInABrowser(t *testing.T) {
 		}
 		tb.closeReveal(rotated)
 		// The console moves to the new token's page.
-		tb.waitFor(fmt.Sprintf(`location.pathname === "/console/tokens/%s" && document.querySelector("#events") !== null`, strings.Split(rotated, "_")[1]))
+		// The address changes before the new page is drawn: wait for the
+		// page to show the new token, not the old one's page at the new address.
+		newID := strings.Split(rotated, "_")[1]
+		tb.waitFor(fmt.Sprintf(`location.pathname === "/console/tokens/%s" && document.querySelector("#events") !== null && document.querySelector("main").innerText.includes(%q)`, newID, newID))
 		if h1 := tb.text("main h1"); !strings.HasPrefix(h1, "work laptop") {
 			t.Errorf("rotated token's page: %s", h1)
 		}
