@@ -1,16 +1,12 @@
 package app_test
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/patservice/pat/internal/dynamotest"
 )
 
 // The sign-in resources exist when CreateUserPool asks for them and not
@@ -83,15 +79,7 @@ type conditional struct {
 
 func loadConditional(t *testing.T) *conditional {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "template.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	root := doc.Content[0]
+	root := loadTemplateNode(t).Node
 	c := &conditional{params: map[string]string{}, conditions: map[string]*yaml.Node{}, resources: map[string]*yaml.Node{},
 		types: map[string]string{}, outputs: map[string]*yaml.Node{}}
 	for k, v := range pairs(field(root, "Parameters")) {
