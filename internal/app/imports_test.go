@@ -19,7 +19,7 @@ var mayImport = map[string][]string{
 	"token":          {},
 	"scope":          {},
 	"awsclient":      {},
-	"coldstart":      {},
+	"coldstart":      {"config"},
 	"demo":           {},
 	"localgw":        {"authz"},
 	"pat":            {"token", "scope"},
