@@ -19,7 +19,7 @@ var mayImport = map[string][]string{
 	"token":          {},
 	"scope":          {},
 	"awsclient":      {},
-	"coldstart":      {},
+	"coldstart":      {"config"},
 	"demo":           {},
 	"localgw":        {"authz"},
 	"pat":            {"token", "scope"},
@@ -34,6 +34,8 @@ var mayImport = map[string][]string{
 	"app/authorizer": {"apigw", "authz", "awsclient", "coldstart", "config", "dynamo", "scope", "token"},
 	"app":            {"awsclient", "coldstart", "config", "dynamo", "httpapi", "lifecycle", "mail", "pat", "scope", "sesmail", "token"},
 	"dynamotest":     {"awsclient", "dynamo"},
+	// Test support: the stack as deployed (the SAM-transformed template).
+	"samstack": {},
 	// Test support: the integration tests' harness, on the wiring itself.
 	"testenv":  {"app", "app/authorizer", "authz", "config", "dynamo", "dynamotest", "pat", "sesmail"},
 	"console":  {"config", "httpapi"},

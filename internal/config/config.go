@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/patservice/pat/internal/pat"
@@ -109,7 +110,36 @@ func FromEnv() (Config, error) {
 
 type reader struct{ errs []error }
 
+// read holds the names of the variables this process's configuration
+// read, for Variables.
+var read struct {
+	sync.Mutex
+	names map[string]bool
+}
+
+// Variables returns the names of the environment variables the
+// configuration has read in this process, sorted. A function logs them at
+// cold start (package coldstart), so that the tests that run each function
+// as Lambda does can check its environment in the template against what
+// its code reads.
+func Variables() []string {
+	read.Lock()
+	defer read.Unlock()
+	names := make([]string, 0, len(read.names))
+	for n := range read.names {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
 func (r *reader) str(name, def string) string {
+	read.Lock()
+	if read.names == nil {
+		read.names = map[string]bool{}
+	}
+	read.names[name] = true
+	read.Unlock()
 	if v, ok := os.LookupEnv(name); ok && v != "" {
 		return v
 	}

@@ -215,3 +215,18 @@ func TestConsoleFromEnv(t *testing.T) {
 		}
 	})
 }
+
+// Variables names what the loaders read, whether set or not: a variable
+// left to its default is read all the same.
+func TestVariablesNamesWhatWasRead(t *testing.T) {
+	t.Setenv("TABLE_NAME", "tokens")
+	if _, err := AuthorizerFromEnv(); err != nil {
+		t.Fatal(err)
+	}
+	names := strings.Join(Variables(), " ")
+	for _, want := range []string{"TABLE_NAME", "DECISION_CACHE_SECONDS", "AUTHORIZER_TIMEOUT_MS", "AUTH_REALM"} {
+		if !strings.Contains(names, want) {
+			t.Errorf("Variables() = %s, want %s among them", names, want)
+		}
+	}
+}
