@@ -36,6 +36,8 @@ var mayImport = map[string][]string{
 	"dynamotest":     {"awsclient", "dynamo"},
 	// Test support: the stack as deployed (the SAM-transformed template).
 	"samstack": {},
+	// Test support: IAM enforced on the local stack, from samstack's policies.
+	"iamcheck": {"samstack"},
 	// Test support: the integration tests' harness, on the wiring itself.
 	"testenv":  {"app", "app/authorizer", "authz", "config", "dynamo", "dynamotest", "pat", "sesmail"},
 	"console":  {"config", "httpapi"},

@@ -297,7 +297,11 @@ func (p *Proxy) authorize(r *http.Request, body []byte, check checker, refuse re
 				break
 			}
 			explicit = explicit || res.ExplicitDeny
-			reasons = append(reasons, fmt.Sprintf("%s: %s", req.Resource, res.Reason))
+			if len(alternatives) > 1 {
+				reasons = append(reasons, fmt.Sprintf("%s: %s", req.Resource, res.Reason))
+			} else {
+				reasons = append(reasons, res.Reason)
+			}
 		}
 		if !d.Allowed {
 			d.Action, d.Resource, d.ExplicitDeny = alternatives[0].Action, alternatives[0].Resource, explicit
