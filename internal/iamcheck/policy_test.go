@@ -148,9 +148,9 @@ func TestAttributes(t *testing.T) {
 func TestPartitionValue(t *testing.T) {
 	names := map[string]string{"#o": "ownerPk"}
 	for expr, want := range map[string]string{
-		"ownerPk = :o AND ownerSk < :s":           ":o",
+		"ownerPk = :o AND ownerSk < :s":            ":o",
 		"#o = :owner AND begins_with(ownerSk, :p)": ":owner",
-		":x = ownerPk":                             ":x",
+		":x = ownerPk": ":x",
 	} {
 		if got, err := partitionValue(expr, "ownerPk", names); err != nil || got != want {
 			t.Errorf("partitionValue(%q) = %q, %v; want %q", expr, got, err, want)
