@@ -2,9 +2,11 @@ package iamcheck_test
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/patservice/pat/internal/iamcheck"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/samstack"
+	"github.com/patservice/pat/internal/sesmail"
 )
 
 var ledger = &dynamotest.Ledger{}
@@ -121,5 +124,53 @@ func TestCreateAndUseATokenUnderTheTemplatesPolicies(t *testing.T) {
 		if !slices.Contains(calls, want) {
 			t.Errorf("no allowed %s in %v", want, calls)
 		}
+	}
+	// Least privilege from the other side: these two runs use every grant
+	// the two functions have.
+	for _, u := range proxy.Unused() {
+		if u.Function == "CreateTokenFunction" || u.Function == "AuthorizerFunction" {
+			t.Errorf("unused grant: %s", u)
+		}
+	}
+}
+
+// Mail goes through the proxy too: the job's sender (sesmail, wired from
+// the job's environment) reaches the SES emulator's inbox; the same
+// sender under create-token's policy, which grants no ses:SendEmail, is
+// refused with SES's AccessDenied and nothing is delivered.
+func TestMailUnderTheTemplatesPolicies(t *testing.T) {
+	dynamotest.Client(t) // skips without the local stack
+	stack := loadStack(t, "tokens-mail", "audit-mail")
+	proxy := iamcheck.Start(t, stack, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), os.Getenv("AWS_ENDPOINT_URL_SES"))
+	to := "owner-" + strings.ToLower(rand.Text()[:10]) + "@example.com"
+	send := func(fn string) error {
+		asFunction(t, stack, proxy, fn)
+		client, err := sesmail.NewClient()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := sesmail.New(client, os.Getenv("MAIL_FROM"), os.Getenv("MAIL_REPLY_TO"))
+		m.ConfigurationSet = os.Getenv("MAIL_CONFIGURATION_SET")
+		return m.Send(context.Background(), pat.Message{To: to, Subject: "Your token", Text: "text", HTML: "<p>html</p>"})
+	}
+	if err := send("LifecycleFunction"); err != nil {
+		t.Fatalf("the job's mail: %v", err)
+	}
+	// sesmail keeps only SES's error code (its messages may name the
+	// recipient): the refusal itself is the proxy's record.
+	err := send("CreateTokenFunction")
+	var refused []string
+	for _, d := range proxy.TakeRefusals() {
+		refused = append(refused, d.Function+" "+d.Action+" "+d.Resource)
+	}
+	want := []string{
+		"CreateTokenFunction ses:SendEmail arn:aws:ses:us-east-1:000000000000:identity/" + mailFrom,
+		"CreateTokenFunction ses:SendEmail arn:aws:ses:us-east-1:000000000000:configuration-set/" + os.Getenv("MAIL_CONFIGURATION_SET"),
+	}
+	if err == nil || !strings.Contains(err.Error(), "AccessDenied") || !slices.Equal(refused, want) {
+		t.Errorf("create-token's mail: %v; refusals %v", err, refused)
+	}
+	if got := dynamotest.Inbox(t, to); len(got) != 1 || got[0].From != mailFrom {
+		t.Errorf("inbox of %s: %+v", to, got)
 	}
 }
