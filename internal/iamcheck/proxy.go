@@ -284,43 +284,43 @@ func (p *Proxy) authorize(r *http.Request, body []byte, check checker, refuse re
 	}
 	var ds []Decision
 	var grants []Grant
-	var first *Decision
+	refused := -1
 	for _, alternatives := range checks {
-		var reasons []string
-		var d Decision
-		explicit := false
-		for _, req := range alternatives {
-			res := Evaluate(fn.Statements, req)
-			d = Decision{Function: keyID, Call: req.Call, Action: req.Action, Resource: req.Resource, Allowed: res.Allowed, Reason: res.Reason}
-			if res.Allowed {
-				grants = append(grants, res.Grants...)
-				break
-			}
-			explicit = explicit || res.ExplicitDeny
-			if len(alternatives) > 1 {
-				reasons = append(reasons, fmt.Sprintf("%s: %s", req.Resource, res.Reason))
-			} else {
-				reasons = append(reasons, res.Reason)
-			}
-		}
-		if !d.Allowed {
-			d.Action, d.Resource, d.ExplicitDeny = alternatives[0].Action, alternatives[0].Resource, explicit
-			d.Reason = strings.Join(reasons, "; ")
-			if first == nil {
-				first = &d
-			}
+		d, g := decide(fn, alternatives)
+		if !d.Allowed && refused < 0 {
+			refused = len(ds)
 		}
 		ds = append(ds, d)
+		grants = append(grants, g...)
 	}
-	if first != nil {
-		grants = nil // a refused call changes nothing, so it used nothing
-	}
-	p.record(keyID, ds, grants)
-	if first != nil {
-		refuse(w, keyID, *first, false)
+	if refused >= 0 {
+		p.record(keyID, ds, nil) // a refused call changes nothing, so it used nothing
+		refuse(w, keyID, ds[refused], false)
 		return false
 	}
+	p.record(keyID, ds, grants)
 	return true
+}
+
+// decide answers one check: allowed when any of its alternatives is.
+func decide(fn samstack.Function, alternatives []Request) (Decision, []Grant) {
+	var reasons []string
+	explicit := false
+	for _, req := range alternatives {
+		res := Evaluate(fn.Statements, req)
+		if res.Allowed {
+			return Decision{Function: fn.LogicalID, Call: req.Call, Action: req.Action, Resource: req.Resource, Allowed: true, Reason: res.Reason}, res.Grants
+		}
+		explicit = explicit || res.ExplicitDeny
+		reason := res.Reason
+		if len(alternatives) > 1 {
+			reason = req.Resource + ": " + reason
+		}
+		reasons = append(reasons, reason)
+	}
+	first := alternatives[0]
+	return Decision{Function: fn.LogicalID, Call: first.Call, Action: first.Action, Resource: first.Resource,
+		ExplicitDeny: explicit, Reason: strings.Join(reasons, "; ")}, nil
 }
 
 func (p *Proxy) record(fn string, ds []Decision, grants []Grant) {
