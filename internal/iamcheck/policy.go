@@ -12,6 +12,13 @@
 // unknown condition operator, a condition key it cannot compute for a
 // request) it denies, so that the checker fails loudly rather than lets
 // through.
+//
+// Use: p := iamcheck.Start(t, stack, dynamoURL, sesURL) in front of the
+// local stack; run each function with AWS_ACCESS_KEY_ID=<its logical id>,
+// AWS_ENDPOINT_URL_DYNAMODB=p.DynamoDBURL and AWS_ENDPOINT_URL_SES=p.SESURL.
+// The test fails on any refusal it did not take (TakeRefusals); p.Report()
+// lists the grants no call used. A suite-wide proxy: New, Close and
+// RequireNoRefusals per test.
 package iamcheck
 
 import (
