@@ -679,6 +679,9 @@ func (s *Stack) roleStatements(id string) ([]Statement, error) {
 				Action    any                       `json:"Action"`
 				Resource  any                       `json:"Resource"`
 				Condition map[string]map[string]any `json:"Condition"`
+				// Not read into a Statement: refused below rather than ignored.
+				NotAction   any `json:"NotAction"`
+				NotResource any `json:"NotResource"`
 			} `json:"Statement"`
 		} `json:"PolicyDocument"`
 	}
@@ -689,6 +692,9 @@ func (s *Stack) roleStatements(id string) ([]Statement, error) {
 	var out []Statement
 	for _, p := range policies {
 		for _, st := range p.PolicyDocument.Statement {
+			if st.NotAction != nil || st.NotResource != nil {
+				return nil, errors.New("a statement with NotAction or NotResource: teach internal/samstack (and the IAM check) to read it")
+			}
 			s := Statement{Effect: st.Effect, Actions: strs(st.Action), Resources: strs(st.Resource), Condition: map[string]map[string][]string{}}
 			for op, keys := range st.Condition {
 				s.Condition[op] = map[string][]string{}
