@@ -19,6 +19,7 @@ import (
 
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/console"
+	"github.com/patservice/pat/internal/localgw"
 )
 
 // idp stands in for Cognito's Hosted UI, which cannot run here: an OpenID
@@ -196,7 +197,7 @@ func (p *idp) verify(r *http.Request) map[string]string {
 // the user asked for is where they land.
 func TestConsoleSignsInWithOIDC(t *testing.T) {
 	p := newIDP(t)
-	s := newStack(t, signIn{claims: p.verify, console: func(base string) console.Options {
+	s := newStack(t, signIn{identity: localgw.Claims(p.verify), console: func(base string) console.Options {
 		return console.Options{Config: config.Console{DemoAPIURL: base, OIDC: config.OIDC{Issuer: p.srv.URL, ClientID: p.clientID,
 			AuthorizeURL: p.srv.URL + "/authorize", TokenURL: p.srv.URL + "/token", LogoutURL: p.srv.URL + "/logout", Scopes: "openid email profile"}}}
 	}})
