@@ -64,6 +64,8 @@ type stack struct {
 type signIn struct {
 	identity localgw.Authorizer
 	console  func(base string) console.Options
+	// claims names the identity's claims; nil: testenv's (Cognito's).
+	claims *config.Claims
 }
 
 // devSignIn is the local server's: the X-Dev-User switcher.
@@ -79,6 +81,9 @@ func newStack(t *testing.T, in signIn) *stack {
 	base := "http://" + srv.Listener.Addr().String()
 	e := testenv.New(t, &ledger, testenv.WithMail(), testenv.Configure(func(c *config.Config) { // skips without the local stack
 		c.MailFrom, c.ConsoleURL = "tokens@example.com", base+"/console"
+		if in.claims != nil {
+			c.Claims = *in.claims
+		}
 	}))
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("no Chromium at %s: `make test` installs it (infra/browser.sh)", chromiumPath)

@@ -27,6 +27,13 @@ import (
 // prompt. It checks what Cognito checks of a public client (client id,
 // redirect URI, PKCE S256, single-use codes) and issues HS256 id tokens,
 // which verify (the stack's stand-in for the JWT authorizer) checks.
+//
+// It is kept for what a real provider here cannot show: a session that
+// survives a reload (a silent re-authorization, counted), Cognito's logout
+// parameters, id tokens whose lifetime the test shortens (a counted
+// refresh), and no token anywhere but in the page's memory. Sign-in
+// through a real provider, verified as the JWT authorizer verifies it, is
+// provider_test.go's.
 type idp struct {
 	srv      *httptest.Server
 	key      []byte
