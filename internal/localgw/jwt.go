@@ -48,7 +48,7 @@ const (
 // Authorization header (bare or after "Bearer "), an RSA signature by a key
 // of the issuer's JWKS (found through its discovery document) named by the
 // token's kid, iss, aud or client_id, exp, nbf, iat, and the routes' scopes.
-// The claims it passes on have API Gateway's shapes (see Flatten).
+// The claims it passes on have API Gateway's shapes (see flatten).
 type JWTAuthorizer struct {
 	cfg       JWTConfig
 	discovery Discovery
@@ -191,12 +191,12 @@ func invalid(format string, args ...any) *Refusal {
 // Authorize verifies the request's bearer JWT and returns what API Gateway
 // puts in requestContext.authorizer.jwt, or a *Refusal.
 func (a *JWTAuthorizer) Authorize(r *http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription, error) {
-	return a.Verify(r.Context(), r.Header.Get("Authorization"))
+	return a.verify(r.Context(), r.Header.Get("Authorization"))
 }
 
-// Verify checks the value of an Authorization header: a JWT, bare or after
+// verify checks the value of an Authorization header: a JWT, bare or after
 // "Bearer ".
-func (a *JWTAuthorizer) Verify(ctx context.Context, authorization string) (*events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription, error) {
+func (a *JWTAuthorizer) verify(ctx context.Context, authorization string) (*events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription, error) {
 	raw := strings.TrimSpace(authorization)
 	if len(raw) > 7 && strings.EqualFold(raw[:7], "Bearer ") {
 		raw = strings.TrimSpace(raw[7:])
@@ -245,7 +245,7 @@ func (a *JWTAuthorizer) Verify(ctx context.Context, authorization string) (*even
 				Description: "the token has none of the scopes " + strings.Join(a.cfg.Scopes, " ")}
 		}
 	}
-	return &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: Flatten(claims), Scopes: scopes}, nil
+	return &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: flatten(claims), Scopes: scopes}, nil
 }
 
 // headerAlg reads the alg of a compact JWS's header, to name an algorithm
@@ -365,12 +365,12 @@ func tokenScopes(claims map[string]any) []string {
 	return nil
 }
 
-// Flatten renders verified claims as API Gateway passes them to a payload
+// flatten renders verified claims as API Gateway passes them to a payload
 // 2.0 integration (requestContext.authorizer.jwt.claims): every value a
 // string; strings as they are; numbers as written and booleans as
 // true/false; arrays as "[a b c]" (cognito:groups arrives as "[admins
 // sales]"); objects as "map[key:value]"; null claims left out.
-func Flatten(claims map[string]any) map[string]string {
+func flatten(claims map[string]any) map[string]string {
 	out := make(map[string]string, len(claims))
 	for k, v := range claims {
 		switch v := v.(type) {

@@ -158,7 +158,7 @@ func TestJWTAuthorizerRules(t *testing.T) {
 			if c.auth != nil {
 				auth = c.auth
 			}
-			jwt, err := auth.Verify(context.Background(), c.header)
+			jwt, err := auth.verify(context.Background(), c.header)
 			var no *Refusal
 			switch {
 			case c.status == 0 && err != nil:
@@ -212,7 +212,7 @@ func TestFlattenHasAPIGatewayShapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := Flatten(claims)
+	got := flatten(claims)
 	want := map[string]string{"sub": "u1", "exp": "1800003600", "ratio": "1.5", "email_verified": "true",
 		"cognito:groups": "[pat-admins sales]", "mixed": "[a 2 false]", "address": "map[city:Bern zip:3000]", "empty": "[]"}
 	if len(got) != len(want) {
@@ -238,7 +238,7 @@ func TestJWTAuthorizerCachesKeysAndRefetchesOnUnknownKid(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 20 {
-		if _, err := a.Verify(context.Background(), sign(t, is.key, jose.RS256, is.kid, is.claimsOf(start, nil))); err != nil {
+		if _, err := a.verify(context.Background(), sign(t, is.key, jose.RS256, is.kid, is.claimsOf(start, nil))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -254,21 +254,21 @@ func TestJWTAuthorizerCachesKeysAndRefetchesOnUnknownKid(t *testing.T) {
 	is.key, is.kid = rotated, "k2"
 	is.publish()
 	tok := sign(t, rotated, jose.RS256, "k2", is.claimsOf(start, nil))
-	if _, err := a.Verify(context.Background(), tok); err == nil {
+	if _, err := a.verify(context.Background(), tok); err == nil {
 		t.Fatal("a new kid was accepted without fetching the keys")
 	}
 	if n := is.jwksFetches.Load(); n != 1 {
 		t.Fatalf("an unknown kid right after a fetch fetched again (%d fetches)", n)
 	}
 	offset.Store(int64(refetchAfter + time.Second))
-	if _, err := a.Verify(context.Background(), tok); err != nil {
+	if _, err := a.verify(context.Background(), tok); err != nil {
 		t.Fatalf("the rotated key's token: %v", err)
 	}
 	if n := is.jwksFetches.Load(); n != 2 {
 		t.Fatalf("JWKS fetched %d times, want 2", n)
 	}
 	for range 5 {
-		if _, err := a.Verify(context.Background(), sign(t, rotated, jose.RS256, "made-up", is.claimsOf(start, nil))); err == nil {
+		if _, err := a.verify(context.Background(), sign(t, rotated, jose.RS256, "made-up", is.claimsOf(start, nil))); err == nil {
 			t.Fatal("a made-up kid was accepted")
 		}
 	}
