@@ -42,6 +42,8 @@ var mayImport = map[string][]string{
 	"testenv":  {"app", "app/authorizer", "authz", "config", "dynamo", "dynamotest", "pat", "sesmail"},
 	"console":  {"config", "httpapi"},
 	"devstack": {"apigw", "app", "app/authorizer", "config", "console", "demo", "localgw", "sesmail"},
+	// A real OpenID provider (zitadel's example) for the local server and the tests.
+	"localidp": {},
 }
 
 func TestNoUpwardImports(t *testing.T) {
