@@ -84,7 +84,7 @@ func TestNoticeRefusals(t *testing.T) {
 				t.Fatalf("owner after the refusal: %+v (%v)", u, err)
 			}
 			published := dynamotest.PublishedMetrics(t, dynamotest.LogLines(t, logs.String()))
-			if sum, _ := dynamotest.Sum(published, "PAT/Mail", c.metric, c.dims); sum != 1 {
+			if sum := dynamotest.Sum(published, "PAT/Mail", c.metric, c.dims); sum != 1 {
 				t.Errorf("PAT/Mail %s%v = %v, want 1; lines:\n%s", c.metric, c.dims, sum, logs.String())
 			}
 			if strings.Contains(logs.String(), owner.Email) {

@@ -52,11 +52,11 @@ func (m *Mailer) refusal(code, message, to string) error {
 			"read the mail AWS sent to the account's address (a review for bounces or complaints), resolve it, "+
 			"then re-enable sending (UpdateAccountSendingEnabled)")
 	case "ConfigurationSetSendingPausedException":
-		return blocked(pmail.CauseSendingPaused, fmt.Sprintf("sending is paused for the SES configuration set %q (MAIL_CONFIGURATION_SET): "+
-			"re-enable it (UpdateConfigurationSetSendingEnabled)", m.ConfigurationSet))
+		return blocked(pmail.CauseSendingPaused, "sending is paused for "+m.configurationSet()+": "+
+			"re-enable it (UpdateConfigurationSetSendingEnabled)")
 	case "ConfigurationSetDoesNotExist":
-		return blocked(pmail.CauseNoConfigurationSet, fmt.Sprintf("the SES configuration set %q (MAIL_CONFIGURATION_SET) does not exist in this region: "+
-			"redeploy the stack, which creates it, or set MAIL_CONFIGURATION_SET to an existing one", m.ConfigurationSet))
+		return blocked(pmail.CauseNoConfigurationSet, m.configurationSet()+" does not exist in this region: "+
+			"redeploy the stack, which creates it, or name an existing one (MAIL_CONFIGURATION_SET, or the identity's default)")
 	case "MailFromDomainNotVerifiedException":
 		return blocked(pmail.CauseMailFromDomain, "SES cannot read the MX record of the custom MAIL FROM domain of the sender "+m.sender()+
 			": publish it in DNS, or remove the custom MAIL FROM domain from the identity")
@@ -97,6 +97,15 @@ func (m *Mailer) rejected(message, detail string, blocked func(pmail.Cause, stri
 		return fmt.Errorf("%w: %s", pmail.ErrRejected, detail)
 	}
 	return blocked(pmail.CauseRefused, "SES refuses the mail for a reason that is not its recipient: read SES's message in this line's error")
+}
+
+// configurationSet names the configuration set SES applied: ours, or
+// (when none is named) the sender identity's default one.
+func (m *Mailer) configurationSet() string {
+	if m.ConfigurationSet == "" {
+		return "the default SES configuration set of the identity " + m.sender()
+	}
+	return fmt.Sprintf("the SES configuration set %q (MAIL_CONFIGURATION_SET)", m.ConfigurationSet)
 }
 
 // sender is the address of the From line (MAIL_FROM may name one as
