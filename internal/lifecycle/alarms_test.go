@@ -65,7 +65,7 @@ func TestMailAlarmsSeeWhatTheFunctionsLog(t *testing.T) {
 			watched++
 			sum := dynamotest.Sum(published, m.Namespace, m.MetricName, m.dims())
 			if sum == 0 && !tpl.filterCounts(t, m, lines) {
-				t.Errorf("%s watches %s %s%v, but no line the functions write publishes it; their lines say:\n%s",
+				t.Errorf("%s watches %s %s (dimensions %v), but no line the functions write publishes it; their lines say:\n%s",
 					id, m.Namespace, m.MetricName, m.dims(), strings.Join(dynamotest.Messages(lines), "\n"))
 			}
 		}

@@ -85,7 +85,7 @@ func TestNoticeRefusals(t *testing.T) {
 			}
 			published := dynamotest.PublishedMetrics(t, dynamotest.LogLines(t, logs.String()))
 			if sum := dynamotest.Sum(published, "PAT/Mail", c.metric, c.dims); sum != 1 {
-				t.Errorf("PAT/Mail %s%v = %v, want 1; lines:\n%s", c.metric, c.dims, sum, logs.String())
+				t.Errorf("PAT/Mail %s %v = %v, want 1; lines:\n%s", c.metric, c.dims, sum, logs.String())
 			}
 			if strings.Contains(logs.String(), owner.Email) {
 				t.Errorf("a log line names the owner's address:\n%s", logs.String())
