@@ -24,34 +24,11 @@ import (
 // unless its comment names the 4xx it shows; the lifecycle job still finds
 // work on the second pass, after the first one's time travel.
 func TestReadmeDemoRunsTwice(t *testing.T) {
-	dynamotest.Client(t) // skips without the local stack
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("needs curl")
 	}
+	base := startServer(t)
 	root := dynamotest.RepoRoot(t)
-	suffix := time.Now().Format("150405.000000")
-	t.Setenv("TABLE_NAME", "demo-tokens-"+suffix)
-	t.Setenv("AUDIT_TABLE_NAME", "demo-audit-"+suffix)
-	t.Setenv("MAIL_FROM", "tokens@localhost")
-	t.Setenv("GROUP_PERMISSIONS", localGroupPermissions)
-	t.Setenv("AUTHORIZER_TIMEOUT_MS", "5000") // a loaded CI machine is not what the 1 s deadline is about
-	t.Setenv("CURSOR_KEY", base64.StdEncoding.EncodeToString([]byte(rand.Text()+rand.Text())))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	t.Setenv("CONSOLE_BASE_URL", base+"/console")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, filepath.Join(root, "template.yaml"), &bytes.Buffer{}) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("dev server: %v", err)
-		}
-	}()
-
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +51,37 @@ func TestReadmeDemoRunsTwice(t *testing.T) {
 			}
 		}
 	}
+}
+
+// startServer runs the dev server on fresh tables and a free port until
+// the test ends, and returns its base URL.
+func startServer(t *testing.T) string {
+	t.Helper()
+	dynamotest.Client(t) // skips without the local stack
+	root := dynamotest.RepoRoot(t)
+	suffix := time.Now().Format("150405.000000")
+	t.Setenv("TABLE_NAME", "demo-tokens-"+suffix)
+	t.Setenv("AUDIT_TABLE_NAME", "demo-audit-"+suffix)
+	t.Setenv("MAIL_FROM", "tokens@localhost")
+	t.Setenv("GROUP_PERMISSIONS", localGroupPermissions)
+	t.Setenv("AUTHORIZER_TIMEOUT_MS", "5000") // a loaded CI machine is not what the 1 s deadline is about
+	t.Setenv("CURSOR_KEY", base64.StdEncoding.EncodeToString([]byte(rand.Text()+rand.Text())))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	t.Setenv("CONSOLE_BASE_URL", base+"/console")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln, filepath.Join(root, "template.yaml"), &bytes.Buffer{}) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("dev server: %v", err)
+		}
+	})
+	return base
 }
 
 // tryItBlocks returns the sh blocks of the README's "Try it" section.
