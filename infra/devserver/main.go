@@ -114,7 +114,7 @@ func serve(ctx context.Context, ln net.Listener, template string, out io.Writer)
 	}
 	mux.HandleFunc("POST /dev/lifecycle", runJob(job, dynamo.NewStore(db, cfg.TokensTable, cfg.AuditTable)))
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: sameOrigin(mux), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -130,6 +130,16 @@ func serve(ctx context.Context, ln net.Listener, template string, out io.Writer)
 		return err
 	}
 	return nil
+}
+
+// sameOrigin refuses cross-site requests that change state (403): on AWS
+// the management API takes a bearer JWT a page on another site cannot
+// send, but the local server knows its user without one, so any page the
+// developer opens could otherwise post to it (run the job, rotate a token
+// by id). Browsers say where a request comes from (Sec-Fetch-Site, else
+// Origin); curl and scripts send neither and pass.
+func sameOrigin(h http.Handler) http.Handler {
+	return http.NewCrossOriginProtection().Handler(h)
 }
 
 func createTables(ctx context.Context, db *dynamodb.Client, template string, cfg config.Config) error {
@@ -346,6 +356,11 @@ func localJob(cfg config.Config, db *dynamodb.Client, mail *ses.Client, base str
 	return app.NewJob(config.Job{Config: cfg, KeepURL: envOr("KEEP_URL", base+"/keep")}, db, mail, log)
 }
 
+// maxTimeTravelYears bounds how far from the real time a dev run may be:
+// far enough for any lifetime a developer tries out, near enough to be a
+// date the job's day buckets and mails handle (9999-12-31 was not).
+const maxTimeTravelYears = 10
+
 // bookmark is the job's record of the first day bucket its next run reads.
 type bookmark interface {
 	SaveNextDay(ctx context.Context, day string) error
@@ -367,6 +382,10 @@ func runJob(job *lifecycle.Job, state bookmark) http.HandlerFunc {
 				return
 			}
 			now = t
+		}
+		if real := time.Now(); now.Before(real.AddDate(-maxTimeTravelYears, 0, 0)) || now.After(real.AddDate(maxTimeTravelYears, 0, 0)) {
+			http.Error(w, fmt.Sprintf("now: at most %d years from the real time", maxTimeTravelYears), http.StatusBadRequest)
+			return
 		}
 		if err := state.SaveNextDay(r.Context(), ""); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)

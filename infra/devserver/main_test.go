@@ -25,7 +25,6 @@ import (
 // unless its comment names the 4xx it shows; the lifecycle job still finds
 // work on the second pass, after the first one's time travel.
 func TestReadmeDemoRunsTwice(t *testing.T) {
-	dynamotest.Client(t) // skips without the local stack
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("needs curl")
 	}
@@ -61,6 +60,7 @@ func TestReadmeDemoRunsTwice(t *testing.T) {
 // start must succeed: it returns the base URL.
 func startServer(t *testing.T, env map[string]string) string {
 	t.Helper()
+	dynamotest.Client(t) // skips without the local stack
 	suffix := time.Now().Format("150405.000000")
 	t.Setenv("TABLE_NAME", "demo-tokens-"+suffix)
 	t.Setenv("AUDIT_TABLE_NAME", "demo-audit-"+suffix)

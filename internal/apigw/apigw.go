@@ -60,9 +60,14 @@ func (h *Handler) REST(ctx context.Context, ev events.APIGatewayCustomAuthorizer
 		Authorization: authorization(ev.Headers, ev.MultiValueHeaders),
 		QueryToken:    inQuery || inMultiQuery,
 		Method:        ev.HTTPMethod,
-		Path:          ev.Path,
-		SourceIP:      ev.RequestContext.Identity.SourceIP,
-		UserAgent:     header(ev.Headers, "user-agent"),
+		// A REST API passes both still percent-encoded, as the backend gets
+		// the path; requestContext.path has the stage (or a custom domain's
+		// base path) in front. resource is the route's template, not the
+		// request.
+		Path:      ev.Path,
+		FullPath:  ev.RequestContext.Path,
+		SourceIP:  ev.RequestContext.Identity.SourceIP,
+		UserAgent: header(ev.Headers, "user-agent"),
 	}
 	d, err := h.authz.Authorize(ctx, req)
 	if err != nil {
@@ -107,9 +112,13 @@ func (h *Handler) HTTP(ctx context.Context, ev events.APIGatewayV2CustomAuthoriz
 		Authorization: header,
 		QueryToken:    inQuery,
 		Method:        ev.RequestContext.HTTP.Method,
-		Path:          path,
-		SourceIP:      ev.RequestContext.HTTP.SourceIP,
-		UserAgent:     ev.RequestContext.HTTP.UserAgent,
+		// An HTTP API passes rawPath and requestContext.http.path decoded
+		// once (whatever the name says): an encoded "/" or "." arrives as
+		// itself, an encoded "%" as "%", and the rule refuses both forms.
+		Path:      path,
+		FullPath:  ev.RequestContext.HTTP.Path,
+		SourceIP:  ev.RequestContext.HTTP.SourceIP,
+		UserAgent: ev.RequestContext.HTTP.UserAgent,
 	})
 	if err != nil {
 		return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, errors.New("authorizer unavailable")
@@ -118,13 +127,19 @@ func (h *Handler) HTTP(ctx context.Context, ev events.APIGatewayV2CustomAuthoriz
 }
 
 // decisionContext is what the backend (or a gateway response) learns of a
-// decision: on Allow who called, with which token and effective scopes; on
+// decision: on Allow who called, with which token and effective scopes, and
+// whether the owner made the token or an administrator made it for them
+// (issuedBy: owner or admin); on
 // Deny the RFC 6750 error, the scope that was missing and the whole
 // WWW-Authenticate value, which the REST Gateway Response ACCESS_DENIED
 // maps to its header.
 func (h *Handler) decisionContext(d authz.Decision) map[string]any {
 	if d.Outcome == authz.Allowed {
-		return map[string]any{"userId": d.UserID, "tokenId": d.TokenID, "scopes": strings.Join(d.Scopes, " ")}
+		issuedBy := "owner"
+		if d.IssuedByAdmin {
+			issuedBy = "admin"
+		}
+		return map[string]any{"userId": d.UserID, "tokenId": d.TokenID, "scopes": strings.Join(d.Scopes, " "), "issuedBy": issuedBy}
 	}
 	c := map[string]any{"error": d.ErrorCode(), "errorDescription": d.Description(), "wwwAuthenticate": d.Challenge(h.authz.Realm)}
 	if d.RequiredScope != "" {

@@ -69,7 +69,7 @@ func (e *env) restEvent(t testing.TB, r request) events.APIGatewayCustomAuthoriz
 	if r.queryToken != "" {
 		ev.QueryStringParameters["access_token"] = r.queryToken
 	}
-	ev.HTTPMethod, ev.Path = r.method, r.path
+	ev.HTTPMethod, ev.Path, ev.RequestContext.Path = r.method, r.path, "/demo"+r.path
 	ev.MethodArn = "arn:aws:execute-api:eu-central-1:123456789012:abc123/demo/" + r.method + r.path
 	return ev
 }
@@ -88,9 +88,9 @@ func (e *env) httpEvent(t testing.TB, r request) events.APIGatewayV2CustomAuthor
 	if r.queryToken != "" {
 		ev.QueryStringParameters["access_token"] = r.queryToken
 	}
-	ev.RequestContext.HTTP.Method, ev.RawPath = r.method, r.path
+	ev.RequestContext.HTTP.Method, ev.RawPath, ev.RequestContext.HTTP.Path = r.method, r.path, r.path
 	if r.stage != "" {
-		ev.RequestContext.Stage, ev.RawPath = r.stage, "/"+r.stage+r.path
+		ev.RequestContext.Stage, ev.RawPath, ev.RequestContext.HTTP.Path = r.stage, "/"+r.stage+r.path, "/"+r.stage+r.path
 	}
 	return ev
 }

@@ -40,7 +40,8 @@ func (o Outcome) String() string {
 	return "unauthorized"
 }
 
-// Reasons a decision gives, in the order they are checked.
+// Reasons a decision gives, in the order they are checked (ReasonPath
+// comes before the read: no token can make such a path acceptable).
 const (
 	ReasonMissing       = "missing_token"
 	ReasonAmbiguous     = "ambiguous_credentials" // several Authorization headers, or access_token in the query
@@ -50,6 +51,7 @@ const (
 	ReasonLocked        = "locked"
 	ReasonExpired       = "expired"
 	ReasonOwnerDisabled = "owner_disabled"
+	ReasonPath          = "path_not_canonical" // a path a backend could read differently: see scope.CanonicalPath
 	ReasonNoRoute       = "route_not_in_catalog"
 	ReasonScope         = "insufficient_scope"
 	ReasonAllowed       = "allowed"
@@ -62,9 +64,15 @@ type Request struct {
 	// which this service never accepts: query strings end up in logs.
 	QueryToken bool
 	Method     string
-	Path       string
-	SourceIP   string
-	UserAgent  string
+	// Path is the request's path as the API's routes see it (no stage).
+	Path string
+	// FullPath is the same path as another field of the event carries it,
+	// with the stage or a custom domain's base path in front ("" if the
+	// event has none). It must end with Path and pass the same rule: a
+	// request whose fields disagree is refused.
+	FullPath  string
+	SourceIP  string
+	UserAgent string
 }
 
 // Decision is the answer, with what the backend learns on Allow.
@@ -75,6 +83,9 @@ type Decision struct {
 	UserID        string
 	TokenID       string
 	Scopes        []string // effective scopes: the token's ∩ the owner's current permissions
+	// IssuedByAdmin: an administrator made the token for its owner
+	// (POST /admin/users/{id}/tokens), rather than the owner themselves.
+	IssuedByAdmin bool
 
 	recordUse bool // the last recorded use is older than the interval
 }
@@ -110,6 +121,8 @@ func (d Decision) Description() string {
 		return "the token has expired"
 	case ReasonOwnerDisabled:
 		return "the token's owner is disabled"
+	case ReasonPath:
+		return "the request path has a form that could reach another resource (path parameters, dot segments, encoded separators or controls): no token grants it"
 	case ReasonNoRoute:
 		return "no scope grants access to this route"
 	case ReasonScope:
@@ -214,7 +227,21 @@ func (a *Authorizer) Decide(ctx context.Context, req Request) (Decision, error) 
 	if err != nil {
 		return Decision{Outcome: Unauthorized, Reason: ReasonMalformed}, nil
 	}
+	if !canonical(req) {
+		return Decision{Outcome: Forbidden, Reason: ReasonPath, TokenID: parsed.ID}, nil
+	}
 	return a.decide(ctx, req, parsed)
+}
+
+// canonical reports whether the request's path, in every field the event
+// carries it, is one the authorizer can decide on without guessing how a
+// backend reads it. Such a path is refused with 403, as a route no scope
+// grants, and before the token is read: it is not a matter of credentials
+// (401 would send a client to fetch new ones), and GitHub and GitLab answer
+// a request they refuse to route the same whoever sends it.
+func canonical(req Request) bool {
+	return scope.CanonicalPath(req.Path) &&
+		(req.FullPath == "" || strings.HasSuffix(req.FullPath, req.Path) && scope.CanonicalPath(req.FullPath))
 }
 
 // decide looks a well-formed token up and checks it against the route.
@@ -262,6 +289,7 @@ func (a *Authorizer) decide(ctx context.Context, req Request, parsed token.Parse
 		return d, nil
 	}
 	d.Outcome, d.Reason = Allowed, ReasonAllowed
+	d.IssuedByAdmin = t.IssuedBy == pat.RoleAdmin
 	d.recordUse = pat.ShouldRecordUse(t.LastUsedAt, now, a.LastUseInterval)
 	return d, nil
 }

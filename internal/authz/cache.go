@@ -17,13 +17,21 @@ import (
 // takes effect within TTL plus one read on every instance. Every decision
 // is still made afresh from the cached state (expiry against the clock,
 // scopes against the route); only the read is reused.
+//
+// Only tokens that exist are cached. Checksums are public, so anyone can
+// make well-formed ids by the thousand: an id the table does not hold is
+// read every time (as it would be without a cache) and never takes the
+// place of a live entry. Memory stays bounded by maxCached entries; when
+// the cache is full of entries younger than TTL, a newcomer waits for the
+// next sweep instead of evicting them.
 type CachedReader struct {
 	Reader
 	TTL time.Duration
 	Now func() time.Time
 
-	mu      sync.Mutex
-	entries map[string]cached
+	mu        sync.Mutex
+	entries   map[string]cached
+	lastSweep time.Time
 }
 
 type cached struct {
@@ -32,7 +40,7 @@ type cached struct {
 }
 
 // maxCached bounds the cache's memory: beyond it, entries past their TTL
-// are dropped, and if none are, all are.
+// are dropped, at most once per TTL.
 const maxCached = 10_000
 
 // NewCachedReader wraps r with a cache of ttl.
@@ -41,7 +49,7 @@ func NewCachedReader(r Reader, ttl time.Duration) *CachedReader {
 }
 
 // TokenAndOwner answers from the cache while the entry is younger than TTL.
-// Errors are never cached: the next request reads again.
+// Errors and unknown ids are never cached: the next request reads again.
 func (c *CachedReader) TokenAndOwner(ctx context.Context, p token.Parsed) (pat.TokenOwner, error) {
 	now := c.Now()
 	c.mu.Lock()
@@ -51,19 +59,23 @@ func (c *CachedReader) TokenAndOwner(ctx context.Context, p token.Parsed) (pat.T
 		return e.rec, nil
 	}
 	rec, err := c.Reader.TokenAndOwner(ctx, p)
-	if err != nil {
+	if err != nil || rec.Token == nil {
 		return rec, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.entries) >= maxCached {
+	if _, present := c.entries[p.ID]; !present && len(c.entries) >= maxCached {
+		if now.Sub(c.lastSweep) < c.TTL {
+			return rec, nil
+		}
+		c.lastSweep = now
 		for id, e := range c.entries {
 			if now.Sub(e.readAt) >= c.TTL {
 				delete(c.entries, id)
 			}
 		}
 		if len(c.entries) >= maxCached {
-			clear(c.entries)
+			return rec, nil
 		}
 	}
 	c.entries[p.ID] = cached{rec: rec, readAt: now}

@@ -40,9 +40,10 @@ func forbidden(reason, scope string) want {
 }
 
 var (
-	allowed   = want{outcome: authz.Allowed, reason: authz.ReasonAllowed, reads: 1}
-	missing   = want{outcome: authz.Unauthorized, reason: authz.ReasonMissing}
-	malformed = want{outcome: authz.Unauthorized, reason: authz.ReasonMalformed, code: "invalid_token"}
+	allowed     = want{outcome: authz.Allowed, reason: authz.ReasonAllowed, reads: 1}
+	missing     = want{outcome: authz.Unauthorized, reason: authz.ReasonMissing}
+	malformed   = want{outcome: authz.Unauthorized, reason: authz.ReasonMalformed, code: "invalid_token"}
+	pathRefused = want{outcome: authz.Forbidden, reason: authz.ReasonPath, code: "insufficient_scope"}
 	// RFC 6750 §3.1 invalid_request: credentials sent twice or in the query.
 	ambiguous = want{outcome: authz.BadRequest, reason: authz.ReasonAmbiguous, code: "invalid_request"}
 )
@@ -113,7 +114,13 @@ func TestDecisionTable(t *testing.T) {
 		{"owner lost the permission", authz.Request{Authorization: bearer(narrowed), Method: "GET", Path: "/api/crm"}, pat.Created{}, forbidden(authz.ReasonScope, "crm:read")},
 		{"owner kept the other", authz.Request{Authorization: bearer(narrowed), Method: "GET", Path: "/api/orders"}, narrowed, allowed},
 		{"route not in catalog", authz.Request{Authorization: bearer(good), Method: "GET", Path: "/api/hr/people"}, pat.Created{}, forbidden(authz.ReasonNoRoute, "")},
-		{"path escaping its resource", authz.Request{Authorization: bearer(good), Method: "GET", Path: "/api/crm/../accounting/x"}, pat.Created{}, forbidden(authz.ReasonNoRoute, "")},
+		// A path a backend could read as another resource's is refused before the read.
+		{"path escaping its resource", authz.Request{Authorization: bearer(good), Method: "GET", Path: "/api/crm/../accounting/x"}, pat.Created{}, pathRefused},
+		{"path parameter", authz.Request{Authorization: bearer(good), Method: "GET", Path: "/api/crm/..;/accounting/invoices"}, pat.Created{}, pathRefused},
+		{"full path not canonical", authz.Request{Authorization: bearer(good), Method: "GET", Path: "/api/crm/x", FullPath: "/demo/api/crm/..;/x"}, pat.Created{}, pathRefused},
+		{"full path of another route", authz.Request{Authorization: bearer(good), Method: "GET", Path: "/api/crm/x", FullPath: "/demo/api/accounting/x"}, pat.Created{}, pathRefused},
+		{"full path with a stage", authz.Request{Authorization: bearer(good), Method: "GET", Path: "/api/crm/x", FullPath: "/demo/api/crm/x"}, good, allowed},
+		{"refused path, bad token: 401 first", authz.Request{Authorization: "Bearer hello", Method: "GET", Path: "/api/crm/..;/x"}, pat.Created{}, malformed},
 		{"method without action", authz.Request{Authorization: bearer(good), Method: "OPTIONS", Path: "/api/crm"}, pat.Created{}, forbidden(authz.ReasonNoRoute, "")},
 	}
 	for _, tc := range cases {

@@ -1,6 +1,6 @@
 // Package demo is the example backend behind the authorizer: it answers
 // with what the authorizer told it, so a person can see who called, with
-// which token and scopes.
+// which token and scopes, and whether an administrator issued the token.
 package demo
 
 import (
@@ -20,6 +20,8 @@ func Echo(_ context.Context, req events.APIGatewayProxyRequest) (events.APIGatew
 		"userId":  auth["userId"],
 		"tokenId": auth["tokenId"],
 		"scopes":  auth["scopes"],
+		// owner or admin: who made the token
+		"issuedBy": auth["issuedBy"],
 	})
 	if err != nil {
 		return events.APIGatewayProxyResponse{}, err

@@ -13,9 +13,9 @@ import (
 // newline (so that curl's output does not run into the prompt).
 func TestEcho(t *testing.T) {
 	resp, err := Echo(context.Background(), events.APIGatewayProxyRequest{HTTPMethod: "GET", Path: "/api/crm",
-		RequestContext: events.APIGatewayProxyRequestContext{Authorizer: map[string]any{"userId": "u", "tokenId": "t", "scopes": "crm:read"}}})
+		RequestContext: events.APIGatewayProxyRequestContext{Authorizer: map[string]any{"userId": "u", "tokenId": "t", "scopes": "crm:read", "issuedBy": "admin"}}})
 	var got map[string]any
-	if err != nil || json.Unmarshal([]byte(resp.Body), &got) != nil || got["userId"] != "u" || got["scopes"] != "crm:read" {
+	if err != nil || json.Unmarshal([]byte(resp.Body), &got) != nil || got["userId"] != "u" || got["scopes"] != "crm:read" || got["issuedBy"] != "admin" {
 		t.Fatalf("%+v %v", resp, err)
 	}
 	if !strings.HasSuffix(resp.Body, "}\n") {

@@ -190,8 +190,11 @@ func (s *Store) auditQuery(f pat.AuditFilter) (query, []string) {
 }
 
 // monthsBetween lists the months from to's back to from's, newest first.
+// The month index holds UTC months: a time given at any other offset is
+// taken as the instant it names.
 func monthsBetween(from, to time.Time) []string {
 	var out []string
+	from, to = from.UTC(), to.UTC()
 	first := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
 	for m := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, time.UTC); !m.Before(first); m = m.AddDate(0, -1, 0) {
 		out = append(out, m.Format("2006-01"))

@@ -103,6 +103,9 @@ type tokenItem struct {
 	OwnerStatus string `dynamodbav:"ownerStatus,omitempty"`
 	OwnerScopes string `dynamodbav:"ownerScopes,omitempty"`
 	OwnerRev    int    `dynamodbav:"ownerRev,omitempty"`
+	// IssuedBy is "admin" for a token an administrator created for its
+	// owner; absent (older tokens too) it is the owner's own.
+	IssuedBy string `dynamodbav:"issuedBy,omitempty"`
 }
 
 func encodeToken(t pat.Token) tokenItem {
@@ -121,6 +124,9 @@ func encodeToken(t pat.Token) tokenItem {
 	}
 	it.DueDay, it.DueAt = dueKeys(t.DueAt)
 	it.OwnerStatus, it.OwnerScopes, it.OwnerRev = string(t.Owner.Status), strings.Join(t.Owner.Scopes, " "), t.Owner.Rev
+	if t.IssuedBy == pat.RoleAdmin {
+		it.IssuedBy = string(pat.RoleAdmin)
+	}
 	return it
 }
 
@@ -153,6 +159,10 @@ func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 	t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = created, expires, lastUsed, revoked
 	t.ExtendedAt, t.DueAt, t.OwnerEmail, t.Notices = extended, due, it.OwnerEmail, it.Notices
 	t.Owner = pat.OwnerState{Status: pat.UserStatus(it.OwnerStatus), Scopes: strings.Fields(it.OwnerScopes), Rev: it.OwnerRev}
+	t.IssuedBy = pat.RoleUser
+	if it.IssuedBy == string(pat.RoleAdmin) {
+		t.IssuedBy = pat.RoleAdmin
+	}
 	if it.TTL > 0 {
 		t.DeleteAfter = time.Unix(it.TTL, 0).UTC()
 	}

@@ -490,6 +490,20 @@ func TestAuditTrailInOrder(t *testing.T) {
 	if len(evs) != 4 || evs[1].(map[string]any)["action"] != "token.locked" {
 		t.Fatalf("the owner's view of the trail: %v", evs)
 	}
+	// The owner sees "an administrator": the role, not the administrator's
+	// id or address; their own actions keep both. The audit log above keeps
+	// everything.
+	for i, it := range evs {
+		ev := it.(map[string]any)
+		_, hasActor := ev["actorId"]
+		_, hasIP := ev["sourceIp"]
+		switch {
+		case i == 0 && (ev["actorRole"] != "user" || ev["actorId"] != owner || ev["sourceIp"] != "203.0.113.10"):
+			t.Errorf("the owner's own action in their view: %v", ev)
+		case i > 0 && (ev["actorRole"] != "admin" || hasActor || hasIP):
+			t.Errorf("an administrator's action in the owner's view: %v (want actorRole admin, no actorId, no sourceIp)", ev)
+		}
+	}
 	from := byOwner[0]["time"].(string)
 	if got := trail(h.audit(t, "actor", "user-root", "from", from)); !slices.Equal(got, want[4:]) {
 		t.Fatalf("by actor: %v", got)

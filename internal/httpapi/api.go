@@ -196,7 +196,7 @@ func (a *API) ListTokenEvents(ctx context.Context, req events.APIGatewayV2HTTPRe
 			return 0, nil, err
 		}
 		page, err := a.svc.Events(ctx, id, req.PathParameters["id"], req.QueryStringParameters["cursor"], limit)
-		return 200, listOf(page, eventView), err
+		return 200, listOf(page, ownerEventView(id.UserID)), err
 	})
 }
 

@@ -36,6 +36,9 @@ func identityFrom(claims map[string]string, names config.Claims, catalog *scope.
 	if claims[names.UserID] == "" {
 		return pat.Identity{}, pat.Errorf(pat.CodeUnauthenticated, "no authenticated user: sign in")
 	}
+	if err := checkClaims(claims, names); err != nil {
+		return pat.Identity{}, err
+	}
 	groups := claimList(claims[names.Groups])
 	grants := claimList(claims[names.Permissions])
 	for _, g := range groups {

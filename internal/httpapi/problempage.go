@@ -20,7 +20,7 @@ type problemDoc struct {
 // problemDocs describes every code the management API and the authorizer
 // answer with. The authorizer's codes are RFC 6750's.
 var problemDocs = map[string]problemDoc{
-	string(pat.CodeInvalid):              {400, "The request is malformed: bad JSON, an unknown field, text that is not valid UTF-8 or holds control, bidirectional-override or only invisible characters, a bad date, limit or cursor. The detail names the field. Nothing was changed. From the request authorizer: more than one Authorization header, or a token in the query string (access_token); send exactly one Authorization: Bearer header."},
+	string(pat.CodeInvalid):              {400, "The request is malformed: bad JSON, an unknown field, text that is not valid UTF-8 or holds control, bidirectional-override or only invisible characters, a bad date, limit or cursor, or an identity claim (user id, email, groups, permissions) over its limit or malformed. The detail names the field or claim. Nothing was changed. From the request authorizer: more than one Authorization header, or a token in the query string (access_token); send exactly one Authorization: Bearer header."},
 	string(pat.CodeUnknownScope):         {400, "A scope the catalog does not define. Scopes are <resource>:<action> with action read, create, update or delete; the problem's scopes member lists the unknown ones."},
 	string(pat.CodeBodyTooLarge):         {413, "The request body is over 16 KiB."},
 	string(pat.CodeUnsupportedMedia):     {415, "A request with a body must send it as JSON with Content-Type: application/json (charset=utf-8 allowed)."},
@@ -39,7 +39,7 @@ var problemDocs = map[string]problemDoc{
 	string(pat.CodeConflict):             {409, "A concurrent change won, such as another rotation of the same token. Read the token again and retry."},
 	string(pat.CodeInternal):             {500, "Something failed on the service's side; the cause is logged, not shown. Retry later."},
 	"invalid_token":                      {401, "From the request authorizer: the bearer token is malformed, unknown, revoked, locked or expired, or its owner is disabled."},
-	"insufficient_scope":                 {403, "From the request authorizer: the token is valid but lacks the scope the route needs (named in WWW-Authenticate's scope attribute)."},
+	"insufficient_scope":                 {403, "From the request authorizer: the token lacks the scope the route needs (named in WWW-Authenticate's scope attribute), no scope covers the route, or the path has a form a backend could read as another route (path parameters such as ;x, dot segments, encoded separators, controls or percent signs), which no token grants."},
 }
 
 // ProblemPage serves GET /problems/{code}: what a problem type means. It

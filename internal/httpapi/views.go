@@ -50,7 +50,7 @@ type eventJSON struct {
 	Action    string            `json:"action"`
 	TokenID   string            `json:"tokenId,omitempty"`
 	OwnerID   string            `json:"ownerId"`
-	ActorID   string            `json:"actorId"`
+	ActorID   string            `json:"actorId,omitempty"` // absent in an owner's view of an administrator's action
 	ActorRole pat.Role          `json:"actorRole,omitempty"`
 	Outcome   string            `json:"outcome"`
 	SourceIP  string            `json:"sourceIp,omitempty"`
@@ -77,6 +77,21 @@ func (a *API) created(c pat.Created) createdJSON {
 func eventView(e pat.Event) eventJSON {
 	return eventJSON{ID: e.ID, Time: e.Time, Action: e.Action, TokenID: e.TokenID, OwnerID: e.OwnerID, ActorID: e.ActorID,
 		ActorRole: e.ActorRole, Outcome: e.Outcome, SourceIP: e.SourceIP, Details: e.Details}
+}
+
+// ownerEventView is an event on the trail of viewer's own token. An
+// administrator's action shows as "an administrator": the role, without
+// their user id or source IP, as GitHub shows a site administrator's
+// action to the account's owner. Administrators' own audit view
+// (GET /admin/audit) keeps both.
+func ownerEventView(viewer string) func(pat.Event) eventJSON {
+	return func(e pat.Event) eventJSON {
+		v := eventView(e)
+		if e.ActorRole == pat.RoleAdmin && e.ActorID != viewer {
+			v.ActorID, v.SourceIP = "", ""
+		}
+		return v
+	}
 }
 
 func (a *API) adminTokenView(t pat.Token) adminTokenJSON {

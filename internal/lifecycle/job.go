@@ -113,15 +113,20 @@ func (j *Job) Run(ctx context.Context, opt Options) (Report, error) {
 		defer unlock()
 	}
 	today := now.Format(time.DateOnly)
-	start, err := j.store.NextDay(ctx)
+	days, err := j.days(ctx, now)
 	if err != nil {
 		return rep, err
 	}
-	if start == "" {
-		start = now.AddDate(0, 0, -j.cfg.Lookback).Format(time.DateOnly)
-	}
 	bookmark := ""
-	for day := start; day <= today; day = nextDay(day) {
+	for i, day := range days {
+		if i == MaxDaysPerRun {
+			// The rest is for the next run, which starts here.
+			rep.Stopped = fmt.Sprintf("read %d day buckets, the most one run reads", MaxDaysPerRun)
+			if bookmark == "" {
+				bookmark = day
+			}
+			break
+		}
 		if rep.DaysRead++; rep.FirstDay == "" {
 			rep.FirstDay = day
 		}
@@ -180,9 +185,34 @@ func (j *Job) save(ctx context.Context, opt Options, bookmark, today string) err
 	return j.store.SaveNextDay(ctx, bookmark)
 }
 
-func nextDay(day string) string {
-	t, _ := time.Parse(time.DateOnly, day)
-	return t.AddDate(0, 0, 1).Format(time.DateOnly)
+// MaxDaysPerRun bounds the day buckets one run reads, whatever its now or
+// the bookmark say (the first run looks back Lookback days, 400 as
+// deployed): a run that reaches it saves where it stopped, and the next run
+// goes on from there.
+const MaxDaysPerRun = 1000
+
+// days lists the day buckets a run at now reads, oldest first: from the
+// bookmark (or, on a first run, Lookback days back) to now's day, at most
+// one more than MaxDaysPerRun (the day the next run starts from). Days
+// are counted as dates, never compared as text: a run at 9999-12-31 ends
+// there rather than going on into year 10000, which sorts as text before it.
+func (j *Job) days(ctx context.Context, now time.Time) ([]string, error) {
+	last := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	first := last.AddDate(0, 0, -j.cfg.Lookback)
+	saved, err := j.store.NextDay(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if saved != "" {
+		if first, err = time.Parse(time.DateOnly, saved); err != nil {
+			return nil, fmt.Errorf("the saved first day %q: %w", saved, err)
+		}
+	}
+	var out []string
+	for d := first; !d.After(last) && len(out) <= MaxDaysPerRun; d = d.AddDate(0, 0, 1) {
+		out = append(out, d.Format(time.DateOnly))
+	}
+	return out, nil
 }
 
 // reminder is a claimed reminder waiting to be mailed.

@@ -43,6 +43,10 @@ type Token struct {
 	OwnerEmail  string            // where lifecycle mails go; copied from the owner at creation
 	Notices     map[string]string // lifecycle mails by key: "sending:<time>", "sent:<time>", "failed:<time>", "skipped"
 	DueAt       *time.Time        // when the lifecycle job next acts on the token; nil: never
+	// IssuedBy is who made the token: RoleAdmin for one an administrator
+	// created for its owner, RoleUser for the owner's own (a rotation is the
+	// owner's). The authorizer tells backends.
+	IssuedBy Role
 	// Owner is the owner's state as of the owner's revision Owner.Rev, kept
 	// on the token so that the authorizer reads one item per decision. Every
 	// change of the owner's status or permissions rewrites it on all the

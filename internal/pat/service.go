@@ -136,6 +136,7 @@ func (s *Service) draft(in CreateInput) (Token, error) {
 // act in role; when an administrator creates it for someone else, the
 // owner's notice goes in the same transaction and is sent at once.
 func (s *Service) create(ctx context.Context, role Role, actor Identity, t Token) (Created, error) {
+	t.IssuedBy = role
 	created, err := s.issue(t)
 	if err != nil {
 		return Created{}, err

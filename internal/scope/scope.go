@@ -72,6 +72,9 @@ func Parse(data []byte) (*Catalog, error) {
 			if !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.ContainsAny(p, "*?{} ") {
 				return nil, fmt.Errorf("scope catalog: resource %q path %q: want an absolute path prefix without a trailing slash", r.Name, p)
 			}
+			if !CanonicalPath(p) {
+				return nil, fmt.Errorf("scope catalog: resource %q path %q: not a canonical path, so no request could match it", r.Name, p)
+			}
 			if other, dup := paths[p]; dup {
 				return nil, fmt.Errorf("scope catalog: path %q belongs to both %q and %q", p, other, r.Name)
 			}
@@ -193,12 +196,11 @@ func ActionFor(method string) (action string, ok bool) {
 
 // Required returns the scope a request needs: the resource whose path the
 // request path equals or continues after a "/", and the method's action.
-// Paths that a backend might read differently from this check (dot
-// segments, empty segments, encoded slashes, dots or backslashes) match
-// nothing, so they are denied rather than risk an over-grant.
+// A path that is not canonical (see CanonicalPath) matches nothing, so it
+// is denied rather than risk an over-grant.
 func (c *Catalog) Required(method, path string) (string, bool) {
 	action, ok := ActionFor(method)
-	if !ok || !cleanPath(path) {
+	if !ok || !CanonicalPath(path) {
 		return "", false
 	}
 	for _, r := range c.Resources {
@@ -209,24 +211,4 @@ func (c *Catalog) Required(method, path string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-func cleanPath(path string) bool {
-	if !strings.HasPrefix(path, "/") || strings.Contains(path, "//") || strings.ContainsAny(path, "\\?#") {
-		return false
-	}
-	for i := 0; i < len(path); i++ {
-		if path[i] == '%' && i+2 < len(path) {
-			switch strings.ToLower(path[i+1 : i+3]) {
-			case "2e", "2f", "5c", "25":
-				return false
-			}
-		}
-	}
-	for seg := range strings.SplitSeq(path, "/") {
-		if seg == "." || seg == ".." {
-			return false
-		}
-	}
-	return true
 }

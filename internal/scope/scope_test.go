@@ -36,6 +36,8 @@ func TestParseRejectsBadCatalogs(t *testing.T) {
 		"relative path":  "resources: [{name: crm, paths: [api]}]",
 		"trailing slash": "resources: [{name: crm, paths: [/api/]}]",
 		"shared path":    "resources: [{name: crm, paths: [/a]}, {name: erp, paths: [/a]}]",
+		"dot segment":    "resources: [{name: crm, paths: [/a/../b]}]",
+		"path parameter": "resources: [{name: crm, paths: [/a;v=1]}]",
 	}
 	for name, doc := range cases {
 		t.Run(name, func(t *testing.T) {

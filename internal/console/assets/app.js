@@ -630,7 +630,8 @@ async function eventTable(el, fetchPage, admin) {
       body.append(h('tr', {},
         h('td', { 'data-label': 'Time' }, when(ev.time, true)),
         h('td', { 'data-label': 'Action' }, h('code', {}, ev.action)),
-        h('td', { 'data-label': admin ? 'Actor' : 'By' }, ev.actorId, ev.actorRole && ev.actorRole !== 'user' ? h('div', { class: 'small muted' }, ev.actorRole) : null),
+        // An owner's view names no administrator: only the role comes.
+        h('td', { 'data-label': admin ? 'Actor' : 'By' }, ev.actorId || (ev.actorRole === 'admin' ? 'an administrator' : ''), ev.actorId && ev.actorRole && ev.actorRole !== 'user' ? h('div', { class: 'small muted' }, ev.actorRole) : null),
         admin ? h('td', { 'data-label': 'Owner' }, ev.ownerId ? link(`${BASE}admin/users/${encodeURIComponent(ev.ownerId)}`, ev.ownerId) : '') : null,
         admin ? h('td', { 'data-label': 'Token', class: 'mono small' }, ev.tokenId || '') : null,
         h('td', { 'data-label': 'Outcome' }, ev.outcome),
