@@ -339,7 +339,7 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 			r.token.Notices = withNotice(r.token.Notices, k, pat.NoticeSkipped)
 		}
 		if reachable { // no keep link for a mail that is not sent
-			if r.link, err = j.keepLink(ctx, r); err != nil {
+			if r.link, err = j.keepLink(ctx, r, now); err != nil {
 				j.release(ctx, []reminder{r})
 				return err
 			}
@@ -356,7 +356,7 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 	}
 	rs := make([]mail.Reminder, len(claimed))
 	for i, r := range claimed {
-		rs[i] = mail.Reminder{Token: r.token, Expiry: r.step.Kind == pat.StepExpiryReminder, When: r.step.Deadline(), Link: r.link}
+		rs[i] = mail.Reminder{Token: r.token, Expiry: r.step.Kind == pat.StepExpiryReminder, When: r.step.Deadline(now), Link: r.link}
 	}
 	msg, err := mail.ReminderMail(rs, j.cfg.ConsoleURL)
 	if err != nil {
@@ -422,8 +422,8 @@ func (j *Job) release(ctx context.Context, claimed []reminder) {
 	}
 }
 
-func (j *Job) keepLink(ctx context.Context, r reminder) (string, error) {
-	purpose, until := pat.KeepActivity, r.step.Deadline()
+func (j *Job) keepLink(ctx context.Context, r reminder, now time.Time) (string, error) {
+	purpose, until := pat.KeepActivity, r.step.Deadline(now)
 	if r.step.Kind == pat.StepExpiryReminder {
 		purpose, until = pat.KeepExpiry, *r.token.ExpiresAt
 	}

@@ -42,8 +42,17 @@ type Step struct {
 // IsReminder reports whether the step sends a reminder.
 func (s Step) IsReminder() bool { return s.Kind == StepIdleReminder || s.Kind == StepExpiryReminder }
 
-// Deadline is what a reminder warns of: when the token is deleted or expires.
-func (s Step) Deadline() time.Time { return s.At.Add(time.Duration(s.Days) * 24 * time.Hour) }
+// Deadline is what a reminder sent at sent warns of: when the token
+// expires, or when it is deleted for inactivity. A late reminder (the job
+// was down, or mail was blocked) moves the deletion to its own days after
+// it was sent (see Steps), so it names that day, never one already past.
+func (s Step) Deadline(sent time.Time) time.Time {
+	at := s.At
+	if s.Kind == StepIdleReminder && sent.After(at) {
+		at = sent
+	}
+	return at.Add(time.Duration(s.Days) * 24 * time.Hour)
+}
 
 // Notice values.
 const (

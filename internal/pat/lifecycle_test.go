@@ -109,3 +109,26 @@ func TestLifecycleScheduleAndKeptUntil(t *testing.T) {
 		})
 	}
 }
+
+// A reminder names the day its deletion will really happen: sent late, its
+// own days after it was sent, never a day already past. An expiry stays
+// where it is.
+func TestReminderDeadline(t *testing.T) {
+	at := time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name string
+		step Step
+		sent time.Time
+		want time.Time
+	}{
+		{"idle, on time", Step{Kind: StepIdleReminder, At: at, Days: 3}, at, at.Add(3 * day)},
+		{"idle, ten days late", Step{Kind: StepIdleReminder, At: at, Days: 3}, at.Add(10 * day), at.Add(13 * day)},
+		{"expiry, late", Step{Kind: StepExpiryReminder, At: at, Days: 7}, at.Add(5 * day), at.Add(7 * day)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.step.Deadline(c.sent); !got.Equal(c.want) {
+				t.Errorf("Deadline(%s) = %s, want %s", c.sent, got, c.want)
+			}
+		})
+	}
+}
