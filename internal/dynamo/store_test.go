@@ -60,7 +60,7 @@ func (f *fixture) next(prefix string) string {
 // user makes an active user.
 func (f *fixture) user(t *testing.T, id string) {
 	t.Helper()
-	if _, err := f.store.SyncUser(ctx, pat.User{ID: id, Email: id + "@example.com", Permissions: []string{"crm:read"}}); err != nil {
+	if _, _, err := f.store.SyncUser(ctx, pat.User{ID: id, Email: id + "@example.com", Permissions: []string{"crm:read"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -270,9 +270,9 @@ func TestTokenWriteConditions(t *testing.T) {
 
 	renamed := tok
 	renamed.Name = "renamed"
-	wantCode(t, f.store.UpdateToken(ctx, renamed, f.event(pat.ActionRenamed, tok)), pat.CodeTokenNotActive)
+	wantCode(t, f.store.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionRenamed, tok)), pat.CodeTokenNotActive)
 	renamed.UserID = "mallory"
-	wantCode(t, f.store.UpdateToken(ctx, renamed, f.event(pat.ActionRenamed, tok)), pat.CodeNotFound)
+	wantCode(t, f.store.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionRenamed, tok)), pat.CodeNotFound)
 	if f.count(t, f.tables.Tokens) != tokens || f.count(t, f.tables.Audit) != audit || f.get(t, tok.ID).Name == "renamed" {
 		t.Fatal("a refused write wrote something")
 	}
@@ -285,7 +285,7 @@ func TestTokenWriteConditions(t *testing.T) {
 	extend := func() error {
 		at := f.now
 		kept.ExtendedAt = &at
-		return f.store.ExtendToken(ctx, kept, f.event(pat.ActionExtended, kept), &link)
+		return f.store.ExtendToken(ctx, kept, kept.Owner.Rev, f.event(pat.ActionExtended, kept), &link)
 	}
 	if err := extend(); err != nil {
 		t.Fatal(err)
@@ -459,7 +459,7 @@ func TestTransactionCancellationReasons(t *testing.T) {
 			s := f.storeOn(t, api)
 			renamed := tok
 			renamed.Name = "x"
-			err := s.UpdateToken(ctx, renamed, f.event(pat.ActionRenamed, tok))
+			err := s.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionRenamed, tok))
 			wantCode(t, err, c.want)
 			if c.says != "" && !strings.Contains(err.Error(), c.says) {
 				t.Fatalf("error %q does not say %q", err, c.says)
