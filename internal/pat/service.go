@@ -256,20 +256,20 @@ func (s *Service) Update(ctx context.Context, id Identity, tokenID string, in Up
 	})
 }
 
-// ownChange reads one of the caller's tokens for a change by its owner:
-// first it records the caller's claims (SyncUser, as creating a token
-// does), so that rights the identity provider withdrew are withdrawn from
-// every live token of the caller, then it applies the one rule (mayChange)
-// to the token as read after that.
+// ownChange reads one of the caller's tokens for a change by its owner
+// and applies the one rule (mayChange) to it, after recording the caller's
+// claims (SyncUser, as creating a token does), so that rights the identity
+// provider withdrew are withdrawn from every live token of the caller
+// first. The token is read before (another user's is not found, and
+// nothing is recorded for its caller); when the claims changed the owner,
+// the token read carries the previous revision and mayChange asks for a
+// fresh read (ErrOwnerChanged: the callers run again).
 func (s *Service) ownChange(ctx context.Context, id Identity, tokenID, verb string) (Token, User, error) {
-	if !token.ValidID(tokenID) {
-		return Token{}, User{}, ErrNotFound
-	}
-	owner, err := s.activeUser(ctx, id)
+	t, err := s.own(ctx, id, tokenID)
 	if err != nil {
 		return Token{}, User{}, err
 	}
-	t, err := s.own(ctx, id, tokenID)
+	owner, err := s.activeUser(ctx, id)
 	if err != nil {
 		return Token{}, User{}, err
 	}
