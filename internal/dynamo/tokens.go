@@ -334,30 +334,20 @@ func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.Page
 }
 
 // OwnerRevocable: see pat.Store. The owner's record is read strongly
-// consistent, then each of its live tokens; the owner index adds only
-// tokens older than the list of live tokens, which it holds long since.
-// At most MaxActiveTokens reads of a token: a revoke-all is rare.
+// consistent, then each token it lists. The owner index only names
+// tokens the list does not hold (tokens older than the list, which it
+// reached long since, and ones revoked a moment before, which it may still
+// show as active), and each of those is read too: what the index says of a
+// token is never taken as it is. At most MaxActiveTokens reads and the
+// index's stragglers: a revoke-all is rare.
 func (s *Store) OwnerRevocable(ctx context.Context, ownerID string) ([]pat.Token, error) {
 	read, _, err := s.readUser(ctx, ownerID)
 	if err != nil {
 		return nil, err
 	}
-	ids := []string{}
+	var ids []string
 	if read != nil && read.ID == ownerID {
-		ids = append(ids, read.LiveTokens...)
-	}
-	var out []pat.Token
-	for _, id := range ids {
-		t, err := s.GetToken(ctx, id)
-		switch {
-		case pat.ErrorCode(err) == pat.CodeNotFound:
-			continue // gone with its TTL: nothing to revoke
-		case err != nil:
-			return nil, fmt.Errorf("read live token: %w", err)
-		}
-		if t.UserID == ownerID && (t.Status == pat.StatusActive || t.Status == pat.StatusLocked) {
-			out = append(out, t)
-		}
+		ids = slices.Clone(read.LiveTokens)
 	}
 	var decodeErr error
 	_, _, err = s.pages(ctx, s.revocable(ownerID).in, math.MaxInt, func(page *dynamodb.QueryOutput) bool {
@@ -368,13 +358,26 @@ func (s *Store) OwnerRevocable(ctx context.Context, ownerID string) ([]pat.Token
 				return false
 			}
 			if !slices.Contains(ids, t.ID) {
-				out = append(out, t)
+				ids = append(ids, t.ID)
 			}
 		}
 		return true
 	})
 	if err = errors.Join(err, decodeErr); err != nil {
 		return nil, fmt.Errorf("list revocable tokens of %s: %w", ownerID, err)
+	}
+	var out []pat.Token
+	for _, id := range ids {
+		t, err := s.GetToken(ctx, id)
+		switch {
+		case pat.ErrorCode(err) == pat.CodeNotFound:
+			continue // gone with its TTL: nothing to revoke
+		case err != nil:
+			return nil, fmt.Errorf("read token of %s: %w", ownerID, err)
+		}
+		if t.UserID == ownerID && (t.Status == pat.StatusActive || t.Status == pat.StatusLocked) {
+			out = append(out, t)
+		}
 	}
 	return out, nil
 }
