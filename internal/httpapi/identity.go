@@ -42,11 +42,11 @@ func identityFrom(claims map[string]string, names config.Claims, catalog *scope.
 		grants = append(grants, names.GroupPermissions[g]...)
 	}
 	return pat.Identity{
-		UserID:        claims[names.UserID],
-		Email:         claims[names.Email],
-		EmailVerified: emailVerified(claims[names.EmailVerified]),
-		Permissions:   catalog.Expand(grants),
-		Admin:         names.AdminGroup != "" && slices.Contains(groups, names.AdminGroup),
+		UserID:          claims[names.UserID],
+		Email:           claims[names.Email],
+		EmailUnverified: !emailVerified(claims[names.EmailVerified]),
+		Permissions:     catalog.Expand(grants),
+		Admin:           names.AdminGroup != "" && slices.Contains(groups, names.AdminGroup),
 	}, nil
 }
 

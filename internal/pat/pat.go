@@ -155,14 +155,15 @@ func (u User) Effective() []string {
 type Identity struct {
 	UserID string
 	Email  string
-	// EmailVerified says the identity provider verified Email (its
-	// email_verified claim, or no such claim at all: many providers send
-	// none). Token mail never goes to an address that is not verified.
-	EmailVerified bool
-	Permissions   []string // concrete scopes, sorted
-	SourceIP      string
-	UserAgent     string
-	Admin         bool // holds the administrator role (a group or claim of the session)
+	// EmailUnverified says the identity provider marked Email as not
+	// verified (its email_verified claim is false): no token mail goes
+	// there. Without such a claim an address counts as verified, since
+	// many providers send none.
+	EmailUnverified bool
+	Permissions     []string // concrete scopes, sorted
+	SourceIP        string
+	UserAgent       string
+	Admin           bool // holds the administrator role (a group or claim of the session)
 }
 
 // Role is the audit trail's kind of actor.

@@ -459,7 +459,7 @@ func errLocked(tokenID, verb string) error {
 // replaces a known one with an audit record, and the old address is told.
 func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
 	u := User{ID: id.UserID, Permissions: id.Permissions, Status: UserActive}
-	if id.EmailVerified {
+	if !id.EmailUnverified {
 		u.Email = id.Email
 	}
 	u, notices, err := s.store.SyncUser(ctx, u, func(stored User, to string) ([]Event, []Notice, error) {
