@@ -43,11 +43,15 @@ type Config struct {
 // Claims names the JWT claims that carry the caller's identity, and the
 // group that makes a caller an administrator.
 type Claims struct {
-	UserID      string
-	Email       string
-	Permissions string
-	Groups      string // claim listing the caller's groups
-	AdminGroup  string // the group of administrators
+	UserID string
+	Email  string
+	// EmailVerified names the claim that says the identity provider
+	// verified Email ("true" or "false"); absent, Email counts as verified,
+	// since many providers do not send it.
+	EmailVerified string
+	Permissions   string
+	Groups        string // claim listing the caller's groups
+	AdminGroup    string // the group of administrators
 	// GroupPermissions maps a group to the grants its members hold, on top
 	// of the Permissions claim: a plain Cognito pool issues groups, not
 	// permissions. Grants are checked against the catalog at cold start.
@@ -78,11 +82,12 @@ func FromEnv() (Config, error) {
 			},
 		},
 		Claims: Claims{
-			UserID:      r.str("CLAIM_USER_ID", "sub"),
-			Email:       r.str("CLAIM_EMAIL", "email"),
-			Permissions: r.str("CLAIM_PERMISSIONS", "permissions"),
-			Groups:      r.str("CLAIM_GROUPS", "cognito:groups"),
-			AdminGroup:  r.str("ADMIN_GROUP", "pat-admins"),
+			UserID:        r.str("CLAIM_USER_ID", "sub"),
+			Email:         r.str("CLAIM_EMAIL", "email"),
+			EmailVerified: r.str("CLAIM_EMAIL_VERIFIED", "email_verified"),
+			Permissions:   r.str("CLAIM_PERMISSIONS", "permissions"),
+			Groups:        r.str("CLAIM_GROUPS", "cognito:groups"),
+			AdminGroup:    r.str("ADMIN_GROUP", "pat-admins"),
 		},
 		MailFrom:             r.str("MAIL_FROM", ""),
 		MailReplyTo:          r.str("MAIL_REPLY_TO", ""),

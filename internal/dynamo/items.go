@@ -85,6 +85,7 @@ type tokenItem struct {
 	Status      string   `dynamodbav:"status"`
 	CreatedAt   string   `dynamodbav:"createdAt"`
 	ExpiresAt   string   `dynamodbav:"expiresAt,omitempty"`
+	Lifetime    int64    `dynamodbav:"lifetime,omitempty"` // seconds; absent on tokens older than it
 	LastUsedAt  string   `dynamodbav:"lastUsedAt,omitempty"`
 	LastUsedIP  string   `dynamodbav:"lastUsedIp,omitempty"`
 	LastUsedUA  string   `dynamodbav:"lastUsedUserAgent,omitempty"`
@@ -114,6 +115,7 @@ func encodeToken(t pat.Token) tokenItem {
 		ID: t.ID, UserID: t.UserID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, Digest: t.Digest,
 		Status: string(t.Status), CreatedAt: formatTime(t.CreatedAt), ExpiresAt: formatOptional(t.ExpiresAt),
 		LastUsedAt: formatOptional(t.LastUsedAt), LastUsedIP: t.LastUsedIP, LastUsedUA: t.LastUsedUA, RevokedAt: formatOptional(t.RevokedAt), ReplacedBy: t.ReplacedBy,
+		Lifetime: int64(t.Lifetime / time.Second),
 	}
 	if !t.DeleteAfter.IsZero() {
 		it.TTL = t.DeleteAfter.Unix()
@@ -146,7 +148,8 @@ func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 		return pat.Token{}, fmt.Errorf("decode token: %w", err)
 	}
 	t := pat.Token{ID: it.ID, UserID: it.UserID, Name: it.Name, Description: it.Description, Scopes: it.Scopes,
-		Digest: it.Digest, Status: pat.Status(it.Status), ReplacedBy: it.ReplacedBy, LastUsedIP: it.LastUsedIP, LastUsedUA: it.LastUsedUA}
+		Digest: it.Digest, Status: pat.Status(it.Status), ReplacedBy: it.ReplacedBy, LastUsedIP: it.LastUsedIP, LastUsedUA: it.LastUsedUA,
+		Lifetime: time.Duration(it.Lifetime) * time.Second}
 	created, err1 := time.Parse(timeLayout, it.CreatedAt)
 	expires, err2 := parseOptional(it.ExpiresAt)
 	lastUsed, err3 := parseOptional(it.LastUsedAt)

@@ -44,7 +44,7 @@ func (s *Store) run(ctx context.Context, in *dynamodb.QueryInput) (*dynamodb.Que
 	out, err := s.db.Scan(ctx, &dynamodb.ScanInput{
 		TableName: in.TableName, FilterExpression: in.FilterExpression, Select: in.Select, Limit: in.Limit,
 		ExpressionAttributeNames: in.ExpressionAttributeNames, ExpressionAttributeValues: in.ExpressionAttributeValues,
-		ExclusiveStartKey: in.ExclusiveStartKey,
+		ExclusiveStartKey: in.ExclusiveStartKey, ConsistentRead: in.ConsistentRead,
 	})
 	if err != nil {
 		return nil, err

@@ -254,7 +254,7 @@ func TestCursorsAreBoundToTheirList(t *testing.T) {
 			return err
 		}},
 		{"another query, same list name", func() error {
-			_, err := s.RevocablePage(ctx, "", pat.PageRequest{Cursor: page.Next, Limit: 1, List: p.List})
+			_, err := s.RevocablePage(ctx, pat.PageRequest{Cursor: page.Next, Limit: 1, List: p.List})
 			return err
 		}},
 		{"audit", func() error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,7 +61,7 @@ func (f *fixture) next(prefix string) string {
 // user makes an active user.
 func (f *fixture) user(t *testing.T, id string) {
 	t.Helper()
-	if _, err := f.store.SyncUser(ctx, pat.User{ID: id, Email: id + "@example.com", Permissions: []string{"crm:read"}}); err != nil {
+	if _, _, err := f.store.SyncUser(ctx, pat.User{ID: id, Email: id + "@example.com", Permissions: []string{"crm:read"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -270,9 +271,9 @@ func TestTokenWriteConditions(t *testing.T) {
 
 	renamed := tok
 	renamed.Name = "renamed"
-	wantCode(t, f.store.UpdateToken(ctx, renamed, f.event(pat.ActionRenamed, tok)), pat.CodeTokenNotActive)
+	wantCode(t, f.store.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionRenamed, tok)), pat.CodeTokenNotActive)
 	renamed.UserID = "mallory"
-	wantCode(t, f.store.UpdateToken(ctx, renamed, f.event(pat.ActionRenamed, tok)), pat.CodeNotFound)
+	wantCode(t, f.store.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionRenamed, tok)), pat.CodeNotFound)
 	if f.count(t, f.tables.Tokens) != tokens || f.count(t, f.tables.Audit) != audit || f.get(t, tok.ID).Name == "renamed" {
 		t.Fatal("a refused write wrote something")
 	}
@@ -285,7 +286,7 @@ func TestTokenWriteConditions(t *testing.T) {
 	extend := func() error {
 		at := f.now
 		kept.ExtendedAt = &at
-		return f.store.ExtendToken(ctx, kept, f.event(pat.ActionExtended, kept), &link)
+		return f.store.ExtendToken(ctx, kept, kept.Owner.Rev, f.event(pat.ActionExtended, kept), &link)
 	}
 	if err := extend(); err != nil {
 		t.Fatal(err)
@@ -459,7 +460,7 @@ func TestTransactionCancellationReasons(t *testing.T) {
 			s := f.storeOn(t, api)
 			renamed := tok
 			renamed.Name = "x"
-			err := s.UpdateToken(ctx, renamed, f.event(pat.ActionRenamed, tok))
+			err := s.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionRenamed, tok))
 			wantCode(t, err, c.want)
 			if c.says != "" && !strings.Contains(err.Error(), c.says) {
 				t.Fatalf("error %q does not say %q", err, c.says)
@@ -539,5 +540,184 @@ func TestAuditRecordCannotBeOverwritten(t *testing.T) {
 	}
 	if got := f.get(t, id); got.Status != pat.StatusActive {
 		t.Fatalf("the change went through without its audit record: status %s", got.Status)
+	}
+}
+
+// Every owner's change of a token (rename, extension) is written only while
+// the token is active, unexpired and carries the owner's state of the
+// revision the service checked, active: a lock, an expiry or a change of
+// the owner since then makes it fail with the reason, writing nothing. A
+// token older than that copy has the owner's record checked instead.
+func TestOwnersChangeIsGuarded(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	rev := func() int {
+		u, err := f.store.GetUser(ctx, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Rev
+	}
+	rename := func(tok pat.Token, ownerRev int) error {
+		tok.Name = "renamed"
+		return f.store.UpdateToken(ctx, tok, ownerRev, f.event(pat.ActionRenamed, tok))
+	}
+	extend := func(tok pat.Token, ownerRev int) error {
+		at := f.now
+		tok.ExtendedAt = &at
+		return f.store.ExtendToken(ctx, tok, ownerRev, f.event(pat.ActionExtended, tok), nil)
+	}
+	disable := func(status pat.UserStatus) {
+		t.Helper()
+		if _, err := f.store.UpdateUser(ctx, pat.User{ID: "alice", Status: status}, pat.Event{ID: f.next("ev"), Time: f.now, Action: pat.ActionUserUpdated,
+			OwnerID: "alice", ActorID: "root", ActorRole: pat.RoleAdmin, Outcome: "success", ExpiresAt: f.now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A legacy token: put as the bulk loader does, without the owner's copy.
+	legacy := f.newToken("alice")
+	legacy.Owner = pat.OwnerState{}
+	item, err := dynamo.TokenItem(legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &f.tables.Tokens, Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	locked := f.token(t, "alice")
+	locked.Status = pat.StatusLocked
+	if err := f.store.SetTokenStatus(ctx, locked, pat.StatusActive, f.event(pat.ActionLocked, locked), nil); err != nil {
+		t.Fatal(err)
+	}
+	locked.Status = pat.StatusActive // as the owner's service read it, before the lock
+	expired := f.newToken("alice")
+	past := f.now.Add(-time.Minute)
+	expired.ExpiresAt = &past
+	if err := f.store.CreateToken(ctx, expired, 1000, f.event(pat.ActionCreated, expired), nil); err != nil {
+		t.Fatal(err)
+	}
+	live := f.token(t, "alice")
+
+	tokens, audit := dynamotest.Dump(t, f.db, f.tables.Tokens), f.count(t, f.tables.Audit)
+	for _, write := range []func(pat.Token, int) error{rename, extend} {
+		wantCode(t, write(locked, rev()), pat.CodeTokenLocked)
+		wantCode(t, write(expired, rev()), pat.CodeTokenNotActive)
+		wantCode(t, write(live, rev()-1), pat.CodeConflict) // an older revision: pat.ErrOwnerChanged
+		wantCode(t, write(legacy, rev()-1), pat.CodeConflict)
+		other := live
+		other.UserID = "mallory"
+		wantCode(t, write(other, rev()), pat.CodeNotFound)
+	}
+	if !reflect.DeepEqual(tokens, dynamotest.Dump(t, f.db, f.tables.Tokens)) || f.count(t, f.tables.Audit) != audit {
+		t.Fatal("a refused change wrote something")
+	}
+	if err := rename(live, rev()); err != nil {
+		t.Fatal(err)
+	}
+	if err := extend(legacy, rev()); err != nil {
+		t.Fatal(err)
+	}
+	// The owner is disabled after the service read the token: the copy on
+	// the token, or the owner's record for a legacy token, refuses.
+	checked := rev()
+	disable(pat.UserDisabled)
+	live.Owner = pat.OwnerState{Status: pat.UserActive, Rev: checked}
+	for _, write := range []func(pat.Token, int) error{rename, extend} {
+		wantCode(t, write(live, checked), pat.CodeUserDisabled)
+		wantCode(t, write(legacy, checked), pat.CodeUserDisabled)
+	}
+	disable(pat.UserActive)
+	if got := f.get(t, live.ID); got.Name != "renamed" || got.ExtendedAt != nil {
+		t.Fatalf("live token: %+v", got)
+	}
+	if got := f.get(t, legacy.ID); got.ExtendedAt == nil || got.Name == "renamed" {
+		t.Fatalf("legacy token: %+v", got)
+	}
+}
+
+// A sign-in with another address writes it with the audit event and the
+// old address's notice that moved composes, in the change's transaction,
+// and on every live token; an empty address keeps the stored one.
+func TestSyncUserAnnouncesANewAddress(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	tok := f.token(t, "alice")
+	var from, to string
+	moved := func(stored pat.User, next string) ([]pat.Event, []pat.Notice, error) {
+		from, to = stored.Email, next
+		ev := pat.Event{ID: f.next("ev"), Time: f.now, Action: pat.ActionEmailChanged, OwnerID: "alice", ActorID: "alice", ActorRole: pat.RoleUser,
+			Outcome: "success", Details: map[string]string{"from": stored.Email, "to": next}, ExpiresAt: f.now.Add(time.Hour)}
+		return []pat.Event{ev}, []pat.Notice{{ID: f.next("n"), UserID: "alice", Message: pat.Message{UserID: "alice", To: stored.Email, Subject: "changed"}}}, nil
+	}
+	perms := []string{"crm:read"}
+	u, notices, err := f.store.SyncUser(ctx, pat.User{ID: "alice", Permissions: perms}, moved)
+	if err != nil || u.Email != "alice@example.com" || len(notices) != 0 || from != "" {
+		t.Fatalf("no address: %+v %v %v, moved from %q", u, notices, err, from)
+	}
+	u, notices, err = f.store.SyncUser(ctx, pat.User{ID: "alice", Email: "alice@new.example", Permissions: perms}, moved)
+	if err != nil || u.Email != "alice@new.example" || len(notices) != 1 || from != "alice@example.com" || to != "alice@new.example" {
+		t.Fatalf("new address: %+v %v %v, moved %q → %q", u, notices, err, from, to)
+	}
+	if got := f.get(t, tok.ID).OwnerEmail; got != "alice@new.example" {
+		t.Fatalf("the live token's address: %q", got)
+	}
+	page, err := f.store.ListAudit(ctx, pat.AuditFilter{OwnerID: "alice", Action: pat.ActionEmailChanged}, pat.PageRequest{Limit: 10, List: "t"})
+	if err != nil || len(page.Items) != 1 || page.Items[0].Details["from"] != "alice@example.com" {
+		t.Fatalf("audit: %+v %v", page.Items, err)
+	}
+	outbox := 0
+	for _, item := range dynamotest.Dump(t, f.db, f.tables.Tokens) {
+		if pk, _ := item["pk"].(*types.AttributeValueMemberS); pk != nil && strings.HasPrefix(pk.Value, "NOTICE#") {
+			outbox++
+		}
+	}
+	if outbox != 1 {
+		t.Fatalf("%d notices in the outbox, want 1", outbox)
+	}
+}
+
+// OwnerRevocable reads the owner's live tokens from their record, strongly
+// consistent: active and locked ones, not revoked ones, and a legacy
+// token the record does not list through the owner index.
+func TestOwnerRevocable(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	f.user(t, "bob")
+	a, b, c := f.token(t, "alice"), f.token(t, "alice"), f.token(t, "alice")
+	f.token(t, "bob")
+	b.Status = pat.StatusLocked
+	if err := f.store.SetTokenStatus(ctx, b, pat.StatusActive, f.event(pat.ActionLocked, b), nil); err != nil {
+		t.Fatal(err)
+	}
+	at := f.now
+	c.RevokedAt, c.DeleteAfter = &at, at.Add(time.Hour)
+	if _, err := f.store.RevokeTokens(ctx, []pat.Token{c}, []pat.Event{f.event(pat.ActionRevoked, c)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	legacy := f.newToken("alice")
+	legacy.Owner = pat.OwnerState{}
+	item, err := dynamo.TokenItem(legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &f.tables.Tokens, Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.store.OwnerRevocable(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, tok := range got {
+		ids = append(ids, tok.ID)
+	}
+	slices.Sort(ids)
+	want := []string{a.ID, b.ID, legacy.ID}
+	slices.Sort(want)
+	if !slices.Equal(ids, want) {
+		t.Fatalf("revocable: %v, want %v", ids, want)
+	}
+	if got, err := f.store.OwnerRevocable(ctx, "nobody"); err != nil || len(got) != 0 {
+		t.Fatalf("a user never seen: %v %v", got, err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -77,15 +78,67 @@ func (s *Store) ListTokens(ctx context.Context, userID string, p pat.PageRequest
 	return page, nil
 }
 
-// UpdateToken writes name and description, unless the token was revoked
-// or changed hands meanwhile.
-func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ev pat.Event) error {
-	return s.audited(ctx, []pat.Event{ev},
-		write{item: s.update(tokenKey(t.ID), "SET #name = :name, description = :desc", "userId = :user AND #status <> :revoked",
-			map[string]string{"#name": "name", "#status": "status"},
-			values("name", t.Name, "desc", t.Description, "user", t.UserID, "revoked", string(pat.StatusRevoked))),
-			failed: tokenNotActive(t.UserID)},
-	)
+// UpdateToken writes name and description under the guard of every
+// owner's change (guarded).
+func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ownerRev int, ev pat.Event) error {
+	return s.audited(ctx, []pat.Event{ev}, s.guarded(t, ownerRev, ev.Time, "SET #name = :name, description = :desc",
+		map[string]string{"#name": "name"}, values("name", t.Name, "desc", t.Description))...)
+}
+
+// guarded is the write of expr on the owner's token t under the one rule
+// of every change on the owner's behalf (pat.Service.mayChange), held
+// until the write: t is still the owner's, active, unexpired at at, and
+// carries the owner's state of revision ownerRev, active. So a lock, a
+// revocation or a change of the owner (a disable, narrower rights:
+// setOwner rewrites that copy in its own transaction) committed after the
+// service read the token makes the write fail, and the lock or disable
+// wins. A token older than that copy (Owner.Rev 0) has the owner's record
+// checked instead, one more item in the transaction.
+func (s *Store) guarded(t pat.Token, ownerRev int, at time.Time, expr string, names map[string]string, vals map[string]types.AttributeValue) []write {
+	names = maps.Clone(names)
+	names["#status"] = "status"
+	vals = mergeValues(vals, values("guardUser", t.UserID, "guardActive", string(pat.StatusActive), "guardNow", formatTime(at)))
+	cond := "userId = :guardUser AND #status = :guardActive AND (attribute_not_exists(expiresAt) OR expiresAt > :guardNow) AND "
+	var owner []write
+	if t.Owner.Rev > 0 {
+		cond += "ownerStatus = :guardOwnerActive AND ownerRev = :guardOwnerRev"
+		maps.Copy(vals, values("guardOwnerActive", string(pat.UserActive), "guardOwnerRev", ownerRev))
+	} else {
+		cond += "attribute_not_exists(ownerRev)"
+		userVals := values("id", t.UserID, "active", string(pat.UserActive))
+		userCond := "id = :id AND #status = :active AND " + revIs("rev", "rev", ownerRev, userVals)
+		owner = append(owner, write{item: types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.tokens, Key: userKey(t.UserID), ConditionExpression: aws.String(userCond),
+			ExpressionAttributeNames: map[string]string{"#status": "status"}, ExpressionAttributeValues: userVals}},
+			failed: ownerRefusal(t.UserID, ownerRev, pat.ErrOwnerChanged)})
+	}
+	return append([]write{{item: s.update(tokenKey(t.ID), expr, cond, names, vals), failed: changeRefused(t.UserID, at)}}, owner...)
+}
+
+// changeRefused explains a failed guard (guarded) from the token as it
+// was: gone or another user's is not found; then locked, not active, its
+// owner disabled; else the owner changed meanwhile (the service reads
+// again and retries).
+func changeRefused(userID string, at time.Time) func(map[string]types.AttributeValue) error {
+	return func(old map[string]types.AttributeValue) error {
+		if old == nil {
+			return pat.ErrNotFound
+		}
+		t, err := decodeToken(old)
+		switch {
+		case err != nil:
+			return err
+		case t.UserID != userID:
+			return pat.ErrNotFound
+		case t.Status == pat.StatusLocked:
+			return pat.Errorf(pat.CodeTokenLocked, "token %s was locked by an administrator meanwhile; you may still revoke it", t.ID)
+		case t.StatusAt(at) != pat.StatusActive:
+			return pat.Errorf(pat.CodeTokenNotActive, "token %s is %s", t.ID, t.StatusAt(at))
+		case t.Owner.Rev > 0 && t.Owner.Status != pat.UserActive:
+			return pat.Errorf(pat.CodeUserDisabled, "your account is disabled: ask an administrator")
+		}
+		return pat.ErrOwnerChanged
+	}
 }
 
 // ownerRefusal explains a failed condition on the owner's record when a
@@ -202,19 +255,22 @@ func (s *Store) RevokeTokens(ctx context.Context, tokens []pat.Token, events []p
 	return nil, err
 }
 
-// ExtendToken writes the token's activity, expiry and schedule unless it
-// was revoked or expired meanwhile; a link is consumed in the same
-// transaction.
-func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ev pat.Event, link *pat.KeepLink) error {
-	vals := values("at", formatTime(*t.ExtendedAt), "user", t.UserID, "active", string(pat.StatusActive), "locked", string(pat.StatusLocked))
+// ExtendToken writes the token's activity, expiry, lifetime and schedule
+// under the guard of every owner's change (guarded); a link is consumed in
+// the same transaction.
+func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ownerRev int, ev pat.Event, link *pat.KeepLink) error {
+	vals := values("at", formatTime(*t.ExtendedAt))
 	set, remove := []string{"extendedAt = :at"}, []string{}
 	if t.ExpiresAt != nil {
 		set = append(set, "expiresAt = :exp", "#ttl = :ttl")
 		maps.Copy(vals, values("exp", formatTime(*t.ExpiresAt), "ttl", t.DeleteAfter.Unix()))
 	}
+	if t.Lifetime > 0 {
+		set = append(set, "lifetime = :lifetime")
+		maps.Copy(vals, values("lifetime", int64(t.Lifetime/time.Second)))
+	}
 	set, remove = scheduleClauses(t.DueAt, set, remove, vals)
-	writes := []write{{item: s.update(tokenKey(t.ID), updateExpression(set, remove), "userId = :user AND (#status = :active OR #status = :locked)",
-		map[string]string{"#status": "status", "#ttl": "ttl"}, vals), failed: tokenNotActive(t.UserID)}}
+	writes := s.guarded(t, ownerRev, *t.ExtendedAt, updateExpression(set, remove), map[string]string{"#ttl": "ttl"}, vals)
 	if link != nil {
 		writes = append(writes, s.useKeepLink(*link, t))
 	}
@@ -277,9 +333,58 @@ func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.Page
 	return page, nil
 }
 
+// OwnerRevocable: see pat.Store. The owner's record is read strongly
+// consistent, then each token it lists. The owner index only names
+// tokens the list does not hold (tokens older than the list, which it
+// reached long since, and ones revoked a moment before, which it may still
+// show as active), and each of those is read too: what the index says of a
+// token is never taken as it is. At most MaxActiveTokens reads and the
+// index's stragglers: a revoke-all is rare.
+func (s *Store) OwnerRevocable(ctx context.Context, ownerID string) ([]pat.Token, error) {
+	read, _, err := s.readUser(ctx, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if read != nil && read.ID == ownerID {
+		ids = slices.Clone(read.LiveTokens)
+	}
+	var decodeErr error
+	_, _, err = s.pages(ctx, s.revocable(ownerID).in, math.MaxInt, func(page *dynamodb.QueryOutput) bool {
+		for _, item := range page.Items {
+			t, err := decodeToken(item)
+			if err != nil {
+				decodeErr = err
+				return false
+			}
+			if !slices.Contains(ids, t.ID) {
+				ids = append(ids, t.ID)
+			}
+		}
+		return true
+	})
+	if err = errors.Join(err, decodeErr); err != nil {
+		return nil, fmt.Errorf("list revocable tokens of %s: %w", ownerID, err)
+	}
+	var out []pat.Token
+	for _, id := range ids {
+		t, err := s.GetToken(ctx, id)
+		switch {
+		case pat.ErrorCode(err) == pat.CodeNotFound:
+			continue // gone with its TTL: nothing to revoke
+		case err != nil:
+			return nil, fmt.Errorf("read token of %s: %w", ownerID, err)
+		}
+		if t.UserID == ownerID && (t.Status == pat.StatusActive || t.Status == pat.StatusLocked) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
 // CountRevocable: see pat.Store.
-func (s *Store) CountRevocable(ctx context.Context, ownerID string) (int, error) {
-	in := *s.revocable(ownerID).in
+func (s *Store) CountRevocable(ctx context.Context) (int, error) {
+	in := *s.revocable("").in
 	in.Select = types.SelectCount
 	total := 0
 	_, _, err := s.pages(ctx, &in, math.MaxInt, func(out *dynamodb.QueryOutput) bool {
@@ -293,8 +398,8 @@ func (s *Store) CountRevocable(ctx context.Context, ownerID string) (int, error)
 }
 
 // RevocablePage: see pat.Store. A page is one request, whatever it found.
-func (s *Store) RevocablePage(ctx context.Context, ownerID string, p pat.PageRequest) (pat.Page[pat.Token], error) {
-	q := s.revocable(ownerID)
+func (s *Store) RevocablePage(ctx context.Context, p pat.PageRequest) (pat.Page[pat.Token], error) {
+	q := s.revocable("")
 	q.batch, q.requests = int32(p.Limit), 1
 	page, err := listPage(ctx, s, q, p, decodeToken)
 	if err != nil {
@@ -303,10 +408,15 @@ func (s *Store) RevocablePage(ctx context.Context, ownerID string, p pat.PageReq
 	return page, nil
 }
 
-// revocable selects the active and locked tokens of an owner, or all.
+// revocable selects the active and locked tokens of an owner (the owner
+// index), or all (a strongly consistent scan of the table).
 func (s *Store) revocable(ownerID string) query {
-	return s.tokenQuery(ownerID, []string{"(#status = :active OR #status = :locked)"}, map[string]string{"#status": "status"},
+	q := s.tokenQuery(ownerID, []string{"(#status = :active OR #status = :locked)"}, map[string]string{"#status": "status"},
 		values("active", string(pat.StatusActive), "locked", string(pat.StatusLocked)))
+	if ownerID == "" {
+		q.in.ConsistentRead = aws.Bool(true)
+	}
+	return q
 }
 
 // tokenQuery reads the tokens of one owner (owner index, newest first) or,

@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -18,25 +19,46 @@ import (
 	"github.com/patservice/pat/internal/pat"
 )
 
-// SyncUser records the caller's email and permissions: a user never seen
-// gets a record; a known one unchanged costs one read; a change is written
-// with the copies of the owner's state on every live token (changeOwner).
-func (s *Store) SyncUser(ctx context.Context, u pat.User) (pat.User, error) {
+// SyncUser records what a sign-in says of the caller (see pat.Store): a
+// user never seen gets a record; a known one unchanged costs one read; a
+// change is written with the copies of the owner's state on every live
+// token (changeOwner) and, for a new address, with what moved composes.
+func (s *Store) SyncUser(ctx context.Context, u pat.User, moved pat.EmailChange) (pat.User, []pat.Notice, error) {
 	perms := strings.Join(u.Permissions, " ")
-	return s.retryOwner(ctx, u.ID, func(read *userItem, stored pat.User) (*pat.User, error) {
+	var written []pat.Notice
+	user, err := s.retryOwner(ctx, u.ID, func(read *userItem, stored pat.User) (*pat.User, error) {
+		written = nil
 		switch {
 		case read == nil:
 			return nil, s.createUser(ctx, u, perms)
 		case stored.ID != u.ID:
 			// Two user ids with one owner tag (64 bits): refuse rather than share a record.
 			return nil, fmt.Errorf("user %q shares its owner tag with user %q", u.ID, stored.ID)
-		case stored.Email == u.Email && read.Permissions == perms && read.Rev > 0:
+		}
+		email := cmp.Or(u.Email, read.Email) // none given: the address stays
+		if email == read.Email && read.Permissions == perms && read.Rev > 0 {
 			return &stored, nil
 		}
+		var events []pat.Event
+		var notices []pat.Notice
+		if email != read.Email && read.Email != "" && moved != nil {
+			var err error
+			if events, notices, err = moved(stored, email); err != nil {
+				return nil, err
+			}
+		}
 		next := stored
-		next.Email, next.Permissions = u.Email, strings.Fields(perms)
-		return nil, s.changeOwner(ctx, *read, next, []string{"email = :email", "#perms = :perms"}, values("email", u.Email, "perms", perms), nil)
+		next.Email, next.Permissions = email, strings.Fields(perms)
+		err := s.changeOwner(ctx, *read, next, []string{"email = :email", "#perms = :perms"}, values("email", email, "perms", perms), events, notices)
+		if err == nil {
+			written = notices
+		}
+		return nil, err
 	})
+	if err != nil {
+		return pat.User{}, nil, err
+	}
+	return user, written, nil
 }
 
 // retryOwner reads the user and runs attempt on what it read, again while
@@ -120,7 +142,7 @@ const changeLease = time.Minute
 // starved by a stream of new tokens. Then one transaction writes the user
 // and every live token, unless the list of live tokens changed since it was
 // read (a revocation meanwhile: read again).
-func (s *Store) changeOwner(ctx context.Context, read userItem, next pat.User, set []string, vals map[string]types.AttributeValue, events []pat.Event, remove ...string) error {
+func (s *Store) changeOwner(ctx context.Context, read userItem, next pat.User, set []string, vals map[string]types.AttributeValue, events []pat.Event, notices []pat.Notice, remove ...string) error {
 	claim := formatTime(s.now()) + "#" + rand.Text()
 	claimVals := values("claim", claim, "stale", formatTime(s.now().Add(-changeLease)), "id", read.ID)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -137,7 +159,7 @@ func (s *Store) changeOwner(ctx context.Context, read userItem, next pat.User, s
 		return err
 	}
 	for range ownerAttempts {
-		err = s.setOwner(ctx, read, next, claim, slices.Clone(set), maps.Clone(vals), events, remove...)
+		err = s.setOwner(ctx, read, next, claim, slices.Clone(set), maps.Clone(vals), events, notices, remove...)
 		if err == nil {
 			return nil // the transaction gave the claim back
 		}
@@ -184,9 +206,11 @@ func (s *Store) forgetToken(ctx context.Context, userID, id, claim string) error
 }
 
 // setOwner is changeOwner's transaction: the user's change, which gives
-// back the claim, and the copy on every live token, only if the claim
-// holds and the list of live tokens is still the one read.
-func (s *Store) setOwner(ctx context.Context, read userItem, next pat.User, claim string, set []string, vals map[string]types.AttributeValue, events []pat.Event, remove ...string) error {
+// back the claim, the copy on every live token and the notices that
+// announce the change, only if the claim holds and the list of live tokens
+// is still the one read. At most pat.MaxTransactItems-3 live tokens: the
+// user, an audit event and a notice make 100.
+func (s *Store) setOwner(ctx context.Context, read userItem, next pat.User, claim string, set []string, vals map[string]types.AttributeValue, events []pat.Event, notices []pat.Notice, remove ...string) error {
 	next.Rev = read.Rev + 1
 	state := next.State()
 	set = append(set, "rev = :newRev", "updatedAt = :now", "tokensRev = if_not_exists(tokensRev, :zero)")
@@ -211,6 +235,13 @@ func (s *Store) setOwner(ctx context.Context, read userItem, next pat.User, clai
 				}
 				return errOwnerMoved
 			}})
+	}
+	for _, n := range notices {
+		notice, err := s.putNotice(n, s.now())
+		if err != nil {
+			return err
+		}
+		writes = append(writes, notice)
 	}
 	err := s.audited(ctx, events, writes...)
 	if pat.ErrorCode(err) == pat.CodeConflict {
@@ -276,7 +307,7 @@ func (s *Store) UpdateUser(ctx context.Context, u pat.User, ev pat.Event) (pat.U
 		}
 		next := stored
 		next.Status, next.Limited, next.Limit = u.Status, u.Limited, u.Limit
-		return nil, s.changeOwner(ctx, *read, next, slices.Clone(set), maps.Clone(vals), []pat.Event{ev}, remove...)
+		return nil, s.changeOwner(ctx, *read, next, slices.Clone(set), maps.Clone(vals), []pat.Event{ev}, nil, remove...)
 	})
 }
 

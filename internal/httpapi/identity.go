@@ -45,11 +45,20 @@ func identityFrom(claims map[string]string, names config.Claims, catalog *scope.
 		grants = append(grants, names.GroupPermissions[g]...)
 	}
 	return pat.Identity{
-		UserID:      claims[names.UserID],
-		Email:       claims[names.Email],
-		Permissions: catalog.Expand(grants),
-		Admin:       names.AdminGroup != "" && slices.Contains(groups, names.AdminGroup),
+		UserID:          claims[names.UserID],
+		Email:           claims[names.Email],
+		EmailUnverified: !emailVerified(claims[names.EmailVerified]),
+		Permissions:     catalog.Expand(grants),
+		Admin:           names.AdminGroup != "" && slices.Contains(groups, names.AdminGroup),
 	}, nil
+}
+
+// emailVerified reads the email_verified claim as API Gateway passes a
+// boolean claim on: "true" or "false". Absent, the address counts as
+// verified (many identity providers never send the claim); any other
+// value does not.
+func emailVerified(claim string) bool {
+	return claim == "" || strings.EqualFold(claim, "true")
 }
 
 // claimList splits a list claim as API Gateway passes it on: an array claim

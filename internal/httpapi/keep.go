@@ -57,6 +57,8 @@ func (a *API) keepResult(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			return keepView{Message: "Something went wrong on our side. Please try again later."}, http.StatusInternalServerError
 		case pat.CodeTokenLocked:
 			return keepView{Message: "An administrator locked this token: it cannot be kept until they unlock it. Ask them, or create a new token."}, http.StatusConflict
+		case pat.CodeScopeNotPermitted:
+			return keepView{Message: "You no longer hold all the permissions this token has, so it cannot be kept. Sign in and create a new token if you still need one."}, http.StatusConflict
 		}
 		return keepView{Message: "This link is not valid: it was used already, it expired, or its token is gone."}, http.StatusNotFound
 	}

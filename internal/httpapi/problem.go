@@ -30,6 +30,7 @@ var statusOf = map[pat.Code]int{
 	pat.CodeTokenLocked:          http.StatusConflict,
 	pat.CodeTokenLimit:           http.StatusConflict,
 	pat.CodeConflict:             http.StatusConflict,
+	pat.CodeOwnAccount:           http.StatusConflict,
 	pat.CodeInternal:             http.StatusInternalServerError,
 }
 

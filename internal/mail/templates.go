@@ -175,6 +175,42 @@ func HeldDeletionMail(to string, t pat.Token, owner pat.User, inactivity time.Du
 	return compose("", to, fmt.Sprintf("Deletion held: token %s of %s could not be reminded", subjectName(t.Name), subjectName(t.UserID)), heldTextT, heldHTMLT, data)
 }
 
+const emailChangedText = `Hello,
+
+on {{.When}}, a sign-in to the account {{.UserID}} brought a new email address: {{.To}}.
+From now on, mail about the account's personal access tokens goes there, not to this address: reminders before a token expires or is deleted (with the one-click links that keep it), and notices of administrators' actions.
+
+If you changed your address, there is nothing to do.
+If you did not, tell your administrators at once, and revoke tokens you do not trust: {{.ConsoleURL}}
+`
+
+const emailChangedHTML = `<!doctype html><html><body style="font-family:sans-serif">
+<p>Hello,</p>
+<p>on {{.When}}, a sign-in to the account <strong>{{.UserID}}</strong> brought a new email address: <strong>{{.To}}</strong>.</p>
+<p>From now on, mail about the account's personal access tokens goes there, not to this address: reminders before a token expires or is deleted (with the one-click links that keep it), and notices of administrators' actions.</p>
+<p>If you changed your address, there is nothing to do. If you did not, tell your administrators at once, and <a href="{{.ConsoleURL}}">revoke tokens you do not trust</a>.</p>
+</body></html>`
+
+var (
+	emailChangedTextT = texttemplate.Must(texttemplate.New("email-changed").Parse(emailChangedText))
+	emailChangedHTMLT = htmltemplate.Must(htmltemplate.New("email-changed").Parse(emailChangedHTML))
+)
+
+// EmailChangedMail tells a user's old address (user.Email) that mail
+// about their tokens goes to the address to from now on: a change the
+// identity provider brought, which the user may not have made.
+func EmailChangedMail(user pat.User, to string, at time.Time, consoleURL string) (pat.Message, error) {
+	data := struct{ UserID, To, When, ConsoleURL string }{UserID: user.ID, To: to,
+		When: at.UTC().Format("2 January 2006, 15:04 UTC"), ConsoleURL: strings.TrimRight(consoleURL, "/") + "/tokens"}
+	return compose(user.ID, user.Email, "The email address for your personal access tokens changed", emailChangedTextT, emailChangedHTMLT, data)
+}
+
+// EmailChangeNotice composes EmailChangedMail for the service, which
+// stores it in the outbox with the change (pat.Notifier).
+func (n *Notifier) EmailChangeNotice(user pat.User, to string, at time.Time) (pat.Message, error) {
+	return EmailChangedMail(user, to, at, n.consoleURL)
+}
+
 // compose renders a mail's text and HTML parts from the same data.
 func compose(userID, to, subject string, text *texttemplate.Template, html *htmltemplate.Template, data any) (pat.Message, error) {
 	var t, h bytes.Buffer

@@ -45,6 +45,10 @@ type Notifier interface {
 	// AdminNotice composes the mail telling the owner of tokens (all one
 	// owner's) that admin took action on them, and why.
 	AdminNotice(action string, tokens []Token, admin Identity, reason string, at time.Time) (Message, error)
+	// EmailChangeNotice composes the mail telling a user's old address
+	// (stored.Email) that mail about their tokens goes to the address to
+	// from now on.
+	EmailChangeNotice(stored User, to string, at time.Time) (Message, error)
 	// Deliver sends notices already stored in the outbox; any it cannot
 	// send stay there for the lifecycle job.
 	Deliver(ctx context.Context, notices []Notice)
@@ -209,13 +213,19 @@ func (s *Service) GetUser(ctx context.Context, id Identity, userID string) (User
 }
 
 // UpdateUser disables or enables a user, or narrows their permissions.
-// Either takes effect at the authorizer on the user's next request.
+// Either takes effect at the authorizer on the user's next request. An
+// administrator cannot change their own account: disabling or limiting
+// it could leave nobody to undo it (the last administrator), and lifting
+// their own limit would undo another administrator's.
 func (s *Service) UpdateUser(ctx context.Context, id Identity, userID string, in UserUpdate) (User, error) {
 	if err := s.requireAdmin(ctx, id); err != nil {
 		return User{}, err
 	}
 	if in.Status == nil && in.Limit == nil {
 		return User{}, Errorf(CodeInvalid, "nothing to change: give status or permissions")
+	}
+	if userID == id.UserID {
+		return User{}, Errorf(CodeOwnAccount, "you cannot disable or limit your own account: another administrator must")
 	}
 	reason, err := cleanReason(in.Reason)
 	if err != nil {

@@ -26,10 +26,13 @@ const (
 	CodeConfirmationMismatch Code = "confirmation_mismatch"
 	CodeNotFound             Code = "not_found"
 	CodeTokenNotActive       Code = "token_not_active"
-	CodeTokenLocked          Code = "token_locked" // rotating or extending a token an administrator locked
+	CodeTokenLocked          Code = "token_locked" // changing a token an administrator locked
 	CodeTokenLimit           Code = "token_limit_reached"
 	CodeConflict             Code = "conflict"
-	CodeInternal             Code = "internal"
+	// An administrator changing their own account's status or limit: only
+	// another administrator may, so that nobody locks out the last one.
+	CodeOwnAccount Code = "own_account"
+	CodeInternal   Code = "internal"
 )
 
 // Error is an error the caller can act on. Anything else is internal.

@@ -3,6 +3,7 @@ package pat
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -10,7 +11,7 @@ import (
 // Purposes of a keep link.
 const (
 	KeepActivity = "activity" // restart the inactivity period
-	KeepExpiry   = "expiry"   // also postpone the expiry by the default lifetime
+	KeepExpiry   = "expiry"   // also move the expiry to the token's own lifetime from the day it is used
 )
 
 // KeepLink is a one-click link from a reminder mail that can keep one token
@@ -45,46 +46,64 @@ var errBadLink = Errorf(CodeNotFound, "this link is not valid: it was used alrea
 // PeekKeepLink shows what a link would do, changing nothing: opening a link
 // (which mail scanners do) must not extend by itself.
 func (s *Service) PeekKeepLink(ctx context.Context, code string) (KeepLink, Token, error) {
+	link, t, _, err := s.keepable(ctx, code)
+	return link, t, err
+}
+
+// keepable reads a link, its token and the token's owner, and applies the
+// one rule of every change on the owner's behalf (mayChange): what a link
+// does is the owner's act like any other. The owner's rights are those
+// stored: a link comes without a session whose claims could refresh them.
+func (s *Service) keepable(ctx context.Context, code string) (KeepLink, Token, User, error) {
 	link, err := s.store.GetKeepLink(ctx, linkDigest(code))
 	if err != nil {
 		if ErrorCode(err) == CodeNotFound {
-			return KeepLink{}, Token{}, errBadLink
+			return KeepLink{}, Token{}, User{}, errBadLink
 		}
-		return KeepLink{}, Token{}, err
+		return KeepLink{}, Token{}, User{}, err
 	}
-	now := s.now()
-	if link.UsedAt != nil || !now.Before(link.ExpiresAt) {
-		return KeepLink{}, Token{}, errBadLink
+	if link.UsedAt != nil || !s.now().Before(link.ExpiresAt) {
+		return KeepLink{}, Token{}, User{}, errBadLink
 	}
 	t, err := s.store.GetToken(ctx, link.TokenID)
 	if ErrorCode(err) == CodeNotFound || err == nil && (t.UserID != link.UserID || t.Status == StatusRevoked) {
-		return KeepLink{}, Token{}, errBadLink
+		return KeepLink{}, Token{}, User{}, errBadLink
 	}
 	if err != nil {
-		return KeepLink{}, Token{}, err
+		return KeepLink{}, Token{}, User{}, err
 	}
-	// A disabled owner keeps nothing, by link or otherwise.
-	if err := s.admit(ctx, Identity{UserID: t.UserID}); err != nil {
-		return KeepLink{}, Token{}, err
+	owner, err := s.store.GetUser(ctx, t.UserID)
+	if errors.Is(err, ErrUserNotFound) {
+		return KeepLink{}, Token{}, User{}, errBadLink
 	}
-	return link, t, nil
+	if err != nil {
+		return KeepLink{}, Token{}, User{}, fmt.Errorf("read owner of %s: %w", t.ID, err)
+	}
+	if err := s.mayChange(t, owner, "kept"); err != nil {
+		return KeepLink{}, Token{}, User{}, err
+	}
+	return link, t, owner, nil
 }
 
-// UseKeepLink keeps the link's token, once.
+// UseKeepLink keeps the link's token, once: it counts as activity,
+// restarting the inactivity period, and a link of an expiry reminder also
+// moves the expiry to the token's own lifetime from today (Term), never
+// further than the longest lifetime allowed, and never earlier than it was.
 func (s *Service) UseKeepLink(ctx context.Context, code, sourceIP string) (Token, error) {
-	link, t, err := s.PeekKeepLink(ctx, code)
-	if err != nil {
-		return Token{}, err
-	}
-	id := Identity{UserID: t.UserID, SourceIP: sourceIP}
-	var expiresAt *time.Time
-	if link.Purpose == KeepExpiry && t.ExpiresAt != nil {
-		at := s.now().Add(s.cfg.DefaultLifetime).Truncate(time.Second)
-		if at.After(*t.ExpiresAt) {
-			expiresAt = &at
+	t, err := whileOwnerChanges(func() (Token, error) {
+		link, t, owner, err := s.keepable(ctx, code)
+		if err != nil {
+			return Token{}, err
 		}
-	}
-	t, err = s.extend(ctx, id, t, expiresAt, &link)
+		var expiresAt *time.Time
+		if link.Purpose == KeepExpiry && t.ExpiresAt != nil {
+			at := s.now().Add(min(t.Term(), s.cfg.MaxLifetime)).Truncate(time.Second)
+			if at.After(*t.ExpiresAt) {
+				expiresAt = &at
+			}
+		}
+		return s.extend(ctx, Identity{UserID: t.UserID, SourceIP: sourceIP}, t, owner, expiresAt, &link)
+	})
 	if ErrorCode(err) == CodeConflict {
 		return Token{}, errBadLink // used by a concurrent request
 	}

@@ -33,6 +33,12 @@ type Token struct {
 	Status      Status
 	CreatedAt   time.Time
 	ExpiresAt   *time.Time // nil: never expires
+	// Lifetime is the span from creation to expiry its owner chose, signed
+	// in: at creation (kept by a rotation) or at an extension with a new
+	// expiry. A keep link never extends a token further than this from the
+	// day it is used. 0: never expires, or a token older than the field
+	// (see Term).
+	Lifetime    time.Duration
 	LastUsedAt  *time.Time
 	LastUsedIP  string // source IP and user agent of the last recorded use
 	LastUsedUA  string
@@ -71,6 +77,19 @@ func (t Token) LastActivity() time.Time {
 		}
 	}
 	return last
+}
+
+// Term is the lifetime a keep link or a rotation gives the token anew:
+// the one its owner chose (Lifetime) or, for a token older than that
+// field, the span from its creation to its expiry. 0: it never expires.
+func (t Token) Term() time.Duration {
+	switch {
+	case t.ExpiresAt == nil:
+		return 0
+	case t.Lifetime > 0:
+		return t.Lifetime
+	}
+	return t.ExpiresAt.Sub(t.CreatedAt).Round(time.Second)
 }
 
 // StatusAt is the status a user sees at now: an active token past its
@@ -138,12 +157,17 @@ func (u User) Effective() []string {
 // Identity is the authenticated caller of the management API, from the
 // claims of its session.
 type Identity struct {
-	UserID      string
-	Email       string
-	Permissions []string // concrete scopes, sorted
-	SourceIP    string
-	UserAgent   string
-	Admin       bool // holds the administrator role (a group or claim of the session)
+	UserID string
+	Email  string
+	// EmailUnverified says the identity provider marked Email as not
+	// verified (its email_verified claim is false): no token mail goes
+	// there. Without such a claim an address counts as verified, since
+	// many providers send none.
+	EmailUnverified bool
+	Permissions     []string // concrete scopes, sorted
+	SourceIP        string
+	UserAgent       string
+	Admin           bool // holds the administrator role (a group or claim of the session)
 }
 
 // Role is the audit trail's kind of actor.
@@ -169,6 +193,10 @@ const (
 	// ActionUserUpdated: an administrator disabled or enabled a user or
 	// changed the limit of their permissions. Its TokenID is empty.
 	ActionUserUpdated = "user.updated"
+	// ActionEmailChanged: a sign-in brought a new verified address; mail
+	// about the user's tokens goes there from now on, and the old address
+	// is told. Its TokenID is empty; details "from" and "to".
+	ActionEmailChanged = "user.email_changed"
 )
 
 // Event is one audit record: who did what to which token, with what outcome,
@@ -210,9 +238,14 @@ type PageRequest struct {
 // Store persists tokens, users and audit events. Every change is written
 // together with its audit events, atomically.
 type Store interface {
-	// SyncUser records the caller's email and permissions and returns the
-	// stored user, whose status an administrator may have changed.
-	SyncUser(ctx context.Context, u User) (User, error)
+	// SyncUser records what the caller's sign-in says of them: their
+	// permissions and, unless u.Email is empty (not verified, or none),
+	// their address; empty keeps the stored address (none for a user never
+	// seen). It returns the stored user, whose status an administrator may
+	// have changed. A change of a known address is written with what moved
+	// composes (the audit event, the notice to the old address) in the same
+	// transaction; the notices written are returned for the caller to send.
+	SyncUser(ctx context.Context, u User, moved EmailChange) (User, []Notice, error)
 	// CreateToken stores a new token, counting it against its owner's cap
 	// of maxActive active tokens, with an optional owner's notice. Fails
 	// with CodeTokenLimit or CodeUserDisabled.
@@ -221,8 +254,14 @@ type Store interface {
 	GetToken(ctx context.Context, id string) (Token, error)
 	// ListTokens lists a user's tokens, newest first.
 	ListTokens(ctx context.Context, userID string, p PageRequest) (Page[Token], error)
-	// UpdateToken sets name and description of the user's token unless it is revoked.
-	UpdateToken(ctx context.Context, t Token, ev Event) error
+	// UpdateToken sets name and description of the user's token under the
+	// one rule of every owner's change (Service.mayChange): only while the
+	// token is active and unexpired and carries its owner's state of
+	// revision ownerRev, active (a token older than that copy: while the
+	// owner's record is). Otherwise nothing is written and the error says
+	// why: CodeTokenLocked, CodeTokenNotActive, CodeUserDisabled,
+	// CodeNotFound, or ErrOwnerChanged (read again and retry).
+	UpdateToken(ctx context.Context, t Token, ownerRev int, ev Event) error
 	// RevokeTokens revokes tokens that are still active or locked, in one
 	// transaction with one audit event each (events[i] for tokens[i]) and
 	// the notices; each token's DeleteAfter is its new TTL and RevokedAt is
@@ -235,10 +274,11 @@ type Store interface {
 	RotateToken(ctx context.Context, old, replacement Token, events []Event) error
 	// ListEvents lists a token's audit events, oldest first.
 	ListEvents(ctx context.Context, tokenID string, p PageRequest) (Page[Event], error)
-	// ExtendToken writes a token's activity, expiry and schedule unless it is
-	// revoked; with a link, it consumes the link in the same transaction and
-	// fails with CodeConflict if the link was used meanwhile.
-	ExtendToken(ctx context.Context, t Token, ev Event, link *KeepLink) error
+	// ExtendToken writes a token's activity, expiry, lifetime and schedule
+	// under the same rule as UpdateToken; with a link, it consumes the link
+	// in the same transaction and fails with CodeConflict if the link was
+	// used meanwhile.
+	ExtendToken(ctx context.Context, t Token, ownerRev int, ev Event, link *KeepLink) error
 	// PutKeepLink stores a keep link.
 	PutKeepLink(ctx context.Context, link KeepLink) error
 	// GetKeepLink reads a keep link by the digest of its code.
@@ -250,11 +290,19 @@ type Store interface {
 	SetTokenStatus(ctx context.Context, t Token, from Status, ev Event, n *Notice) error
 	// ListAllTokens lists every user's tokens matching f (an administrator's view).
 	ListAllTokens(ctx context.Context, f TokenFilter, p PageRequest) (Page[Token], error)
-	// CountRevocable counts the active and locked tokens of one owner, or of
-	// everyone when ownerID is empty.
-	CountRevocable(ctx context.Context, ownerID string) (int, error)
-	// RevocablePage lists active and locked tokens of one owner, or of everyone.
-	RevocablePage(ctx context.Context, ownerID string, p PageRequest) (Page[Token], error)
+	// OwnerRevocable reads one owner's active and locked tokens from
+	// strongly consistent sources only: the list of live tokens on the
+	// owner's record, written in the transaction that creates a token, and
+	// each token's item (tokens older than that list are found by the
+	// owner index, which they reached long ago). A token created a moment
+	// before is among them. An owner holds at most MaxActiveTokens.
+	OwnerRevocable(ctx context.Context, ownerID string) ([]Token, error)
+	// CountRevocable counts everyone's active and locked tokens, by a
+	// strongly consistent read of the table.
+	CountRevocable(ctx context.Context) (int, error)
+	// RevocablePage lists everyone's active and locked tokens, by a
+	// strongly consistent read of the table.
+	RevocablePage(ctx context.Context, p PageRequest) (Page[Token], error)
 	// GetUser reads a user; ErrUserNotFound if there is none.
 	GetUser(ctx context.Context, id string) (User, error)
 	// UpdateUser sets a user's status and permission limit (creating the
@@ -266,6 +314,11 @@ type Store interface {
 	// user whose record ownerTag keys, was refused for good or bounced.
 	MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error
 }
+
+// EmailChange composes what a change of a user's address, brought by a
+// sign-in, is written with: its audit event and the notice to the old
+// address. stored is the user as stored, with the old address.
+type EmailChange func(stored User, to string) ([]Event, []Notice, error)
 
 // MaxTransactItems is DynamoDB's limit of items in one transaction.
 const MaxTransactItems = 100

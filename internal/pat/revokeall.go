@@ -62,37 +62,25 @@ func (s *Service) revokeAll(ctx context.Context, id Identity, role Role, owner s
 	if preview && confirm != nil {
 		return RevokeAllResult{}, Errorf(CodeInvalid, "give preview or confirm, not both")
 	}
-	count, err := s.store.CountRevocable(ctx, owner)
+	if owner != "" {
+		return s.revokeOwner(ctx, id, role, owner, preview, confirm, reason)
+	}
+	count, err := s.store.CountRevocable(ctx)
 	if err != nil {
 		return RevokeAllResult{}, fmt.Errorf("count tokens to revoke: %w", err)
 	}
-	switch {
-	case preview:
-		return RevokeAllResult{Count: count, Complete: true}, nil
-	case confirm == nil:
-		return RevokeAllResult{}, &Error{Code: CodeConfirmationRequired, Count: &count,
-			Message: fmt.Sprintf("this revokes %d tokens: send confirm: %d to go ahead", count, count)}
-	case *confirm != count:
-		return RevokeAllResult{}, &Error{Code: CodeConfirmationMismatch, Count: &count,
-			Message: fmt.Sprintf("this now revokes %d tokens, not %d: check, then send confirm: %d", count, *confirm, count)}
+	if done, err := confirmed(count, preview, confirm); done {
+		return RevokeAllResult{Count: count, Complete: true}, err
 	}
 	res := RevokeAllResult{Complete: true}
 	cursor := ""
 	for {
-		page, err := s.store.RevocablePage(ctx, owner, PageRequest{Cursor: cursor, Limit: revokeAllPage, List: "revoke-all\n" + owner})
+		page, err := s.store.RevocablePage(ctx, PageRequest{Cursor: cursor, Limit: revokeAllPage, List: "revoke-all"})
 		if err != nil {
 			return res, fmt.Errorf("list tokens to revoke (%d revoked so far): %w", res.Revoked, err)
 		}
-		for _, chunk := range chunks(page.Items, role == RoleAdmin) {
-			if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < stopBefore {
-				res.Complete = false
-				return res, nil
-			}
-			n, err := s.revokeChunk(ctx, id, role, chunk, reason)
-			res.Revoked += n
-			if err != nil {
-				return res, fmt.Errorf("revoke tokens (%d revoked so far): %w", res.Revoked, err)
-			}
+		if complete, err := s.revokeEach(ctx, id, role, page.Items, reason, &res); !complete || err != nil {
+			return res, err
 		}
 		if page.Next == "" {
 			break
@@ -101,6 +89,73 @@ func (s *Service) revokeAll(ctx context.Context, id Identity, role Role, owner s
 	}
 	s.log.InfoContext(ctx, "tokens revoked in bulk", "owner", owner, "revoked", res.Revoked, "actorId", id.UserID, "role", role)
 	return res, nil
+}
+
+// ownerRounds bounds how often a revoke-all of one owner reads the owner's
+// tokens again for ones created while it ran.
+const ownerRounds = 3
+
+// revokeOwner revokes one owner's tokens, read from the strongly
+// consistent list of their live tokens (never from the owner index alone,
+// which lags behind a token created a moment before), and reads it again
+// after revoking: complete means none is left.
+func (s *Service) revokeOwner(ctx context.Context, id Identity, role Role, owner string, preview bool, confirm *int, reason string) (RevokeAllResult, error) {
+	tokens, err := s.store.OwnerRevocable(ctx, owner)
+	if err != nil {
+		return RevokeAllResult{}, fmt.Errorf("read tokens to revoke: %w", err)
+	}
+	if done, err := confirmed(len(tokens), preview, confirm); done {
+		return RevokeAllResult{Count: len(tokens), Complete: true}, err
+	}
+	res := RevokeAllResult{}
+	for range ownerRounds {
+		if complete, err := s.revokeEach(ctx, id, role, tokens, reason, &res); !complete || err != nil {
+			return res, err
+		}
+		if tokens, err = s.store.OwnerRevocable(ctx, owner); err != nil {
+			return res, fmt.Errorf("read tokens left to revoke (%d revoked so far): %w", res.Revoked, err)
+		}
+		if len(tokens) == 0 {
+			res.Complete = true
+			s.log.InfoContext(ctx, "tokens revoked in bulk", "owner", owner, "revoked", res.Revoked, "actorId", id.UserID, "role", role)
+			return res, nil
+		}
+	}
+	return res, nil // tokens keep being created: preview and repeat
+}
+
+// confirmed answers a preview with count (done), and refuses a revoke-all
+// whose confirm is missing or not count.
+func confirmed(count int, preview bool, confirm *int) (done bool, err error) {
+	switch {
+	case preview:
+		return true, nil
+	case confirm == nil:
+		return true, &Error{Code: CodeConfirmationRequired, Count: &count,
+			Message: fmt.Sprintf("this revokes %d tokens: send confirm: %d to go ahead", count, count)}
+	case *confirm != count:
+		return true, &Error{Code: CodeConfirmationMismatch, Count: &count,
+			Message: fmt.Sprintf("this now revokes %d tokens, not %d: check, then send confirm: %d", count, *confirm, count)}
+	}
+	return false, nil
+}
+
+// revokeEach revokes tokens chunk by chunk, counting them in res; it stops
+// short (complete false) near the call's deadline.
+func (s *Service) revokeEach(ctx context.Context, id Identity, role Role, tokens []Token, reason string, res *RevokeAllResult) (complete bool, err error) {
+	for _, chunk := range chunks(tokens, role == RoleAdmin) {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < stopBefore {
+			res.Complete = false
+			return false, nil
+		}
+		n, err := s.revokeChunk(ctx, id, role, chunk, reason)
+		res.Revoked += n
+		if err != nil {
+			res.Complete = false
+			return false, fmt.Errorf("revoke tokens (%d revoked so far): %w", res.Revoked, err)
+		}
+	}
+	return true, nil
 }
 
 // chunks splits tokens into groups that each fit one transaction: two

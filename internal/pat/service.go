@@ -84,7 +84,7 @@ func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Crea
 	if t.Scopes, err = s.checkScopes(in.Scopes, id.Permissions, "your permissions"); err != nil {
 		return Created{}, err
 	}
-	t.UserID, t.OwnerEmail = id.UserID, id.Email
+	t.UserID = id.UserID
 	return whileOwnerChanges(func() (Created, error) {
 		user, err := s.activeUser(ctx, id)
 		if err != nil {
@@ -93,17 +93,17 @@ func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Crea
 		if err := within(t.Scopes, user.Effective(), "an administrator limited your permissions; you lack: "); err != nil {
 			return Created{}, err
 		}
-		t.Owner = user.State()
+		t.OwnerEmail, t.Owner = user.Email, user.State()
 		return s.create(ctx, RoleUser, id, t)
 	})
 }
 
-// whileOwnerChanges runs a creation again when the owner's status or
-// permissions changed while it ran (ErrOwnerChanged): the new token then
-// carries the state the change left, or is refused by it.
-func whileOwnerChanges(create func() (Created, error)) (Created, error) {
+// whileOwnerChanges runs a creation or change again when the owner's
+// status or permissions changed while it ran (ErrOwnerChanged): it then
+// acts on the state the change left, or is refused by it.
+func whileOwnerChanges[T any](do func() (T, error)) (T, error) {
 	for attempt := 1; ; attempt++ {
-		c, err := create()
+		c, err := do()
 		if !errors.Is(err, ErrOwnerChanged) || attempt == 3 {
 			return c, err
 		}
@@ -129,7 +129,16 @@ func (s *Service) draft(in CreateInput) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	return Token{Name: name, Description: desc, CreatedAt: now, ExpiresAt: expiresAt}, nil
+	return Token{Name: name, Description: desc, CreatedAt: now, ExpiresAt: expiresAt, Lifetime: lifetime(now, expiresAt)}, nil
+}
+
+// lifetime is the span from now to an expiry the owner chose, to the
+// second; 0 for none.
+func lifetime(now time.Time, expiresAt *time.Time) time.Duration {
+	if expiresAt == nil {
+		return 0
+	}
+	return expiresAt.Sub(now).Round(time.Second)
 }
 
 // create issues t's secret and stores it with the audit event of actor's
@@ -204,40 +213,92 @@ type UpdateInput struct {
 	Description *string
 }
 
-// Update renames a token or changes its description.
+// Update renames a token or changes its description, under the one rule
+// of every owner's change (mayChange).
 func (s *Service) Update(ctx context.Context, id Identity, tokenID string, in UpdateInput) (Token, error) {
 	if in.Name == nil && in.Description == nil {
 		return Token{}, Errorf(CodeInvalid, "nothing to change: give name or description")
 	}
-	t, err := s.Get(ctx, id, tokenID)
-	if err != nil {
-		return Token{}, err
-	}
-	if t.Status == StatusRevoked {
-		return Token{}, Errorf(CodeTokenNotActive, "token %s is revoked and cannot be changed", tokenID)
-	}
 	details := map[string]string{}
 	if in.Name != nil {
-		if t.Name, err = cleanName(*in.Name); err != nil {
+		name, err := cleanName(*in.Name)
+		if err != nil {
 			return Token{}, err
 		}
-		details["name"] = t.Name
+		details["name"] = name
 	}
 	if in.Description != nil {
-		if t.Description, err = cleanDescription(*in.Description); err != nil {
+		desc, err := cleanDescription(*in.Description)
+		if err != nil {
 			return Token{}, err
 		}
-		details["description"] = t.Description
+		details["description"] = desc
 	}
-	ev, err := s.event(id, t, ActionRenamed, details)
+	return whileOwnerChanges(func() (Token, error) {
+		t, owner, err := s.ownChange(ctx, id, tokenID, "changed")
+		if err != nil {
+			return Token{}, err
+		}
+		if name, ok := details["name"]; ok {
+			t.Name = name
+		}
+		if desc, ok := details["description"]; ok {
+			t.Description = desc
+		}
+		ev, err := s.event(id, t, ActionRenamed, details)
+		if err != nil {
+			return Token{}, err
+		}
+		if err := s.store.UpdateToken(ctx, t, owner.Rev, ev); err != nil {
+			return Token{}, fmt.Errorf("update token %s: %w", tokenID, err)
+		}
+		s.log.InfoContext(ctx, "token updated", "tokenId", t.ID, "userId", id.UserID)
+		return t, nil
+	})
+}
+
+// ownChange reads one of the caller's tokens for a change by its owner
+// and applies the one rule (mayChange) to it, after recording the caller's
+// claims (SyncUser, as creating a token does), so that rights the identity
+// provider withdrew are withdrawn from every live token of the caller
+// first. The token is read before (another user's is not found, and
+// nothing is recorded for its caller); when the claims changed the owner,
+// the token read carries the previous revision and mayChange asks for a
+// fresh read (ErrOwnerChanged: the callers run again).
+func (s *Service) ownChange(ctx context.Context, id Identity, tokenID, verb string) (Token, User, error) {
+	t, err := s.own(ctx, id, tokenID)
 	if err != nil {
-		return Token{}, err
+		return Token{}, User{}, err
 	}
-	if err := s.store.UpdateToken(ctx, t, ev); err != nil {
-		return Token{}, fmt.Errorf("update token %s: %w", tokenID, err)
+	owner, err := s.activeUser(ctx, id)
+	if err != nil {
+		return Token{}, User{}, err
 	}
-	s.log.InfoContext(ctx, "token updated", "tokenId", t.ID, "userId", id.UserID)
-	return t, nil
+	return t, owner, s.mayChange(t, owner, verb)
+}
+
+// mayChange is the one rule for every change of a token on its owner's
+// behalf (rename, extend, rotate, and the keep link of a reminder): the
+// owner is active, the token is active (not locked, revoked or expired),
+// and its scopes are within the owner's current rights. owner is the
+// owner's record as just synced from the caller's claims or, for a keep
+// link, as read. Revoking is the exception: it only takes access away.
+// The store writes the change only while the token is still active and
+// carries this revision of its owner (Store.UpdateToken), so that a
+// concurrent lock, revocation or disable always wins.
+func (s *Service) mayChange(t Token, owner User, verb string) error {
+	now := s.now()
+	switch {
+	case owner.Status != UserActive:
+		return errDisabled
+	case t.Status == StatusLocked:
+		return errLocked(t.ID, verb)
+	case t.StatusAt(now) != StatusActive:
+		return Errorf(CodeTokenNotActive, "token %s is %s and cannot be %s", t.ID, t.StatusAt(now), verb)
+	case t.Owner.Rev != 0 && t.Owner.Rev != owner.Rev:
+		return ErrOwnerChanged // read between a change of the owner and its copy on the token
+	}
+	return within(t.Scopes, owner.Effective(), "you no longer hold these permissions of the token: ")
 }
 
 // Revoke revokes one of the caller's tokens at once. Revoking a revoked
@@ -265,32 +326,19 @@ func (s *Service) Rotate(ctx context.Context, id Identity, tokenID string) (Crea
 }
 
 func (s *Service) rotate(ctx context.Context, id Identity, tokenID string) (Created, error) {
-	old, err := s.Get(ctx, id, tokenID)
+	old, user, err := s.ownChange(ctx, id, tokenID, "rotated")
 	if err != nil {
-		return Created{}, err
-	}
-	if old.Status == StatusLocked {
-		return Created{}, errLocked(tokenID, "rotated")
-	}
-	if old.Status != StatusActive {
-		return Created{}, Errorf(CodeTokenNotActive, "token %s is %s and cannot be rotated", tokenID, old.Status)
-	}
-	user, err := s.activeUser(ctx, id)
-	if err != nil {
-		return Created{}, err
-	}
-	if err := within(old.Scopes, user.Effective(), "you no longer hold these permissions of the token: "); err != nil {
 		return Created{}, err
 	}
 	now := s.now()
-	next := Token{UserID: id.UserID, OwnerEmail: id.Email, Name: old.Name, Description: old.Description, Scopes: old.Scopes, CreatedAt: now, Owner: user.State()}
-	if old.ExpiresAt != nil {
-		lifetime := min(old.ExpiresAt.Sub(old.CreatedAt), s.cfg.MaxLifetime)
-		at := now.Add(lifetime).Truncate(time.Second)
-		next.ExpiresAt = &at
-	} else if !s.cfg.AllowNeverExpires {
-		at := now.Add(s.cfg.DefaultLifetime).Truncate(time.Second)
-		next.ExpiresAt = &at
+	next := Token{UserID: id.UserID, OwnerEmail: user.Email, Name: old.Name, Description: old.Description, Scopes: old.Scopes, CreatedAt: now, Owner: user.State()}
+	term := old.Term()
+	if term == 0 && !s.cfg.AllowNeverExpires {
+		term = s.cfg.DefaultLifetime
+	}
+	if term > 0 {
+		at := now.Add(min(term, s.cfg.MaxLifetime)).Truncate(time.Second)
+		next.ExpiresAt, next.Lifetime = &at, lifetime(now, &at)
 	}
 	created, err := s.issue(next)
 	if err != nil {
@@ -323,31 +371,31 @@ type ExtendInput struct {
 }
 
 // Extend keeps one of the caller's tokens from deletion for inactivity and
-// optionally postpones its expiry.
+// optionally postpones its expiry, under the one rule of every owner's
+// change (mayChange). A new expiry is a new lifetime the owner chose.
 func (s *Service) Extend(ctx context.Context, id Identity, tokenID string, in ExtendInput) (Token, error) {
-	t, err := s.Get(ctx, id, tokenID)
-	if err != nil {
-		return Token{}, err
-	}
-	var expiresAt *time.Time
-	if in.ExpiresInDays != nil {
-		if expiresAt, err = s.expiry(s.now(), CreateInput{ExpiresInDays: in.ExpiresInDays}); err != nil {
+	return whileOwnerChanges(func() (Token, error) {
+		t, owner, err := s.ownChange(ctx, id, tokenID, "extended")
+		if err != nil {
 			return Token{}, err
 		}
-	}
-	return s.extend(ctx, id, t, expiresAt, nil)
+		var expiresAt *time.Time
+		if in.ExpiresInDays != nil {
+			now := s.now()
+			if expiresAt, err = s.expiry(now, CreateInput{ExpiresInDays: in.ExpiresInDays}); err != nil {
+				return Token{}, err
+			}
+			t.Lifetime = lifetime(now, expiresAt)
+		}
+		return s.extend(ctx, id, t, owner, expiresAt, nil)
+	})
 }
 
-// extend records the activity (and new expiry) of an active or locked token,
-// consuming link in the same transaction when the owner came by email.
-func (s *Service) extend(ctx context.Context, id Identity, t Token, expiresAt *time.Time, link *KeepLink) (Token, error) {
+// extend records the activity (and new expiry) of a token that mayChange
+// allowed, consuming link in the same transaction when the owner came by
+// email.
+func (s *Service) extend(ctx context.Context, id Identity, t Token, owner User, expiresAt *time.Time, link *KeepLink) (Token, error) {
 	now := s.now()
-	if t.Status == StatusLocked { // by the owner or by a keep link alike
-		return Token{}, errLocked(t.ID, "extended")
-	}
-	if t.Status == StatusRevoked || t.StatusAt(now) == StatusExpired {
-		return Token{}, Errorf(CodeTokenNotActive, "token %s is %s and cannot be extended", t.ID, t.StatusAt(now))
-	}
 	t.ExtendedAt = &now
 	details := map[string]string{}
 	if expiresAt != nil {
@@ -362,7 +410,7 @@ func (s *Service) extend(ctx context.Context, id Identity, t Token, expiresAt *t
 	if err != nil {
 		return Token{}, err
 	}
-	if err := s.store.ExtendToken(ctx, t, ev, link); err != nil {
+	if err := s.store.ExtendToken(ctx, t, owner.Rev, ev, link); err != nil {
 		return Token{}, fmt.Errorf("extend token %s: %w", t.ID, err)
 	}
 	s.log.InfoContext(ctx, "token extended", "tokenId", t.ID, "userId", t.UserID, "byLink", link != nil)
@@ -399,22 +447,56 @@ func (s *Service) admit(ctx context.Context, id Identity) error {
 
 var errDisabled = Errorf(CodeUserDisabled, "your account is disabled: ask an administrator")
 
-// errLocked refuses to change a locked token beyond renaming or revoking:
-// only an administrator's unlock makes it usable again.
+// errLocked refuses to change a locked token: its owner may only revoke
+// it, and only an administrator's unlock makes it usable again.
 func errLocked(tokenID, verb string) error {
 	return Errorf(CodeTokenLocked, "token %s is locked by an administrator and cannot be %s; you may still revoke it", tokenID, verb)
 }
 
-// activeUser records the caller's identity and refuses a disabled user.
+// activeUser records the caller's claims (SyncUser) and refuses a
+// disabled user. Mail about the caller's tokens goes only to an address
+// the identity provider verified: an unverified one leaves the stored
+// address as it is (none for a user never seen). A verified new address
+// replaces a known one with an audit record, and the old address is told.
 func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
-	u, err := s.store.SyncUser(ctx, User{ID: id.UserID, Email: id.Email, Permissions: id.Permissions, Status: UserActive})
+	u := User{ID: id.UserID, Permissions: id.Permissions, Status: UserActive}
+	if !id.EmailUnverified {
+		u.Email = id.Email
+	}
+	u, notices, err := s.store.SyncUser(ctx, u, func(stored User, to string) ([]Event, []Notice, error) {
+		return s.emailChange(id, stored, to)
+	})
 	if err != nil {
 		return User{}, fmt.Errorf("sync user %s: %w", id.UserID, err)
 	}
+	s.deliver(ctx, notices)
 	if u.Status != UserActive {
 		return User{}, errDisabled
 	}
 	return u, nil
+}
+
+// emailChange is the audit event of a sign-in that changed the address of
+// stored to to, and the notice to the old address: none when no mail can
+// be composed or the old address is known not to take mail.
+func (s *Service) emailChange(id Identity, stored User, to string) ([]Event, []Notice, error) {
+	ev, err := s.newEvent(Event{Time: s.now(), Action: ActionEmailChanged, ActorID: id.UserID, ActorRole: RoleUser, SourceIP: id.SourceIP,
+		Details: map[string]string{"from": stored.Email, "to": to}}, Token{UserID: stored.ID})
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.notifier == nil || stored.Unreachable != nil {
+		return []Event{ev}, nil, nil
+	}
+	msg, err := s.notifier.EmailChangeNotice(stored, to, ev.Time)
+	if err != nil {
+		return nil, nil, err
+	}
+	noticeID, err := s.format.NewID()
+	if err != nil {
+		return nil, nil, fmt.Errorf("generate notice id: %w", err)
+	}
+	return []Event{ev}, []Notice{{ID: noticeID, UserID: stored.ID, Message: msg}}, nil
 }
 
 // issue generates the secret for t and fills in its id, digest and status.

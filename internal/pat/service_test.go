@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/pat"
@@ -28,9 +30,12 @@ var testConfig = pat.Config{
 }
 
 type fixture struct {
-	svc  *pat.Service
-	logs *dynamotest.SyncBuffer
-	now  time.Time
+	svc    *pat.Service
+	logs   *dynamotest.SyncBuffer
+	now    time.Time
+	db     *dynamodb.Client
+	tables dynamotest.Tables
+	cfg    pat.Config
 }
 
 // Every token issued and table used here is checked after the whole suite:
@@ -48,6 +53,16 @@ func newFixture(t *testing.T, cfg pat.Config) *fixture {
 	db := dynamotest.Client(t)
 	tables := dynamotest.MustTables(t, db)
 	ledger.AddTables(db, tables)
+	f := &fixture{logs: &dynamotest.SyncBuffer{}, now: testNow(), db: db, tables: tables, cfg: cfg}
+	f.svc = f.serviceOn(t, db, cfg)
+	return f
+}
+
+// serviceOn is another service on the fixture's tables and clock, as
+// another function would run it: through another client (one that lags
+// or pauses) or with other rules.
+func (f *fixture) serviceOn(t *testing.T, db dynamo.API, cfg pat.Config) *pat.Service {
+	t.Helper()
 	format, err := token.NewFormat(token.DefaultPrefix)
 	if err != nil {
 		t.Fatal(err)
@@ -56,11 +71,10 @@ func newFixture(t *testing.T, cfg pat.Config) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{logs: &dynamotest.SyncBuffer{}, now: testNow()}
-	f.svc = pat.NewService(dynamo.NewStore(db, tables.Tokens, tables.Audit), format, catalog, cfg,
+	svc := pat.NewService(dynamo.NewStore(db, f.tables.Tokens, f.tables.Audit), format, catalog, cfg,
 		slog.New(slog.NewJSONHandler(io.MultiWriter(f.logs, &ledger.Logs), nil)))
-	f.svc.Now = func() time.Time { return f.now }
-	return f
+	svc.Now = func() time.Time { return f.now }
+	return svc
 }
 
 var alice = pat.Identity{UserID: "alice", Email: "alice@example.com", Permissions: []string{"crm:read", "crm:update", "orders:read"}}

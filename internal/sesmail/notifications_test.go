@@ -46,7 +46,7 @@ func TestNotificationsMarkUnreachableOwners(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			userID := "user-" + strings.ReplaceAll(c.name, " ", "-")
-			if _, err := store.SyncUser(context.Background(), pat.User{ID: userID, Email: "alice@example.com", Permissions: []string{"crm:read"}}); err != nil {
+			if _, _, err := store.SyncUser(context.Background(), pat.User{ID: userID, Email: "alice@example.com", Permissions: []string{"crm:read"}}, nil); err != nil {
 				t.Fatal(err)
 			}
 			var msg map[string]any

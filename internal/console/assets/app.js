@@ -6,7 +6,7 @@
 const BASE = '/console/';
 const ACTIONS = ['create', 'read', 'update', 'delete']; // the scope grid's columns
 const AUDIT_ACTIONS = ['token.created', 'token.updated', 'token.rotated', 'token.revoked', 'token.extended',
-  'token.expired', 'token.deleted', 'token.locked', 'token.unlocked', 'user.updated'];
+  'token.expired', 'token.deleted', 'token.locked', 'token.unlocked', 'user.updated', 'user.email_changed'];
 
 const state = {
   cfg: null,
