@@ -263,7 +263,9 @@ func (p *parser) comparison() (node, error) {
 		switch {
 		case strings.HasPrefix(p.rest(), "."):
 			p.pos++
-			name := p.word(func(r rune) bool { return r == '_' || r == '-' || r == ':' || unicode.IsLetter(r) || unicode.IsDigit(r) })
+			name := p.word(func(r rune) bool {
+				return r == '_' || r == '-' || r == ':' || unicode.IsLetter(r) || unicode.IsDigit(r)
+			})
 			if name == "" {
 				return nil, fmt.Errorf("want a field name at %q", p.rest())
 			}

@@ -38,6 +38,34 @@ func (m Metric) Custom() bool { return !strings.HasPrefix(m.Namespace, "AWS/") }
 type Alarm struct {
 	LogicalID string
 	Metrics   []Metric
+	// Breaches reports whether one value of a metric would make the alarm
+	// fire: against its threshold for an alarm on one metric, above zero
+	// for metric math (the stack's sum counts of failures).
+	Breaches func(float64) bool
+}
+
+// breaches returns the test of an alarm's ComparisonOperator and Threshold.
+func breaches(s *samstack.Stack, props map[string]any) (func(float64) bool, error) {
+	resolved, err := s.Resolve(map[string]any{"Op": props["ComparisonOperator"], "Threshold": props["Threshold"]})
+	if err != nil {
+		return nil, err
+	}
+	m := resolved.(map[string]any)
+	threshold, err := strconv.ParseFloat(fmt.Sprint(m["Threshold"]), 64)
+	if err != nil {
+		return nil, fmt.Errorf("Threshold: %w", err)
+	}
+	switch m["Op"] {
+	case "GreaterThanThreshold":
+		return func(v float64) bool { return v > threshold }, nil
+	case "GreaterThanOrEqualToThreshold":
+		return func(v float64) bool { return v >= threshold }, nil
+	case "LessThanThreshold":
+		return func(v float64) bool { return v < threshold }, nil
+	case "LessThanOrEqualToThreshold":
+		return func(v float64) bool { return v <= threshold }, nil
+	}
+	return nil, fmt.Errorf("ComparisonOperator %v: not one the checks know", m["Op"])
 }
 
 // Alarms returns the stack's alarms, sorted by logical id.
@@ -48,13 +76,16 @@ func Alarms(s *samstack.Stack) ([]Alarm, error) {
 		if r.Type != "AWS::CloudWatch::Alarm" {
 			continue
 		}
-		a := Alarm{LogicalID: id}
+		a := Alarm{LogicalID: id, Breaches: func(v float64) bool { return v > 0 }}
 		if _, ok := r.Properties["MetricName"]; ok {
 			m, err := metric(s, r.Properties)
 			if err != nil {
 				return nil, fmt.Errorf("alarm %s: %w", id, err)
 			}
 			a.Metrics = append(a.Metrics, m)
+			if a.Breaches, err = breaches(s, r.Properties); err != nil {
+				return nil, fmt.Errorf("alarm %s: %w", id, err)
+			}
 		}
 		queries, _ := r.Properties["Metrics"].([]any)
 		for _, q := range queries {
@@ -300,17 +331,26 @@ func Trace(s *samstack.Stack, logs map[string][]string) ([]Finding, error) {
 				continue
 			}
 			var near []string
+			quiet := ""
 			for _, d := range data {
 				if d.Namespace != m.Namespace || d.Name != m.Name {
 					continue
 				}
-				if maps.Equal(d.Dimensions, m.Dimensions) && (m.Unit == "" || m.Unit == d.Unit) {
+				if !maps.Equal(d.Dimensions, m.Dimensions) || (m.Unit != "" && m.Unit != d.Unit) {
+					near = append(near, fmt.Sprintf("%s, from %s", d.Datum, d.by))
+					continue
+				}
+				if slices.ContainsFunc(d.Values, a.Breaches) {
 					f.By = d.by
 					break
 				}
-				near = append(near, fmt.Sprintf("%s, from %s", d.Datum, d.by))
+				quiet = d.by
 			}
-			if f.By == "" {
+			switch {
+			case f.By != "":
+			case quiet != "":
+				f.Err = fmt.Errorf("%s is published, but no run provoked what the alarm fires on: every value was below its threshold, as in %s", m, quiet)
+			default:
 				f.Err = unpublished(m, filters, logs, near)
 			}
 			out = append(out, f)

@@ -1,0 +1,106 @@
+package lambdarun_test
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patservice/pat/internal/lambdarun"
+	"github.com/patservice/pat/internal/pat"
+)
+
+// scenarios provoke the failure modes the alarms watch, with the real
+// bootstraps: their lines are what the alarm trace reads.
+var scenarios = map[string]func(t *testing.T, s *suite){
+	// The authorizer fails closed when DynamoDB cannot be reached, and
+	// says so in the metric AuthorizerDecisionErrorsAlarm watches.
+	"authorizer with DynamoDB unreachable": func(t *testing.T, s *suite) {
+		w := s.world(t, "authorizer")
+		seedToken(t, w)
+		w.e = s.start(t, w.stack, w.fn, unreachable(t), w.mail.URL)
+		inv := w.invoke(t, w.event(t, "authorizer-http"))
+		if inv.FunctionError != "errorString: authorizer unavailable" {
+			t.Fatalf("answer %q %s, want the error API Gateway turns into 500", inv.FunctionError, inv.Payload)
+		}
+		if !hasLine(inv, "Decision", "error") {
+			t.Fatalf("no decision line with Decision=error among:\n%s", lines(inv))
+		}
+	},
+	// The job's reminder to an owner SES refuses (in its sandbox: an
+	// unverified recipient) is not retried and marks the owner
+	// unreachable; at the deletion, the job holds it (DeletionsHeld).
+	"lifecycle with a refused reminder and a held deletion": func(t *testing.T, s *suite) {
+		w := s.world(t, "lifecycle")
+		// Times run ahead of the real clock: DynamoDB Local's TTL sweeper
+		// deletes items whose TTL the real clock has passed.
+		t0 := time.Now().UTC().Truncate(24 * time.Hour).Add(9 * time.Hour)
+		w.Clock.Set(t0)
+		owner := pat.Identity{UserID: "user-carol", Email: "carol@example.com", Permissions: []string{"crm:read"}}
+		created := w.Create(t, owner, pat.CreateInput{Name: "nightly export", Scopes: []string{"crm:read"}, ExpiresInDays: ptr(365)})
+		w.mail.refuse(owner.Email)
+		w.run(t)
+		day := 24 * time.Hour
+		rep := w.lifecycle(t, t0.Add(166*day+time.Hour))
+		if rep["rejected"] != 1.0 || !hasMessage(w, "reminder rejected by the mail service; not retried") {
+			t.Fatalf("the refused reminder: %v", rep)
+		}
+		w.lifecycle(t, t0.Add(177*day+time.Hour))
+		if rep := w.lifecycle(t, t0.Add(180*day+2*time.Hour)); rep["held"] != 1.0 {
+			t.Fatalf("the deletion of %s was not held: %v", created.Token.ID, rep)
+		}
+	},
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// unreachable returns the URL of a port nothing listens on.
+func unreachable(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+// lifecycle runs the job for a trigger at a time and returns its report.
+func (w *world) lifecycle(t *testing.T, at time.Time) map[string]any {
+	t.Helper()
+	inv := w.invoke(t, fmt.Appendf(nil, `{"time":%q}`, at.Format(time.RFC3339)))
+	var rep map[string]any
+	decode(t, invocation{out: inv}, &rep)
+	return rep
+}
+
+// hasLine reports whether the invocation logged a line with key = value.
+func hasLine(inv *lambdarun.Invocation, key, value string) bool {
+	for _, l := range inv.Lines {
+		if l.Fields != nil && l.Fields[key] == value {
+			return true
+		}
+	}
+	return false
+}
+
+func lines(inv *lambdarun.Invocation) string {
+	var b strings.Builder
+	for _, l := range inv.Lines {
+		b.WriteString(l.Text + "\n")
+	}
+	return b.String()
+}
+
+// hasMessage reports whether the world's function logged a line with
+// this message (what the Lambda logger writes under "message").
+func hasMessage(w *world, message string) bool {
+	for _, l := range w.e.Lines() {
+		if l.Fields != nil && l.Fields["message"] == message {
+			return true
+		}
+	}
+	return false
+}
