@@ -18,7 +18,7 @@ func TestColdStartFailureNamesItsCause(t *testing.T) {
 		says   []string
 	}{
 		{"a variable missing", func(env map[string]string) { delete(env, "CURSOR_KEY") }, []string{"cold start failed", "CURSOR_KEY is required"}},
-		{"a bad value", func(env map[string]string) { env["DEFAULT_EXPIRY_DAYS"] = "soon" }, []string{"cold start failed", `DEFAULT_EXPIRY_DAYS="soon"`}},
+		{"a bad value", func(env map[string]string) { env["DEFAULT_EXPIRY_DAYS"] = "soon" }, []string{"cold start failed", "DEFAULT_EXPIRY_DAYS", "want a whole number"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := s.world(t, "create-token")

@@ -25,6 +25,7 @@ import (
 	"github.com/patservice/pat/internal/app"
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/httpapi"
+	"github.com/patservice/pat/internal/iamcheck"
 	"github.com/patservice/pat/internal/lambdarun"
 	"github.com/patservice/pat/internal/localgw"
 	"github.com/patservice/pat/internal/samstack"
@@ -202,10 +203,20 @@ func (s *suite) world(t *testing.T, dir string) *world {
 }
 
 // run starts the world's function against DynamoDB Local and the SES
-// emulator (through the refusing proxy).
+// emulator (through the refusing proxy), both behind the IAM check: a
+// call the function's policy in the template does not allow is refused
+// as AWS refuses it, and fails the test.
 func (w *world) run(t *testing.T) {
 	t.Helper()
-	w.e = w.s.start(t, w.stack, w.fn, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), w.mail.URL)
+	iam := iamcheck.Start(t, w.stack, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), w.mail.URL)
+	t.Cleanup(func() {
+		for _, u := range iam.Unused() {
+			if u.Function == w.fn.LogicalID {
+				t.Logf("a grant no run of %s used: %s", w.fn.Dir, u)
+			}
+		}
+	})
+	w.e = w.s.start(t, w.stack, w.fn, iam.DynamoDBURL, iam.SESURL)
 }
 
 // seed calls a management route in-process with a sample event, as the
