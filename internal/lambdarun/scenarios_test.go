@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lambdarun"
 	"github.com/patservice/pat/internal/pat"
 )
@@ -51,6 +52,34 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 			t.Fatalf("the deletion of %s was not held: %v", created.Token.ID, rep)
 		}
 	},
+	// With ConsoleBaseUrl set, an administrator's action mails the owner
+	// at once (through SES, from MailFrom, under the function's policy);
+	// a notice SES refuses is dropped and logged.
+	"an administrator's lock mails the owner at once": func(t *testing.T, s *suite) {
+		w := s.world(t, "admin-lock-token", map[string]string{"ConsoleBaseUrl": "https://console.example.com"})
+		dave := map[string]any{"sub": "user-dave", "email": "dave@example.com", "permissions": "[crm:read]"}
+		first := w.seed(t, "create-token", as(dave), body(`{"name":"first","scopes":["crm:read"]}`))["id"].(string)
+		second := w.seed(t, "create-token", as(dave), body(`{"name":"second","scopes":["crm:read"]}`))["id"].(string)
+		w.run(t)
+		before := len(dynamotest.Inbox(t, "dave@example.com"))
+		want(t, w.call(t, w.event(t, "admin-lock-token", onToken(first))), 200, "")
+		if got := len(dynamotest.Inbox(t, "dave@example.com")); got != before+1 {
+			t.Fatalf("%d mails to the owner after the lock, want %d", got, before+1)
+		}
+		w.mail.refuse("dave@example.com")
+		want(t, w.call(t, w.event(t, "admin-lock-token", onToken(second))), 200, "")
+		if !hasMessage(w, "notice rejected by the mail service; dropped") {
+			t.Fatalf("the refused notice was not logged:\n%s", w.e.Stdout())
+		}
+	},
+}
+
+// onToken points a sample at another token.
+func onToken(id string) edit {
+	return func(ev map[string]any) {
+		ev["rawPath"] = strings.Replace(ev["rawPath"].(string), sampleTokenID, id, 1)
+		ev["pathParameters"] = map[string]any{"id": id}
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

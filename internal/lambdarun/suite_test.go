@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -93,11 +94,16 @@ func newSuite(t *testing.T) *suite {
 // has no default; everything else is as deployed by default.
 var params = map[string]string{"MailFrom": "tokens@example.com"}
 
-// stack resolves the template for a deployment on the given tables.
-func (s *suite) stack(t testing.TB, tables dynamotest.Tables, cursorKey string) *samstack.Stack {
+// stack resolves the template for a deployment on the given tables, with
+// more parameter values if given.
+func (s *suite) stack(t testing.TB, tables dynamotest.Tables, cursorKey string, more ...map[string]string) *samstack.Stack {
 	t.Helper()
+	values := maps.Clone(params)
+	for _, m := range more {
+		maps.Copy(values, m)
+	}
 	st, err := samstack.Parse(s.transformed, samstack.Local{
-		Params:  params,
+		Params:  values,
 		Names:   map[string]string{"TokensTable": tables.Tokens, "AuditTable": tables.Audit},
 		Secrets: map[string]string{"CursorKeySecret": cursorKey},
 	})
@@ -188,10 +194,10 @@ type world struct {
 	subst map[string]string
 }
 
-func (s *suite) world(t *testing.T, dir string) *world {
+func (s *suite) world(t *testing.T, dir string, params ...map[string]string) *world {
 	t.Helper()
 	w := &world{Env: testenv.New(t, &ledger), s: s, subst: map[string]string{}}
-	w.stack = s.stack(t, w.Tables, cursorKey())
+	w.stack = s.stack(t, w.Tables, cursorKey(), params...)
 	w.fn = function(t, w.stack, dir)
 	api, err := app.NewManagement(w.Config, w.DB, nil, w.Log)
 	if err != nil {
