@@ -62,7 +62,8 @@ def check_service(t, fail):
     alarms = of_type(t, "AWS::CloudWatch::Alarm")
     for name in ("AuthorizerErrorsAlarm", "AuthorizerThrottlesAlarm", "AuthorizerLatencyAlarm",
                  "AuthorizerDecisionErrorsAlarm", "TokensTableThrottlesAlarm", "AuditTableThrottlesAlarm",
-                 "ManagementApiErrorsAlarm", "LifecycleErrorsAlarm", "LifecycleDeadLettersAlarm", "MailRejectedAlarm"):
+                 "ManagementApiErrorsAlarm", "LifecycleErrorsAlarm", "LifecycleDeadLettersAlarm", "MailRejectedAlarm",
+                 "MailSendingBlockedAlarm"):
         if name not in alarms:
             fail(f"no alarm {name}")
     for name, a in alarms.items():

@@ -32,6 +32,7 @@ import (
 	"github.com/patservice/pat/internal/devstack"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/lifecycle"
+	"github.com/patservice/pat/internal/localgw"
 	"github.com/patservice/pat/internal/sesmail"
 )
 
@@ -94,8 +95,16 @@ func serve(ctx context.Context, ln net.Listener, template string, out io.Writer)
 	if err != nil {
 		return err
 	}
-	mux, err := devstack.Handler(devstack.Options{Config: cfg, Authorizer: authCfg, DB: db, Mail: mail, Claims: id.claims, Log: log,
-		Console: console.Options{Config: config.Console{DemoAPIURL: base}, DevUsers: id.consoleUsers()}})
+	var identity localgw.Authorizer = localgw.Claims(id.claims)
+	consoleOpts := console.Options{Config: config.Console{DemoAPIURL: base}, DevUsers: id.consoleUsers()}
+	provider, err := oidcFromEnv(ctx)
+	if err != nil {
+		return err
+	}
+	if provider != nil {
+		identity, consoleOpts = provider.jwt, provider.console(base)
+	}
+	mux, err := devstack.Handler(devstack.Options{Config: cfg, Authorizer: authCfg, DB: db, Mail: mail, Identity: identity, Log: log, Console: consoleOpts})
 	if err != nil {
 		return err
 	}
@@ -112,7 +121,11 @@ func serve(ctx context.Context, ln net.Listener, template string, out io.Writer)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	printHelp(out, base, id)
+	if provider != nil {
+		provider.printHelp(out, base)
+	} else {
+		printHelp(out, base, id)
+	}
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -197,6 +210,55 @@ func (id identity) claims(r *http.Request) map[string]string {
 		c[id.names.Permissions] = "[" + id.permissions + "]"
 	}
 	return c
+}
+
+// provider is the OpenID provider the local server signs users in with
+// instead of the development identity: PAT_OIDC_ISSUER and
+// PAT_OIDC_CLIENT_ID (the console's client, and the audience of the id
+// tokens it sends). Its id tokens are verified as the management API's JWT
+// authorizer verifies them on AWS (issuer, audience: the template's
+// JwtIssuer and JwtAudience), and the console signs in at the endpoints its
+// discovery document names.
+type provider struct {
+	clientID, scopes string
+	discovery        localgw.Discovery
+	jwt              *localgw.JWTAuthorizer
+}
+
+// oidcFromEnv returns the provider PAT_OIDC_ISSUER names, nil without one.
+func oidcFromEnv(ctx context.Context) (*provider, error) {
+	issuer, clientID := os.Getenv("PAT_OIDC_ISSUER"), os.Getenv("PAT_OIDC_CLIENT_ID")
+	if issuer == "" && clientID == "" {
+		return nil, nil
+	}
+	if issuer == "" || clientID == "" {
+		return nil, errors.New("PAT_OIDC_ISSUER and PAT_OIDC_CLIENT_ID: set both (or neither, for the development identity)")
+	}
+	jwt, err := localgw.NewJWTAuthorizer(ctx, localgw.JWTConfig{Issuer: issuer, Audience: []string{clientID}})
+	if err != nil {
+		return nil, fmt.Errorf("PAT_OIDC_ISSUER: %w", err)
+	}
+	return &provider{clientID: clientID, scopes: envOr("OIDC_SCOPES", "openid email profile"), discovery: jwt.Discovery(), jwt: jwt}, nil
+}
+
+// console signs the page in with the provider: code + PKCE, as on AWS.
+func (p *provider) console(base string) console.Options {
+	return console.Options{Config: config.Console{DemoAPIURL: base, OIDC: config.OIDC{
+		Issuer: p.discovery.Issuer, ClientID: p.clientID, Scopes: p.scopes,
+		AuthorizeURL: p.discovery.AuthorizationEndpoint, TokenURL: p.discovery.TokenEndpoint, LogoutURL: p.discovery.EndSessionEndpoint,
+	}}}
+}
+
+func (p *provider) printHelp(out io.Writer, base string) {
+	fmt.Fprintf(out, `
+PAT service running locally, signing in with %[2]s
+  Console         %[1]s/console/   (open it in a browser: it signs in at %[2]s as client %[3]s, whose redirect URI is %[1]s/console/)
+  Management API  %[1]s/tokens   (an id token of client %[3]s as Authorization: Bearer, verified as API Gateway's JWT authorizer does)
+  Protected API   %[1]s/api/<resource>/...   (the real authorizer, REST API semantics; an echo backend)
+  SES inbox       %[4]s
+  Lifecycle job   POST %[1]s/dev/lifecycle?now=<RFC 3339 time>[&dryRun=true]
+  Stop with Ctrl-C.
+`, base, p.discovery.Issuer, p.clientID, envOr("SES_INBOX_URL", "(not running)"))
 }
 
 // consoleUsers are the users the local console can switch between: the

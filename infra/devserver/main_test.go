@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,28 +30,7 @@ func TestReadmeDemoRunsTwice(t *testing.T) {
 		t.Skip("needs curl")
 	}
 	root := dynamotest.RepoRoot(t)
-	suffix := time.Now().Format("150405.000000")
-	t.Setenv("TABLE_NAME", "demo-tokens-"+suffix)
-	t.Setenv("AUDIT_TABLE_NAME", "demo-audit-"+suffix)
-	t.Setenv("MAIL_FROM", "tokens@localhost")
-	t.Setenv("GROUP_PERMISSIONS", localGroupPermissions)
-	t.Setenv("AUTHORIZER_TIMEOUT_MS", "5000") // a loaded CI machine is not what the 1 s deadline is about
-	t.Setenv("CURSOR_KEY", base64.StdEncoding.EncodeToString([]byte(rand.Text()+rand.Text())))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	t.Setenv("CONSOLE_BASE_URL", base+"/console")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, filepath.Join(root, "template.yaml"), &bytes.Buffer{}) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("dev server: %v", err)
-		}
-	}()
+	base := startServer(t, nil)
 
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
@@ -73,6 +53,60 @@ func TestReadmeDemoRunsTwice(t *testing.T) {
 				t.Fatalf("%s, pass %d: the lifecycle job reminded nobody:\n%s", name, pass, out)
 			}
 		}
+	}
+}
+
+// startServer runs the dev server on a free port, on fresh tables, with
+// the environment `make run` gives it and env, until the test ends. Its
+// start must succeed: it returns the base URL.
+func startServer(t *testing.T, env map[string]string) string {
+	t.Helper()
+	suffix := time.Now().Format("150405.000000")
+	t.Setenv("TABLE_NAME", "demo-tokens-"+suffix)
+	t.Setenv("AUDIT_TABLE_NAME", "demo-audit-"+suffix)
+	t.Setenv("MAIL_FROM", "tokens@localhost")
+	t.Setenv("GROUP_PERMISSIONS", localGroupPermissions)
+	t.Setenv("AUTHORIZER_TIMEOUT_MS", "5000") // a loaded CI machine is not what the 1 s deadline is about
+	t.Setenv("CURSOR_KEY", base64.StdEncoding.EncodeToString([]byte(rand.Text()+rand.Text())))
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	t.Setenv("CONSOLE_BASE_URL", base+"/console")
+	ctx, cancel := context.WithCancel(context.Background())
+	var served error
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		served = serve(ctx, ln, filepath.Join(dynamotest.RepoRoot(t), "template.yaml"), &bytes.Buffer{})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-finished
+		if served != nil {
+			t.Errorf("dev server: %v", served)
+		}
+	})
+	// Up once it answers: serve creates the tables first.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case <-finished:
+			t.Fatal("dev server stopped at start")
+		default:
+		}
+		if resp, err := http.Get(base + "/console/config.json"); err == nil {
+			resp.Body.Close()
+			return base
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("dev server: not answering after 30 s")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

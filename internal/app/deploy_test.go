@@ -152,7 +152,8 @@ func TestTemplateAlarms(t *testing.T) {
 	alarms := doc.resources("AWS::CloudWatch::Alarm")
 	for _, want := range []string{"AuthorizerErrorsAlarm", "AuthorizerThrottlesAlarm", "AuthorizerLatencyAlarm",
 		"AuthorizerDecisionErrorsAlarm", "TokensTableThrottlesAlarm", "AuditTableThrottlesAlarm",
-		"ManagementApiErrorsAlarm", "LifecycleErrorsAlarm", "LifecycleDeadLettersAlarm", "MailRejectedAlarm"} {
+		"ManagementApiErrorsAlarm", "LifecycleErrorsAlarm", "LifecycleDeadLettersAlarm", "MailRejectedAlarm",
+		"MailSendingBlockedAlarm"} {
 		if !slices.Contains(alarms, want) {
 			t.Errorf("no alarm %s", want)
 		}
@@ -180,61 +181,6 @@ func TestTemplateAlarms(t *testing.T) {
 	if doc.get("Conditions", "HasAlarmEmail").Node == nil || doc.get("Resources", "AlarmEmailSubscription", "Condition").str() != "HasAlarmEmail" {
 		t.Error("AlarmEmail is not subscribed to the alarm topic when given")
 	}
-}
-
-// The log lines the MailRejected metric filters count must be ones the code
-// writes: a reworded message would silently stop the alarm.
-func TestTemplateMailRejectedFilterMatchesLogs(t *testing.T) {
-	doc := loadTemplateNode(t)
-	pattern := doc.get("Mappings", "LogFilters", "MailRejected", "Pattern").str()
-	msgs := regexp.MustCompile(`\$\.msg = ("[^"]+")`).FindAllStringSubmatch(pattern, -1)
-	if len(msgs) == 0 {
-		t.Fatalf("no messages in the MailRejected pattern %q", pattern)
-	}
-	var sources bytes.Buffer
-	root := dynamotest.RepoRoot(t)
-	err := filepath.WalkDir(filepath.Join(root, "internal"), func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		sources.Write(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range msgs {
-		if !bytes.Contains(sources.Bytes(), []byte(m[1])) {
-			t.Errorf("no code logs %s: update the MailRejected pattern in template.yaml", m[1])
-		}
-	}
-	// Every function that may send mail has the filter on its log group.
-	filtered := map[string]bool{}
-	for _, id := range doc.resources("AWS::Logs::MetricFilter") {
-		p := doc.get("Resources", id, "Properties")
-		if p.get("FilterPattern").Tag == "!FindInMap" {
-			filtered[p.get("LogGroupName").Value] = true
-		}
-	}
-	for _, id := range doc.resources("AWS::Serverless::Function") {
-		if sendsMail(doc, id) && !filtered[strings.TrimSuffix(id, "Function")+"LogGroup"] {
-			t.Errorf("%s may send mail but its log group has no MailRejected filter", id)
-		}
-	}
-}
-
-func sendsMail(doc node, id string) bool {
-	for _, p := range doc.get("Resources", id, "Properties", "Policies").items() {
-		for _, s := range p.get("Statement").items() {
-			for _, a := range s.get("Action").items() {
-				if strings.HasPrefix(a.Value, "ses:Send") {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 // Every function logs, JSON with platform lines at WARN, to a log group of

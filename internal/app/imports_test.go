@@ -20,13 +20,14 @@ var mayImport = map[string][]string{
 	"scope":          {},
 	"awsclient":      {},
 	"coldstart":      {"config"},
+	"emf":            {},
 	"demo":           {},
 	"localgw":        {"authz"},
 	"pat":            {"token", "scope"},
 	"config":         {"pat", "scope"},
-	"authz":          {"pat", "scope", "token"},
-	"mail":           {"pat"},
-	"lifecycle":      {"pat", "mail", "token"},
+	"authz":          {"pat", "scope", "token", "emf"},
+	"mail":           {"pat", "emf"},
+	"lifecycle":      {"pat", "mail", "token", "emf"},
 	"dynamo":         {"pat", "token"},
 	"sesmail":        {"pat", "mail", "token", "awsclient"},
 	"apigw":          {"authz"},
@@ -46,6 +47,8 @@ var mayImport = map[string][]string{
 	"testenv":  {"app", "app/authorizer", "authz", "config", "dynamo", "dynamotest", "pat", "sesmail"},
 	"console":  {"config", "httpapi"},
 	"devstack": {"apigw", "app", "app/authorizer", "config", "console", "demo", "localgw", "sesmail"},
+	// A real OpenID provider (zitadel's example) for the local server and the tests.
+	"localidp": {},
 }
 
 func TestNoUpwardImports(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/patservice/pat/internal/emf"
 )
 
 // MetricsNamespace is the CloudWatch namespace of the authorizer's metrics.
@@ -18,14 +20,11 @@ const MetricsFlushInterval = 10 * time.Second
 // emfDirective declares, in CloudWatch Embedded Metric Format, which fields
 // of a metrics line are metrics: Decisions (a count, by Decision and by
 // Decision and Reason) and Latency (up to 100 sampled values).
-var emfDirective = []map[string]any{{
-	"Namespace":  MetricsNamespace,
-	"Dimensions": [][]string{{"Decision"}, {"Decision", "Reason"}},
-	"Metrics": []map[string]string{
-		{"Name": "Decisions", "Unit": "Count"},
-		{"Name": "Latency", "Unit": "Milliseconds"},
-	},
-}}
+var emfDirective = emf.Directive{
+	Namespace:  MetricsNamespace,
+	Dimensions: [][]string{{"Decision"}, {"Decision", "Reason"}},
+	Metrics:    []emf.Metric{{Name: "Decisions", Unit: emf.Count}, {Name: "Latency", Unit: emf.Milliseconds}},
+}
 
 // logDecision records one decision. Every deny and error is logged on its
 // own line (the token id, never the token; the reason; the required scope)
@@ -58,7 +57,7 @@ func (a *Authorizer) logDecision(ctx context.Context, d Decision, err error, too
 		}
 		if !allow {
 			attrs = append(attrs, slog.Int("Decisions", 1),
-				slog.Any("_aws", map[string]any{"Timestamp": now.UnixMilli(), "CloudWatchMetrics": emfDirective}))
+				emfDirective.Attr(now))
 		}
 		a.log.LogAttrs(ctx, level, "authorization", attrs...)
 	}
@@ -70,7 +69,7 @@ func (a *Authorizer) logDecision(ctx context.Context, d Decision, err error, too
 			a.log.LogAttrs(ctx, slog.LevelInfo, "authorizer metrics",
 				slog.String("Decision", l.decision), slog.String("Reason", l.reason),
 				slog.Int("Decisions", l.count), slog.Any("Latency", l.latencies),
-				slog.Any("_aws", map[string]any{"Timestamp": now.UnixMilli(), "CloudWatchMetrics": emfDirective}))
+				emfDirective.Attr(now))
 		}
 	}
 }

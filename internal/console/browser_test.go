@@ -22,6 +22,7 @@ import (
 	"github.com/patservice/pat/internal/console"
 	"github.com/patservice/pat/internal/devstack"
 	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localgw"
 	"github.com/patservice/pat/internal/testenv"
 )
 
@@ -58,16 +59,17 @@ type stack struct {
 	shots   string // where screenshots go
 }
 
-// signIn is how the stack's console signs users in: the claims of a
-// request as a JWT authorizer would pass them, and the console's options
-// for the stack's base URL.
+// signIn is how the stack's console signs users in: what stands in for
+// the JWT authorizer, and the console's options for the stack's base URL.
 type signIn struct {
-	claims  func(*http.Request) map[string]string
-	console func(base string) console.Options
+	identity localgw.Authorizer
+	console  func(base string) console.Options
+	// claims names the identity's claims; nil: testenv's (Cognito's).
+	claims *config.Claims
 }
 
 // devSignIn is the local server's: the X-Dev-User switcher.
-var devSignIn = signIn{claims: claims, console: func(base string) console.Options {
+var devSignIn = signIn{identity: localgw.Claims(claims), console: func(base string) console.Options {
 	return console.Options{Config: config.Console{DemoAPIURL: base}, DevUsers: []console.DevUser{
 		{ID: "dev-user", Label: "dev-user (administrator)"}, {ID: "alice", Label: "alice (user)", Header: "alice"}}}
 }}
@@ -79,6 +81,9 @@ func newStack(t *testing.T, in signIn) *stack {
 	base := "http://" + srv.Listener.Addr().String()
 	e := testenv.New(t, &ledger, testenv.WithMail(), testenv.Configure(func(c *config.Config) { // skips without the local stack
 		c.MailFrom, c.ConsoleURL = "tokens@example.com", base+"/console"
+		if in.claims != nil {
+			c.Claims = *in.claims
+		}
 	}))
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("no Chromium at %s: `make test` installs it (infra/browser.sh)", chromiumPath)
@@ -87,7 +92,7 @@ func newStack(t *testing.T, in signIn) *stack {
 	authorizer.Timeout = 2 * time.Second
 	mux, err := devstack.Handler(devstack.Options{
 		Config: e.Config, Authorizer: authorizer, DB: e.DB, Mail: e.Mail,
-		Claims: in.claims, Console: in.console(base), Log: e.Log,
+		Identity: in.identity, Console: in.console(base), Log: e.Log,
 	})
 	if err != nil {
 		t.Fatal(err)

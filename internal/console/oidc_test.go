@@ -19,6 +19,7 @@ import (
 
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/console"
+	"github.com/patservice/pat/internal/localgw"
 )
 
 // idp stands in for Cognito's Hosted UI, which cannot run here: an OpenID
@@ -26,6 +27,13 @@ import (
 // prompt. It checks what Cognito checks of a public client (client id,
 // redirect URI, PKCE S256, single-use codes) and issues HS256 id tokens,
 // which verify (the stack's stand-in for the JWT authorizer) checks.
+//
+// It is kept for what a real provider here cannot show: a session that
+// survives a reload (a silent re-authorization, counted), Cognito's logout
+// parameters, id tokens whose lifetime the test shortens (a counted
+// refresh), and no token anywhere but in the page's memory. Sign-in
+// through a real provider, verified as the JWT authorizer verifies it, is
+// provider_test.go's.
 type idp struct {
 	srv      *httptest.Server
 	key      []byte
@@ -196,7 +204,7 @@ func (p *idp) verify(r *http.Request) map[string]string {
 // the user asked for is where they land.
 func TestConsoleSignsInWithOIDC(t *testing.T) {
 	p := newIDP(t)
-	s := newStack(t, signIn{claims: p.verify, console: func(base string) console.Options {
+	s := newStack(t, signIn{identity: localgw.Claims(p.verify), console: func(base string) console.Options {
 		return console.Options{Config: config.Console{DemoAPIURL: base, OIDC: config.OIDC{Issuer: p.srv.URL, ClientID: p.clientID,
 			AuthorizeURL: p.srv.URL + "/authorize", TokenURL: p.srv.URL + "/token", LogoutURL: p.srv.URL + "/logout", Scopes: "openid email profile"}}}
 	}})

@@ -27,11 +27,12 @@ type Options struct {
 	Authorizer config.Authorizer
 	DB         *dynamodb.Client
 	Mail       sesmail.API // nil: owners' notices wait for the lifecycle job
-	// Claims stands in for the JWT authorizer: the claims of a request's
-	// signed-in user, nil for none.
-	Claims  func(*http.Request) map[string]string
-	Console console.Options
-	Log     *slog.Logger
+	// Identity stands in for the management API's JWT authorizer: the
+	// development identity (localgw.Claims) or a real issuer's tokens
+	// verified as on AWS (localgw.JWTAuthorizer).
+	Identity localgw.Authorizer
+	Console  console.Options
+	Log      *slog.Logger
 }
 
 // Handler serves the management API and the console at the root and the
@@ -54,7 +55,7 @@ func Handler(o Options) (*http.ServeMux, error) {
 		routes = append(routes, localgw.Route{Method: r.Method, Path: r.Path, Handler: r.Handler, Public: r.Public})
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", localgw.New(routes, o.Claims))
+	mux.Handle("/", localgw.New(routes, o.Identity))
 	// The example API, protected by the real authorizer with REST API semantics.
 	mux.Handle("/api/", &localgw.Protected{Authorizer: apigw.New(authz).REST, Backend: demo.Echo, Realm: o.Authorizer.Realm, Stage: "demo"})
 	return mux, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/dynamotest"
@@ -165,7 +166,7 @@ func TestOwnerIsToldOfAdministratorsActions(t *testing.T) {
 	}
 	// Sent notices leave the outbox.
 	for _, item := range dynamotest.Dump(t, h.DB, h.Tables.Tokens) {
-		if strings.HasPrefix(fmt.Sprint(item["pk"]), "NOTICE#") {
+		if pk, _ := item["pk"].(*types.AttributeValueMemberS); pk == nil || strings.HasPrefix(pk.Value, "NOTICE#") {
 			t.Fatalf("a sent notice is still in the outbox: %v", item)
 		}
 	}

@@ -1,21 +1,16 @@
 package lifecycle_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 
+	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
@@ -95,65 +90,41 @@ func TestThrottlingLosesAndDuplicatesNothing(t *testing.T) {
 		e.create(t, "t"+suffix, pat.CreateInput{ExpiresInDays: ptr(365)})
 	}
 	e.user = base
-	throttled := &failingSES{API: e.Mail, code: "Throttling"}
-	throttled.n.Store(2)
+	ses := dynamotest.NewSESProxy(t)
+	// The SDK tries a throttled send 3 times: the first run's first send
+	// fails for good, the second run's succeeds on its second try.
+	ses.Refuse(dynamotest.SESRefusal{Code: "Throttling", Message: "Maximum sending rate exceeded."}, 4)
+	throttled := e.job(t, ses.Client(t), nil)
 	at := t0.Add(166*day + time.Hour)
-	rep := e.run(t, e.job(t, throttled, nil), at)
-	if rep.Stopped != "mail throttled" || rep.Mails != 0 {
-		t.Fatalf("throttled run: %+v", rep)
+	rep := e.run(t, throttled, at)
+	if rep.Stopped != "mail throttled" || rep.Mails != 0 || ses.Requests.Load() != 3 {
+		t.Fatalf("throttled run (%d requests): %+v", ses.Requests.Load(), rep)
 	}
-	rep = e.run(t, e.job(t, throttled, nil), at.Add(time.Minute)) // still throttled once
-	rep = e.run(t, e.job(t, throttled, nil), at.Add(2*time.Minute))
+	rep = e.run(t, throttled, at.Add(time.Minute)) // throttled once more, then sent
+	rep = e.run(t, throttled, at.Add(2*time.Minute))
 	e.run(t, e.job(t, e.Mail, nil), at.Add(3*time.Minute))
 	if mails := e.inbox(t); len(mails) != len(owners) {
 		t.Fatalf("%d mails for %d owners (last report %+v)", len(mails), len(owners), rep)
 	}
 }
 
-// A permanent refusal is logged and not retried by later runs.
+// A refusal of the recipient is logged and not retried by later runs.
 func TestRejectedMailIsNotRetried(t *testing.T) {
 	e := newEnv(t)
 	e.create(t, "bounced", pat.CreateInput{ExpiresInDays: ptr(365)})
-	rejecting := &failingSES{API: e.Mail, code: "MessageRejected"}
-	rejecting.n.Store(1000)
+	ses := dynamotest.NewSESProxy(t)
+	ses.RefuseRecipient(e.user.Email, addressBlocked)
+	rejecting := e.job(t, ses.Client(t), nil)
 	at := t0.Add(166*day + time.Hour)
-	if rep := e.run(t, e.job(t, rejecting, nil), at); rep.Rejected != 1 {
+	if rep := e.run(t, rejecting, at); rep.Rejected != 1 {
 		t.Fatalf("rejected run: %+v", rep)
 	}
-	before := rejecting.n.Load()
-	e.run(t, e.job(t, rejecting, nil), at.Add(time.Hour))
-	e.run(t, e.job(t, rejecting, nil), at.Add(2*time.Hour))
-	if rejecting.n.Load() != before {
+	before := ses.Requests.Load()
+	e.run(t, rejecting, at.Add(time.Hour))
+	e.run(t, rejecting, at.Add(2*time.Hour))
+	if ses.Requests.Load() != before {
 		t.Fatal("a rejected reminder was tried again")
 	}
-}
-
-// stalledSES stands for a mail service that stalls: every request is held
-// for stall, longer than the sender waits, and then delivered anyway, as a
-// service that accepted the message before it froze would.
-func stalledSES(t *testing.T, stall time.Duration) (endpoint string, requests *atomic.Int32) {
-	t.Helper()
-	target := os.Getenv("AWS_ENDPOINT_URL_SES")
-	requests = new(atomic.Int32)
-	var wg sync.WaitGroup
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		body, _ := io.ReadAll(r.Body)
-		fwd, _ := http.NewRequest(r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
-		fwd.Header = r.Header.Clone()
-		wg.Go(func() {
-			time.Sleep(stall)
-			if resp, err := http.DefaultClient.Do(fwd); err == nil {
-				resp.Body.Close()
-			}
-		})
-		select {
-		case <-r.Context().Done():
-		case <-time.After(stall + time.Second):
-		}
-	}))
-	t.Cleanup(func() { srv.Close(); wg.Wait() })
-	return srv.URL, requests
 }
 
 // A send that timed out may have been delivered: it is not retried at once
@@ -163,13 +134,10 @@ func stalledSES(t *testing.T, stall time.Duration) (endpoint string, requests *a
 func TestStalledMailServiceDuplicatesAtMostOnce(t *testing.T) {
 	e := newEnv(t)
 	e.create(t, "stalled", pat.CreateInput{ExpiresInDays: ptr(365)})
-	endpoint, requests := stalledSES(t, 1500*time.Millisecond)
-	t.Setenv("AWS_ENDPOINT_URL_SES", endpoint)
-	stalled, err := sesmail.NewClient()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mailer := sesmail.New(stalled, e.cfg.MailFrom, "")
+	ses := dynamotest.NewSESProxy(t)
+	ses.Stall(1500 * time.Millisecond)
+	requests := &ses.Requests
+	mailer := sesmail.New(ses.Client(t), e.cfg.MailFrom, "")
 	mailer.Timeout = 300 * time.Millisecond
 	job := lifecycle.New(storeOf(e), mailer, e.Service.Service, e.Service.Format().NewID, jobConfig(e), e.Log)
 

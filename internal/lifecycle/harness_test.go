@@ -6,15 +6,12 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/ses"
-	"github.com/aws/smithy-go"
 
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamotest"
@@ -44,16 +41,18 @@ type env struct {
 	cfg  config.Job
 	api  *httpapi.API
 	user pat.Identity
+	logs *dynamotest.SyncBuffer // this test's log lines, as Lambda writes them
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	// Each test mails its own owner, so tests can share the emulator's inbox.
-	owner := "owner-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
-	e := &env{Env: testenv.New(t, &ledger, testenv.WithMail(), testenv.Configure(func(c *config.Config) {
+	owner := "owner-" + strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(t.Name(), "/", "-"), "_", "-"))
+	logs := &dynamotest.SyncBuffer{}
+	e := &env{Env: testenv.New(t, &ledger, testenv.WithMail(), testenv.LogsTo(logs), testenv.Configure(func(c *config.Config) {
 		c.Rules.Lifecycle = pat.Lifecycle{Inactivity: 180 * day, IdleReminders: []int{14, 3}, ExpiryReminders: []int{7, 1}, HoldUnreachable: 30 * day}
 		c.MailFrom, c.ConsoleURL = "tokens@example.com", "https://console.example.com"
-	})), user: pat.Identity{UserID: owner, Email: owner + "@example.com", Permissions: []string{"crm:read", "orders:read"}}}
+	})), user: pat.Identity{UserID: owner, Email: owner + "@example.com", Permissions: []string{"crm:read", "orders:read"}}, logs: logs}
 	e.Clock.Set(t0)
 	e.cfg = config.Job{Config: e.Config, KeepURL: "https://api.example.com/keep", AdminEmail: "admins-" + owner + "@example.com"}
 	e.api = httpapi.New(e.Service.Service, e.Service.Catalog, e.cfg.Claims, e.Log)
@@ -166,27 +165,11 @@ func keepCode(t testing.TB, m dynamotest.Email) string {
 	return match[1]
 }
 
-// failingSES answers with an SES error code for its first n sends, then
-// passes on to the emulator.
-type failingSES struct {
-	sesmail.API
-	code string
-	n    atomic.Int32
+// published reads the metrics this test's log lines publish as EMF.
+func (e *env) published(t testing.TB) []dynamotest.Published {
+	t.Helper()
+	return dynamotest.PublishedMetrics(t, dynamotest.LogLines(t, e.logs.String()))
 }
-
-func (f *failingSES) SendEmail(ctx context.Context, in *ses.SendEmailInput, o ...func(*ses.Options)) (*ses.SendEmailOutput, error) {
-	if f.n.Add(-1) >= 0 {
-		return nil, &apiError{code: f.code}
-	}
-	return f.API.SendEmail(ctx, in, o...)
-}
-
-type apiError struct{ code string }
-
-func (e *apiError) Error() string                 { return "api error " + e.code }
-func (e *apiError) ErrorCode() string             { return e.code }
-func (e *apiError) ErrorMessage() string          { return e.code }
-func (e *apiError) ErrorFault() smithy.ErrorFault { return smithy.FaultClient }
 
 func subjects(ms []dynamotest.Email) string {
 	var s []string

@@ -84,7 +84,7 @@ type Report struct {
 	Mails       int      `json:"mails"`       // mails sent (reminders, grouped per owner, and notices)
 	Rescheduled int      `json:"rescheduled"` // items not due after all (used or extended since), moved to their next due time
 	Left        int      `json:"left"`        // items left due for a later run: claimed by another run, changed meanwhile, or failed
-	Rejected    int      `json:"rejected"`    // mails the mail service refused for good
+	Rejected    int      `json:"rejected"`    // mails whose recipient the mail service refused for good
 	Suppressed  int      `json:"suppressed"`  // reminders not sent: their owner's address is unreachable
 	Held        int      `json:"held"`        // deletions held because the owner could not be reminded
 	Stopped     string   `json:"stopped,omitempty"`
@@ -321,7 +321,7 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 	}
 	if !reachable {
 		rep.Suppressed += len(claimed)
-		j.log.WarnContext(ctx, "reminder not sent: owner address unreachable", "userId", claimed[0].token.UserID)
+		mail.LogRejected(ctx, j.log, time.Now(), "reminder not sent: owner address unreachable", slog.String("userId", claimed[0].token.UserID))
 		return j.finish(ctx, claimed, pat.NoticeFailed, now, rep)
 	}
 	rs := make([]mail.Reminder, len(claimed))
@@ -343,9 +343,18 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 		return j.finish(ctx, claimed, pat.NoticeSent, now, rep)
 	case errors.Is(err, mail.ErrRejected):
 		rep.Rejected++
-		j.log.WarnContext(ctx, "reminder rejected by the mail service; not retried", "userId", claimed[0].token.UserID, "error", err)
+		mail.LogRejected(ctx, j.log, time.Now(), "reminder rejected by the mail service for its recipient; not retried",
+			slog.String("userId", claimed[0].token.UserID), slog.String("error", err.Error()))
 		j.markUnreachable(ctx, claimed[0].token.UserID, claimed[0].token.OwnerEmail, now)
 		return j.finish(ctx, claimed, pat.NoticeFailed, now, rep)
+	case errors.Is(err, mail.ErrSenderBlocked):
+		// Nobody's address failed: the reminders stay due (so their tokens'
+		// deletions wait, pat.Lifecycle.Steps), and the run stops, since
+		// every other mail would be refused the same way.
+		j.release(ctx, claimed)
+		rep.Left += len(claimed)
+		mail.LogBlocked(ctx, j.log, time.Now(), "reminder", err, slog.String("userId", claimed[0].token.UserID))
+		return errStop{stopReason(err)}
 	case errors.Is(err, mail.ErrMaybeSent):
 		// Not released: a later run sends it again once the lease lapses.
 		rep.Left += len(claimed)
@@ -536,8 +545,10 @@ func (j *Job) expire(ctx context.Context, t pat.Token, now time.Time, opt Option
 	return nil
 }
 
-// sendNotice mails an outbox notice and removes it. A mail rejected for good
-// is removed too; any other failure leaves it for a later run.
+// sendNotice mails an outbox notice and removes it. A mail whose recipient
+// is refused for good is removed too, and its owner marked unreachable; any
+// other failure (a refusal of the sender among them) leaves it for a later
+// run and stops this one.
 func (j *Job) sendNotice(ctx context.Context, n pat.Notice, now time.Time, opt Options, rep *Report) error {
 	if opt.DryRun {
 		return nil
@@ -591,6 +602,9 @@ func (j *Job) nearDeadline(ctx context.Context) bool {
 func stopReason(err error) string {
 	if errors.Is(err, mail.ErrThrottled) {
 		return "mail throttled"
+	}
+	if b, ok := errors.AsType[*mail.Blocked](err); ok {
+		return "mail sending blocked: " + string(b.Cause)
 	}
 	if errors.Is(err, mail.ErrMaybeSent) {
 		return "mail service not answering"

@@ -32,9 +32,9 @@ func (e *env) adminInbox(t *testing.T) []dynamotest.Email {
 func TestRejectedReminderHoldsTheDeletionAndTellsTheAdministrators(t *testing.T) {
 	e := newEnv(t)
 	c := e.create(t, "nightly export", pat.CreateInput{ExpiresInDays: ptr(365)})
-	rejecting := &failingSES{API: e.Mail, code: "MessageRejected"}
-	rejecting.n.Store(1000)
-	if rep := e.run(t, e.job(t, rejecting, nil), t0.Add(166*day+time.Hour)); rep.Rejected != 1 {
+	ses := dynamotest.NewSESProxy(t)
+	ses.RefuseRecipient(e.user.Email, addressBlocked)
+	if rep := e.run(t, e.job(t, ses.Client(t), nil), t0.Add(166*day+time.Hour)); rep.Rejected != 1 {
 		t.Fatalf("rejected run: %+v", rep)
 	}
 	if u := e.owner(t); u.Unreachable == nil || !strings.Contains(u.UnreachableCause, "rejected") {

@@ -1,7 +1,7 @@
 // Package localgw stands in for API Gateway outside AWS: it turns net/http
-// requests into HTTP API (payload 2.0) events, invokes the real Lambda
-// handlers through the same JSON path as the Lambda runtime, and writes
-// their responses back.
+// requests into HTTP API (payload 2.0) events, authorizes them as the HTTP
+// API's JWT authorizer does, invokes the real Lambda handlers through the
+// same JSON path as the Lambda runtime, and writes their responses back.
 package localgw
 
 import (
@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -30,12 +31,32 @@ type Route struct {
 	Public  bool // no authorizer: the event carries no claims
 }
 
-// Gateway routes requests to handlers, adding the claims a JWT authorizer
-// would have verified.
+// Authorizer stands in for the HTTP API's JWT authorizer on every route
+// that is not Public: what API Gateway puts in
+// requestContext.authorizer.jwt, or an error, on which the gateway answers
+// as API Gateway does (see Refusal) and invokes nothing.
+type Authorizer interface {
+	Authorize(*http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription, error)
+}
+
+// Claims is an Authorizer that verifies nothing: the local server's
+// development identity, claims as API Gateway would pass them on. Nil
+// claims refuse the request.
+type Claims func(*http.Request) map[string]string
+
+// Authorize returns the claims of r.
+func (c Claims) Authorize(r *http.Request) (*events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription, error) {
+	claims := c(r)
+	if claims == nil {
+		return nil, &Refusal{Status: http.StatusUnauthorized}
+	}
+	return &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims}, nil
+}
+
+// Gateway routes requests to handlers behind an Authorizer.
 type Gateway struct {
-	routes []compiled
-	// Claims returns the JWT claims for a request; nil means unauthenticated.
-	Claims func(*http.Request) map[string]string
+	routes     []compiled
+	authorizer Authorizer
 }
 
 type compiled struct {
@@ -46,9 +67,10 @@ type compiled struct {
 // MaxBodyBytes is API Gateway's payload limit.
 const MaxBodyBytes = 10 << 20
 
-// New returns a Gateway serving routes.
-func New(routes []Route, claims func(*http.Request) map[string]string) *Gateway {
-	g := &Gateway{Claims: claims}
+// New returns a Gateway serving routes, the routes that are not Public
+// behind auth.
+func New(routes []Route, auth Authorizer) *Gateway {
+	g := &Gateway{authorizer: auth}
 	for _, r := range routes {
 		g.routes = append(g.routes, compiled{Route: r, parts: split(r.Path)})
 	}
@@ -97,12 +119,26 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, `{"message":"Not Found"}`)
 		return
 	}
+	// API Gateway runs the authorizer first: a refused request invokes
+	// nothing.
+	var jwt *events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription
+	if !route.Public {
+		var err error
+		if jwt, err = g.authorizer.Authorize(r); err != nil {
+			refuse(w, err)
+			return
+		}
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil || len(body) > MaxBodyBytes {
 		writeJSON(w, http.StatusRequestEntityTooLarge, `{"message":"Request Entity Too Large"}`)
 		return
 	}
-	resp, err := Invoke[events.APIGatewayV2HTTPResponse](r.Context(), route.Handler, g.event(r, route, params, body))
+	ev := g.event(r, route, params, body)
+	if jwt != nil {
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{JWT: jwt}
+	}
+	resp, err := Invoke[events.APIGatewayV2HTTPResponse](r.Context(), route.Handler, ev)
 	if err != nil {
 		// What API Gateway answers when a function fails.
 		writeJSON(w, http.StatusInternalServerError, `{"message":"Internal Server Error"}`)
@@ -163,12 +199,26 @@ func (g *Gateway) event(r *http.Request, route compiled, params map[string]strin
 			},
 		},
 	}
-	if claims := g.Claims(r); claims != nil && !route.Public {
-		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims},
-		}
-	}
 	return ev
+}
+
+// refuse answers an authorizer's refusal as API Gateway does: 401
+// {"message":"Unauthorized"} (403 {"message":"Forbidden"} for missing
+// scopes) with a Bearer challenge naming the reason; no challenge when no
+// token came.
+func refuse(w http.ResponseWriter, err error) {
+	var no *Refusal
+	if !errors.As(err, &no) {
+		no = invalid("%v", err)
+	}
+	if no.Code != "" {
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer scope="" error=%q error_description=%q`, no.Code, no.Description))
+	}
+	if no.Status == http.StatusForbidden {
+		writeJSON(w, http.StatusForbidden, `{"message":"Forbidden"}`)
+		return
+	}
+	writeJSON(w, http.StatusUnauthorized, `{"message":"Unauthorized"}`)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {

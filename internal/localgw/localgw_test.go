@@ -19,9 +19,9 @@ func echo(_ context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatew
 }
 
 func TestGatewayBuildsEvents(t *testing.T) {
-	gw := New([]Route{{Method: "POST", Path: "/tokens/{id}/rotate", Handler: echo}}, func(r *http.Request) map[string]string {
+	gw := New([]Route{{Method: "POST", Path: "/tokens/{id}/rotate", Handler: echo}}, Claims(func(r *http.Request) map[string]string {
 		return map[string]string{"sub": "dev"}
-	})
+	}))
 	srv := httptest.NewServer(gw)
 	defer srv.Close()
 
@@ -71,7 +71,7 @@ func TestGatewayFunctionErrorIs500(t *testing.T) {
 	failing := func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		return events.APIGatewayV2HTTPResponse{}, context.DeadlineExceeded
 	}
-	gw := New([]Route{{Method: "GET", Path: "/x", Handler: failing}}, func(*http.Request) map[string]string { return nil })
+	gw := New([]Route{{Method: "GET", Path: "/x", Handler: failing}}, Claims(func(*http.Request) map[string]string { return map[string]string{"sub": "u"} }))
 	rec := httptest.NewRecorder()
 	gw.ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
 	if rec.Code != 500 || strings.Contains(rec.Body.String(), "deadline") {
@@ -82,7 +82,7 @@ func TestGatewayFunctionErrorIs500(t *testing.T) {
 // A {name+} parameter takes the rest of the path, one segment or more, as
 // API Gateway's greedy path variables do.
 func TestGatewayGreedyParameter(t *testing.T) {
-	gw := New([]Route{{Method: "GET", Path: "/console/{proxy+}", Handler: echo, Public: true}}, func(*http.Request) map[string]string { return nil })
+	gw := New([]Route{{Method: "GET", Path: "/console/{proxy+}", Handler: echo, Public: true}}, Claims(func(*http.Request) map[string]string { return nil }))
 	srv := httptest.NewServer(gw)
 	defer srv.Close()
 	for path, want := range map[string]string{"/console/tokens/abc": "tokens/abc", "/console/x": "x", "/console/": "", "/console": "", "/other/x": ""} {

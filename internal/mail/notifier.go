@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"log/slog"
@@ -35,7 +36,9 @@ func (n *Notifier) Deliver(ctx context.Context, notices []pat.Notice) {
 	}
 	for _, notice := range notices {
 		if _, err := Deliver(ctx, n.outbox, n.sender, notice, time.Now(), n.lease, n.log); err != nil {
-			n.log.WarnContext(ctx, "notice not sent now; the lifecycle job retries it", "userId", notice.UserID, "error", err)
+			if !errors.Is(err, ErrSenderBlocked) { // Deliver said so, with its metric
+				n.log.WarnContext(ctx, "notice not sent now; the lifecycle job retries it", "userId", notice.UserID, "error", err)
+			}
 			return
 		}
 	}

@@ -44,9 +44,13 @@ const OwnerTagName = "owner"
 // retryer retries a send only when SES answered that it throttles: the
 // message was refused, so sending again cannot deliver it twice. A timeout
 // or a broken connection is not retried: the message may have been
-// accepted (see mail.ErrMaybeSent).
+// accepted (see mail.ErrMaybeSent). Its waits are short enough for three
+// tries to end within the Mailer's Timeout: with the SDK's default (up to
+// 2 s, then 4 s), a throttled send ran out of time between tries and was
+// taken for one that may have been sent.
 var retryer = retry.NewStandard(func(o *retry.StandardOptions) {
 	o.MaxAttempts = 3
+	o.MaxBackoff = time.Second
 	o.Retryables = []retry.IsErrorRetryable{retry.RetryableErrorCode{Codes: map[string]struct{}{
 		"Throttling": {}, "ThrottlingException": {},
 	}}}
@@ -72,18 +76,11 @@ func New(api API, from, replyTo string) *Mailer {
 	return &Mailer{api: api, from: from, replyTo: replyTo, Timeout: 5 * time.Second}
 }
 
-// SES error codes that will not change on retry.
-var permanent = map[string]bool{
-	"MessageRejected":                    true,
-	"MailFromDomainNotVerifiedException": true,
-	"ConfigurationSetDoesNotExist":       true,
-	"InvalidParameterValue":              true,
-}
-
 // Send sends one message as text and HTML. Throttling, after the SDK's own
-// backed-off retries, is mail.ErrThrottled; a refusal that will not
-// change is mail.ErrRejected; no answer at all (a timeout, a broken
-// connection) is mail.ErrMaybeSent.
+// backed-off retries, is mail.ErrThrottled; a refusal of the recipient
+// that will not change is mail.ErrRejected; a refusal of the sender
+// (whoever the recipient) is a *mail.Blocked; no answer at all (a
+// timeout, a broken connection) is mail.ErrMaybeSent.
 func (m *Mailer) Send(ctx context.Context, msg pat.Message) error {
 	in := &ses.SendEmailInput{
 		Source:      aws.String(m.from),
@@ -114,17 +111,8 @@ func (m *Mailer) Send(ctx context.Context, msg pat.Message) error {
 	if err == nil {
 		return nil
 	}
-	// SES's messages may name the recipient's address: errors, which are
-	// logged, carry its error code only.
 	if apiErr, ok := errors.AsType[smithy.APIError](err); ok {
-		code := apiErr.ErrorCode()
-		switch {
-		case code == "Throttling" || code == "ThrottlingException":
-			return fmt.Errorf("%w: SES %s", mail.ErrThrottled, code)
-		case permanent[code]:
-			return fmt.Errorf("%w: SES %s", mail.ErrRejected, code)
-		}
-		return fmt.Errorf("send mail: SES %s", code) // refused: not sent
+		return m.refusal(apiErr.ErrorCode(), apiErr.ErrorMessage(), msg.To)
 	}
 	return fmt.Errorf("%w: %v", mail.ErrMaybeSent, err) // a transport error: no address in it
 }

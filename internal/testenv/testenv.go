@@ -53,9 +53,11 @@ type Env struct {
 	Mail    sesmail.API
 	Service *app.Service
 	Clock   *Clock
-	// Log writes into the ledger's logs (discarded without a ledger).
+	// Log writes what the functions' Lambda logger writes, into the
+	// ledger's logs and where LogsTo says (discarded if nowhere).
 	Log      *slog.Logger
 	ledger   *dynamotest.Ledger
+	logs     []io.Writer
 	withMail bool
 }
 
@@ -64,6 +66,10 @@ type Option func(*Env)
 
 // WithMail sends mail through the SES emulator.
 func WithMail() Option { return func(e *Env) { e.withMail = true } }
+
+// LogsTo has the Env's logger write to w too, for a test that reads the
+// lines its own calls wrote.
+func LogsTo(w io.Writer) Option { return func(e *Env) { e.logs = append(e.logs, w) } }
 
 // Configure changes the configuration before the service is built.
 func Configure(f func(*config.Config)) Option { return func(e *Env) { f(&e.Config) } }
@@ -75,10 +81,10 @@ func New(tb testing.TB, ledger *dynamotest.Ledger, opts ...Option) *Env {
 	tb.Helper()
 	db := dynamotest.Client(tb)
 	tables := dynamotest.MustTables(tb, db)
-	e := &Env{DB: db, Tables: tables, Clock: &Clock{}, ledger: ledger, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	e := &Env{DB: db, Tables: tables, Clock: &Clock{}, ledger: ledger}
 	if ledger != nil {
 		ledger.AddTables(db, tables)
-		e.Log = slog.New(slog.NewJSONHandler(&ledger.Logs, nil))
+		e.logs = append(e.logs, &ledger.Logs)
 	}
 	e.Config = config.Config{
 		TokensTable: tables.Tokens, AuditTable: tables.Audit, TokenPrefix: "pat",
@@ -88,6 +94,8 @@ func New(tb testing.TB, ledger *dynamotest.Ledger, opts ...Option) *Env {
 	for _, o := range opts {
 		o(e)
 	}
+	// The functions' logger, as Lambda runs it: a test reads "message".
+	e.Log = dynamotest.LambdaLogger(io.MultiWriter(e.logs...))
 	if e.withMail {
 		ses, err := sesmail.NewClient()
 		if err != nil {
