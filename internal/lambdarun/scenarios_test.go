@@ -3,12 +3,14 @@ package lambdarun_test
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lambdarun"
+	"github.com/patservice/pat/internal/lambdarun/cloudwatch"
 	"github.com/patservice/pat/internal/pat"
 )
 
@@ -29,9 +31,9 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 			t.Fatalf("no decision line with Decision=error among:\n%s", lines(inv))
 		}
 	},
-	// The job's reminder to an owner SES refuses (in its sandbox: an
-	// unverified recipient) is not retried and marks the owner
-	// unreachable; at the deletion, the job holds it (DeletionsHeld).
+	// The job's reminder to an owner SES refuses for the recipient (on
+	// its block list) is not retried and marks the owner unreachable
+	// (MailRejected); at the deletion, the job holds it (DeletionsHeld).
 	"lifecycle with a refused reminder and a held deletion": func(t *testing.T, s *suite) {
 		w := s.world(t, "lifecycle")
 		// Times run ahead of the real clock: DynamoDB Local's TTL sweeper
@@ -40,16 +42,39 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 		w.Clock.Set(t0)
 		owner := pat.Identity{UserID: "user-carol", Email: "carol@example.com", Permissions: []string{"crm:read"}}
 		created := w.Create(t, owner, pat.CreateInput{Name: "nightly export", Scopes: []string{"crm:read"}, ExpiresInDays: ptr(365)})
-		w.mail.refuse(owner.Email)
+		w.mail.RefuseRecipient(owner.Email, blocklisted)
 		w.run(t)
 		day := 24 * time.Hour
 		rep := w.lifecycle(t, t0.Add(166*day+time.Hour))
-		if rep["rejected"] != 1.0 || !hasMessage(w, "reminder rejected by the mail service; not retried") {
+		if rep["rejected"] != 1.0 || !logged(w, "MailRejected") {
 			t.Fatalf("the refused reminder: %v", rep)
 		}
 		w.lifecycle(t, t0.Add(177*day+time.Hour))
 		if rep := w.lifecycle(t, t0.Add(180*day+2*time.Hour)); rep["held"] != 1.0 {
 			t.Fatalf("the deletion of %s was not held: %v", created.Token.ID, rep)
+		}
+	},
+	// SES refusing the sender (the account in its sandbox: the recipient
+	// is not verified) stops the job's mailing, marks nobody and says so
+	// in the metric MailSendingBlockedAlarm watches.
+	"lifecycle with the sender refused (SES sandbox)": func(t *testing.T, s *suite) {
+		w := s.world(t, "lifecycle")
+		t0 := time.Now().UTC().Truncate(24 * time.Hour).Add(9 * time.Hour)
+		w.Clock.Set(t0)
+		owner := pat.Identity{UserID: "user-erin", Email: "erin@example.com", Permissions: []string{"crm:read"}}
+		w.Create(t, owner, pat.CreateInput{Name: "reports", Scopes: []string{"crm:read"}, ExpiresInDays: ptr(365)})
+		w.mail.Refuse(dynamotest.SESRefusal{Code: "MessageRejected",
+			Message: "Email address is not verified. The following identities failed the check in region US-EAST-1: erin@example.com"}, -1)
+		w.run(t)
+		rep := w.lifecycle(t, t0.Add(166*24*time.Hour+time.Hour))
+		if stopped, _ := rep["stopped"].(string); !strings.Contains(stopped, "sandbox") || rep["rejected"] != 0.0 {
+			t.Fatalf("a run against a sandboxed account: %v", rep)
+		}
+		if u := user(t, w, owner.UserID); u.Unreachable != nil {
+			t.Fatalf("the sender's refusal marked the owner unreachable: %+v", u)
+		}
+		if !logged(w, "MailSendingBlocked") {
+			t.Fatalf("the blocked sending was not logged with its metric:\n%s", w.e.Stdout())
 		}
 	},
 	// With ConsoleBaseUrl set, an administrator's action mails the owner
@@ -66,13 +91,16 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 		if got := len(dynamotest.Inbox(t, "dave@example.com")); got != before+1 {
 			t.Fatalf("%d mails to the owner after the lock, want %d", got, before+1)
 		}
-		w.mail.refuse("dave@example.com")
+		w.mail.RefuseRecipient("dave@example.com", blocklisted)
 		want(t, w.call(t, w.event(t, "admin-lock-token", onToken(second))), 200, "")
-		if !hasMessage(w, "notice rejected by the mail service; dropped") {
-			t.Fatalf("the refused notice was not logged:\n%s", w.e.Stdout())
+		if !logged(w, "MailRejected") {
+			t.Fatalf("the refused notice was not logged with its metric:\n%s", w.e.Stdout())
 		}
 	},
 }
+
+// blocklisted is SES's refusal of a recipient on its block list.
+var blocklisted = dynamotest.SESRefusal{Code: "MessageRejected", Message: "Address blacklisted."}
 
 // onToken points a sample at another token.
 func onToken(id string) edit {
@@ -123,12 +151,15 @@ func lines(inv *lambdarun.Invocation) string {
 	return b.String()
 }
 
-// hasMessage reports whether the world's function logged a line with
-// this message (what the Lambda logger writes under "message").
-func hasMessage(w *world, message string) bool {
+// logged reports whether the world's function logged a line publishing
+// a positive value of the metric (EMF).
+func logged(w *world, metric string) bool {
 	for _, l := range w.e.Lines() {
-		if l.Fields != nil && l.Fields["message"] == message {
-			return true
+		data, _ := cloudwatch.EMF(l.Fields)
+		for _, d := range data {
+			if d.Name == metric && slices.ContainsFunc(d.Values, func(v float64) bool { return v > 0 }) {
+				return true
+			}
 		}
 	}
 	return false

@@ -5,12 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"fmt"
 	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,8 +186,8 @@ type world struct {
 	api   *httpapi.API
 	e     *lambdarun.Emulator
 	// mail is the SES endpoint the function calls: the emulator behind a
-	// proxy that refuses mail to chosen recipients.
-	mail *refusingSES
+	// proxy that refuses as SES refuses, when told to.
+	mail *dynamotest.SESProxy
 	// subst replaces the samples' placeholders with what was seeded.
 	subst map[string]string
 }
@@ -204,12 +202,12 @@ func (s *suite) world(t *testing.T, dir string, params ...map[string]string) *wo
 		t.Fatal(err)
 	}
 	w.api = api
-	w.mail = newRefusingSES(t, os.Getenv("AWS_ENDPOINT_URL_SES"))
+	w.mail = dynamotest.NewSESProxy(t)
 	return w
 }
 
 // run starts the world's function against DynamoDB Local and the SES
-// emulator (through the refusing proxy), both behind the IAM check: a
+// emulator (through its proxy), both behind the IAM check: a
 // call the function's policy in the template does not allow is refused
 // as AWS refuses it, and fails the test.
 func (w *world) run(t *testing.T) {
@@ -399,68 +397,4 @@ func want(t *testing.T, r response, status int, code string) {
 	if got := r.json()["code"]; got != code {
 		t.Fatalf("problem code %v, want %s: %s", got, code, r.Body)
 	}
-}
-
-// refusingSES is a proxy in front of the SES emulator that refuses mail
-// to chosen recipients as SES refuses a recipient in its sandbox
-// (MessageRejected: the address is not verified), and passes everything
-// else on.
-type refusingSES struct {
-	URL     string
-	mu      sync.Mutex
-	refused map[string]bool
-}
-
-func newRefusingSES(t testing.TB, upstream string) *refusingSES {
-	t.Helper()
-	target, err := url.Parse(upstream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &refusingSES{refused: map[string]bool{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
-		payload, _ := io.ReadAll(req.Body)
-		form, _ := url.ParseQuery(string(payload))
-		if to := form.Get("Destination.ToAddresses.member.1"); form.Get("Action") == "SendEmail" && r.refuses(to) {
-			rw.Header().Set("Content-Type", "text/xml")
-			rw.WriteHeader(http.StatusBadRequest)
-			fmt.Fprintf(rw, `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>MessageRejected</Code>`+
-				`<Message>Email address is not verified. The following identities failed the check in region US-EAST-1: %s</Message></Error>`+
-				`<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>`, to)
-			return
-		}
-		out, err := http.NewRequestWithContext(req.Context(), req.Method, target.String()+req.URL.RequestURI(), bytes.NewReader(payload))
-		if err != nil {
-			http.Error(rw, err.Error(), http.StatusBadGateway)
-			return
-		}
-		out.Header = req.Header.Clone()
-		resp, err := http.DefaultClient.Do(out)
-		if err != nil {
-			http.Error(rw, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, v := range resp.Header {
-			rw.Header()[k] = v
-		}
-		rw.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(rw, resp.Body)
-	}))
-	t.Cleanup(srv.Close)
-	r.URL = srv.URL
-	return r
-}
-
-// refuse makes SES refuse mail to address from now on.
-func (r *refusingSES) refuse(address string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.refused[address] = true
-}
-
-func (r *refusingSES) refuses(address string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.refused[address]
 }
