@@ -212,8 +212,10 @@ var cases = map[string]fnCase{
 			set("rawPath", "/console/assets/app.000000000000.js"), set("pathParameters", map[string]any{"proxy": "assets/app.000000000000.js"})),
 	}},
 	"revoke-all-tokens": {seed: seedToken, runs: []run{
-		sample("revoke-all-tokens", http.StatusOK, nil),
+		sample("revoke-all-tokens", http.StatusOK, field("count", 1.0)),
 		api("without the confirmation", "revoke-all-tokens", true, http.StatusBadRequest, "confirmation_required", nil, body(`{}`)),
+		api("confirmed with another count", "revoke-all-tokens", true, http.StatusConflict, "confirmation_mismatch", nil, body(`{"confirm":2}`)),
+		api("confirmed with the preview's count", "revoke-all-tokens", false, http.StatusOK, "", field("complete", true), body(`{"confirm":1}`)),
 	}},
 	"admin-list-tokens": {seed: seedToken, runs: []run{
 		sample("admin-list-tokens", http.StatusOK, func(t *testing.T, w *world, r response) {
@@ -246,8 +248,10 @@ var cases = map[string]fnCase{
 		sample("admin-revoke-token", http.StatusNoContent, nil),
 	}},
 	"admin-revoke-all": {seed: seedToken, runs: []run{
-		sample("admin-revoke-all", http.StatusOK, nil),
+		sample("admin-revoke-all", http.StatusOK, field("count", 1.0)),
 		notAdmin("admin-revoke-all"),
+		api("confirmed with the preview's count", "admin-revoke-all", false, http.StatusOK, "", field("complete", true),
+			body(`{"owner":"user-alice","confirm":1,"reason":"offboarding"}`)),
 	}},
 	"admin-get-user": {seed: seedToken, runs: []run{
 		sample("admin-get-user", http.StatusOK, field("id", "user-alice")),
@@ -528,7 +532,10 @@ func TestEveryFunctionUnderTheLambdaRuntime(t *testing.T) {
 	})
 	t.Logf("bootstraps built in %s; functions and scenarios ran in %s", bootstraps.took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	if t.Failed() {
-		return // the trace reads the runs' lines: incomplete runs prove nothing
+		return // the trace and the grants read the runs: incomplete runs prove nothing
+	}
+	for _, g := range unusedGrants() {
+		t.Logf("a grant no run used: %s", g)
 	}
 	traceAlarms(t, s)
 }

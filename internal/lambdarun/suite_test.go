@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -175,6 +176,30 @@ func (s *suite) start(t testing.TB, st *samstack.Stack, fn samstack.Function, dy
 	return e
 }
 
+// grants counts, per function, the worlds that ran it and, per grant of
+// its policy, the worlds whose runs did not use it: a grant no world used
+// is one no test needs (least privilege, seen from the calls).
+var grants = struct {
+	sync.Mutex
+	worlds map[string]int
+	unused map[string]int
+}{worlds: map[string]int{}, unused: map[string]int{}}
+
+// unusedGrants returns the grants no world used.
+func unusedGrants() []string {
+	grants.Lock()
+	defer grants.Unlock()
+	var out []string
+	for key, n := range grants.unused {
+		fn, _, _ := strings.Cut(key, " ")
+		if n == grants.worlds[fn] {
+			out = append(out, key)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // world is one function's deployment: fresh tables, the template resolved
 // for them, the service on them in-process (to seed what the samples
 // need) and the function under the emulator.
@@ -214,9 +239,14 @@ func (w *world) run(t *testing.T) {
 	t.Helper()
 	iam := iamcheck.Start(t, w.stack, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), w.mail.URL)
 	t.Cleanup(func() {
+		grants.Lock()
+		defer grants.Unlock()
+		grants.worlds[w.fn.LogicalID]++
 		for _, u := range iam.Unused() {
 			if u.Function == w.fn.LogicalID {
-				t.Logf("a grant no run of %s used: %s", w.fn.Dir, u)
+				// The same grant in every world: tables by logical id.
+				key := strings.NewReplacer(w.Tables.Tokens, "TokensTable", w.Tables.Audit, "AuditTable").Replace(u.String())
+				grants.unused[key]++
 			}
 		}
 	})
