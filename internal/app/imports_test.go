@@ -39,6 +39,10 @@ var mayImport = map[string][]string{
 	"samstack": {},
 	// Test support: IAM enforced on the local stack, from samstack's policies.
 	"iamcheck": {"samstack"},
+	// Test support: the functions' bootstraps under the Lambda Runtime
+	// Interface Emulator, and CloudWatch's reading of their log lines.
+	"lambdarun":            {"samstack"},
+	"lambdarun/cloudwatch": {"samstack"},
 	// Test support: the integration tests' harness, on the wiring itself.
 	"testenv":  {"app", "app/authorizer", "authz", "config", "dynamo", "dynamotest", "pat", "sesmail"},
 	"console":  {"config", "httpapi"},
