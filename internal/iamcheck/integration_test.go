@@ -126,9 +126,12 @@ func TestCreateAndUseATokenUnderTheTemplatesPolicies(t *testing.T) {
 		}
 	}
 	// Least privilege from the other side: these two runs use every grant
-	// the two functions have.
+	// the two functions have, but create-token's mail to an owner's old
+	// address (sent, and its notice deleted from the outbox, only when the
+	// identity provider changed the address: internal/httpapi's email tests).
 	for _, u := range proxy.Unused() {
-		if u.Function == "CreateTokenFunction" || u.Function == "AuthorizerFunction" {
+		mailOnAddressChange := u.Action == "ses:SendEmail" || u.Action == "dynamodb:DeleteItem"
+		if u.Function == "AuthorizerFunction" || u.Function == "CreateTokenFunction" && !mailOnAddressChange {
 			t.Errorf("unused grant: %s", u)
 		}
 	}
@@ -136,7 +139,7 @@ func TestCreateAndUseATokenUnderTheTemplatesPolicies(t *testing.T) {
 
 // Mail goes through the proxy too: the job's sender (sesmail, wired from
 // the job's environment) reaches the SES emulator's inbox; the same
-// sender under create-token's policy, which grants no ses:SendEmail, is
+// sender under get-token's policy, which grants no ses:SendEmail, is
 // refused with SES's AccessDenied and nothing is delivered.
 func TestMailUnderTheTemplatesPolicies(t *testing.T) {
 	dynamotest.Client(t) // skips without the local stack
@@ -158,17 +161,17 @@ func TestMailUnderTheTemplatesPolicies(t *testing.T) {
 	}
 	// sesmail keeps only SES's error code (its messages may name the
 	// recipient): the refusal itself is the proxy's record.
-	err := send("CreateTokenFunction")
+	err := send("GetTokenFunction")
 	var refused []string
 	for _, d := range proxy.TakeRefusals() {
 		refused = append(refused, d.Function+" "+d.Action+" "+d.Resource)
 	}
 	want := []string{
-		"CreateTokenFunction ses:SendEmail arn:aws:ses:us-east-1:000000000000:identity/" + mailFrom,
-		"CreateTokenFunction ses:SendEmail arn:aws:ses:us-east-1:000000000000:configuration-set/" + os.Getenv("MAIL_CONFIGURATION_SET"),
+		"GetTokenFunction ses:SendEmail arn:aws:ses:us-east-1:000000000000:identity/" + mailFrom,
+		"GetTokenFunction ses:SendEmail arn:aws:ses:us-east-1:000000000000:configuration-set/" + os.Getenv("MAIL_CONFIGURATION_SET"),
 	}
 	if err == nil || !strings.Contains(err.Error(), "AccessDenied") || !slices.Equal(refused, want) {
-		t.Errorf("create-token's mail: %v; refusals %v", err, refused)
+		t.Errorf("get-token's mail: %v; refusals %v", err, refused)
 	}
 	if got := dynamotest.Inbox(t, to); len(got) != 1 || got[0].From != mailFrom {
 		t.Errorf("inbox of %s: %+v", to, got)

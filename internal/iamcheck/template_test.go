@@ -131,7 +131,7 @@ func TestTemplatePolicies(t *testing.T) {
 			_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(audit), Key: key("TOKEN#abc", "x")})
 			return err
 		}, &refused{"AccessDeniedException", "dynamodb:GetItem", "table/" + audit}},
-		{"create-token may not mail", "CreateTokenFunction", func(_ *dynamodb.Client, m *ses.Client) error {
+		{"get-token may not mail", "GetTokenFunction", func(_ *dynamodb.Client, m *ses.Client) error {
 			_, err := m.SendEmail(ctx, mailFromAs(mailFrom))
 			return err
 		}, &refused{"AccessDenied", "ses:SendEmail", "arn:aws:ses:us-east-1:000000000000:identity/" + mailFrom}},
