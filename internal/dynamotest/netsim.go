@@ -1,7 +1,6 @@
 package dynamotest
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,17 +33,7 @@ func RemoteClient(tb testing.TB, rtt time.Duration) *dynamodb.Client {
 			return
 		}
 		req.Header = r.Header.Clone()
-		resp, err := upstream.Do(req)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
+		forward(w, req, upstream)
 	}))
 	tb.Cleanup(proxy.Close)
 	cfg, err := awsclient.Config()

@@ -81,7 +81,7 @@ func NewSESProxy(tb testing.TB) *SESProxy {
 			case <-time.After(stall + time.Second):
 			}
 		default:
-			forward(w, fwd)
+			forward(w, fwd, http.DefaultClient)
 		}
 	}))
 	p.URL = srv.URL
@@ -165,8 +165,9 @@ func refuse(w http.ResponseWriter, r SESRefusal) {
 `, code.String(), msg.String(), id)
 }
 
-func forward(w http.ResponseWriter, req *http.Request) {
-	resp, err := http.DefaultClient.Do(req)
+// forward sends req upstream through client and copies the answer to w.
+func forward(w http.ResponseWriter, req *http.Request, client *http.Client) {
+	resp, err := client.Do(req)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
