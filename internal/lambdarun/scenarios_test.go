@@ -1,12 +1,17 @@
 package lambdarun_test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lambdarun"
@@ -95,6 +100,97 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 		want(t, w.call(t, w.event(t, "admin-lock-token", onToken(second))), 200, "")
 		if !logged(w, "MailRejected") {
 			t.Fatalf("the refused notice was not logged with its metric:\n%s", w.e.Stdout())
+		}
+	},
+	// So does every other administrator's action on a token: each sends
+	// under its own policy.
+	"every administrator's action mails the owner at once": func(t *testing.T, s *suite) {
+		for _, c := range []struct {
+			fn     string
+			status int
+			edits  func(owner string) []edit
+		}{
+			{"admin-create-token", 201, func(owner string) []edit {
+				return []edit{set("rawPath", "/admin/users/"+owner+"/tokens"), set("pathParameters", map[string]any{"id": owner})}
+			}},
+			{"admin-unlock-token", 200, nil},
+			{"admin-revoke-token", 204, nil},
+			{"admin-revoke-all", 200, func(owner string) []edit {
+				return []edit{body(`{"owner":"` + owner + `","confirm":1,"reason":"offboarding"}`)}
+			}},
+		} {
+			t.Run(c.fn, func(t *testing.T) {
+				t.Parallel()
+				w := s.world(t, c.fn, map[string]string{"ConsoleBaseUrl": "https://console.example.com"})
+				// An owner of this run's own: the emulator's inbox is shared.
+				owner, address := "user-"+c.fn, c.fn+"@example.com"
+				claims := map[string]any{"sub": owner, "email": address, "permissions": "[crm:read]"}
+				w.subst[sampleTokenID] = w.seed(t, "create-token", as(claims), body(`{"name":"ci","scopes":["crm:read"]}`))["id"].(string)
+				if c.fn == "admin-unlock-token" {
+					w.seed(t, "admin-lock-token")
+				}
+				w.run(t)
+				var edits []edit
+				if c.edits != nil {
+					edits = c.edits(owner)
+				}
+				before := len(dynamotest.Inbox(t, address))
+				want(t, w.call(t, w.event(t, c.fn, edits...)), c.status, "")
+				if got := len(dynamotest.Inbox(t, address)); got == before {
+					t.Fatalf("no mail to the owner after %s", c.fn)
+				}
+			})
+		}
+	},
+	// A new address from the identity provider is told to the old one at
+	// once, by whichever change of a token the owner makes first.
+	"an address change is told to the old address": func(t *testing.T, s *suite) {
+		for _, fn := range []string{"create-token", "update-token", "rotate-token", "extend-token"} {
+			t.Run(fn, func(t *testing.T) {
+				t.Parallel()
+				w := s.world(t, fn, map[string]string{"ConsoleBaseUrl": "https://console.example.com"})
+				owner, old := "user-moving-"+fn, "before-"+fn+"@example.com"
+				claims := map[string]any{"sub": owner, "email": old, "permissions": "[crm:read orders:read]"}
+				w.subst[sampleTokenID] = w.seed(t, "create-token", as(claims))["id"].(string)
+				w.run(t)
+				claims["email"] = "after-" + fn + "@example.com"
+				r := w.call(t, w.event(t, fn, as(claims)))
+				if r.Status >= 300 {
+					t.Fatalf("%s with a new address: %d %s", fn, r.Status, r.Body)
+				}
+				if len(dynamotest.Inbox(t, old)) == 0 {
+					t.Fatalf("the old address %s was not told", old)
+				}
+			})
+		}
+	},
+	// A token written before tokens carried their owner's state is
+	// changed under a check of the owner's record instead.
+	"a token older than its owner's copy": func(t *testing.T, s *suite) {
+		for _, fn := range []string{"update-token", "extend-token", "keep-token"} {
+			t.Run(fn, func(t *testing.T) {
+				t.Parallel()
+				w := s.world(t, fn)
+				if seed := cases[fn].seed; seed != nil {
+					seed(t, w)
+				}
+				_, err := w.DB.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+					TableName:        &w.Tables.Tokens,
+					Key:              map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "TOKEN#" + w.subst[sampleTokenID]}, "sk": &types.AttributeValueMemberS{Value: "TOKEN"}},
+					UpdateExpression: aws.String("REMOVE ownerStatus, ownerScopes, ownerRev"),
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.run(t)
+				sample := fn
+				if fn == "keep-token" {
+					sample = "keep-token-post"
+				}
+				if r := w.call(t, w.event(t, sample)); r.Status != 200 {
+					t.Fatalf("%s on an old token: %d %s", fn, r.Status, r.Body)
+				}
+			})
 		}
 	},
 }

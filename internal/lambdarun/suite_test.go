@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -292,22 +293,23 @@ func (w *world) event(t testing.TB, name string, edits ...edit) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(raw)
-	// The longest placeholder first: pat_REPLACEDBYTHETEST holds REPLACEDBYTHETEST.
-	for _, k := range []string{"pat_REPLACEDBYTHETEST", "REPLACEDBYTHETEST", sampleTokenID, "OWNER_TAG"} {
-		if v, ok := w.subst[k]; ok {
-			text = strings.ReplaceAll(text, k, v)
-		}
-	}
 	var ev map[string]any
-	if err := json.Unmarshal([]byte(text), &ev); err != nil {
+	if err := json.Unmarshal(raw, &ev); err != nil {
 		t.Fatalf("events/%s.json: %v", name, err)
 	}
 	for _, e := range edits {
 		e(ev)
 	}
 	out, _ := json.Marshal(ev)
-	return out
+	// After the edits, which may name placeholders too. The longest
+	// first: pat_REPLACEDBYTHETEST holds REPLACEDBYTHETEST.
+	text := string(out)
+	for _, k := range []string{"pat_REPLACEDBYTHETEST", "REPLACEDBYTHETEST", sampleTokenID, "OWNER_TAG"} {
+		if v, ok := w.subst[k]; ok {
+			text = strings.ReplaceAll(text, k, v)
+		}
+	}
+	return []byte(text)
 }
 
 // sampleTokenID is the token id the samples use.
@@ -335,6 +337,19 @@ func anonymous(ev map[string]any) { delete(ev["requestContext"].(map[string]any)
 func body(s string) edit { return func(ev map[string]any) { ev["body"] = s } }
 
 func set(key string, v any) edit { return func(ev map[string]any) { ev[key] = v } }
+
+// query gives a sample these query parameters (values may be the
+// samples' placeholders), as API Gateway passes them.
+func query(params map[string]string) edit {
+	return func(ev map[string]any) {
+		qs, raw := map[string]any{}, url.Values{}
+		for k, v := range params {
+			qs[k] = v
+			raw.Set(k, v)
+		}
+		ev["queryStringParameters"], ev["rawQueryString"] = qs, raw.Encode()
+	}
+}
 
 // invoke sends an event and fails the test if the runtime could not
 // complete it (a failed cold start: with its reason).
