@@ -110,15 +110,20 @@ func startServer(t *testing.T, env map[string]string) string {
 	}
 }
 
-// tryItBlocks returns the sh blocks of the README's "Try it" section.
+// tryItBlocks returns the sh blocks of the README's "Try it" section,
+// which ends at the next section.
 func tryItBlocks(t *testing.T, readme string) string {
 	t.Helper()
-	start, end := strings.Index(readme, "## Try it"), strings.Index(readme, "## Management API")
-	if start < 0 || end < start {
-		t.Fatal(`README has no "## Try it" section before "## Management API"`)
+	start := strings.Index(readme, "\n## Try it\n")
+	if start < 0 {
+		t.Fatal(`README has no "## Try it" section`)
+	}
+	section := readme[start+1:]
+	if end := strings.Index(section, "\n## "); end >= 0 {
+		section = section[:end]
 	}
 	var blocks []string
-	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(readme[start:end], -1) {
+	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(section, -1) {
 		blocks = append(blocks, m[1])
 	}
 	if len(blocks) < 3 {

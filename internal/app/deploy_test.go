@@ -145,7 +145,7 @@ func TestTemplateAuthorizerAlias(t *testing.T) {
 }
 
 // Every alarm tells the operators, and the alarms cover every failure mode
-// named in the README. The decision-error alarm watches the authorizer's own
+// named in docs/operations.md. The decision-error alarm watches the authorizer's own
 // EMF metric, in the namespace the authorizer writes.
 func TestTemplateAlarms(t *testing.T) {
 	doc := loadTemplateNode(t)
@@ -374,16 +374,26 @@ func kebab(s string) string {
 	return b.String()
 }
 
-// The deploy guide names every parameter a deployer is asked for.
-func TestReadmeDocumentsEveryParameter(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "README.md"))
+// The docs (README.md and docs/) name every parameter a deployer is asked
+// for.
+func TestDocsExplainEveryParameter(t *testing.T) {
+	root := dynamotest.RepoRoot(t)
+	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var docs []byte
+	for _, page := range append(pages, filepath.Join(root, "README.md")) {
+		data, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, data...)
+	}
 	params := loadTemplateNode(t).get("Parameters")
 	for i := 0; i+1 < len(params.Content); i += 2 {
-		if name := params.Content[i].Value; !bytes.Contains(readme, []byte("`"+name+"`")) {
-			t.Errorf("README.md does not explain the parameter %s", name)
+		if name := params.Content[i].Value; !bytes.Contains(docs, []byte("`"+name+"`")) {
+			t.Errorf("neither README.md nor docs/ explains the parameter %s", name)
 		}
 	}
 }

@@ -12,22 +12,22 @@ import (
 	"github.com/patservice/pat/internal/pat"
 )
 
-// The README's one-off command that enables an account disabled by
-// mistake, when no administrator is left to do it, works as it says: run
+// The one-off command of docs/operations.md that enables an account
+// disabled by mistake, when no administrator is left to do it, works as it says: run
 // as written against DynamoDB Local, the account's administrator routes
 // work again at once, and its tokens after its next change of a token.
-func TestRecoveryCommandInTheREADME(t *testing.T) {
+func TestRecoveryCommandInTheDocs(t *testing.T) {
 	f := newFixture(t, testConfig)
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("the AWS CLI is not installed")
 	}
-	readme, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "README.md"))
+	readme, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "docs", "operations.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := strings.Index(string(readme), "```sh\nTABLE=$(out TokensTableName)\n")
 	if start < 0 {
-		t.Fatal("README.md has no recovery block starting TABLE=$(out TokensTableName)")
+		t.Fatal("docs/operations.md has no recovery block starting TABLE=$(out TokensTableName)")
 	}
 	block := string(readme)[start+len("```sh\n"):]
 	block = block[:strings.Index(block, "```")]
@@ -53,7 +53,7 @@ func TestRecoveryCommandInTheREADME(t *testing.T) {
 	cmd := exec.Command("bash", "-c", script)
 	cmd.Env = append(os.Environ(), "RECOVERY_TABLE="+f.tables.Tokens, "AWS_DEFAULT_REGION=eu-central-1")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("the README's recovery command: %v\n%s", err, out)
+		t.Fatalf("the recovery command of docs/operations.md: %v\n%s", err, out)
 	}
 
 	if _, err := f.svc.AdminListTokens(ctx, admin, pat.TokenFilter{}, "", 0); err != nil {
