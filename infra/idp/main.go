@@ -2,7 +2,7 @@
 // server's sign-in with an OpenID provider: zitadel/oidc's example provider
 // (internal/localidp), with the console as public client pat-console and
 // two users whose id tokens carry their groups. Start it, then `make run`
-// with the PAT_OIDC_* variables it prints (README, "Signing in with an
+// with the PAT_OIDC_* variables it prints (docs/development.md, "Signing in with an
 // OpenID provider").
 package main
 

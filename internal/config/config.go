@@ -58,7 +58,7 @@ type Claims struct {
 	GroupPermissions map[string][]string
 }
 
-// FromEnv reads the configuration from environment variables (see README).
+// FromEnv reads the configuration from environment variables (see docs/configuration.md).
 func FromEnv() (Config, error) {
 	r := reader{}
 	c := Config{
@@ -243,7 +243,7 @@ type Authorizer struct {
 	Realm           string        // named in WWW-Authenticate
 }
 
-// AuthorizerFromEnv reads the authorizer's configuration (see README).
+// AuthorizerFromEnv reads the authorizer's configuration (see docs/configuration.md).
 func AuthorizerFromEnv() (Authorizer, error) {
 	r := reader{}
 	c := Authorizer{
@@ -276,7 +276,7 @@ type Job struct {
 	MailRate   int    // mails per second at most: the SES account's sending rate
 }
 
-// JobFromEnv reads the lifecycle job's configuration (see README).
+// JobFromEnv reads the lifecycle job's configuration (see docs/configuration.md).
 func JobFromEnv() (Job, error) {
 	base, err := FromEnv()
 	r := reader{}

@@ -26,7 +26,7 @@ type OIDC struct {
 	Scopes       string // space-separated; includes openid
 }
 
-// ConsoleFromEnv reads the console's configuration (see README).
+// ConsoleFromEnv reads the console's configuration (see docs/configuration.md).
 func ConsoleFromEnv() (Console, error) {
 	r := reader{}
 	c := Console{

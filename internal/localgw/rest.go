@@ -16,7 +16,7 @@ import (
 // REQUEST authorizer and then a proxy-integration backend. Only Allow
 // reaches the backend, with the authorizer's context; 500 when the
 // authorizer fails. Refusals follow RFC 6750 §3 where the template's
-// Gateway Responses cannot (README, "REST APIs"): 401 without an error code
+// Gateway Responses cannot (docs/authorizer.md, "REST APIs"): 401 without an error code
 // when no bearer credentials came, 401 invalid_token for a bad token, 400
 // invalid_request for credentials sent twice or in the query string, and
 // 403 with the WWW-Authenticate value the authorizer put in its context
