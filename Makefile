@@ -17,6 +17,7 @@ run: ## Start DynamoDB Local, the SES emulator, the console and the API on 127.0
 	infra/stack.sh $(BIN)/devserver
 
 test: lint check-template ## Every test, with -race, against DynamoDB Local, the SES emulator and Chromium (installed if missing)
+	node --test internal/console/assets/*.test.mjs
 	infra/browser.sh
 	infra/stack.sh go test -race -count=1 ./...
 

@@ -11,9 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/url"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -48,7 +48,8 @@ type Options struct {
 
 // Console answers the console's routes.
 type Console struct {
-	assets  map[string]asset // by versioned name, e.g. app.3f2a1b4c5d6e.js
+	version string           // the asset set's content hash, e.g. 3f2a1b4c5d6e
+	assets  map[string]asset // by name, e.g. main.mjs
 	index   []byte
 	config  []byte
 	headers map[string]string // security headers of every response
@@ -59,47 +60,94 @@ type asset struct {
 	contentType string
 }
 
-// New builds the console from the embedded assets: every asset gets a
-// content-hashed name, so it can be cached for a year, and index.html
-// (never cached) names the current ones.
+// contentTypes are the kinds of asset the console serves: ES modules
+// (.mjs, so that node --test loads them as modules too), its stylesheet
+// and its icon. A table rather than the mime package, whose answer depends
+// on the host's MIME files.
+var contentTypes = map[string]string{
+	".mjs": "text/javascript; charset=utf-8",
+	".css": "text/css; charset=utf-8",
+	".svg": "image/svg+xml",
+}
+
+// New builds the console from the embedded assets. They are served as one
+// set under a hash of all their contents, /console/assets/<hash>/<name>:
+// the modules import each other by relative URL, so every file of a set
+// must come from the same version, and a change to any file moves them
+// all. So each can be cached for a year, and index.html (never cached)
+// names the current set. The unit tests of the modules (*.test.mjs) are
+// not served.
 func New(opts Options) (*Console, error) {
 	c := &Console{assets: map[string]asset{}}
-	names := map[string]string{} // original name → versioned name
 	entries, err := files.ReadDir("assets")
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range entries {
-		if e.Name() == "index.html" {
+	sum := sha256.New()
+	var modules []string
+	for _, e := range entries { // sorted by name, so the hash is stable
+		name := e.Name()
+		if name == "index.html" || strings.HasSuffix(name, ".test.mjs") {
 			continue
 		}
-		body, err := files.ReadFile("assets/" + e.Name())
+		ct, ok := contentTypes[path.Ext(name)]
+		if !ok {
+			return nil, fmt.Errorf("console: asset %s is of no kind the console serves", name)
+		}
+		body, err := files.ReadFile("assets/" + name)
 		if err != nil {
 			return nil, err
 		}
-		sum := sha256.Sum256(body)
-		ext := path.Ext(e.Name())
-		versioned := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:6]) + ext
-		names[e.Name()] = versioned
-		c.assets[versioned] = asset{body: body, contentType: mime.TypeByExtension(ext)}
+		fmt.Fprintf(sum, "%s %d\n", name, len(body))
+		sum.Write(body)
+		c.assets[name] = asset{body: body, contentType: ct}
+		if path.Ext(name) == ".mjs" {
+			modules = append(modules, name)
+		}
 	}
+	c.version = hex.EncodeToString(sum.Sum(nil)[:6])
 	index, err := files.ReadFile("assets/index.html")
 	if err != nil {
 		return nil, err
 	}
-	page := string(index)
-	for name, versioned := range names {
-		page = strings.ReplaceAll(page, `"assets/`+name+`"`, `"`+Base+`assets/`+versioned+`"`)
+	if c.index, err = c.page(string(index), modules); err != nil {
+		return nil, err
 	}
-	if strings.Contains(page, `"assets/`) {
-		return nil, fmt.Errorf("console: index.html names an asset that is not embedded")
-	}
-	c.index = []byte(page)
 	if c.config, err = pageConfig(opts); err != nil {
 		return nil, err
 	}
 	c.headers = securityHeaders(opts.Config.OIDC.TokenURL)
 	return c, nil
+}
+
+// assetRef is how index.html names an asset: "assets/<name>".
+var assetRef = regexp.MustCompile(`"assets/([^"]*)"`)
+
+// page is index.html naming the current asset set. Every module is
+// preloaded, so the browser fetches them at once rather than one level of
+// imports after another.
+func (c *Console) page(index string, modules []string) ([]byte, error) {
+	const entry = `<script type="module"`
+	if strings.Count(index, entry) != 1 {
+		return nil, fmt.Errorf("console: index.html must load exactly one module script")
+	}
+	var preload strings.Builder
+	for _, m := range modules {
+		fmt.Fprintf(&preload, "<link rel=\"modulepreload\" href=\"assets/%s\">\n", m)
+	}
+	index = strings.Replace(index, entry, preload.String()+entry, 1)
+	var missing []string
+	index = assetRef.ReplaceAllStringFunc(index, func(ref string) string {
+		name := assetRef.FindStringSubmatch(ref)[1]
+		if _, ok := c.assets[name]; !ok {
+			missing = append(missing, name)
+		}
+		return `"` + Base + "assets/" + c.version + "/" + name + `"`
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("console: index.html names assets that are not embedded: %s", strings.Join(missing, ", "))
+	}
+	return []byte(index), nil
 }
 
 // pageConfig is /console/config.json: what the page needs to sign in. It
@@ -173,7 +221,8 @@ func (c *Console) Handle(_ context.Context, req events.APIGatewayV2HTTPRequest) 
 	case p == Base+"config.json":
 		return c.respond(200, "application/json", "no-store", c.config, nil), nil
 	case strings.HasPrefix(p, Base+"assets/"):
-		if a, ok := c.assets[strings.TrimPrefix(p, Base+"assets/")]; ok {
+		version, name, _ := strings.Cut(strings.TrimPrefix(p, Base+"assets/"), "/")
+		if a, ok := c.assets[name]; ok && version == c.version {
 			return c.respond(200, a.contentType, "public, max-age=31536000, immutable", a.body, nil), nil
 		}
 		return c.respond(404, "text/plain; charset=utf-8", "no-cache", []byte("not found\n"), nil), nil

@@ -41,9 +41,20 @@ func TestConsoleServesPagesAssetsAndConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	index := get(t, c, "/console/")
-	assets := regexp.MustCompile(`"/console/assets/([a-z]+\.[0-9a-f]{12}\.(js|css|svg))"`).FindAllStringSubmatch(index.Body, -1)
-	if index.StatusCode != 200 || len(assets) != 4 { // icon twice, style, app
+	// One hash for the whole set: the modules import each other by
+	// relative URL.
+	assets := regexp.MustCompile(`"/console/assets/([0-9a-f]{12})/([a-z]+\.(mjs|css|svg))"`).FindAllStringSubmatch(index.Body, -1)
+	if index.StatusCode != 200 || len(assets) < 5 { // icon twice, style, the entry module and its preloads
 		t.Fatalf("index: %d, assets %v\n%s", index.StatusCode, assets, index.Body)
+	}
+	version := assets[0][1]
+	for _, a := range assets {
+		if a[1] != version {
+			t.Errorf("assets of two versions: %s and %s", version, a[1])
+		}
+	}
+	if !strings.Contains(index.Body, `<script type="module" src="/console/assets/`+version+`/main.mjs"></script>`) {
+		t.Errorf("index.html does not load main.mjs:\n%s", index.Body)
 	}
 	if strings.Contains(index.Body, "<script>") || strings.Contains(index.Body, "style=") {
 		t.Error("index.html has inline script or style")
@@ -58,9 +69,12 @@ func TestConsoleServesPagesAssetsAndConfig(t *testing.T) {
 		{"/console/", 200, "text/html; charset=utf-8", "no-cache"},
 		{"/console/tokens/patAbc123", 200, "text/html; charset=utf-8", "no-cache"}, // the page's router shows it
 		{"/console/admin/users/alice", 200, "text/html; charset=utf-8", "no-cache"},
-		{"/console/assets/" + assets[0][1], 200, "", "public, max-age=31536000, immutable"},
-		{"/console/assets/app.js", 404, "text/plain; charset=utf-8", "no-cache"}, // only versioned names
-		{"/console/assets/app.000000000000.js", 404, "text/plain; charset=utf-8", "no-cache"},
+		{"/console/assets/" + version + "/main.mjs", 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable"},
+		{"/console/assets/main.mjs", 404, "text/plain; charset=utf-8", "no-cache"}, // only versioned names
+		{"/console/assets/000000000000/main.mjs", 404, "text/plain; charset=utf-8", "no-cache"},
+		{"/console/assets/" + version + "/format.test.mjs", 404, "text/plain; charset=utf-8", "no-cache"}, // tests are not served
+		{"/console/assets/" + version + "/index.html", 404, "text/plain; charset=utf-8", "no-cache"},
+		{"/console/assets/" + version + "/", 404, "text/plain; charset=utf-8", "no-cache"},
 		{"/console/favicon.ico", 404, "text/plain; charset=utf-8", "no-cache"},
 		{"/console/config.json", 200, "application/json", "no-store"},
 		{"/", 302, "", "no-cache"},
@@ -96,11 +110,55 @@ func TestConsoleServesPagesAssetsAndConfig(t *testing.T) {
 		})
 	}
 	for _, a := range assets {
-		r := get(t, c, "/console/assets/"+a[1])
-		want := map[string]string{"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8", "svg": "image/svg+xml"}[a[2]]
+		r := get(t, c, "/console/assets/"+a[1]+"/"+a[2])
+		want := map[string]string{"mjs": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8", "svg": "image/svg+xml"}[a[3]]
 		if r.StatusCode != 200 || r.Headers["Content-Type"] != want || r.Body == "" {
-			t.Errorf("%s: %d %q", a[1], r.StatusCode, r.Headers["Content-Type"])
+			t.Errorf("%s: %d %q", a[2], r.StatusCode, r.Headers["Content-Type"])
 		}
+	}
+}
+
+// Every module the page loads is preloaded, and every module another
+// imports is served at the same version, so the page never meets a
+// missing one.
+func TestConsoleModulesResolve(t *testing.T) {
+	c, err := console.New(console.Options{Config: oidc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := get(t, c, "/console/").Body
+	prefix := regexp.MustCompile(`"(/console/assets/[0-9a-f]{12}/)main\.mjs"`).FindStringSubmatch(index)
+	if prefix == nil {
+		t.Fatalf("no entry module:\n%s", index)
+	}
+	preloaded := map[string]bool{}
+	for _, m := range regexp.MustCompile(`<link rel="modulepreload" href="/console/assets/[0-9a-f]{12}/([a-z]+\.mjs)">`).FindAllStringSubmatch(index, -1) {
+		preloaded[m[1]] = true
+	}
+	imports := regexp.MustCompile(`(?m)^import .* from '\./([a-z]+\.mjs)';$`)
+	seen := map[string]bool{}
+	queue := []string{"main.mjs"}
+	for len(queue) > 0 {
+		m := queue[0]
+		queue = queue[1:]
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		r := get(t, c, prefix[1]+m)
+		if r.StatusCode != 200 {
+			t.Errorf("%s: %d", m, r.StatusCode)
+			continue
+		}
+		if !preloaded[m] {
+			t.Errorf("%s is not preloaded", m)
+		}
+		for _, i := range imports.FindAllStringSubmatch(r.Body, -1) {
+			queue = append(queue, i[1])
+		}
+	}
+	if len(seen) < 10 {
+		t.Errorf("main.mjs reaches only %d modules: %v", len(seen), seen)
 	}
 }
 

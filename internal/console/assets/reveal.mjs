@@ -1,0 +1,71 @@
+// The reveal dialog: the only place a new token's secret ever is, in its
+// memory and DOM, both cleared when it closes.
+
+import { config } from './config.mjs';
+import { openDialog } from './dialogs.mjs';
+import { $, h, toast } from './dom.mjs';
+import { formatDate } from './format.mjs';
+
+// usage is how to call an API with the new token, as curl, Python and
+// PowerShell: the first scope's API (crm when none) at the demo API's URL.
+export function usage(apiURL, catalog, scopes) {
+  const [first] = scopes.length ? scopes : ['crm:read'];
+  const [resource] = first.split(':');
+  const r = catalog.find((c) => c.name === resource);
+  const url = `${apiURL}${r && r.paths[0] ? r.paths[0] : `/api/${resource}`}`;
+  return {
+    curl: `curl -H "Authorization: Bearer $PAT_TOKEN" ${url}`,
+    python: `import os, requests\n\nresp = requests.get(\n    "${url}",\n    headers={"Authorization": f"Bearer {os.environ['PAT_TOKEN']}"},\n    timeout=10,\n)\nresp.raise_for_status()\nprint(resp.json())`,
+    powershell: `$headers = @{ Authorization = "Bearer $env:PAT_TOKEN" }\nInvoke-RestMethod -Uri "${url}" -Headers $headers`,
+  };
+}
+
+// revealDialog shows a created or rotated token once; it resolves when the
+// dialog closes and the secret is gone.
+export function revealDialog(created, me, heading) {
+  let secret = created.token; // dropped when the dialog closes
+  return new Promise((resolve) => {
+    openDialog(heading, ({ close, title }) => {
+      const input = h('input', { type: 'text', readonly: true, id: 'new-token', 'aria-label': 'Your new token', spellcheck: 'false', autocomplete: 'off' });
+      input.value = secret;
+      const copy = h('button', { type: 'button', class: 'primary', id: 'copy-token' }, 'Copy');
+      copy.addEventListener('click', async () => {
+        try {
+          await navigator.clipboard.writeText(secret);
+        } catch {
+          input.select(); // the clipboard API needs a secure context; fall back to a selection
+          document.execCommand('copy');
+        }
+        copy.textContent = 'Copied';
+        toast('Token copied to the clipboard.');
+      });
+      const snippets = usage(config().demoApiUrl || location.origin, me.catalog, created.scopes);
+      const pre = h('pre', {}, h('code', {}, snippets.curl));
+      const tabs = h('div', { class: 'tabs', role: 'group', 'aria-label': 'Example' }, Object.entries({ curl: 'curl', python: 'Python requests', powershell: 'PowerShell' })
+        .map(([k, label]) => h('button', {
+          type: 'button', 'aria-selected': k === 'curl' ? 'true' : 'false',
+          onclick: (e) => {
+            pre.firstChild.textContent = snippets[k];
+            tabs.querySelectorAll('button').forEach((b) => b.setAttribute('aria-selected', String(b === e.currentTarget)));
+          },
+        }, label)));
+      return h('div', { class: 'body' }, title,
+        h('div', { class: 'notice warn', role: 'note' }, h('strong', {}, 'Copy your token now. '),
+          'You won\'t be able to see it again: only a fingerprint of it is stored. If you lose it, rotate the token.'),
+        h('p', {}, `“${created.name}” with ${created.scopes.join(', ')}, expires ${created.expiresAt ? formatDate(created.expiresAt) : 'never'}.`),
+        h('div', { class: 'secret' }, input, copy),
+        h('p', { class: 'small muted' }, 'Keep it in a secret store or an environment variable (PAT_TOKEN below), never in code. Send it as a bearer token:'),
+        tabs, pre,
+        h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: close, id: 'reveal-done' }, 'Done, I copied it')));
+    }, {
+      onClose() {
+        // Forget the secret: the input, the dialog (removed by openDialog) and this closure.
+        const input = $('#new-token');
+        if (input) { input.value = ''; input.removeAttribute('value'); }
+        secret = null;
+        created.token = null;
+        resolve();
+      },
+    });
+  });
+}

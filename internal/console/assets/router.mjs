@@ -1,0 +1,50 @@
+// The router: shows the page of the address bar (routes.mjs says which)
+// and keeps links inside the console without reloading it.
+
+import { ApiError } from './api.mjs';
+import { errorBox, h, link, main, show } from './dom.mjs';
+import { BASE, match } from './routes.mjs';
+
+let pages = {}; // page name → async function(...args) that shows it
+
+// route shows the page of the current address.
+export async function route() {
+  const path = location.pathname;
+  const found = match(path);
+  document.querySelectorAll('[data-nav]').forEach((a) => a.toggleAttribute('aria-current', false));
+  if (!found) {
+    show(h('h1', {}, 'Page not found'), h('p', {}, link(BASE, 'Go to your tokens')));
+    return;
+  }
+  const current = document.querySelector(`[data-nav="${found.nav}"]`);
+  if (current) current.setAttribute('aria-current', 'page');
+  try {
+    await pages[found.page](...found.args);
+  } catch (e) {
+    show(h('h1', {}, e instanceof ApiError && e.code === 'forbidden' ? 'Not allowed' : 'Something went wrong'), errorBox(e),
+      h('p', {}, link(BASE, 'Go to your tokens')));
+  }
+  document.title = `${main().querySelector('h1')?.textContent || 'Console'} · Access tokens`;
+}
+
+// navigate goes to a console page, in the history.
+export function navigate(href) {
+  history.pushState(null, '', href);
+  route();
+}
+
+// listen takes over the console's links and the back button; pages names
+// the function that shows each page of routes.mjs.
+export function listen(p) {
+  pages = p;
+  document.addEventListener('click', (e) => {
+    const a = e.target.closest('a[href]');
+    if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target) return;
+    const url = new URL(a.href, location.href);
+    if (url.origin !== location.origin || !url.pathname.startsWith(BASE)) return;
+    e.preventDefault();
+    navigate(url.pathname + url.search);
+    main().focus();
+  });
+  window.addEventListener('popstate', () => route());
+}

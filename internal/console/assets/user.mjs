@@ -1,0 +1,16 @@
+// The signed-in user, as /me describes them, and the header that names them.
+
+import { api } from './api.mjs';
+import { $, h } from './dom.mjs';
+
+let current = null;
+
+// me is the signed-in user: their permissions, lifetime settings and the
+// scope catalogue.
+export const me = () => current;
+
+export async function loadMe() {
+  current = await api('GET', '/me');
+  $('#admin-link').hidden = !current.isAdmin;
+  $('#who').replaceChildren(...[current.email || current.id, current.isAdmin ? h('span', { class: 'badge admin' }, 'admin') : ''].filter(Boolean));
+}
