@@ -209,9 +209,15 @@ func start(c Config, env []string) (*Emulator, error) {
 		e.changed.Broadcast()
 		e.mu.Unlock()
 	}()
-	if err := e.awaitListening(rie, 15*time.Second); err != nil {
-		e.Close()
-		return nil, err
+	// Both: the function's runtime dials the runtime API at its cold
+	// start, and a port taken meanwhile by another process (a free port is
+	// only free at the moment it was asked for) must be a new attempt, not
+	// a refused connection at the first invocation.
+	for _, addr := range []string{rie, api} {
+		if err := e.awaitListening(addr, 15*time.Second); err != nil {
+			e.Close()
+			return nil, err
+		}
 	}
 	return e, nil
 }
@@ -243,6 +249,9 @@ func (e *Emulator) awaitListening(addr string, within time.Duration) error {
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(strings.Join(e.stderrLines(), "\n"), "address already in use") {
+		return errPortTaken
 	}
 	return fmt.Errorf("%s: the emulator did not listen on %s within %s", e.Function.LogicalID, addr, within)
 }
