@@ -333,7 +333,7 @@ func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Opti
 		}
 	case mail.Refused:
 		rep.Rejected++
-		j.markUnreachable(ctx, due[0].token.UserID, due[0].token.OwnerEmail, now)
+		j.markUnreachable(ctx, m.claimed[0].token.UserID, m.claimed[0].token.OwnerEmail, now)
 	case mail.Suppressed:
 		rep.Suppressed += len(m.claimed)
 	case mail.Busy:
