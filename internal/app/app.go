@@ -73,7 +73,9 @@ func NewService(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Log
 		m.ConfigurationSet = cfg.MailConfigurationSet
 		sender = m
 	}
-	svc.SetNotifier(mail.NewNotifier(store, sender, cfg.ConsoleURL, log))
+	notifier := mail.NewNotifier(store, sender, cfg.ConsoleURL, log)
+	notifier.Now = func() time.Time { return svc.Now() } // one clock, the service's, which tests set
+	svc.SetNotifier(notifier)
 	return &Service{Service: svc, Catalog: catalog, Store: store, Sender: sender}, nil
 }
 
@@ -117,7 +119,7 @@ func NewJob(cfg config.Job, db dynamo.API, ses sesmail.API, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	return lifecycle.New(svc.Store, svc.Sender, svc.Service, svc.Format().NewID, lifecycle.Config{
+	job := lifecycle.New(svc.Store, svc.Sender, svc.Service, svc.Format().NewID, lifecycle.Config{
 		Policy:     cfg.Rules.Lifecycle,
 		ConsoleURL: cfg.ConsoleURL,
 		AdminEmail: cfg.AdminEmail,
@@ -127,7 +129,9 @@ func NewJob(cfg config.Job, db dynamo.API, ses sesmail.API, log *slog.Logger) (*
 		Lookback:   400, // first run only: no token is due further back than its lifetime
 		StopBefore: 30 * time.Second,
 		MailRate:   float64(cfg.MailRate),
-	}, log), nil
+	}, log)
+	job.Now = func() time.Time { return svc.Now() } // one clock, the service's
+	return job, nil
 }
 
 // Job builds the lifecycle job from the environment.

@@ -30,18 +30,23 @@ type Config struct {
 
 // Job is the scheduled lifecycle job.
 type Job struct {
-	store  Store
-	sender mail.Sender
-	domain Domain
-	newID  func() (string, error)
-	pace   *rate.Limiter // nil: no limit
-	cfg    Config
-	log    *slog.Logger
+	store    Store
+	delivery *mail.Delivery
+	domain   Domain
+	newID    func() (string, error)
+	pace     *rate.Limiter // nil: no limit
+	cfg      Config
+	log      *slog.Logger
+	// Now is the clock: a trigger's time when it names none, the start of
+	// a run (its lock and claims), and the time of the lines' metrics. A
+	// run's own time, what is due and recorded, is its trigger's.
+	Now func() time.Time
 }
 
-// New returns a Job.
+// New returns a Job on the real clock.
 func New(store Store, sender mail.Sender, domain Domain, newID func() (string, error), cfg Config, log *slog.Logger) *Job {
-	j := &Job{store: store, sender: sender, domain: domain, newID: newID, cfg: cfg, log: log}
+	j := &Job{store: store, domain: domain, newID: newID, cfg: cfg, log: log, Now: time.Now}
+	j.delivery = &mail.Delivery{Sender: sender, Lease: cfg.Lease, Log: log, Now: func() time.Time { return j.Now() }}
 	if cfg.MailRate > 0 {
 		j.pace = rate.NewLimiter(rate.Limit(cfg.MailRate), 1)
 	}
@@ -147,7 +152,7 @@ func (j *Job) Run(ctx context.Context, opt Options) (Report, error) {
 		return rep, err
 	}
 	if !opt.DryRun {
-		j.logRun(ctx, rep, time.Now())
+		j.logRun(ctx, rep, j.Now())
 	}
 	return rep, nil
 }
@@ -213,14 +218,6 @@ func (j *Job) days(ctx context.Context, now time.Time) ([]string, error) {
 		out = append(out, d.Format(time.DateOnly))
 	}
 	return out, nil
-}
-
-// reminder is a claimed reminder waiting to be mailed.
-type reminder struct {
-	token pat.Token
-	step  pat.Step
-	claim string
-	link  string
 }
 
 // runDay works through one day bucket, a page at a time; done is false if
@@ -301,114 +298,141 @@ func (j *Job) visit(ctx context.Context, t pat.Token, now time.Time, opt Options
 	return nil, fmt.Errorf("token %s: unknown step %q", t.ID, step.Kind)
 }
 
-// remind claims an owner's due reminders, mails them in one message and
-// records the outcome; a failed send releases the claims for a later run.
+// remind mails an owner's due reminders in one message, through the
+// delivery routine, and records the outcome; a reminder to an owner who
+// cannot be reached is recorded as failed unsent. A mail not sent stops
+// the run: its reminders stay due for a later run.
 func (j *Job) remind(ctx context.Context, due []pending, now time.Time, opt Options, rep *Report) error {
-	reachable := true
-	if !opt.DryRun {
-		ok, err := j.reachable(ctx, due[0].token)
-		if err != nil {
-			return err
-		}
-		if reachable = ok; reachable {
-			if err := j.wait(ctx); err != nil {
-				rep.Left += len(due)
-				return err
-			}
-		}
-	}
-	started := opt.started()
-	claim := pat.NoticeSending + started.Format(time.RFC3339)
-	stale := pat.NoticeSending + started.Add(-j.cfg.Lease).Format(time.RFC3339)
-	var claimed []reminder
-	for _, p := range due {
-		if opt.DryRun {
+	if opt.DryRun {
+		for _, p := range due {
 			rep.Actions = append(rep.Actions, Action{Kind: p.step.Kind, TokenID: p.token.ID, UserID: p.token.UserID, Days: p.step.Days, To: p.token.OwnerEmail})
-			continue
 		}
-		ok, err := j.store.ClaimReminder(ctx, p.token, p.step.Key, p.skipped, claim, stale)
-		if err != nil {
+		return nil
+	}
+	reachable, err := j.reachable(ctx, due[0].token)
+	if err != nil {
+		return err
+	}
+	m := &reminders{job: j, due: due, now: now}
+	var res mail.Result
+	if reachable {
+		if err := j.wait(ctx); err != nil {
+			rep.Left += len(due)
 			return err
+		}
+		res, err = j.delivery.Deliver(ctx, m, opt.started())
+	} else {
+		res, err = j.delivery.Suppress(ctx, m, opt.started())
+	}
+	rep.Left += m.busy // another run has them, or their tokens changed: a later visit decides
+	switch res.Outcome {
+	case mail.Sent:
+		rep.Mails++
+		for _, r := range m.claimed {
+			rep.Actions = append(rep.Actions, Action{Kind: r.step.Kind, TokenID: r.token.ID, UserID: r.token.UserID, Days: r.step.Days, To: r.token.OwnerEmail})
+		}
+	case mail.Refused:
+		rep.Rejected++
+		j.markUnreachable(ctx, m.claimed[0].token.UserID, m.claimed[0].token.OwnerEmail, now)
+	case mail.Suppressed:
+		rep.Suppressed += len(m.claimed)
+	case mail.Busy:
+	default:
+		// Not sent: the reminders stay due (so their tokens' deletions
+		// wait, pat.Lifecycle.Steps).
+		rep.Left += len(m.claimed)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Outcome.Stops() {
+		return errStop{res.Reason()}
+	}
+	return nil
+}
+
+// reminder is a claimed reminder.
+type reminder struct {
+	token pat.Token
+	step  pat.Step
+	claim string
+}
+
+// reminders is one owner's due reminders, mailed in one message: the
+// delivery routine's item.
+type reminders struct {
+	job     *Job
+	due     []pending
+	now     time.Time
+	claimed []reminder
+	busy    int // not claimed
+}
+
+var _ mail.Item = (*reminders)(nil)
+
+func (m *reminders) Describe() (string, []slog.Attr) {
+	return "reminder", []slog.Attr{slog.String("userId", m.due[0].token.UserID)}
+}
+
+// Claim claims each due reminder (and marks the ones it supersedes); true
+// if any was claimed. A store error releases what was claimed.
+func (m *reminders) Claim(ctx context.Context, claim, stale string) (bool, error) {
+	for _, p := range m.due {
+		ok, err := m.job.store.ClaimReminder(ctx, p.token, p.step.Key, p.skipped, claim, stale)
+		if err != nil {
+			m.job.release(ctx, m.claimed)
+			m.claimed = nil
+			return false, err
 		}
 		if !ok {
-			rep.Left++ // another run has it, or the token changed: a later visit decides
+			m.busy++
 			continue
 		}
 		r := reminder{token: p.token, step: p.step, claim: claim}
 		for _, k := range p.skipped {
 			r.token.Notices = withNotice(r.token.Notices, k, pat.NoticeSkipped)
 		}
-		if reachable { // no keep link for a mail that is not sent
-			if r.link, err = j.keepLink(ctx, r, now); err != nil {
-				j.release(ctx, []reminder{r})
-				return err
-			}
-		}
-		claimed = append(claimed, r)
+		m.claimed = append(m.claimed, r)
 	}
-	if len(claimed) == 0 {
-		return nil
-	}
-	if !reachable {
-		rep.Suppressed += len(claimed)
-		mail.LogRejected(ctx, j.log, time.Now(), "reminder not sent: owner address unreachable", slog.String("userId", claimed[0].token.UserID))
-		return j.finish(ctx, claimed, pat.NoticeFailed, now, rep)
-	}
-	rs := make([]mail.Reminder, len(claimed))
-	for i, r := range claimed {
-		rs[i] = mail.Reminder{Token: r.token, Expiry: r.step.Kind == pat.StepExpiryReminder, When: r.step.Deadline(now), Link: r.link}
-	}
-	msg, err := mail.ReminderMail(rs, j.cfg.ConsoleURL)
-	if err != nil {
-		j.release(ctx, claimed)
-		return err
-	}
-	err = j.sender.Send(ctx, msg)
-	switch {
-	case err == nil:
-		rep.Mails++
-		for _, r := range claimed {
-			rep.Actions = append(rep.Actions, Action{Kind: r.step.Kind, TokenID: r.token.ID, UserID: r.token.UserID, Days: r.step.Days, To: r.token.OwnerEmail})
-		}
-		return j.finish(ctx, claimed, pat.NoticeSent, now, rep)
-	case errors.Is(err, mail.ErrRejected):
-		rep.Rejected++
-		mail.LogRejected(ctx, j.log, time.Now(), "reminder rejected by the mail service for its recipient; not retried",
-			slog.String("userId", claimed[0].token.UserID), slog.String("error", err.Error()))
-		j.markUnreachable(ctx, claimed[0].token.UserID, claimed[0].token.OwnerEmail, now)
-		return j.finish(ctx, claimed, pat.NoticeFailed, now, rep)
-	case errors.Is(err, mail.ErrSenderBlocked):
-		// Nobody's address failed: the reminders stay due (so their tokens'
-		// deletions wait, pat.Lifecycle.Steps), and the run stops, since
-		// every other mail would be refused the same way.
-		j.release(ctx, claimed)
-		rep.Left += len(claimed)
-		mail.LogBlocked(ctx, j.log, time.Now(), "reminder", err, slog.String("userId", claimed[0].token.UserID))
-		return errStop{stopReason(err)}
-	case errors.Is(err, mail.ErrMaybeSent):
-		// Not released: a later run sends it again once the lease lapses.
-		rep.Left += len(claimed)
-		j.log.WarnContext(ctx, "reminder may not have been sent; sent again after the lease", "userId", claimed[0].token.UserID, "error", err)
-		return errStop{stopReason(err)}
-	default:
-		j.release(ctx, claimed)
-		rep.Left += len(claimed)
-		j.log.WarnContext(ctx, "reminder not sent; left for the next run", "userId", claimed[0].token.UserID, "error", err)
-		return errStop{stopReason(err)}
-	}
+	return len(m.claimed) > 0, nil
 }
 
-// finish records each reminder's outcome and the token's next due time.
-func (j *Job) finish(ctx context.Context, claimed []reminder, outcome string, now time.Time, rep *Report) error {
-	value := outcome + now.Format(time.RFC3339)
-	for _, r := range claimed {
+// Message composes the mail, with a one-click keep link for each reminder
+// (issued only for a mail that is sent).
+func (m *reminders) Message(ctx context.Context) (pat.Message, error) {
+	rs := make([]mail.Reminder, len(m.claimed))
+	for i, r := range m.claimed {
+		link, err := m.job.keepLink(ctx, r, m.now)
+		if err != nil {
+			return pat.Message{}, err
+		}
+		rs[i] = mail.Reminder{Token: r.token, Expiry: r.step.Kind == pat.StepExpiryReminder, When: r.step.Deadline(m.now), Link: link}
+	}
+	return mail.ReminderMail(rs, m.job.cfg.ConsoleURL)
+}
+
+// Settle records each reminder's outcome, sent or failed (refused for
+// good, or not sent to an unreachable owner), and the token's next due
+// time.
+func (m *reminders) Settle(ctx context.Context, o mail.Outcome) error {
+	outcome := pat.NoticeFailed
+	if o == mail.Sent {
+		outcome = pat.NoticeSent
+	}
+	value := outcome + m.now.Format(time.RFC3339)
+	for _, r := range m.claimed {
 		t := r.token
 		t.Notices = withNotice(t.Notices, r.step.Key, value)
-		j.cfg.Policy.Schedule(&t, now)
-		if err := j.store.FinishReminder(ctx, t, r.step.Key, r.claim, value); err != nil {
+		m.job.cfg.Policy.Schedule(&t, m.now)
+		if err := m.job.store.FinishReminder(ctx, t, r.step.Key, r.claim, value); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+func (m *reminders) Release(ctx context.Context) error {
+	m.job.release(ctx, m.claimed)
 	return nil
 }
 
@@ -575,10 +599,11 @@ func (j *Job) expire(ctx context.Context, t pat.Token, now time.Time, opt Option
 	return nil
 }
 
-// sendNotice mails an outbox notice and removes it. A mail whose recipient
-// is refused for good is removed too, and its owner marked unreachable; any
-// other failure (a refusal of the sender among them) leaves it for a later
-// run and stops this one.
+// sendNotice mails an outbox notice through the delivery routine, which
+// removes it once sent. A mail whose recipient is refused for good is
+// removed too, and its owner marked unreachable; any other failure (a
+// refusal of the sender among them) leaves it for a later run and stops
+// this one.
 func (j *Job) sendNotice(ctx context.Context, n pat.Notice, now time.Time, opt Options, rep *Report) error {
 	if opt.DryRun {
 		return nil
@@ -587,20 +612,20 @@ func (j *Job) sendNotice(ctx context.Context, n pat.Notice, now time.Time, opt O
 		rep.Left++
 		return err
 	}
-	d, err := mail.Deliver(ctx, j.store, j.sender, n, opt.started(), j.cfg.Lease, j.log)
-	switch d {
-	case mail.Delivered:
+	res, err := j.delivery.DeliverNotice(ctx, j.store, n, opt.started())
+	switch res.Outcome {
+	case mail.Sent:
 		rep.Mails++
-	case mail.Rejected:
+	case mail.Refused:
 		rep.Rejected++
 		if n.UserID != "" {
 			j.markUnreachable(ctx, n.UserID, n.Message.To, now)
 		}
-	case mail.Busy:
+	default:
 		rep.Left++
-	case mail.Failed:
-		rep.Left++
-		return errStop{stopReason(err)}
+	}
+	if err == nil && res.Outcome.Stops() {
+		return errStop{res.Reason()}
 	}
 	return err
 }
@@ -624,22 +649,11 @@ func (j *Job) wait(ctx context.Context) error {
 	return nil
 }
 
+// nearDeadline says whether the invocation's deadline is StopBefore away:
+// a deadline is wall-clock time, so it is measured on the real clock.
 func (j *Job) nearDeadline(ctx context.Context) bool {
 	deadline, ok := ctx.Deadline()
 	return ok && time.Until(deadline) < j.cfg.StopBefore
-}
-
-func stopReason(err error) string {
-	if errors.Is(err, mail.ErrThrottled) {
-		return "mail throttled"
-	}
-	if b, ok := errors.AsType[*mail.Blocked](err); ok {
-		return "mail sending blocked: " + string(b.Cause)
-	}
-	if errors.Is(err, mail.ErrMaybeSent) {
-		return "mail service not answering"
-	}
-	return "mail error"
 }
 
 // withNotice returns a copy of notices with key set: the token value read
@@ -663,9 +677,10 @@ type Trigger struct {
 
 // Handle runs the job for a trigger.
 func (j *Job) Handle(ctx context.Context, in Trigger) (Report, error) {
+	started := j.Now()
 	now := in.Time
 	if now.IsZero() {
-		now = time.Now()
+		now = started
 	}
-	return j.Run(ctx, Options{Now: now, DryRun: in.DryRun, Started: time.Now()})
+	return j.Run(ctx, Options{Now: now, DryRun: in.DryRun, Started: started})
 }

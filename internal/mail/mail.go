@@ -1,8 +1,12 @@
-// Package mail is everything about mail to token owners: the Sender the
-// SES adapter implements and the errors it returns, every template (the
-// lifecycle job's reminders and deletion notices, the notices of
-// administrators' actions), delivery from the outbox, and the metrics the
-// mail alarms watch. The message itself, pat.Message, belongs to the domain
+// Package mail is everything about mail to token owners and
+// administrators: the Sender the SES adapter implements and the errors it
+// returns; every template (templates.go: the lifecycle job's reminders and
+// deletion notices, held deletions, the notices of administrators' actions
+// and of changed addresses); the Notifier the token service composes and
+// sends its notices with; the one delivery routine every mail goes through
+// (Delivery: claim, send, classify the answer, then settle, release or keep
+// the claim), with the outbox as one of its items; and the metrics the mail
+// alarms watch. The message itself, pat.Message, belongs to the domain
 // because a notice is stored in the same transaction as the change it
 // announces.
 package mail

@@ -175,6 +175,66 @@ func HeldDeletionMail(to string, t pat.Token, owner pat.User, inactivity time.Du
 	return compose("", to, fmt.Sprintf("Deletion held: token %s of %s could not be reminded", subjectName(t.Name), subjectName(t.UserID)), heldTextT, heldHTMLT, data)
 }
 
+const adminText = `Hello,
+
+an administrator, {{.Who}}, {{.Verb}} {{if eq (len .Tokens) 1}}your personal access token{{else}}{{len .Tokens}} of your personal access tokens{{end}} on {{.When}}.
+Reason: {{.Reason}}
+{{range .Tokens}}
+Token "{{.Name}}" ({{.ID}})
+  Scopes:    {{.Scopes}}
+  Last used: {{.LastUsed}}
+{{end}}
+{{if eq .Verb "locked"}}A locked token stops working until an administrator unlocks it. It was not revoked.
+{{else if eq .Verb "unlocked"}}The token works again.
+{{else if eq .Verb "created"}}The administrator holds the token and should hand it to you securely. If you do not need it, revoke it: {{.ConsoleURL}}
+{{else}}A revoked token no longer works. If you still need access, create a new token: {{.ConsoleURL}}
+{{end}}
+If you did not expect this, contact your administrators.
+`
+
+const adminHTML = `<!doctype html><html><body style="font-family:sans-serif">
+<p>Hello,</p>
+<p>an administrator, <strong>{{.Who}}</strong>, {{.Verb}} {{if eq (len .Tokens) 1}}your personal access token{{else}}{{len .Tokens}} of your personal access tokens{{end}} on {{.When}}.</p>
+<p>Reason: {{.Reason}}</p>
+{{range .Tokens}}<p><strong>{{.Name}}</strong> <code>{{.ID}}</code><br>Scopes: {{.Scopes}}<br>Last used: {{.LastUsed}}</p>
+{{end}}
+<p>{{if eq .Verb "locked"}}A locked token stops working until an administrator unlocks it. It was not revoked.{{else if eq .Verb "unlocked"}}The token works again.{{else if eq .Verb "created"}}The administrator holds the token and should hand it to you securely. If you do not need it, <a href="{{.ConsoleURL}}">revoke it</a>.{{else}}A revoked token no longer works. If you still need access, <a href="{{.ConsoleURL}}">create a new token</a>.{{end}}</p>
+<p>If you did not expect this, contact your administrators.</p>
+</body></html>`
+
+var (
+	adminTextT = texttemplate.Must(texttemplate.New("admin").Parse(adminText))
+	adminHTMLT = htmltemplate.Must(htmltemplate.New("admin").Parse(adminHTML))
+)
+
+// AdminMail tells the owner of tokens (all one owner's) that admin took
+// action on them (the audit action, "token.revoked"...) at at, and why.
+func AdminMail(action string, tokens []pat.Token, admin pat.Identity, reason string, at time.Time, consoleURL string) (pat.Message, error) {
+	verb := strings.TrimPrefix(action, "token.")
+	data := struct {
+		Verb, Who, When, Reason, ConsoleURL string
+		Tokens                              []tokenView
+	}{Verb: verb, Who: admin.Email, When: at.UTC().Format("2 January 2006, 15:04 UTC"), Reason: reason,
+		ConsoleURL: strings.TrimRight(consoleURL, "/") + "/tokens"}
+	if data.Who == "" {
+		data.Who = admin.UserID
+	}
+	if data.Reason == "" {
+		data.Reason = "none given"
+	}
+	for _, t := range tokens {
+		data.Tokens = append(data.Tokens, describe(t, consoleURL))
+	}
+	subject := fmt.Sprintf("Your token %s was %s by an administrator", subjectName(tokens[0].Name), verb)
+	if verb == "created" {
+		subject = fmt.Sprintf("An administrator created the token %s for you", subjectName(tokens[0].Name))
+	}
+	if len(tokens) > 1 {
+		subject = fmt.Sprintf("%d of your tokens were %s by an administrator", len(tokens), verb)
+	}
+	return compose(tokens[0].UserID, tokens[0].OwnerEmail, subject, adminTextT, adminHTMLT, data)
+}
+
 const emailChangedText = `Hello,
 
 on {{.When}}, a sign-in to the account {{.UserID}} brought a new email address: {{.To}}.
@@ -203,12 +263,6 @@ func EmailChangedMail(user pat.User, to string, at time.Time, consoleURL string)
 	data := struct{ UserID, To, When, ConsoleURL string }{UserID: user.ID, To: to,
 		When: at.UTC().Format("2 January 2006, 15:04 UTC"), ConsoleURL: strings.TrimRight(consoleURL, "/") + "/tokens"}
 	return compose(user.ID, user.Email, "The email address for your personal access tokens changed", emailChangedTextT, emailChangedHTMLT, data)
-}
-
-// EmailChangeNotice composes EmailChangedMail for the service, which
-// stores it in the outbox with the change (pat.Notifier).
-func (n *Notifier) EmailChangeNotice(user pat.User, to string, at time.Time) (pat.Message, error) {
-	return EmailChangedMail(user, to, at, n.consoleURL)
 }
 
 // compose renders a mail's text and HTML parts from the same data.
