@@ -281,18 +281,6 @@ func (s *Store) GetUser(ctx context.Context, id string) (pat.User, error) {
 	return u, nil
 }
 
-// UserByTag: see pat.UserStore. The owner tag keys the user's record.
-func (s *Store) UserByTag(ctx context.Context, ownerTag string) (pat.User, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.tokens, Key: ownerKey(ownerTag), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return pat.User{}, fmt.Errorf("get user by tag: %w", err)
-	}
-	if out.Item == nil {
-		return pat.User{}, pat.ErrUserNotFound
-	}
-	return decodeUser(out.Item)
-}
-
 // UpdateUser: see pat.UserStore. A user never seen gets a record with empty
 // email and permissions, which their first sign-in fills in; a known user's
 // change is written with the copies on their live tokens (setOwner).
@@ -337,15 +325,16 @@ func (s *Store) releaseSlots(userID string, ids []string) write {
 		mergeValues(values("n", len(ids), "one", 1), map[string]types.AttributeValue{":ids": &types.AttributeValueMemberSS{Value: ids}}))}
 }
 
-// MarkUnreachable: see pat.UserStore.
-func (s *Store) MarkUnreachable(ctx context.Context, userID, address, cause string, at time.Time) error {
+// MarkUnreachable: see pat.UserStore. The owner tag keys the owner's
+// record (userKey): one conditional write.
+func (s *Store) MarkUnreachable(ctx context.Context, u pat.Undeliverable) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.tokens,
-		Key:                       userKey(userID),
+		Key:                       ownerKey(u.OwnerTag),
 		UpdateExpression:          aws.String("SET unreachableAt = :at, unreachableEmail = :address, unreachableCause = :cause"),
-		ConditionExpression:       aws.String("id = :id AND NOT (unreachableEmail = :address)"),
-		ExpressionAttributeValues: values("id", userID, "at", formatTime(at), "address", address, "cause", cause),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND NOT (unreachableEmail = :address)"),
+		ExpressionAttributeValues: values("at", formatTime(u.At), "address", u.Address, "cause", u.Cause),
 	})
-	_, err = conditional(err, "mark user "+userID+" unreachable")
+	_, err = conditional(err, "mark owner "+u.OwnerTag+" unreachable")
 	return err
 }

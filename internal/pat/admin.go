@@ -364,8 +364,7 @@ func cleanReason(reason string) (string, error) {
 // good or bounced: no more mail is sent there, and their tokens' deletions
 // for inactivity wait, with the administrators told. Signing in with
 // another address clears it. The user is named by their owner tag
-// (token.OwnerTag), which the mails carry; a tag of nobody's changes
-// nothing.
+// (token.OwnerTag), which the mails carry.
 func (s *Service) MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error {
 	if !token.ValidOwnerTag(ownerTag) || address == "" {
 		return Errorf(CodeInvalid, "an owner tag and an address are required")
@@ -374,12 +373,5 @@ func (s *Service) MarkUnreachable(ctx context.Context, ownerTag, address, cause 
 	if err != nil {
 		return err
 	}
-	u, err := s.users.UserByTag(ctx, ownerTag)
-	switch {
-	case errors.Is(err, ErrUserNotFound):
-		return nil
-	case err != nil:
-		return fmt.Errorf("read owner %s: %w", ownerTag, err)
-	}
-	return s.users.MarkUnreachable(ctx, u.ID, address, cause, at)
+	return s.users.MarkUnreachable(ctx, Undeliverable{OwnerTag: ownerTag, Address: address, Cause: cause, At: at})
 }

@@ -220,14 +220,14 @@ type Page[T any] struct {
 	Next  string
 }
 
-// PageRequest asks a Store for one page of a list.
+// PageRequest asks a store for one page of a list.
 type PageRequest struct {
 	// Cursor is the Next of an earlier page of the same list; empty for the
 	// first page. It is opaque to the caller.
 	Cursor string
 	Limit  int
 	// List names the list a cursor belongs to: the route, the caller and
-	// the filter as the caller gave it. A Store seals the cursors it issues
+	// the filter as the caller gave it. A store seals the cursors it issues
 	// to it and refuses any other with CodeInvalidCursor, so that a cursor
 	// cannot be forged, edited, or replayed by another caller, on another
 	// route or with another filter.

@@ -289,7 +289,7 @@ func (s *Service) ownChange(ctx context.Context, id Identity, tokenID, verb stri
 // owner's record as just synced from the caller's claims or, for a keep
 // link, as read. Revoking is the exception: it only takes access away.
 // The store writes the change only while the token is still active and
-// carries this revision of its owner (Store.UpdateToken), so that a
+// carries this revision of its owner (TokenStore.UpdateToken), so that a
 // concurrent lock, revocation or disable always wins.
 func (s *Service) mayChange(t Token, owner User, verb string) error {
 	now := s.now()

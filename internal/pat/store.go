@@ -137,19 +137,26 @@ type UserStore interface {
 	SyncUser(ctx context.Context, u User, moved EmailChange) (User, []Notice, error)
 	// GetUser reads a user; ErrUserNotFound if there is none.
 	GetUser(ctx context.Context, id string) (User, error)
-	// UserByTag reads the user whose owner tag (token.OwnerTag of their
-	// id, which their tokens and mails carry) is ownerTag;
-	// ErrUserNotFound if there is none.
-	UserByTag(ctx context.Context, ownerTag string) (User, error)
 	// UpdateUser sets a user's status and permission limit (creating the
 	// record of a user never seen yet) with its audit event.
 	UpdateUser(ctx context.Context, u User, ev Event) (User, error)
-	// MarkUnreachable records on the user's record that mail to address
-	// was refused for good or bounced, with cause and when. It counts only
-	// while address is the user's (a new address clears it). Idempotent:
-	// marking an address marked already, or a user who does not exist,
+	// MarkUnreachable records on the owner's record that mail to their
+	// address was refused for good or bounced. It counts only while the
+	// address is the owner's (a new address clears it). Idempotent:
+	// marking an address marked already, or an owner who does not exist,
 	// changes nothing.
-	MarkUnreachable(ctx context.Context, userID, address, cause string, at time.Time) error
+	MarkUnreachable(ctx context.Context, u Undeliverable) error
+}
+
+// Undeliverable says that mail to an owner's address was refused for good
+// or bounced.
+type Undeliverable struct {
+	// OwnerTag names the owner as their mails and token ids do
+	// (token.OwnerTag of their id): a mail event names no more.
+	OwnerTag string
+	Address  string
+	Cause    string // what the mail service said
+	At       time.Time
 }
 
 // EmailChange composes what a change of a user's address, brought by a
