@@ -31,7 +31,6 @@ import (
 var (
 	_ dynamo.API          = (*dynamodb.Client)(nil)
 	_ sesmail.API         = (*ses.Client)(nil)
-	_ pat.Store           = (*dynamo.Store)(nil)
 	_ lifecycle.Store     = (*dynamo.Store)(nil)
 	_ mail.Outbox         = (*dynamo.Store)(nil)
 	_ mail.Sender         = (*sesmail.Mailer)(nil)
@@ -66,7 +65,7 @@ func NewService(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Log
 			return nil, fmt.Errorf("configuration: CURSOR_KEY: %w", err)
 		}
 	}
-	svc := pat.NewService(store, format, catalog, cfg.Rules, log)
+	svc := pat.NewService(store.Stores(), format, catalog, cfg.Rules, log)
 	var sender mail.Sender
 	if ses != nil {
 		m := sesmail.New(ses, cfg.MailFrom, cfg.MailReplyTo)
@@ -89,9 +88,28 @@ func NewManagement(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.
 	return httpapi.New(svc.Service, svc.Catalog, cfg.Claims, log), nil
 }
 
+// fromEnv reads the management functions' configuration and checks it
+// against what the store can hold: config knows the settings, dynamo the
+// limits of DynamoDB.
+func fromEnv() (config.Config, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return config.Config{}, err
+	}
+	return cfg, withinStore(cfg)
+}
+
+// withinStore refuses settings the store cannot honour.
+func withinStore(cfg config.Config) error {
+	if n := cfg.Rules.MaxActiveTokens; n > dynamo.MaxTokensPerOwner {
+		return fmt.Errorf("configuration: MAX_ACTIVE_TOKENS=%d: want at most %d, since a change of a user rewrites the user and all their live tokens in one DynamoDB transaction", n, dynamo.MaxTokensPerOwner)
+	}
+	return nil
+}
+
 // Management builds the management API from the environment.
 func Management(log *slog.Logger) (*httpapi.API, error) {
-	cfg, err := config.FromEnv()
+	cfg, err := fromEnv()
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +158,9 @@ func Job(log *slog.Logger) (*lifecycle.Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := withinStore(cfg.Config); err != nil {
+		return nil, err
+	}
 	db, err := awsclient.DynamoDB()
 	if err != nil {
 		return nil, err
@@ -157,7 +178,7 @@ func MustJob() *lifecycle.Job { return coldstart.Must(Job) }
 // MailEvents builds the handler of SES bounce and complaint events from
 // the environment.
 func MailEvents(log *slog.Logger) (*sesmail.Notifications, error) {
-	cfg, err := config.FromEnv()
+	cfg, err := fromEnv()
 	if err != nil {
 		return nil, err
 	}

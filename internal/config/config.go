@@ -69,9 +69,9 @@ func FromEnv() (Config, error) {
 			DefaultLifetime:   r.days("DEFAULT_EXPIRY_DAYS", 180),
 			MaxLifetime:       r.days("MAX_EXPIRY_DAYS", 365),
 			AllowNeverExpires: r.boolean("ALLOW_NEVER_EXPIRES", false),
-			// A change of the owner rewrites the owner, every live token and an
-			// audit record in one transaction.
-			MaxActiveTokens:  r.bounded("MAX_ACTIVE_TOKENS", 50, 1, pat.MaxTransactItems-3),
+			// The store bounds it further (dynamo.MaxTokensPerOwner), which
+			// the wiring checks (internal/app): config knows no store.
+			MaxActiveTokens:  r.atLeast("MAX_ACTIVE_TOKENS", 50, 1),
 			RevokedRetention: r.days("REVOKED_RETENTION_DAYS", 30),
 			AuditRetention:   r.days("AUDIT_RETENTION_DAYS", 365),
 			Lifecycle: pat.Lifecycle{
@@ -196,6 +196,20 @@ func (r *reader) bounded(name string, def, lo, hi int) int {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
 		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a whole number from %d to %d", name, v, lo, hi))
+		return def
+	}
+	return n
+}
+
+// atLeast reads a whole number of at least lo.
+func (r *reader) atLeast(name string, def, lo int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a whole number of at least %d", name, v, lo))
 		return def
 	}
 	return n

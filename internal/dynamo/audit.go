@@ -70,7 +70,7 @@ func (s *Store) ListEvents(ctx context.Context, tokenID string, p pat.PageReques
 	return page, nil
 }
 
-// ListAudit: see pat.Store. It queries the narrowest index a filter
+// ListAudit: see pat.AuditStore. It queries the narrowest index a filter
 // allows: the token's own trail, the owner's, the actor's, or else the
 // months of the time range, newest first, one after another.
 func (s *Store) ListAudit(ctx context.Context, f pat.AuditFilter, p pat.PageRequest) (pat.Page[pat.Event], error) {

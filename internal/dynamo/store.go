@@ -1,11 +1,13 @@
-// Package dynamo is the DynamoDB adapter: it implements pat.Store, the
-// lifecycle job's store and the mail outbox on the tokens and audit tables
-// defined in template.yaml, and the authorizer's one-request reader
-// (authreader.go).
+// Package dynamo is the DynamoDB adapter: it implements the domain's
+// stores (pat.Stores), the lifecycle job's store and the mail outbox on the
+// tokens and audit tables defined in template.yaml, and the authorizer's
+// one-request reader (authreader.go).
 //
 // Every transaction goes through one helper (tx.go), every list through one
 // pager (pager.go), and every cursor it hands out through one codec
-// (cursor.go).
+// (cursor.go). DynamoDB's limits stay here (limits.go): the domain asks to
+// revoke any number of tokens, and this package cuts them into
+// transactions (revocation.go).
 package dynamo
 
 import (
@@ -35,7 +37,7 @@ type API interface {
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
-// Store implements pat.Store, lifecycle.Store and mail.Outbox.
+// Store implements every pat store (Stores), lifecycle.Store and mail.Outbox.
 type Store struct {
 	db      API
 	tokens  string
@@ -51,6 +53,11 @@ type Store struct {
 // to another instance (config requires CURSOR_KEY for them).
 func NewStore(db API, tokensTable, auditTable string) *Store {
 	return &Store{db: db, tokens: tokensTable, audit: auditTable, cursors: cursorCodec{key: randomKey()}, now: time.Now}
+}
+
+// Stores is the store as each of the domain's stores.
+func (s *Store) Stores() pat.Stores {
+	return pat.Stores{Tokens: s, Revocable: s, Users: s, Audit: s, KeepLinks: s}
 }
 
 // SetCursorKey makes the store seal and open cursors with key (at least

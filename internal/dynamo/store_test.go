@@ -155,40 +155,43 @@ func TestCreateTokenConditions(t *testing.T) {
 	}
 }
 
-// Revoking tokens of which one was revoked meanwhile writes nothing and
-// names the one that changed.
+// revocation asks to revoke ts, each with its event, at the fixture's time.
+func (f *fixture) revocation(ts ...pat.Token) pat.Revocation {
+	r := pat.Revocation{}
+	for _, tok := range ts {
+		at := f.now
+		tok.Status, tok.RevokedAt, tok.DeleteAfter = pat.StatusRevoked, &at, at.Add(30*24*time.Hour)
+		r.Tokens = append(r.Tokens, tok)
+		r.Events = append(r.Events, f.event(pat.ActionRevoked, tok))
+	}
+	return r
+}
+
+// Revoking tokens of which one was revoked meanwhile skips that one,
+// without a second event, and revokes the rest; a locked token is
+// revocable.
 func TestRevokeTokensThatChanged(t *testing.T) {
 	f := newFixture(t)
 	f.user(t, "alice")
-	a, b := f.token(t, "alice"), f.token(t, "alice")
-	revoke := func(ts ...pat.Token) ([]string, error) {
-		var events []pat.Event
-		for i := range ts {
-			at := f.now
-			ts[i].RevokedAt, ts[i].DeleteAfter = &at, at.Add(30*24*time.Hour)
-			events = append(events, f.event(pat.ActionRevoked, ts[i]))
-		}
-		return f.store.RevokeTokens(ctx, ts, events, nil)
-	}
-	if changed, err := revoke(a); err != nil || changed != nil {
-		t.Fatalf("revoke: %v, %v", changed, err)
+	a, b, c := f.token(t, "alice"), f.token(t, "alice"), f.token(t, "alice")
+	if done, err := f.store.RevokeTokens(ctx, f.revocation(a)); err != nil || !slices.Equal(done.IDs, []string{a.ID}) || done.Skipped != nil {
+		t.Fatalf("revoke: %+v, %v", done, err)
 	}
 	audit := f.count(t, f.tables.Audit)
-	changed, err := revoke(a, b)
-	if err != nil || len(changed) != 1 || changed[0] != a.ID {
-		t.Fatalf("revoke again: changed %v, %v", changed, err)
+	done, err := f.store.RevokeTokens(ctx, f.revocation(a, b))
+	if err != nil || !slices.Equal(done.Skipped, []string{a.ID}) || !slices.Equal(done.IDs, []string{b.ID}) {
+		t.Fatalf("revoke again: %+v, %v", done, err)
 	}
-	if f.get(t, b.ID).Status != pat.StatusActive || f.count(t, f.tables.Audit) != audit || f.activeTokens(t, "alice") != 1 {
-		t.Fatal("a cancelled revocation wrote something")
+	if f.get(t, b.ID).Status != pat.StatusRevoked || f.count(t, f.tables.Audit) != audit+1 || f.activeTokens(t, "alice") != 1 {
+		t.Fatal("a revocation with a token revoked meanwhile wrote the wrong records")
 	}
-	// A locked token is revocable.
-	bl := b
-	bl.Status = pat.StatusLocked
-	if err := f.store.SetTokenStatus(ctx, bl, pat.StatusActive, f.event(pat.ActionLocked, b), nil); err != nil {
+	cl := c
+	cl.Status = pat.StatusLocked
+	if err := f.store.SetTokenStatus(ctx, cl, pat.StatusActive, f.event(pat.ActionLocked, c), nil); err != nil {
 		t.Fatal(err)
 	}
-	if changed, err := revoke(b); err != nil || changed != nil || f.get(t, b.ID).Status != pat.StatusRevoked || f.activeTokens(t, "alice") != 0 {
-		t.Fatalf("revoke locked: %v, %v", changed, err)
+	if done, err := f.store.RevokeTokens(ctx, f.revocation(c)); err != nil || len(done.IDs) != 1 || f.get(t, c.ID).Status != pat.StatusRevoked || f.activeTokens(t, "alice") != 0 {
+		t.Fatalf("revoke locked: %+v, %v", done, err)
 	}
 }
 
@@ -476,16 +479,9 @@ func TestTransactionCancellationReasons(t *testing.T) {
 	b := f.token(t, "alice")
 	api := &cancelling{API: f.db, reasons: []types.CancellationReason{
 		reason("ConditionalCheckFailed", nil), reason("ConditionalCheckFailed", nil), none, none, none}}
-	var events []pat.Event
-	ts := []pat.Token{tok, b}
-	for i := range ts {
-		at := f.now
-		ts[i].RevokedAt = &at
-		events = append(events, f.event(pat.ActionRevoked, ts[i]))
-	}
-	changed, err := f.storeOn(t, api).RevokeTokens(ctx, ts, events, nil)
-	if err != nil || strings.Join(changed, ",") != tok.ID+","+b.ID {
-		t.Fatalf("changed %v, %v", changed, err)
+	done, err := f.storeOn(t, api).RevokeTokens(ctx, f.revocation(tok, b))
+	if err != nil || strings.Join(done.Skipped, ",") != tok.ID+","+b.ID || done.IDs != nil {
+		t.Fatalf("revoked %+v, %v", done, err)
 	}
 }
 
@@ -689,9 +685,7 @@ func TestOwnerRevocable(t *testing.T) {
 	if err := f.store.SetTokenStatus(ctx, b, pat.StatusActive, f.event(pat.ActionLocked, b), nil); err != nil {
 		t.Fatal(err)
 	}
-	at := f.now
-	c.RevokedAt, c.DeleteAfter = &at, at.Add(time.Hour)
-	if _, err := f.store.RevokeTokens(ctx, []pat.Token{c}, []pat.Event{f.event(pat.ActionRevoked, c)}, nil); err != nil {
+	if _, err := f.store.RevokeTokens(ctx, f.revocation(c)); err != nil {
 		t.Fatal(err)
 	}
 	legacy := f.newToken("alice")

@@ -218,43 +218,6 @@ func (s *Store) revoke(t pat.Token, replacedBy string) types.TransactWriteItem {
 	return s.update(tokenKey(t.ID), set+" REMOVE dueDay, dueAt", "userId = :user AND "+from, map[string]string{"#status": "status", "#ttl": "ttl"}, vals)
 }
 
-// errChanged marks the tokens of a revocation that changed meanwhile.
-var errChanged = errors.New("tokens changed meanwhile")
-
-// RevokeTokens: see pat.Store.
-func (s *Store) RevokeTokens(ctx context.Context, tokens []pat.Token, events []pat.Event, notices []pat.Notice) ([]string, error) {
-	var writes []write
-	var changed []string
-	released := map[string][]string{}
-	var owners []string
-	for _, t := range tokens {
-		writes = append(writes, write{item: s.revoke(t, ""), failed: func(map[string]types.AttributeValue) error {
-			changed = append(changed, t.ID)
-			return errChanged
-		}})
-		if len(released[t.UserID]) == 0 {
-			owners = append(owners, t.UserID)
-		}
-		released[t.UserID] = append(released[t.UserID], t.ID)
-	}
-	// One update per owner: a transaction may name an item only once.
-	for _, owner := range owners {
-		writes = append(writes, s.releaseSlots(owner, released[owner]))
-	}
-	for _, n := range notices {
-		notice, err := s.putNotice(n, events[0].Time)
-		if err != nil {
-			return nil, err
-		}
-		writes = append(writes, notice)
-	}
-	err := s.audited(ctx, events, writes...)
-	if errors.Is(err, errChanged) {
-		return changed, nil
-	}
-	return nil, err
-}
-
 // ExtendToken writes the token's activity, expiry, lifetime and schedule
 // under the guard of every owner's change (guarded); a link is consumed in
 // the same transaction.
@@ -277,7 +240,7 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ownerRev int, ev p
 	return s.audited(ctx, []pat.Event{ev}, writes...)
 }
 
-// SetTokenStatus: see pat.Store.
+// SetTokenStatus: see pat.TokenStore.
 func (s *Store) SetTokenStatus(ctx context.Context, t pat.Token, from pat.Status, ev pat.Event, n *pat.Notice) error {
 	writes := []write{{item: s.update(tokenKey(t.ID), "SET #status = :to", "#status = :from",
 		map[string]string{"#status": "status"}, values("to", string(t.Status), "from", string(from))), failed: tokenNotActive(t.UserID)}}
@@ -291,7 +254,7 @@ func (s *Store) SetTokenStatus(ctx context.Context, t pat.Token, from pat.Status
 	return s.audited(ctx, []pat.Event{ev}, writes...)
 }
 
-// ListAllTokens: see pat.Store. With an owner it queries the owner index;
+// ListAllTokens: see pat.TokenStore. With an owner it queries the owner index;
 // otherwise it scans the table, which an administrator's view may afford.
 func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.PageRequest) (pat.Page[pat.Token], error) {
 	names := map[string]string{}
@@ -333,7 +296,7 @@ func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.Page
 	return page, nil
 }
 
-// OwnerRevocable: see pat.Store. The owner's record is read strongly
+// OwnerRevocable: see pat.RevocableTokens. The owner's record is read strongly
 // consistent, then each token it lists. The owner index only names
 // tokens the list does not hold (tokens older than the list, which it
 // reached long since, and ones revoked a moment before, which it may still
@@ -382,7 +345,7 @@ func (s *Store) OwnerRevocable(ctx context.Context, ownerID string) ([]pat.Token
 	return out, nil
 }
 
-// CountRevocable: see pat.Store.
+// CountRevocable: see pat.RevocableTokens.
 func (s *Store) CountRevocable(ctx context.Context) (int, error) {
 	in := *s.revocable("").in
 	in.Select = types.SelectCount
@@ -397,7 +360,7 @@ func (s *Store) CountRevocable(ctx context.Context) (int, error) {
 	return total, nil
 }
 
-// RevocablePage: see pat.Store. A page is one request, whatever it found.
+// RevocablePage: see pat.RevocableTokens. A page is one request, whatever it found.
 func (s *Store) RevocablePage(ctx context.Context, p pat.PageRequest) (pat.Page[pat.Token], error) {
 	q := s.revocable("")
 	q.batch, q.requests = int32(p.Limit), 1

@@ -39,8 +39,8 @@ func failWith(err error) func(map[string]types.AttributeValue) error {
 // collect all the items that failed); a conflict with another transaction
 // is CodeConflict; anything else is an internal error.
 func (s *Store) transact(ctx context.Context, writes []write) error {
-	if len(writes) > pat.MaxTransactItems {
-		return fmt.Errorf("transaction of %d items: DynamoDB takes at most %d", len(writes), pat.MaxTransactItems)
+	if len(writes) > maxTransactItems {
+		return fmt.Errorf("transaction of %d items: DynamoDB takes at most %d", len(writes), maxTransactItems)
 	}
 	items := make([]types.TransactWriteItem, len(writes))
 	for i, w := range writes {

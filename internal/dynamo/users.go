@@ -19,7 +19,7 @@ import (
 	"github.com/patservice/pat/internal/pat"
 )
 
-// SyncUser records what a sign-in says of the caller (see pat.Store): a
+// SyncUser records what a sign-in says of the caller (see pat.UserStore): a
 // user never seen gets a record; a known one unchanged costs one read; a
 // change is written with the copies of the owner's state on every live
 // token (changeOwner) and, for a new address, with what moved composes.
@@ -208,7 +208,7 @@ func (s *Store) forgetToken(ctx context.Context, userID, id, claim string) error
 // setOwner is changeOwner's transaction: the user's change, which gives
 // back the claim, the copy on every live token and the notices that
 // announce the change, only if the claim holds and the list of live tokens
-// is still the one read. At most pat.MaxTransactItems-3 live tokens: the
+// is still the one read. At most MaxTokensPerOwner live tokens: the
 // user, an audit event and a notice make 100.
 func (s *Store) setOwner(ctx context.Context, read userItem, next pat.User, claim string, set []string, vals map[string]types.AttributeValue, events []pat.Event, notices []pat.Notice, remove ...string) error {
 	next.Rev = read.Rev + 1
@@ -262,7 +262,7 @@ func revIs(attr, placeholder string, v int, vals map[string]types.AttributeValue
 	return attr + " = :" + placeholder
 }
 
-// GetUser: see pat.Store.
+// GetUser: see pat.UserStore.
 func (s *Store) GetUser(ctx context.Context, id string) (pat.User, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.tokens, Key: userKey(id), ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -281,7 +281,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (pat.User, error) {
 	return u, nil
 }
 
-// UpdateUser: see pat.Store. A user never seen gets a record with empty
+// UpdateUser: see pat.UserStore. A user never seen gets a record with empty
 // email and permissions, which their first sign-in fills in; a known user's
 // change is written with the copies on their live tokens (setOwner).
 func (s *Store) UpdateUser(ctx context.Context, u pat.User, ev pat.Event) (pat.User, error) {
@@ -325,16 +325,16 @@ func (s *Store) releaseSlots(userID string, ids []string) write {
 		mergeValues(values("n", len(ids), "one", 1), map[string]types.AttributeValue{":ids": &types.AttributeValueMemberSS{Value: ids}}))}
 }
 
-// MarkUnreachable: see pat.Store. Marking an address marked already
-// changes nothing.
-func (s *Store) MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error {
+// MarkUnreachable: see pat.UserStore. The owner tag keys the owner's
+// record (userKey): one conditional write.
+func (s *Store) MarkUnreachable(ctx context.Context, u pat.Undeliverable) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.tokens,
-		Key:                       ownerKey(ownerTag),
+		Key:                       ownerKey(u.OwnerTag),
 		UpdateExpression:          aws.String("SET unreachableAt = :at, unreachableEmail = :address, unreachableCause = :cause"),
 		ConditionExpression:       aws.String("attribute_exists(pk) AND NOT (unreachableEmail = :address)"),
-		ExpressionAttributeValues: values("at", formatTime(at), "address", address, "cause", cause),
+		ExpressionAttributeValues: values("at", formatTime(u.At), "address", u.Address, "cause", u.Cause),
 	})
-	_, err = conditional(err, "mark owner "+ownerTag+" unreachable")
+	_, err = conditional(err, "mark owner "+u.OwnerTag+" unreachable")
 	return err
 }

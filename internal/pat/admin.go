@@ -83,7 +83,7 @@ func (s *Service) AdminListTokens(ctx context.Context, id Identity, f TokenFilte
 		return Page[Token]{}, Errorf(CodeInvalid, "status: want active, locked, revoked or expired")
 	}
 	f.Now = s.now()
-	return s.store.ListAllTokens(ctx, f, p)
+	return s.tokens.ListAllTokens(ctx, f, p)
 }
 
 // AdminGetToken returns any user's token.
@@ -94,7 +94,7 @@ func (s *Service) AdminGetToken(ctx context.Context, id Identity, tokenID string
 	if !token.ValidID(tokenID) {
 		return Token{}, ErrNotFound
 	}
-	return s.store.GetToken(ctx, tokenID)
+	return s.tokens.GetToken(ctx, tokenID)
 }
 
 // Lock makes an active token unusable until an administrator unlocks it;
@@ -136,7 +136,7 @@ func (s *Service) setStatus(ctx context.Context, id Identity, tokenID, reason st
 	if len(notices) == 1 {
 		n = &notices[0]
 	}
-	if err := s.store.SetTokenStatus(ctx, t, from, ev, n); err != nil {
+	if err := s.tokens.SetTokenStatus(ctx, t, from, ev, n); err != nil {
 		return Token{}, fmt.Errorf("%s token %s: %w", strings.TrimPrefix(action, "token."), tokenID, err)
 	}
 	s.log.InfoContext(ctx, "token "+strings.TrimPrefix(action, "token."), "tokenId", t.ID, "userId", t.UserID, "adminId", id.UserID)
@@ -157,7 +157,7 @@ func (s *Service) AdminRevoke(ctx context.Context, id Identity, tokenID, reason 
 	if t.Status == StatusRevoked || t.Status == StatusExpired {
 		return nil
 	}
-	_, err = s.revokeChunk(ctx, id, RoleAdmin, []Token{t}, reason)
+	_, err = s.revoke(ctx, id, RoleAdmin, []Token{t}, reason, time.Time{})
 	return err
 }
 
@@ -177,7 +177,7 @@ func (s *Service) AdminCreate(ctx context.Context, id Identity, userID string, i
 		return Created{}, ErrUserNotFound
 	}
 	return whileOwnerChanges(func() (Created, error) {
-		user, err := s.store.GetUser(ctx, userID)
+		user, err := s.users.GetUser(ctx, userID)
 		if err != nil {
 			return Created{}, err
 		}
@@ -209,7 +209,7 @@ func (s *Service) GetUser(ctx context.Context, id Identity, userID string) (User
 	if userID == "" {
 		return User{}, ErrUserNotFound
 	}
-	return s.store.GetUser(ctx, userID)
+	return s.users.GetUser(ctx, userID)
 }
 
 // UpdateUser disables or enables a user, or narrows their permissions.
@@ -234,7 +234,7 @@ func (s *Service) UpdateUser(ctx context.Context, id Identity, userID string, in
 	if userID == "" || utf8.RuneCountInString(userID) > 200 {
 		return User{}, Errorf(CodeInvalid, "user id: 1 to 200 characters")
 	}
-	u, err := s.store.GetUser(ctx, userID)
+	u, err := s.users.GetUser(ctx, userID)
 	if errors.Is(err, ErrUserNotFound) {
 		u, err = User{ID: userID, Status: UserActive}, nil // not signed in yet: an administrator may act first
 	}
@@ -261,7 +261,7 @@ func (s *Service) UpdateUser(ctx context.Context, id Identity, userID string, in
 	if err != nil {
 		return User{}, err
 	}
-	u, err = s.store.UpdateUser(ctx, u, ev)
+	u, err = s.users.UpdateUser(ctx, u, ev)
 	if err != nil {
 		return User{}, fmt.Errorf("update user %s: %w", userID, err)
 	}
@@ -314,7 +314,7 @@ func (s *Service) Audit(ctx context.Context, id Identity, f AuditFilter, cursor 
 			f.From = &from
 		}
 	}
-	return s.store.ListAudit(ctx, f, p)
+	return s.audit.ListAudit(ctx, f, p)
 }
 
 // withReason adds the reason for an action, if one was given, to its
@@ -360,10 +360,11 @@ func cleanReason(reason string) (string, error) {
 	return cleanText("reason", reason, MaxReasonLen)
 }
 
-// MarkUnreachable records that mail to a user's address (the user whose
-// record ownerTag keys) was refused for good or bounced: no more mail is
-// sent there, and their tokens' deletions for inactivity wait, with the
-// administrators told. Signing in with another address clears it.
+// MarkUnreachable records that mail to a user's address was refused for
+// good or bounced: no more mail is sent there, and their tokens' deletions
+// for inactivity wait, with the administrators told. Signing in with
+// another address clears it. The user is named by their owner tag
+// (token.OwnerTag), which the mails carry.
 func (s *Service) MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error {
 	if !token.ValidOwnerTag(ownerTag) || address == "" {
 		return Errorf(CodeInvalid, "an owner tag and an address are required")
@@ -372,5 +373,5 @@ func (s *Service) MarkUnreachable(ctx context.Context, ownerTag, address, cause 
 	if err != nil {
 		return err
 	}
-	return s.store.MarkUnreachable(ctx, ownerTag, address, cause, at)
+	return s.users.MarkUnreachable(ctx, Undeliverable{OwnerTag: ownerTag, Address: address, Cause: cause, At: at})
 }

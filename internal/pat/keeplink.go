@@ -34,7 +34,7 @@ func (s *Service) IssueKeepLink(ctx context.Context, t Token, purpose string, un
 	}
 	sum := sha256.Sum256([]byte(code))
 	link := KeepLink{Digest: sum[:], TokenID: t.ID, UserID: t.UserID, Purpose: purpose, ExpiresAt: until}
-	if err := s.store.PutKeepLink(ctx, link); err != nil {
+	if err := s.keepLinks.PutKeepLink(ctx, link); err != nil {
 		return "", fmt.Errorf("store keep link for %s: %w", t.ID, err)
 	}
 	return code, nil
@@ -55,7 +55,7 @@ func (s *Service) PeekKeepLink(ctx context.Context, code string) (KeepLink, Toke
 // does is the owner's act like any other. The owner's rights are those
 // stored: a link comes without a session whose claims could refresh them.
 func (s *Service) keepable(ctx context.Context, code string) (KeepLink, Token, User, error) {
-	link, err := s.store.GetKeepLink(ctx, linkDigest(code))
+	link, err := s.keepLinks.GetKeepLink(ctx, linkDigest(code))
 	if err != nil {
 		if ErrorCode(err) == CodeNotFound {
 			return KeepLink{}, Token{}, User{}, errBadLink
@@ -65,14 +65,14 @@ func (s *Service) keepable(ctx context.Context, code string) (KeepLink, Token, U
 	if link.UsedAt != nil || !s.now().Before(link.ExpiresAt) {
 		return KeepLink{}, Token{}, User{}, errBadLink
 	}
-	t, err := s.store.GetToken(ctx, link.TokenID)
+	t, err := s.tokens.GetToken(ctx, link.TokenID)
 	if ErrorCode(err) == CodeNotFound || err == nil && (t.UserID != link.UserID || t.Status == StatusRevoked) {
 		return KeepLink{}, Token{}, User{}, errBadLink
 	}
 	if err != nil {
 		return KeepLink{}, Token{}, User{}, err
 	}
-	owner, err := s.store.GetUser(ctx, t.UserID)
+	owner, err := s.users.GetUser(ctx, t.UserID)
 	if errors.Is(err, ErrUserNotFound) {
 		return KeepLink{}, Token{}, User{}, errBadLink
 	}

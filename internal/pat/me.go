@@ -13,7 +13,7 @@ import (
 // a token created now may hold. It only reads; a caller never seen before is
 // an active user with no record yet.
 func (s *Service) Me(ctx context.Context, id Identity) (User, error) {
-	u, err := s.store.GetUser(ctx, id.UserID)
+	u, err := s.users.GetUser(ctx, id.UserID)
 	if errors.Is(err, ErrUserNotFound) {
 		u, err = User{ID: id.UserID, Status: UserActive}, nil
 	}

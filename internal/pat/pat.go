@@ -1,10 +1,9 @@
 // Package pat is the domain of personal access tokens: what a token, a user
 // and an audit event are, the rules for creating and changing tokens, and the
-// Store interface the adapters implement.
+// stores the adapters implement, one per entity (store.go).
 package pat
 
 import (
-	"context"
 	"time"
 
 	"github.com/patservice/pat/internal/scope"
@@ -221,107 +220,19 @@ type Page[T any] struct {
 	Next  string
 }
 
-// PageRequest asks a Store for one page of a list.
+// PageRequest asks a store for one page of a list.
 type PageRequest struct {
 	// Cursor is the Next of an earlier page of the same list; empty for the
 	// first page. It is opaque to the caller.
 	Cursor string
 	Limit  int
 	// List names the list a cursor belongs to: the route, the caller and
-	// the filter as the caller gave it. A Store seals the cursors it issues
+	// the filter as the caller gave it. A store seals the cursors it issues
 	// to it and refuses any other with CodeInvalidCursor, so that a cursor
 	// cannot be forged, edited, or replayed by another caller, on another
 	// route or with another filter.
 	List string
 }
-
-// Store persists tokens, users and audit events. Every change is written
-// together with its audit events, atomically.
-type Store interface {
-	// SyncUser records what the caller's sign-in says of them: their
-	// permissions and, unless u.Email is empty (not verified, or none),
-	// their address; empty keeps the stored address (none for a user never
-	// seen). It returns the stored user, whose status an administrator may
-	// have changed. A change of a known address is written with what moved
-	// composes (the audit event, the notice to the old address) in the same
-	// transaction; the notices written are returned for the caller to send.
-	SyncUser(ctx context.Context, u User, moved EmailChange) (User, []Notice, error)
-	// CreateToken stores a new token, counting it against its owner's cap
-	// of maxActive active tokens, with an optional owner's notice. Fails
-	// with CodeTokenLimit or CodeUserDisabled.
-	CreateToken(ctx context.Context, t Token, maxActive int, ev Event, n *Notice) error
-	// GetToken reads a token with a strongly consistent read.
-	GetToken(ctx context.Context, id string) (Token, error)
-	// ListTokens lists a user's tokens, newest first.
-	ListTokens(ctx context.Context, userID string, p PageRequest) (Page[Token], error)
-	// UpdateToken sets name and description of the user's token under the
-	// one rule of every owner's change (Service.mayChange): only while the
-	// token is active and unexpired and carries its owner's state of
-	// revision ownerRev, active (a token older than that copy: while the
-	// owner's record is). Otherwise nothing is written and the error says
-	// why: CodeTokenLocked, CodeTokenNotActive, CodeUserDisabled,
-	// CodeNotFound, or ErrOwnerChanged (read again and retry).
-	UpdateToken(ctx context.Context, t Token, ownerRev int, ev Event) error
-	// RevokeTokens revokes tokens that are still active or locked, in one
-	// transaction with one audit event each (events[i] for tokens[i]) and
-	// the notices; each token's DeleteAfter is its new TTL and RevokedAt is
-	// set. If any token was revoked, expired or deleted meanwhile, nothing
-	// is written and changed lists those ids. A transaction holds at most
-	// MaxTransactItems items: 2 per token, 1 per owner and 1 per notice.
-	RevokeTokens(ctx context.Context, tokens []Token, events []Event, notices []Notice) (changed []string, err error)
-	// RotateToken revokes old and stores its replacement, only if old is
-	// still active: of concurrent rotations exactly one succeeds.
-	RotateToken(ctx context.Context, old, replacement Token, events []Event) error
-	// ListEvents lists a token's audit events, oldest first.
-	ListEvents(ctx context.Context, tokenID string, p PageRequest) (Page[Event], error)
-	// ExtendToken writes a token's activity, expiry, lifetime and schedule
-	// under the same rule as UpdateToken; with a link, it consumes the link
-	// in the same transaction and fails with CodeConflict if the link was
-	// used meanwhile.
-	ExtendToken(ctx context.Context, t Token, ownerRev int, ev Event, link *KeepLink) error
-	// PutKeepLink stores a keep link.
-	PutKeepLink(ctx context.Context, link KeepLink) error
-	// GetKeepLink reads a keep link by the digest of its code.
-	GetKeepLink(ctx context.Context, digest []byte) (KeepLink, error)
-
-	// SetTokenStatus moves a token from status from to t.Status (locking,
-	// unlocking) with its audit event and an optional owner's notice;
-	// CodeTokenNotActive if its status is not from.
-	SetTokenStatus(ctx context.Context, t Token, from Status, ev Event, n *Notice) error
-	// ListAllTokens lists every user's tokens matching f (an administrator's view).
-	ListAllTokens(ctx context.Context, f TokenFilter, p PageRequest) (Page[Token], error)
-	// OwnerRevocable reads one owner's active and locked tokens from
-	// strongly consistent sources only: the list of live tokens on the
-	// owner's record, written in the transaction that creates a token, and
-	// each token's item (tokens older than that list are found by the
-	// owner index, which they reached long ago). A token created a moment
-	// before is among them. An owner holds at most MaxActiveTokens.
-	OwnerRevocable(ctx context.Context, ownerID string) ([]Token, error)
-	// CountRevocable counts everyone's active and locked tokens, by a
-	// strongly consistent read of the table.
-	CountRevocable(ctx context.Context) (int, error)
-	// RevocablePage lists everyone's active and locked tokens, by a
-	// strongly consistent read of the table.
-	RevocablePage(ctx context.Context, p PageRequest) (Page[Token], error)
-	// GetUser reads a user; ErrUserNotFound if there is none.
-	GetUser(ctx context.Context, id string) (User, error)
-	// UpdateUser sets a user's status and permission limit (creating the
-	// record of a user never seen yet) with its audit event.
-	UpdateUser(ctx context.Context, u User, ev Event) (User, error)
-	// ListAudit lists audit events matching f, newest first.
-	ListAudit(ctx context.Context, f AuditFilter, p PageRequest) (Page[Event], error)
-	// MarkUnreachable records that mail to address, the address of the
-	// user whose record ownerTag keys, was refused for good or bounced.
-	MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error
-}
-
-// EmailChange composes what a change of a user's address, brought by a
-// sign-in, is written with: its audit event and the notice to the old
-// address. stored is the user as stored, with the old address.
-type EmailChange func(stored User, to string) ([]Event, []Notice, error)
-
-// MaxTransactItems is DynamoDB's limit of items in one transaction.
-const MaxTransactItems = 100
 
 // TokenOwner is what the authorizer reads for one decision: the token and
 // its owner, each nil when there is no such item. For a token that carries

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -65,7 +64,7 @@ func (s *Service) revokeAll(ctx context.Context, id Identity, role Role, owner s
 	if owner != "" {
 		return s.revokeOwner(ctx, id, role, owner, preview, confirm, reason)
 	}
-	count, err := s.store.CountRevocable(ctx)
+	count, err := s.revocable.CountRevocable(ctx)
 	if err != nil {
 		return RevokeAllResult{}, fmt.Errorf("count tokens to revoke: %w", err)
 	}
@@ -75,7 +74,7 @@ func (s *Service) revokeAll(ctx context.Context, id Identity, role Role, owner s
 	res := RevokeAllResult{Complete: true}
 	cursor := ""
 	for {
-		page, err := s.store.RevocablePage(ctx, PageRequest{Cursor: cursor, Limit: revokeAllPage, List: "revoke-all"})
+		page, err := s.revocable.RevocablePage(ctx, PageRequest{Cursor: cursor, Limit: revokeAllPage, List: "revoke-all"})
 		if err != nil {
 			return res, fmt.Errorf("list tokens to revoke (%d revoked so far): %w", res.Revoked, err)
 		}
@@ -100,7 +99,7 @@ const ownerRounds = 3
 // which lags behind a token created a moment before), and reads it again
 // after revoking: complete means none is left.
 func (s *Service) revokeOwner(ctx context.Context, id Identity, role Role, owner string, preview bool, confirm *int, reason string) (RevokeAllResult, error) {
-	tokens, err := s.store.OwnerRevocable(ctx, owner)
+	tokens, err := s.revocable.OwnerRevocable(ctx, owner)
 	if err != nil {
 		return RevokeAllResult{}, fmt.Errorf("read tokens to revoke: %w", err)
 	}
@@ -112,7 +111,7 @@ func (s *Service) revokeOwner(ctx context.Context, id Identity, role Role, owner
 		if complete, err := s.revokeEach(ctx, id, role, tokens, reason, &res); !complete || err != nil {
 			return res, err
 		}
-		if tokens, err = s.store.OwnerRevocable(ctx, owner); err != nil {
+		if tokens, err = s.revocable.OwnerRevocable(ctx, owner); err != nil {
 			return res, fmt.Errorf("read tokens left to revoke (%d revoked so far): %w", res.Revoked, err)
 		}
 		if len(tokens) == 0 {
@@ -140,108 +139,58 @@ func confirmed(count int, preview bool, confirm *int) (done bool, err error) {
 	return false, nil
 }
 
-// revokeEach revokes tokens chunk by chunk, counting them in res; it stops
-// short (complete false) near the call's deadline.
+// revokeEach revokes tokens, counting them in res; it stops short
+// (complete false) near the call's deadline.
 func (s *Service) revokeEach(ctx context.Context, id Identity, role Role, tokens []Token, reason string, res *RevokeAllResult) (complete bool, err error) {
-	for _, chunk := range chunks(tokens, role == RoleAdmin) {
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < stopBefore {
-			res.Complete = false
-			return false, nil
-		}
-		n, err := s.revokeChunk(ctx, id, role, chunk, reason)
-		res.Revoked += n
-		if err != nil {
-			res.Complete = false
-			return false, fmt.Errorf("revoke tokens (%d revoked so far): %w", res.Revoked, err)
-		}
+	var stopBy time.Time
+	if deadline, ok := ctx.Deadline(); ok {
+		stopBy = deadline.Add(-stopBefore)
+	}
+	done, err := s.revoke(ctx, id, role, tokens, reason, stopBy)
+	res.Revoked += len(done.IDs)
+	if err != nil {
+		res.Complete = false
+		return false, fmt.Errorf("revoke tokens (%d revoked so far): %w", res.Revoked, err)
+	}
+	if done.Stopped {
+		res.Complete = false
+		return false, nil
 	}
 	return true, nil
 }
 
-// chunks splits tokens into groups that each fit one transaction: two
-// items per token (the token, its audit event) and, per owner, one for the
-// owner's counter and, when owners are told, one for the notice.
-func chunks(tokens []Token, notify bool) [][]Token {
-	perOwner := 1
-	if notify {
-		perOwner = 2
-	}
+// revoke revokes tokens, each with its audit event; an administrator's
+// revocation tells the owners. Tokens revoked, expired or deleted
+// meanwhile are left as they are. It logs and sends what the store wrote,
+// also when it failed part way.
+func (s *Service) revoke(ctx context.Context, id Identity, role Role, tokens []Token, reason string, stopBy time.Time) (Revoked, error) {
+	now := s.now()
 	tokens = slices.Clone(tokens)
-	slices.SortStableFunc(tokens, func(a, b Token) int { return strings.Compare(a.UserID, b.UserID) })
-	var out [][]Token
-	var cur []Token
-	items := 0
-	for _, t := range tokens {
-		cost := 2
-		if len(cur) == 0 || t.UserID != cur[len(cur)-1].UserID {
-			cost += perOwner
+	events := make([]Event, len(tokens))
+	byID := make(map[string]Token, len(tokens))
+	for i := range tokens {
+		t := &tokens[i]
+		t.Status, t.RevokedAt, t.DeleteAfter = StatusRevoked, &now, now.Add(s.cfg.RevokedRetention)
+		ev, err := s.eventAs(role, id, *t, ActionRevoked, withReason(nil, reason))
+		if err != nil {
+			return Revoked{}, err
 		}
-		if items+cost > MaxTransactItems {
-			out, cur, items = append(out, cur), nil, 0
-			cost = 2 + perOwner
-		}
-		cur, items = append(cur, t), items+cost
+		events[i], byID[t.ID] = ev, *t
 	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
-}
-
-// revokeChunk revokes tokens in one transaction. Tokens revoked, expired or
-// deleted meanwhile are left out and the rest tried again; a transaction
-// conflict is retried a few times. It returns how many it revoked.
-func (s *Service) revokeChunk(ctx context.Context, id Identity, role Role, tokens []Token, reason string) (int, error) {
-	for conflicts := 0; len(tokens) > 0; {
-		now := s.now()
-		events := make([]Event, len(tokens))
-		var notices []Notice
-		for i := range tokens {
-			t := &tokens[i]
-			t.Status, t.RevokedAt, t.DeleteAfter = StatusRevoked, &now, now.Add(s.cfg.RevokedRetention)
-			ev, err := s.eventAs(role, id, *t, ActionRevoked, withReason(nil, reason))
-			if err != nil {
-				return 0, err
+	r := Revocation{Tokens: tokens, Events: events, StopBy: stopBy}
+	if role == RoleAdmin {
+		r.Notify = func(owner []Token) (*Notice, error) {
+			notices, err := s.notices(id, owner, ActionRevoked, reason, now)
+			if err != nil || len(notices) == 0 {
+				return nil, err
 			}
-			events[i] = ev
+			return &notices[0], nil
 		}
-		if role == RoleAdmin {
-			for _, group := range byOwner(tokens) {
-				n, err := s.notices(id, group, ActionRevoked, reason, now)
-				if err != nil {
-					return 0, err
-				}
-				notices = append(notices, n...)
-			}
-		}
-		changed, err := s.store.RevokeTokens(ctx, tokens, events, notices)
-		switch {
-		case ErrorCode(err) == CodeConflict && conflicts < 3:
-			conflicts++
-			time.Sleep(time.Duration(conflicts*50) * time.Millisecond)
-			continue
-		case err != nil:
-			return 0, err
-		case len(changed) == 0:
-			for _, t := range tokens {
-				s.log.InfoContext(ctx, "token revoked", "tokenId", t.ID, "userId", t.UserID, "actorId", id.UserID, "role", role)
-			}
-			s.deliver(ctx, notices)
-			return len(tokens), nil
-		}
-		tokens = slices.DeleteFunc(tokens, func(t Token) bool { return slices.Contains(changed, t.ID) })
 	}
-	return 0, nil
-}
-
-// byOwner groups tokens sorted by owner.
-func byOwner(tokens []Token) [][]Token {
-	var out [][]Token
-	for i, t := range tokens {
-		if i == 0 || t.UserID != tokens[i-1].UserID {
-			out = append(out, nil)
-		}
-		out[len(out)-1] = append(out[len(out)-1], t)
+	done, err := s.tokens.RevokeTokens(ctx, r)
+	for _, tokenID := range done.IDs {
+		s.log.InfoContext(ctx, "token revoked", "tokenId", tokenID, "userId", byID[tokenID].UserID, "actorId", id.UserID, "role", role)
 	}
-	return out
+	s.deliver(ctx, done.Notices)
+	return done, err
 }

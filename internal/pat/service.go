@@ -34,22 +34,27 @@ type Config struct {
 	Lifecycle         Lifecycle
 }
 
-// Service applies the token rules on top of a Store.
+// Service applies the token rules on top of the stores.
 type Service struct {
-	store   Store
-	format  *token.Format
-	catalog *scope.Catalog
-	cfg     Config
-	log     *slog.Logger
+	tokens    TokenStore
+	revocable RevocableTokens
+	users     UserStore
+	audit     AuditStore
+	keepLinks KeepLinkStore
+	format    *token.Format
+	catalog   *scope.Catalog
+	cfg       Config
+	log       *slog.Logger
 	// notifier tells owners about administrators' actions; nil: nobody is told.
 	notifier Notifier
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
 
-// NewService returns a Service.
-func NewService(store Store, format *token.Format, catalog *scope.Catalog, cfg Config, log *slog.Logger) *Service {
-	return &Service{store: store, format: format, catalog: catalog, cfg: cfg, log: log, Now: time.Now}
+// NewService returns a Service on stores.
+func NewService(stores Stores, format *token.Format, catalog *scope.Catalog, cfg Config, log *slog.Logger) *Service {
+	return &Service{tokens: stores.Tokens, revocable: stores.Revocable, users: stores.Users, audit: stores.Audit, keepLinks: stores.KeepLinks,
+		format: format, catalog: catalog, cfg: cfg, log: log, Now: time.Now}
 }
 
 // Format returns the token format, for callers that publish its pattern.
@@ -164,7 +169,7 @@ func (s *Service) create(ctx context.Context, role Role, actor Identity, t Token
 	if len(notices) == 1 {
 		n = &notices[0]
 	}
-	if err := s.store.CreateToken(ctx, created.Token, s.cfg.MaxActiveTokens, ev, n); err != nil {
+	if err := s.tokens.CreateToken(ctx, created.Token, s.cfg.MaxActiveTokens, ev, n); err != nil {
 		return Created{}, fmt.Errorf("create token for %s: %w", t.UserID, err)
 	}
 	s.log.InfoContext(ctx, "token created", "tokenId", created.Token.ID, "userId", t.UserID, "actorId", actor.UserID, "role", role, "scopes", t.Scopes)
@@ -181,7 +186,7 @@ func (s *Service) List(ctx context.Context, id Identity, cursor string, limit in
 	if err := s.admit(ctx, id); err != nil {
 		return Page[Token]{}, err
 	}
-	return s.store.ListTokens(ctx, id.UserID, p)
+	return s.tokens.ListTokens(ctx, id.UserID, p)
 }
 
 // Get returns one of the caller's tokens. Another user's token is not found.
@@ -197,7 +202,7 @@ func (s *Service) own(ctx context.Context, id Identity, tokenID string) (Token, 
 	if !token.ValidID(tokenID) {
 		return Token{}, ErrNotFound
 	}
-	t, err := s.store.GetToken(ctx, tokenID)
+	t, err := s.tokens.GetToken(ctx, tokenID)
 	if err != nil {
 		return Token{}, err
 	}
@@ -249,7 +254,7 @@ func (s *Service) Update(ctx context.Context, id Identity, tokenID string, in Up
 		if err != nil {
 			return Token{}, err
 		}
-		if err := s.store.UpdateToken(ctx, t, owner.Rev, ev); err != nil {
+		if err := s.tokens.UpdateToken(ctx, t, owner.Rev, ev); err != nil {
 			return Token{}, fmt.Errorf("update token %s: %w", tokenID, err)
 		}
 		s.log.InfoContext(ctx, "token updated", "tokenId", t.ID, "userId", id.UserID)
@@ -284,7 +289,7 @@ func (s *Service) ownChange(ctx context.Context, id Identity, tokenID, verb stri
 // owner's record as just synced from the caller's claims or, for a keep
 // link, as read. Revoking is the exception: it only takes access away.
 // The store writes the change only while the token is still active and
-// carries this revision of its owner (Store.UpdateToken), so that a
+// carries this revision of its owner (TokenStore.UpdateToken), so that a
 // concurrent lock, revocation or disable always wins.
 func (s *Service) mayChange(t Token, owner User, verb string) error {
 	now := s.now()
@@ -313,7 +318,7 @@ func (s *Service) Revoke(ctx context.Context, id Identity, tokenID string) error
 	if t.Status == StatusRevoked || t.Status == StatusExpired {
 		return nil // unusable already; it vanishes with its TTL
 	}
-	if _, err := s.revokeChunk(ctx, id, RoleUser, []Token{t}, ""); err != nil {
+	if _, err := s.revoke(ctx, id, RoleUser, []Token{t}, "", time.Time{}); err != nil {
 		return fmt.Errorf("revoke token %s: %w", tokenID, err)
 	}
 	return nil
@@ -356,7 +361,7 @@ func (s *Service) rotate(ctx context.Context, id Identity, tokenID string) (Crea
 	if !newEv.Time.After(oldEv.Time) {
 		newEv.Time = oldEv.Time.Add(time.Microsecond) // the trail lists the rotation before the replacement's creation
 	}
-	if err := s.store.RotateToken(ctx, old, created.Token, []Event{oldEv, newEv}); err != nil {
+	if err := s.tokens.RotateToken(ctx, old, created.Token, []Event{oldEv, newEv}); err != nil {
 		return Created{}, fmt.Errorf("rotate token %s: %w", tokenID, err)
 	}
 	s.log.InfoContext(ctx, "token rotated", "tokenId", old.ID, "replacedBy", created.Token.ID, "userId", id.UserID)
@@ -410,7 +415,7 @@ func (s *Service) extend(ctx context.Context, id Identity, t Token, owner User, 
 	if err != nil {
 		return Token{}, err
 	}
-	if err := s.store.ExtendToken(ctx, t, owner.Rev, ev, link); err != nil {
+	if err := s.tokens.ExtendToken(ctx, t, owner.Rev, ev, link); err != nil {
 		return Token{}, fmt.Errorf("extend token %s: %w", t.ID, err)
 	}
 	s.log.InfoContext(ctx, "token extended", "tokenId", t.ID, "userId", t.UserID, "byLink", link != nil)
@@ -426,14 +431,14 @@ func (s *Service) Events(ctx context.Context, id Identity, tokenID, cursor strin
 	if _, err := s.Get(ctx, id, tokenID); err != nil {
 		return Page[Event]{}, err
 	}
-	return s.store.ListEvents(ctx, tokenID, p)
+	return s.audit.ListEvents(ctx, tokenID, p)
 }
 
 // admit refuses a caller an administrator disabled: the one check in front
 // of every operation but revoking, which only reduces access. A caller
 // never seen yet has no record and is active.
 func (s *Service) admit(ctx context.Context, id Identity) error {
-	u, err := s.store.GetUser(ctx, id.UserID)
+	u, err := s.users.GetUser(ctx, id.UserID)
 	switch {
 	case errors.Is(err, ErrUserNotFound):
 		return nil
@@ -463,7 +468,7 @@ func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
 	if !id.EmailUnverified {
 		u.Email = id.Email
 	}
-	u, notices, err := s.store.SyncUser(ctx, u, func(stored User, to string) ([]Event, []Notice, error) {
+	u, notices, err := s.users.SyncUser(ctx, u, func(stored User, to string) ([]Event, []Notice, error) {
 		return s.emailChange(id, stored, to)
 	})
 	if err != nil {

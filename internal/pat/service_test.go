@@ -71,7 +71,7 @@ func (f *fixture) serviceOn(t *testing.T, db dynamo.API, cfg pat.Config) *pat.Se
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := pat.NewService(dynamo.NewStore(db, f.tables.Tokens, f.tables.Audit), format, catalog, cfg,
+	svc := pat.NewService(dynamo.NewStore(db, f.tables.Tokens, f.tables.Audit).Stores(), format, catalog, cfg,
 		slog.New(slog.NewJSONHandler(io.MultiWriter(f.logs, &ledger.Logs), nil)))
 	svc.Now = func() time.Time { return f.now }
 	return svc
