@@ -143,7 +143,7 @@ func TestLastUseRecordedOncePerInterval(t *testing.T) {
 	if got := e.count.WritesDone.Load(); got != 1 {
 		t.Fatalf("%d last-use writes in one interval, want 1", got)
 	}
-	got, err := e.Service.Get(ctx, alice, c.Token.ID)
+	got, err := e.Service.GetToken(ctx, alice, c.Token.ID)
 	if err != nil || got.LastUsedAt == nil || !got.LastUsedAt.Equal(e.Clock.Now()) || got.LastUsedIP != "203.0.113.10" || got.LastUsedUA != "curl/8.5.0" {
 		t.Fatalf("last use = %v %q %q (%v)", got.LastUsedAt, got.LastUsedIP, got.LastUsedUA, err)
 	}

@@ -18,7 +18,7 @@ func TestContextSaysWhoIssuedTheToken(t *testing.T) {
 	ctx := context.Background()
 	adminCreate := func(name string) pat.Created {
 		t.Helper()
-		c, err := e.Service.AdminCreate(ctx, root, alice.UserID, pat.CreateInput{Name: name, Scopes: []string{"crm:read"}})
+		c, err := e.Service.AdminCreateToken(ctx, root, alice.UserID, pat.CreateInput{Name: name, Scopes: []string{"crm:read"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,7 +27,7 @@ func TestContextSaysWhoIssuedTheToken(t *testing.T) {
 	}
 	own := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
 	byAdmin := adminCreate("for alice")
-	rotated, err := e.Service.Rotate(ctx, alice, adminCreate("for alice, rotated").Token.ID)
+	rotated, err := e.Service.RotateToken(ctx, alice, adminCreate("for alice, rotated").Token.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

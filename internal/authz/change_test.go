@@ -19,13 +19,13 @@ func TestLockAndUnlockAtTheAuthorizer(t *testing.T) {
 	if d := e.decide(t, c.Secret, "GET", "/api/crm"); d.Outcome != authz.Allowed {
 		t.Fatalf("before the lock: %v %s", d.Outcome, d.Reason)
 	}
-	if _, err := e.Service.Lock(ctx, root, c.Token.ID, "suspicious traffic"); err != nil {
+	if _, err := e.Service.AdminLockToken(ctx, root, c.Token.ID, "suspicious traffic"); err != nil {
 		t.Fatal(err)
 	}
 	if d := e.decide(t, c.Secret, "GET", "/api/crm"); d.Outcome != authz.Unauthorized || d.Reason != authz.ReasonLocked {
 		t.Fatalf("after the lock: %v %s", d.Outcome, d.Reason)
 	}
-	if _, err := e.Service.Unlock(ctx, root, c.Token.ID, ""); err != nil {
+	if _, err := e.Service.AdminUnlockToken(ctx, root, c.Token.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if d := e.decide(t, c.Secret, "GET", "/api/crm"); d.Outcome != authz.Allowed {
@@ -46,7 +46,7 @@ func TestUserChangesTakeEffectAtOnce(t *testing.T) {
 	bob := e.Create(t, pat.Identity{UserID: "user-bob", Email: "bob@example.com", Permissions: []string{"crm:read"}}, pat.CreateInput{Scopes: []string{"crm:read"}})
 	paths := []string{"/api/crm", "/api/orders"}
 	disabled := pat.UserDisabled
-	if _, err := e.Service.UpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Status: &disabled, Reason: "left"}); err != nil {
+	if _, err := e.Service.AdminUpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Status: &disabled, Reason: "left"}); err != nil {
 		t.Fatal(err)
 	}
 	for i, c := range tokens {
@@ -59,7 +59,7 @@ func TestUserChangesTakeEffectAtOnce(t *testing.T) {
 	}
 	active := pat.UserActive
 	limit := []string{"crm:read"}
-	if _, err := e.Service.UpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Status: &active, Limit: &limit}); err != nil {
+	if _, err := e.Service.AdminUpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Status: &active, Limit: &limit}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -76,7 +76,7 @@ func TestUserChangesTakeEffectAtOnce(t *testing.T) {
 		}
 	}
 	var lifted []string // nil: no limit
-	if _, err := e.Service.UpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Limit: &lifted}); err != nil {
+	if _, err := e.Service.AdminUpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Limit: &lifted}); err != nil {
 		t.Fatal(err)
 	}
 	if d := e.decide(t, tokens[0].Secret, "PATCH", "/api/crm/1"); d.Outcome != authz.Allowed {
@@ -119,7 +119,7 @@ func TestRevocationIsImmediate(t *testing.T) {
 		})
 	}
 	time.Sleep(150 * time.Millisecond)
-	if err := e.Service.Revoke(ctx, alice, c.Token.ID); err != nil {
+	if err := e.Service.RevokeToken(ctx, alice, c.Token.ID); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()

@@ -64,12 +64,12 @@ func churn(t *testing.T, e *raceEnv, id pat.Identity, scopes []string, seed []pa
 				default:
 				}
 				if w%2 == 0 {
-					if c, err := e.Service.Create(context.Background(), id, pat.CreateInput{Name: fmt.Sprintf("churn %d-%d", w, i), Scopes: scopes}); err == nil {
+					if c, err := e.Service.CreateToken(context.Background(), id, pat.CreateInput{Name: fmt.Sprintf("churn %d-%d", w, i), Scopes: scopes}); err == nil {
 						keep(c)
 					}
 					continue
 				}
-				if c, err := e.Service.Rotate(context.Background(), id, current.Token.ID); err == nil {
+				if c, err := e.Service.RotateToken(context.Background(), id, current.Token.ID); err == nil {
 					keep(c)
 					current = c
 				}
@@ -109,7 +109,7 @@ func TestDisableRacesCreatesAndRotations(t *testing.T) {
 	stop := make(chan struct{})
 	wait := churn(t, e, dave, []string{"crm:read"}, seed, stop)
 	off := pat.UserDisabled
-	if _, err := e.Service.UpdateUser(context.Background(), root, dave.UserID, pat.UserUpdate{Status: &off}); err != nil {
+	if _, err := e.Service.AdminUpdateUser(context.Background(), root, dave.UserID, pat.UserUpdate{Status: &off}); err != nil {
 		t.Fatal(err)
 	}
 	secrets := wait // the churn goes on after the disable returned, and fails
@@ -138,7 +138,7 @@ func TestNarrowingRacesCreatesAndRotations(t *testing.T) {
 	stop := make(chan struct{})
 	wait := churn(t, e, erin, both, seed, stop)
 	limit := []string{"orders:read"}
-	if _, err := e.Service.UpdateUser(context.Background(), root, erin.UserID, pat.UserUpdate{Limit: &limit}); err != nil {
+	if _, err := e.Service.AdminUpdateUser(context.Background(), root, erin.UserID, pat.UserUpdate{Limit: &limit}); err != nil {
 		t.Fatal(err)
 	}
 	close(stop)
