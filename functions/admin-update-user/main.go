@@ -9,5 +9,5 @@ import (
 
 func main() {
 	api := app.MustManagement()
-	lambda.Start(api.UpdateUser)
+	lambda.Start(api.AdminUpdateUser)
 }

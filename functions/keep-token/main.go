@@ -10,5 +10,5 @@ import (
 
 func main() {
 	api := app.MustManagement()
-	lambda.Start(api.KeepPage)
+	lambda.Start(api.KeepToken)
 }

@@ -13,7 +13,7 @@ import (
 // tableReader stands in for the tokens table, counting the reads of each
 // id: what is under test is the cache's admission and memory, which the
 // engine behind it does not change (the cache against DynamoDB Local is
-// internal/apigw's TestDecisionCacheBoundsReadsOfAHotToken).
+// cachebound_test.go's TestDecisionCacheBoundsReadsOfAHotToken).
 type tableReader struct {
 	mu    sync.Mutex
 	items map[string]pat.TokenOwner

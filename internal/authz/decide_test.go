@@ -60,7 +60,7 @@ func TestDecisionTable(t *testing.T) {
 	alice := pat.Identity{UserID: "user-alice", Email: "alice@example.com", Permissions: []string{"crm:read", "crm:update", "orders:read"}}
 	good := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read", "orders:read"}})
 	revoked := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
-	if err := e.Service.Revoke(ctx, alice, revoked.Token.ID); err != nil {
+	if err := e.Service.RevokeToken(ctx, alice, revoked.Token.ID); err != nil {
 		t.Fatal(err)
 	}
 	locked := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
@@ -70,7 +70,7 @@ func TestDecisionTable(t *testing.T) {
 	bob := pat.Identity{UserID: "user-bob", Email: "bob@example.com", Permissions: []string{"crm:read"}}
 	disabled := e.Create(t, bob, pat.CreateInput{Scopes: []string{"crm:read"}})
 	off := pat.UserDisabled
-	if _, err := e.Service.UpdateUser(ctx, root, bob.UserID, pat.UserUpdate{Status: &off}); err != nil {
+	if _, err := e.Service.AdminUpdateUser(ctx, root, bob.UserID, pat.UserUpdate{Status: &off}); err != nil {
 		t.Fatal(err)
 	}
 	carol := pat.Identity{UserID: "user-carol", Email: "carol@example.com", Permissions: []string{"crm:read", "orders:read"}}

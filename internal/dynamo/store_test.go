@@ -274,9 +274,9 @@ func TestTokenWriteConditions(t *testing.T) {
 
 	renamed := tok
 	renamed.Name = "renamed"
-	wantCode(t, f.store.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionRenamed, tok)), pat.CodeTokenNotActive)
+	wantCode(t, f.store.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionUpdated, tok)), pat.CodeTokenNotActive)
 	renamed.UserID = "mallory"
-	wantCode(t, f.store.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionRenamed, tok)), pat.CodeNotFound)
+	wantCode(t, f.store.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionUpdated, tok)), pat.CodeNotFound)
 	if f.count(t, f.tables.Tokens) != tokens || f.count(t, f.tables.Audit) != audit || f.get(t, tok.ID).Name == "renamed" {
 		t.Fatal("a refused write wrote something")
 	}
@@ -463,7 +463,7 @@ func TestTransactionCancellationReasons(t *testing.T) {
 			s := f.storeOn(t, api)
 			renamed := tok
 			renamed.Name = "x"
-			err := s.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionRenamed, tok))
+			err := s.UpdateToken(ctx, renamed, tok.Owner.Rev, f.event(pat.ActionUpdated, tok))
 			wantCode(t, err, c.want)
 			if c.says != "" && !strings.Contains(err.Error(), c.says) {
 				t.Fatalf("error %q does not say %q", err, c.says)
@@ -556,7 +556,7 @@ func TestOwnersChangeIsGuarded(t *testing.T) {
 	}
 	rename := func(tok pat.Token, ownerRev int) error {
 		tok.Name = "renamed"
-		return f.store.UpdateToken(ctx, tok, ownerRev, f.event(pat.ActionRenamed, tok))
+		return f.store.UpdateToken(ctx, tok, ownerRev, f.event(pat.ActionUpdated, tok))
 	}
 	extend := func(tok pat.Token, ownerRev int) error {
 		at := f.now
@@ -641,7 +641,7 @@ func TestSyncUserAnnouncesANewAddress(t *testing.T) {
 	var from, to string
 	moved := func(stored pat.User, next string) ([]pat.Event, []pat.Notice, error) {
 		from, to = stored.Email, next
-		ev := pat.Event{ID: f.next("ev"), Time: f.now, Action: pat.ActionEmailChanged, OwnerID: "alice", ActorID: "alice", ActorRole: pat.RoleUser,
+		ev := pat.Event{ID: f.next("ev"), Time: f.now, Action: pat.ActionUserEmailChanged, OwnerID: "alice", ActorID: "alice", ActorRole: pat.RoleUser,
 			Outcome: "success", Details: map[string]string{"from": stored.Email, "to": next}, ExpiresAt: f.now.Add(time.Hour)}
 		return []pat.Event{ev}, []pat.Notice{{ID: f.next("n"), UserID: "alice", Message: pat.Message{UserID: "alice", To: stored.Email, Subject: "changed"}}}, nil
 	}
@@ -657,7 +657,7 @@ func TestSyncUserAnnouncesANewAddress(t *testing.T) {
 	if got := f.get(t, tok.ID).OwnerEmail; got != "alice@new.example" {
 		t.Fatalf("the live token's address: %q", got)
 	}
-	page, err := f.store.ListAudit(ctx, pat.AuditFilter{OwnerID: "alice", Action: pat.ActionEmailChanged}, pat.PageRequest{Limit: 10, List: "t"})
+	page, err := f.store.ListAudit(ctx, pat.AuditFilter{OwnerID: "alice", Action: pat.ActionUserEmailChanged}, pat.PageRequest{Limit: 10, List: "t"})
 	if err != nil || len(page.Items) != 1 || page.Items[0].Details["from"] != "alice@example.com" {
 		t.Fatalf("audit: %+v %v", page.Items, err)
 	}

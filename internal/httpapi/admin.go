@@ -64,26 +64,26 @@ func optionalBody(req events.APIGatewayV2HTTPRequest, dst any) error {
 	return decodeBody(req, dst)
 }
 
-// LockToken: POST /admin/tokens/{id}/lock {reason}.
-func (a *API) LockToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+// AdminLockToken: POST /admin/tokens/{id}/lock {reason}.
+func (a *API) AdminLockToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serveAdmin(ctx, req, func(id pat.Identity) (int, any, error) {
 		var body reasonRequest
 		if err := decodeBody(req, &body); err != nil {
 			return 0, nil, err
 		}
-		t, err := a.svc.Lock(ctx, id, req.PathParameters["id"], body.Reason)
+		t, err := a.svc.AdminLockToken(ctx, id, req.PathParameters["id"], body.Reason)
 		return 200, a.adminTokenView(t), err
 	})
 }
 
-// UnlockToken: POST /admin/tokens/{id}/unlock {reason?}.
-func (a *API) UnlockToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+// AdminUnlockToken: POST /admin/tokens/{id}/unlock {reason?}.
+func (a *API) AdminUnlockToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serveAdmin(ctx, req, func(id pat.Identity) (int, any, error) {
 		var body reasonRequest
 		if err := optionalBody(req, &body); err != nil {
 			return 0, nil, err
 		}
-		t, err := a.svc.Unlock(ctx, id, req.PathParameters["id"], body.Reason)
+		t, err := a.svc.AdminUnlockToken(ctx, id, req.PathParameters["id"], body.Reason)
 		return 200, a.adminTokenView(t), err
 	})
 }
@@ -95,7 +95,7 @@ func (a *API) AdminRevokeToken(ctx context.Context, req events.APIGatewayV2HTTPR
 		if err := optionalBody(req, &body); err != nil {
 			return 0, nil, err
 		}
-		return 204, nil, a.svc.AdminRevoke(ctx, id, req.PathParameters["id"], body.Reason)
+		return 204, nil, a.svc.AdminRevokeToken(ctx, id, req.PathParameters["id"], body.Reason)
 	})
 }
 
@@ -132,7 +132,7 @@ func (a *API) RevokeAllTokens(ctx context.Context, req events.APIGatewayV2HTTPRe
 		if err := optionalBody(req, &body); err != nil {
 			return 0, nil, err
 		}
-		res, err := a.svc.RevokeAllOwn(ctx, id, body.Preview, body.Confirm)
+		res, err := a.svc.RevokeAllTokens(ctx, id, body.Preview, body.Confirm)
 		return 200, revokeAllView(res, body.Preview), err
 	})
 }
@@ -144,15 +144,15 @@ func (a *API) AdminCreateToken(ctx context.Context, req events.APIGatewayV2HTTPR
 		if err != nil {
 			return 0, nil, err
 		}
-		c, err := a.svc.AdminCreate(ctx, id, req.PathParameters["id"], in)
+		c, err := a.svc.AdminCreateToken(ctx, id, req.PathParameters["id"], in)
 		return 201, adminCreatedJSON{adminTokenJSON: a.adminTokenView(c.Token), Token: c.Secret}, err
 	})
 }
 
-// GetUser: GET /admin/users/{id}.
-func (a *API) GetUser(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+// AdminGetUser: GET /admin/users/{id}.
+func (a *API) AdminGetUser(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serveAdmin(ctx, req, func(id pat.Identity) (int, any, error) {
-		u, err := a.svc.GetUser(ctx, id, req.PathParameters["id"])
+		u, err := a.svc.AdminGetUser(ctx, id, req.PathParameters["id"])
 		return 200, userView(u), err
 	})
 }
@@ -164,8 +164,8 @@ type userRequest struct {
 	Reason      string          `json:"reason"`
 }
 
-// UpdateUser: PATCH /admin/users/{id} {status?, permissions?, reason?}.
-func (a *API) UpdateUser(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+// AdminUpdateUser: PATCH /admin/users/{id} {status?, permissions?, reason?}.
+func (a *API) AdminUpdateUser(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serveAdmin(ctx, req, func(id pat.Identity) (int, any, error) {
 		var body userRequest
 		if err := decodeBody(req, &body); err != nil {
@@ -179,13 +179,13 @@ func (a *API) UpdateUser(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			}
 			in.Limit = &limit
 		}
-		u, err := a.svc.UpdateUser(ctx, id, req.PathParameters["id"], in)
+		u, err := a.svc.AdminUpdateUser(ctx, id, req.PathParameters["id"], in)
 		return 200, userView(u), err
 	})
 }
 
-// ListAudit: GET /admin/audit?actor=&owner=&token=&action=&from=&to=&limit=&cursor=.
-func (a *API) ListAudit(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+// AdminListAudit: GET /admin/audit?actor=&owner=&token=&action=&from=&to=&limit=&cursor=.
+func (a *API) AdminListAudit(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serveAdmin(ctx, req, func(id pat.Identity) (int, any, error) {
 		q := req.QueryStringParameters
 		f := pat.AuditFilter{ActorID: q["actor"], OwnerID: q["owner"], TokenID: q["token"], Action: q["action"]}
@@ -200,7 +200,7 @@ func (a *API) ListAudit(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 		if err != nil {
 			return 0, nil, err
 		}
-		page, err := a.svc.Audit(ctx, id, f, q["cursor"], limit)
+		page, err := a.svc.AdminListAudit(ctx, id, f, q["cursor"], limit)
 		return 200, listOf(page, eventView), err
 	})
 }

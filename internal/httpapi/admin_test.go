@@ -306,7 +306,7 @@ func (h *harness) seed(t *testing.T, owner pat.Identity, n int) []string {
 	for w := range 4 {
 		wg.Go(func() {
 			for i := w; i < n; i += 4 {
-				c, err := svc.Create(context.Background(), owner, pat.CreateInput{Name: fmt.Sprint("bulk ", i), Scopes: []string{"crm:read"}})
+				c, err := svc.CreateToken(context.Background(), owner, pat.CreateInput{Name: fmt.Sprint("bulk ", i), Scopes: []string{"crm:read"}})
 				if err != nil {
 					failed.Store(err)
 					return

@@ -29,6 +29,11 @@ const MaxBodyBytes = 16 << 10
 type Handler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
 
 // Route is one operation of the management API and the function serving it.
+// One name per operation: the function's directory in CamelCase is the
+// name of its handler here and of the pat.Service method the handler
+// calls (admin-lock-token: AdminLockToken and Service.AdminLockToken);
+// keep-token's GET, which only shows what its POST would do, calls
+// Service.PeekKeepToken.
 type Route struct {
 	Method   string
 	Path     string
@@ -64,18 +69,18 @@ func (a *API) Routes() []Route {
 		{"POST", "/tokens/{id}/extend", "extend-token", a.ExtendToken, false},
 		{"POST", "/tokens/revoke-all", "revoke-all-tokens", a.RevokeAllTokens, false},
 		{"GET", "/me", "get-me", a.GetMe, false},
-		{"GET", "/keep", "keep-token", a.KeepPage, true},
-		{"POST", "/keep", "keep-token", a.KeepPage, true},
+		{"GET", "/keep", "keep-token", a.KeepToken, true},
+		{"POST", "/keep", "keep-token", a.KeepToken, true},
 		{"GET", "/admin/tokens", "admin-list-tokens", a.AdminListTokens, false},
 		{"GET", "/admin/tokens/{id}", "admin-get-token", a.AdminGetToken, false},
-		{"POST", "/admin/tokens/{id}/lock", "admin-lock-token", a.LockToken, false},
-		{"POST", "/admin/tokens/{id}/unlock", "admin-unlock-token", a.UnlockToken, false},
+		{"POST", "/admin/tokens/{id}/lock", "admin-lock-token", a.AdminLockToken, false},
+		{"POST", "/admin/tokens/{id}/unlock", "admin-unlock-token", a.AdminUnlockToken, false},
 		{"DELETE", "/admin/tokens/{id}", "admin-revoke-token", a.AdminRevokeToken, false},
 		{"POST", "/admin/tokens/revoke-all", "admin-revoke-all", a.AdminRevokeAll, false},
-		{"GET", "/admin/users/{id}", "admin-get-user", a.GetUser, false},
+		{"GET", "/admin/users/{id}", "admin-get-user", a.AdminGetUser, false},
 		{"POST", "/admin/users/{id}/tokens", "admin-create-token", a.AdminCreateToken, false},
-		{"PATCH", "/admin/users/{id}", "admin-update-user", a.UpdateUser, false},
-		{"GET", "/admin/audit", "admin-list-audit", a.ListAudit, false},
+		{"PATCH", "/admin/users/{id}", "admin-update-user", a.AdminUpdateUser, false},
+		{"GET", "/admin/audit", "admin-list-audit", a.AdminListAudit, false},
 		{"GET", "/problems/{code}", "problem-page", ProblemPage, true},
 	}
 }
@@ -96,7 +101,7 @@ func (a *API) CreateToken(ctx context.Context, req events.APIGatewayV2HTTPReques
 		if err != nil {
 			return 0, nil, err
 		}
-		c, err := a.svc.Create(ctx, id, in)
+		c, err := a.svc.CreateToken(ctx, id, in)
 		return 201, a.created(c), err
 	})
 }
@@ -127,7 +132,7 @@ func (a *API) ListTokens(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		if err != nil {
 			return 0, nil, err
 		}
-		page, err := a.svc.List(ctx, id, req.QueryStringParameters["cursor"], limit)
+		page, err := a.svc.ListTokens(ctx, id, req.QueryStringParameters["cursor"], limit)
 		return 200, listOf(page, a.tokenView), err
 	})
 }
@@ -135,7 +140,7 @@ func (a *API) ListTokens(ctx context.Context, req events.APIGatewayV2HTTPRequest
 // GetToken: GET /tokens/{id}.
 func (a *API) GetToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
-		t, err := a.svc.Get(ctx, id, req.PathParameters["id"])
+		t, err := a.svc.GetToken(ctx, id, req.PathParameters["id"])
 		return 200, a.tokenView(t), err
 	})
 }
@@ -152,7 +157,7 @@ func (a *API) UpdateToken(ctx context.Context, req events.APIGatewayV2HTTPReques
 		if err := decodeBody(req, &body); err != nil {
 			return 0, nil, err
 		}
-		t, err := a.svc.Update(ctx, id, req.PathParameters["id"], pat.UpdateInput(body))
+		t, err := a.svc.UpdateToken(ctx, id, req.PathParameters["id"], pat.UpdateInput(body))
 		return 200, a.tokenView(t), err
 	})
 }
@@ -160,14 +165,14 @@ func (a *API) UpdateToken(ctx context.Context, req events.APIGatewayV2HTTPReques
 // RevokeToken: DELETE /tokens/{id}.
 func (a *API) RevokeToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
-		return 204, nil, a.svc.Revoke(ctx, id, req.PathParameters["id"])
+		return 204, nil, a.svc.RevokeToken(ctx, id, req.PathParameters["id"])
 	})
 }
 
 // RotateToken: POST /tokens/{id}/rotate.
 func (a *API) RotateToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
-		c, err := a.svc.Rotate(ctx, id, req.PathParameters["id"])
+		c, err := a.svc.RotateToken(ctx, id, req.PathParameters["id"])
 		return 201, a.created(c), err
 	})
 }
@@ -183,7 +188,7 @@ func (a *API) ExtendToken(ctx context.Context, req events.APIGatewayV2HTTPReques
 		if err := optionalBody(req, &body); err != nil {
 			return 0, nil, err
 		}
-		t, err := a.svc.Extend(ctx, id, req.PathParameters["id"], pat.ExtendInput(body))
+		t, err := a.svc.ExtendToken(ctx, id, req.PathParameters["id"], pat.ExtendInput(body))
 		return 200, a.tokenView(t), err
 	})
 }
@@ -195,7 +200,7 @@ func (a *API) ListTokenEvents(ctx context.Context, req events.APIGatewayV2HTTPRe
 		if err != nil {
 			return 0, nil, err
 		}
-		page, err := a.svc.Events(ctx, id, req.PathParameters["id"], req.QueryStringParameters["cursor"], limit)
+		page, err := a.svc.ListTokenEvents(ctx, id, req.PathParameters["id"], req.QueryStringParameters["cursor"], limit)
 		return 200, listOf(page, ownerEventView(id.UserID)), err
 	})
 }

@@ -14,20 +14,20 @@ import (
 	"github.com/patservice/pat/internal/pat"
 )
 
-// KeepPage serves the one-click link of a reminder mail. GET only shows
+// KeepToken serves the one-click link of a reminder mail. GET only shows
 // what the link would do, with a button: mail scanners open links, and
 // opening must change nothing. POST (the button) keeps the token, once.
-func (a *API) KeepPage(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+func (a *API) KeepToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	page := keepView{}
 	status := http.StatusOK
 	switch req.RequestContext.HTTP.Method {
 	case http.MethodGet:
-		link, t, err := a.svc.PeekKeepLink(ctx, req.QueryStringParameters["code"])
+		link, t, err := a.svc.PeekKeepToken(ctx, req.QueryStringParameters["code"])
 		page, status = a.keepResult(ctx, req, t, err)
 		page.Code, page.Confirm = req.QueryStringParameters["code"], err == nil
 		page.Expiry = link.Purpose == pat.KeepExpiry
 	case http.MethodPost:
-		t, err := a.svc.UseKeepLink(ctx, formValue(req, "code"), req.RequestContext.HTTP.SourceIP)
+		t, err := a.svc.KeepToken(ctx, formValue(req, "code"), req.RequestContext.HTTP.SourceIP)
 		page, status = a.keepResult(ctx, req, t, err)
 		page.Done = err == nil
 	default:

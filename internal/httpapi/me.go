@@ -38,7 +38,7 @@ type resourceJSON struct {
 // GetMe: GET /me.
 func (a *API) GetMe(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
-		u, err := a.svc.Me(ctx, id)
+		u, err := a.svc.GetMe(ctx, id)
 		if err != nil {
 			return 0, nil, err
 		}

@@ -51,10 +51,15 @@ type Problem struct {
 const problemType = "/problems/"
 
 // problemFor turns an error into a response. Internal errors are logged and
-// described to the caller as "internal error" only.
+// described to the caller as "internal error" only; so is an error whose
+// code the table lacks, which answers 500, never a status of 0.
 func (a *API) problemFor(ctx context.Context, req events.APIGatewayV2HTTPRequest, err error) events.APIGatewayV2HTTPResponse {
 	code := pat.ErrorCode(err)
-	p := Problem{Type: problemType + string(code), Code: code, Status: statusOf[code], Title: http.StatusText(statusOf[code])}
+	status, known := statusOf[code]
+	if !known {
+		code, status = pat.CodeInternal, http.StatusInternalServerError
+	}
+	p := Problem{Type: problemType + string(code), Code: code, Status: status, Title: http.StatusText(status)}
 	if pe, ok := errors.AsType[*pat.Error](err); ok && code != pat.CodeInternal {
 		p.Detail, p.Scopes, p.Count = pe.Message, pe.Scopes, pe.Count
 	} else {

@@ -10,11 +10,11 @@ import (
 	"github.com/patservice/pat/internal/pat"
 )
 
-// Every code the API answers with has a page, with its status; the
-// authorizer's RFC 6750 codes too.
+// Every code the API answers with (pat.Codes) has a page, with its status;
+// the authorizer's RFC 6750 codes too.
 func TestEveryProblemHasAPage(t *testing.T) {
 	codes := []string{"invalid_token", "insufficient_scope"}
-	for code := range statusOf {
+	for _, code := range pat.Codes() {
 		codes = append(codes, string(code))
 	}
 	for _, code := range codes {

@@ -86,7 +86,7 @@ func TestCreateAndUseATokenUnderTheTemplatesPolicies(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := pat.Identity{UserID: "user-alice", Email: "alice@example.com", Permissions: []string{"crm:read"}}
-	created, err := svc.Create(ctx, alice, pat.CreateInput{Name: "ci", Scopes: []string{"crm:read"}})
+	created, err := svc.CreateToken(ctx, alice, pat.CreateInput{Name: "ci", Scopes: []string{"crm:read"}})
 	if err != nil {
 		t.Fatalf("POST /tokens as create-token: %v", err)
 	}

@@ -176,7 +176,7 @@ var cases = map[string]fnCase{
 	"keep-token": {
 		seed: func(t *testing.T, w *world) {
 			seedToken(t, w)
-			tok, err := w.Service.Get(context.Background(), pat.Identity{UserID: "user-alice"}, w.subst[sampleTokenID])
+			tok, err := w.Service.GetToken(context.Background(), pat.Identity{UserID: "user-alice"}, w.subst[sampleTokenID])
 			if err != nil {
 				t.Fatal(err)
 			}

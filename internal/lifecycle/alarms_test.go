@@ -38,12 +38,12 @@ func TestMailAlarmsSeeWhatTheFunctionsLog(t *testing.T) {
 	svc := e.NewService(t, e.Config, e.DB, ses.Client(t)) // the management functions' notices
 	admin := pat.Identity{UserID: "admin-" + e.user.UserID, Email: "admin@example.com", Admin: true}
 	revoke := func(owner pat.Identity) {
-		c, err := svc.Create(context.Background(), owner, pat.CreateInput{Name: "revoked", Scopes: []string{"crm:read"}})
+		c, err := svc.CreateToken(context.Background(), owner, pat.CreateInput{Name: "revoked", Scopes: []string{"crm:read"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.AddToken(c.Secret)
-		if err := svc.AdminRevoke(context.Background(), admin, c.Token.ID, "leaked"); err != nil {
+		if err := svc.AdminRevokeToken(context.Background(), admin, c.Token.ID, "leaked"); err != nil {
 			t.Fatal(err)
 		}
 	}

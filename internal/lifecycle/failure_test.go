@@ -168,7 +168,7 @@ func TestMailRateSpreadsADayOverRuns(t *testing.T) {
 	const owners = 12
 	for i := range owners {
 		id := pat.Identity{UserID: fmt.Sprintf("%s-%d", e.user.UserID, i), Email: fmt.Sprintf("%d-%s", i, e.user.Email), Permissions: e.user.Permissions}
-		c, err := e.Service.Create(context.Background(), id, pat.CreateInput{Name: "paced", Scopes: []string{"crm:read"}, ExpiresInDays: ptr(365)})
+		c, err := e.Service.CreateToken(context.Background(), id, pat.CreateInput{Name: "paced", Scopes: []string{"crm:read"}, ExpiresInDays: ptr(365)})
 		if err != nil {
 			t.Fatal(err)
 		}

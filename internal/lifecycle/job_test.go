@@ -291,7 +291,7 @@ func TestKeepLink(t *testing.T) {
 		t.Helper()
 		ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-get")
 		ev.QueryStringParameters = map[string]string{"code": code}
-		resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepPage, ev)
+		resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepToken, ev)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +301,7 @@ func TestKeepLink(t *testing.T) {
 		t.Helper()
 		ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-post")
 		ev.Body = "code=" + url.QueryEscape(code)
-		resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepPage, ev)
+		resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepToken, ev)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -386,13 +386,13 @@ func TestKeepLinkOfALockedToken(t *testing.T) {
 	e.run(t, e.job(t, e.Mail, nil), t0.Add(166*day+time.Hour))
 	code := keepCode(t, e.inbox(t)[0])
 	admin := pat.Identity{UserID: "admin-" + e.user.UserID, Email: "admin@example.com", Admin: true}
-	if _, err := e.Service.Lock(context.Background(), admin, c.Token.ID, "leaked"); err != nil {
+	if _, err := e.Service.AdminLockToken(context.Background(), admin, c.Token.ID, "leaked"); err != nil {
 		t.Fatal(err)
 	}
 	before := dynamotest.Dump(t, e.DB, e.Tables.Tokens)
 	ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-post")
 	ev.Body = "code=" + url.QueryEscape(code)
-	resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepPage, ev)
+	resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepToken, ev)
 	if err != nil {
 		t.Fatal(err)
 	}

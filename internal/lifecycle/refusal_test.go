@@ -63,7 +63,7 @@ func TestSenderSideRefusalMarksNobody(t *testing.T) {
 			e := newEnv(t)
 			other := pat.Identity{UserID: e.user.UserID + "-b", Email: "b-" + e.user.Email, Permissions: e.user.Permissions}
 			e.create(t, "first", pat.CreateInput{ExpiresInDays: ptr(365)})
-			c2, err := e.Service.Create(context.Background(), other, pat.CreateInput{Name: "second", Scopes: []string{"crm:read"}, ExpiresInDays: ptr(365)})
+			c2, err := e.Service.CreateToken(context.Background(), other, pat.CreateInput{Name: "second", Scopes: []string{"crm:read"}, ExpiresInDays: ptr(365)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -50,7 +50,7 @@ func TestNoticeRefusals(t *testing.T) {
 			svc := e.NewService(t, e.Config, e.DB, ses.Client(t))
 			owner := pat.Identity{UserID: "owner-" + strings.ReplaceAll(t.Name(), "/", "-"), Permissions: []string{"crm:read"}}
 			owner.Email = owner.UserID + "@example.com"
-			created, err := svc.Create(context.Background(), owner, pat.CreateInput{Name: "ci", Scopes: []string{"crm:read"}})
+			created, err := svc.CreateToken(context.Background(), owner, pat.CreateInput{Name: "ci", Scopes: []string{"crm:read"}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,7 +60,7 @@ func TestNoticeRefusals(t *testing.T) {
 			ses.Refuse(refusal, -1)
 
 			admin := pat.Identity{UserID: "admin-" + owner.UserID, Email: "admin@example.com", Admin: true}
-			if err := svc.AdminRevoke(context.Background(), admin, created.Token.ID, "leaked"); err != nil {
+			if err := svc.AdminRevokeToken(context.Background(), admin, created.Token.ID, "leaked"); err != nil {
 				t.Fatalf("the revocation failed with the mail: %v", err)
 			}
 			if n := ses.Requests.Load(); n != 1 {

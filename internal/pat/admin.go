@@ -97,17 +97,17 @@ func (s *Service) AdminGetToken(ctx context.Context, id Identity, tokenID string
 	return s.tokens.GetToken(ctx, tokenID)
 }
 
-// Lock makes an active token unusable until an administrator unlocks it;
+// AdminLockToken makes an active token unusable until an administrator unlocks it;
 // it is not revoked, and its owner cannot unlock it.
-func (s *Service) Lock(ctx context.Context, id Identity, tokenID, reason string) (Token, error) {
+func (s *Service) AdminLockToken(ctx context.Context, id Identity, tokenID, reason string) (Token, error) {
 	if strings.TrimSpace(reason) == "" {
 		return Token{}, Errorf(CodeInvalid, "reason: required; the owner is told why their token was locked")
 	}
 	return s.setStatus(ctx, id, tokenID, reason, StatusActive, StatusLocked, ActionLocked)
 }
 
-// Unlock makes a locked token usable again.
-func (s *Service) Unlock(ctx context.Context, id Identity, tokenID, reason string) (Token, error) {
+// AdminUnlockToken makes a locked token usable again.
+func (s *Service) AdminUnlockToken(ctx context.Context, id Identity, tokenID, reason string) (Token, error) {
 	return s.setStatus(ctx, id, tokenID, reason, StatusLocked, StatusActive, ActionUnlocked)
 }
 
@@ -144,8 +144,8 @@ func (s *Service) setStatus(ctx context.Context, id Identity, tokenID, reason st
 	return t, nil
 }
 
-// AdminRevoke revokes any user's token and tells its owner.
-func (s *Service) AdminRevoke(ctx context.Context, id Identity, tokenID, reason string) error {
+// AdminRevokeToken revokes any user's token and tells its owner.
+func (s *Service) AdminRevokeToken(ctx context.Context, id Identity, tokenID, reason string) error {
 	reason, err := cleanReason(reason)
 	if err != nil {
 		return err
@@ -161,11 +161,11 @@ func (s *Service) AdminRevoke(ctx context.Context, id Identity, tokenID, reason 
 	return err
 }
 
-// AdminCreate issues a token for a user, with scopes within the user's
+// AdminCreateToken issues a token for a user, with scopes within the user's
 // effective permissions (not the administrator's). The user must have
 // signed in once and be active; the token is theirs, usable only while they
 // stay active, audited as the administrator's act, and its owner is told.
-func (s *Service) AdminCreate(ctx context.Context, id Identity, userID string, in CreateInput) (Created, error) {
+func (s *Service) AdminCreateToken(ctx context.Context, id Identity, userID string, in CreateInput) (Created, error) {
 	if err := s.requireAdmin(ctx, id); err != nil {
 		return Created{}, err
 	}
@@ -201,8 +201,8 @@ type UserUpdate struct {
 	Reason string
 }
 
-// GetUser returns a user as the service knows them.
-func (s *Service) GetUser(ctx context.Context, id Identity, userID string) (User, error) {
+// AdminGetUser returns a user as the service knows them.
+func (s *Service) AdminGetUser(ctx context.Context, id Identity, userID string) (User, error) {
 	if err := s.requireAdmin(ctx, id); err != nil {
 		return User{}, err
 	}
@@ -212,12 +212,12 @@ func (s *Service) GetUser(ctx context.Context, id Identity, userID string) (User
 	return s.users.GetUser(ctx, userID)
 }
 
-// UpdateUser disables or enables a user, or narrows their permissions.
+// AdminUpdateUser disables or enables a user, or narrows their permissions.
 // Either takes effect at the authorizer on the user's next request. An
 // administrator cannot change their own account: disabling or limiting
 // it could leave nobody to undo it (the last administrator), and lifting
 // their own limit would undo another administrator's.
-func (s *Service) UpdateUser(ctx context.Context, id Identity, userID string, in UserUpdate) (User, error) {
+func (s *Service) AdminUpdateUser(ctx context.Context, id Identity, userID string, in UserUpdate) (User, error) {
 	if err := s.requireAdmin(ctx, id); err != nil {
 		return User{}, err
 	}
@@ -287,8 +287,8 @@ func (s *Service) limit(grants []string) (bool, []string, error) {
 	return true, s.catalog.Expand(grants), nil
 }
 
-// Audit lists audit events matching f, newest first.
-func (s *Service) Audit(ctx context.Context, id Identity, f AuditFilter, cursor string, limit int) (Page[Event], error) {
+// AdminListAudit lists audit events matching f, newest first.
+func (s *Service) AdminListAudit(ctx context.Context, id Identity, f AuditFilter, cursor string, limit int) (Page[Event], error) {
 	if err := s.requireAdmin(ctx, id); err != nil {
 		return Page[Event]{}, err
 	}

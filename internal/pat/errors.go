@@ -35,6 +35,18 @@ const (
 	CodeInternal   Code = "internal"
 )
 
+// Codes lists every Code above, for the tables keyed by code (the HTTP
+// status of each, its problem page, the API document) to be checked
+// against all of them. A test holds it to the constants declared here.
+func Codes() []Code {
+	return []Code{
+		CodeInvalid, CodeInvalidCursor, CodeBodyTooLarge, CodeUnsupportedMedia, CodeUnknownScope,
+		CodeScopeNotPermitted, CodeNoPermissions, CodeUnauthenticated, CodeUserDisabled, CodeForbidden,
+		CodeConfirmationRequired, CodeConfirmationMismatch, CodeNotFound, CodeTokenNotActive,
+		CodeTokenLocked, CodeTokenLimit, CodeConflict, CodeOwnAccount, CodeInternal,
+	}
+}
+
 // Error is an error the caller can act on. Anything else is internal.
 type Error struct {
 	Code    Code

@@ -43,9 +43,9 @@ func (s *Service) IssueKeepLink(ctx context.Context, t Token, purpose string, un
 // errBadLink answers every link that cannot be used, without saying why.
 var errBadLink = Errorf(CodeNotFound, "this link is not valid: it was used already, it expired, or its token is gone")
 
-// PeekKeepLink shows what a link would do, changing nothing: opening a link
+// PeekKeepToken shows what a link would do, changing nothing: opening a link
 // (which mail scanners do) must not extend by itself.
-func (s *Service) PeekKeepLink(ctx context.Context, code string) (KeepLink, Token, error) {
+func (s *Service) PeekKeepToken(ctx context.Context, code string) (KeepLink, Token, error) {
 	link, t, _, err := s.keepable(ctx, code)
 	return link, t, err
 }
@@ -85,11 +85,11 @@ func (s *Service) keepable(ctx context.Context, code string) (KeepLink, Token, U
 	return link, t, owner, nil
 }
 
-// UseKeepLink keeps the link's token, once: it counts as activity,
+// KeepToken keeps the link's token, once: it counts as activity,
 // restarting the inactivity period, and a link of an expiry reminder also
 // moves the expiry to the token's own lifetime from today (Term), never
 // further than the longest lifetime allowed, and never earlier than it was.
-func (s *Service) UseKeepLink(ctx context.Context, code, sourceIP string) (Token, error) {
+func (s *Service) KeepToken(ctx context.Context, code, sourceIP string) (Token, error) {
 	t, err := whileOwnerChanges(func() (Token, error) {
 		link, t, owner, err := s.keepable(ctx, code)
 		if err != nil {

@@ -178,10 +178,13 @@ const (
 	RoleJob   Role = "job"   // the scheduled lifecycle job
 )
 
-// Actions recorded in the audit trail.
+// Actions recorded in the audit trail. The values are stored and never
+// change; each constant is named after its value: Action, then the value
+// in CamelCase, without the "token." of a token's action
+// (ActionUpdated = "token.updated", ActionUserUpdated = "user.updated").
 const (
 	ActionCreated  = "token.created"
-	ActionRenamed  = "token.updated"
+	ActionUpdated  = "token.updated"
 	ActionRevoked  = "token.revoked"
 	ActionRotated  = "token.rotated"
 	ActionExtended = "token.extended"
@@ -192,10 +195,10 @@ const (
 	// ActionUserUpdated: an administrator disabled or enabled a user or
 	// changed the limit of their permissions. Its TokenID is empty.
 	ActionUserUpdated = "user.updated"
-	// ActionEmailChanged: a sign-in brought a new verified address; mail
+	// ActionUserEmailChanged: a sign-in brought a new verified address; mail
 	// about the user's tokens goes there from now on, and the old address
 	// is told. Its TokenID is empty; details "from" and "to".
-	ActionEmailChanged = "user.email_changed"
+	ActionUserEmailChanged = "user.email_changed"
 )
 
 // Event is one audit record: who did what to which token, with what outcome,

@@ -41,7 +41,7 @@ func TestRecoveryCommandInTheDocs(t *testing.T) {
 	admin.Admin = true
 	c := f.mustCreate(t, admin, "kept", "crm:read")
 	off := pat.UserDisabled
-	if _, err := f.svc.UpdateUser(ctx, pat.Identity{UserID: "root2", Admin: true}, alice.UserID, pat.UserUpdate{Status: &off}); err != nil {
+	if _, err := f.svc.AdminUpdateUser(ctx, pat.Identity{UserID: "root2", Admin: true}, alice.UserID, pat.UserUpdate{Status: &off}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.AdminListTokens(ctx, admin, pat.TokenFilter{}, "", 0)
@@ -59,13 +59,13 @@ func TestRecoveryCommandInTheDocs(t *testing.T) {
 	if _, err := f.svc.AdminListTokens(ctx, admin, pat.TokenFilter{}, "", 0); err != nil {
 		t.Fatalf("the administrator after the recovery command: %v", err)
 	}
-	if tok, _ := f.svc.Get(ctx, alice, c.Token.ID); tok.Owner.Status != pat.UserDisabled {
+	if tok, _ := f.svc.GetToken(ctx, alice, c.Token.ID); tok.Owner.Status != pat.UserDisabled {
 		t.Fatalf("the token's copy of its owner before the next change: %+v", tok.Owner)
 	}
-	if _, err := f.svc.Extend(ctx, alice, c.Token.ID, pat.ExtendInput{}); err != nil {
+	if _, err := f.svc.ExtendToken(ctx, alice, c.Token.ID, pat.ExtendInput{}); err != nil {
 		t.Fatal(err)
 	}
-	if tok, _ := f.svc.Get(ctx, alice, c.Token.ID); tok.Owner.Status != pat.UserActive || strings.Join(tok.Owner.Scopes, " ") != strings.Join(alice.Permissions, " ") {
+	if tok, _ := f.svc.GetToken(ctx, alice, c.Token.ID); tok.Owner.Status != pat.UserActive || strings.Join(tok.Owner.Scopes, " ") != strings.Join(alice.Permissions, " ") {
 		t.Fatalf("the token's copy of its owner after the next change: %+v", tok.Owner)
 	}
 }

@@ -32,8 +32,8 @@ const revokeAllPage = 200
 // rest to a repeated call rather than being cut off mid-transaction.
 const stopBefore = 3 * time.Second
 
-// RevokeAllOwn revokes all of the caller's own tokens.
-func (s *Service) RevokeAllOwn(ctx context.Context, id Identity, preview bool, confirm *int) (RevokeAllResult, error) {
+// RevokeAllTokens revokes all of the caller's own tokens.
+func (s *Service) RevokeAllTokens(ctx context.Context, id Identity, preview bool, confirm *int) (RevokeAllResult, error) {
 	return s.revokeAll(ctx, id, RoleUser, id.UserID, preview, confirm, "")
 }
 

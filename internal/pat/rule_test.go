@@ -34,10 +34,10 @@ func TestChangesRefreshTheOwnersRights(t *testing.T) {
 	demoted.Permissions = []string{"crm:read", "orders:read"}
 	f.now = f.now.Add(time.Hour)
 	year := 365
-	_, err := f.svc.Extend(ctx, demoted, wide.Token.ID, pat.ExtendInput{ExpiresInDays: &year})
+	_, err := f.svc.ExtendToken(ctx, demoted, wide.Token.ID, pat.ExtendInput{ExpiresInDays: &year})
 	wantCode(t, err, pat.CodeScopeNotPermitted)
 	name := "renamed"
-	_, err = f.svc.Update(ctx, demoted, wide.Token.ID, pat.UpdateInput{Name: &name})
+	_, err = f.svc.UpdateToken(ctx, demoted, wide.Token.ID, pat.UpdateInput{Name: &name})
 	wantCode(t, err, pat.CodeScopeNotPermitted)
 
 	after, err := f.svc.AdminGetToken(ctx, root, wide.Token.ID)
@@ -50,12 +50,12 @@ func TestChangesRefreshTheOwnersRights(t *testing.T) {
 	if slices.Contains(after.Owner.Scopes, "crm:update") {
 		t.Fatalf("the authorizer's copy of the owner still grants crm:update: %v", after.Owner.Scopes)
 	}
-	u, err := f.svc.GetUser(ctx, root, alice.UserID)
+	u, err := f.svc.AdminGetUser(ctx, root, alice.UserID)
 	if err != nil || strings.Join(u.Permissions, " ") != "crm:read orders:read" {
 		t.Fatalf("the administrators see alice holding %v (%v)", u.Permissions, err)
 	}
 	// A token within the rights left is still the owner's to change.
-	if kept, err := f.svc.Extend(ctx, demoted, narrow.Token.ID, pat.ExtendInput{ExpiresInDays: &year}); err != nil || kept.ExtendedAt == nil {
+	if kept, err := f.svc.ExtendToken(ctx, demoted, narrow.Token.ID, pat.ExtendInput{ExpiresInDays: &year}); err != nil || kept.ExtendedAt == nil {
 		t.Fatalf("extend a token within the rights left: %+v %v", kept, err)
 	}
 }
@@ -66,17 +66,17 @@ func TestLockedTokenChangesOnlyByRevoking(t *testing.T) {
 	f := newFixture(t, testConfig)
 	ctx := context.Background()
 	c := f.mustCreate(t, alice, "t", "crm:read")
-	if _, err := f.svc.Lock(ctx, root, c.Token.ID, "leaked"); err != nil {
+	if _, err := f.svc.AdminLockToken(ctx, root, c.Token.ID, "leaked"); err != nil {
 		t.Fatal(err)
 	}
 	name := "renamed"
-	_, err := f.svc.Update(ctx, alice, c.Token.ID, pat.UpdateInput{Name: &name})
+	_, err := f.svc.UpdateToken(ctx, alice, c.Token.ID, pat.UpdateInput{Name: &name})
 	wantCode(t, err, pat.CodeTokenLocked)
-	_, err = f.svc.Extend(ctx, alice, c.Token.ID, pat.ExtendInput{})
+	_, err = f.svc.ExtendToken(ctx, alice, c.Token.ID, pat.ExtendInput{})
 	wantCode(t, err, pat.CodeTokenLocked)
-	_, err = f.svc.Rotate(ctx, alice, c.Token.ID)
+	_, err = f.svc.RotateToken(ctx, alice, c.Token.ID)
 	wantCode(t, err, pat.CodeTokenLocked)
-	if err := f.svc.Revoke(ctx, alice, c.Token.ID); err != nil {
+	if err := f.svc.RevokeToken(ctx, alice, c.Token.ID); err != nil {
 		t.Fatalf("revoke a locked token: %v", err)
 	}
 }
@@ -107,26 +107,26 @@ func TestLockOrDisableWinsOverAConcurrentChange(t *testing.T) {
 	extending := func(expr string) bool { return strings.Contains(expr, "extendedAt") }
 	renaming := func(expr string) bool { return strings.Contains(expr, "#name") }
 	lock := func(f *fixture, id string) error {
-		_, err := f.svc.Lock(context.Background(), root, id, "seen in a public repository")
+		_, err := f.svc.AdminLockToken(context.Background(), root, id, "seen in a public repository")
 		return err
 	}
 	disable := func(f *fixture, _ string) error {
 		off := pat.UserDisabled
-		_, err := f.svc.UpdateUser(context.Background(), root, alice.UserID, pat.UserUpdate{Status: &off})
+		_, err := f.svc.AdminUpdateUser(context.Background(), root, alice.UserID, pat.UserUpdate{Status: &off})
 		return err
 	}
 	year := 365
 	extend := func(svc *pat.Service, id, _ string) error {
-		_, err := svc.Extend(context.Background(), alice, id, pat.ExtendInput{ExpiresInDays: &year})
+		_, err := svc.ExtendToken(context.Background(), alice, id, pat.ExtendInput{ExpiresInDays: &year})
 		return err
 	}
 	rename := func(svc *pat.Service, id, _ string) error {
 		name := "renamed"
-		_, err := svc.Update(context.Background(), alice, id, pat.UpdateInput{Name: &name})
+		_, err := svc.UpdateToken(context.Background(), alice, id, pat.UpdateInput{Name: &name})
 		return err
 	}
 	keep := func(svc *pat.Service, _, code string) error {
-		_, err := svc.UseKeepLink(context.Background(), code, "203.0.113.9")
+		_, err := svc.KeepToken(context.Background(), code, "203.0.113.9")
 		return err
 	}
 	for _, c := range []struct {
@@ -148,7 +148,7 @@ func TestLockOrDisableWinsOverAConcurrentChange(t *testing.T) {
 			f := newFixture(t, cfg)
 			ctx := context.Background()
 			days := 10
-			tok, err := f.svc.Create(ctx, alice, pat.CreateInput{Name: "t", Scopes: []string{"crm:read"}, ExpiresInDays: &days})
+			tok, err := f.svc.CreateToken(ctx, alice, pat.CreateInput{Name: "t", Scopes: []string{"crm:read"}, ExpiresInDays: &days})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -180,12 +180,12 @@ func TestLockOrDisableWinsOverAConcurrentChange(t *testing.T) {
 			if !after.ExpiresAt.Equal(*tok.Token.ExpiresAt) || after.ExtendedAt != nil || after.Name != "t" {
 				t.Fatalf("the owner's change was written after the administrator's: %+v", after)
 			}
-			events, err := f.svc.Audit(ctx, root, pat.AuditFilter{TokenID: tok.Token.ID}, "", 0)
+			events, err := f.svc.AdminListAudit(ctx, root, pat.AuditFilter{TokenID: tok.Token.ID}, "", 0)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, ev := range events.Items {
-				if ev.Action == pat.ActionExtended || ev.Action == pat.ActionRenamed {
+				if ev.Action == pat.ActionExtended || ev.Action == pat.ActionUpdated {
 					t.Fatalf("audit records a change that lost: %+v", ev)
 				}
 			}
@@ -202,7 +202,7 @@ func TestKeepLinkKeepsTheTokensOwnLifetime(t *testing.T) {
 	f := newFixture(t, testConfig)
 	ctx := context.Background()
 	days := 3
-	c, err := f.svc.Create(ctx, alice, pat.CreateInput{Name: "short", Scopes: []string{"crm:read"}, ExpiresInDays: &days})
+	c, err := f.svc.CreateToken(ctx, alice, pat.CreateInput{Name: "short", Scopes: []string{"crm:read"}, ExpiresInDays: &days})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestKeepLinkKeepsTheTokensOwnLifetime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kept, err := svc.UseKeepLink(ctx, code, "203.0.113.9")
+		kept, err := svc.KeepToken(ctx, code, "203.0.113.9")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +231,7 @@ func TestKeepLinkKeepsTheTokensOwnLifetime(t *testing.T) {
 		t.Fatalf("kept on day 3: expires %v", kept.ExpiresAt)
 	}
 	// A rotation keeps that lifetime too.
-	r, err := f.svc.Rotate(ctx, alice, c.Token.ID)
+	r, err := f.svc.RotateToken(ctx, alice, c.Token.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,11 +241,11 @@ func TestKeepLinkKeepsTheTokensOwnLifetime(t *testing.T) {
 	}
 	// The owner, signed in, chooses 300 days: that is its lifetime from then.
 	long := 300
-	if _, err := f.svc.Extend(ctx, alice, r.Token.ID, pat.ExtendInput{ExpiresInDays: &long}); err != nil {
+	if _, err := f.svc.ExtendToken(ctx, alice, r.Token.ID, pat.ExtendInput{ExpiresInDays: &long}); err != nil {
 		t.Fatal(err)
 	}
 	f.now = f.now.Add(290 * 24 * time.Hour)
-	got, _ := f.svc.Get(ctx, alice, r.Token.ID)
+	got, _ := f.svc.GetToken(ctx, alice, r.Token.ID)
 	if kept = keep(f.svc, got); !kept.ExpiresAt.Equal(f.now.Add(300 * 24 * time.Hour)) {
 		t.Fatalf("kept after a 300-day extension: expires %v", kept.ExpiresAt)
 	}
@@ -254,7 +254,7 @@ func TestKeepLinkKeepsTheTokensOwnLifetime(t *testing.T) {
 	lower := testConfig
 	lower.MaxLifetime, lower.DefaultLifetime = 90*24*time.Hour, 90*24*time.Hour
 	f.now = f.now.Add(295 * 24 * time.Hour)
-	got, _ = f.svc.Get(ctx, alice, r.Token.ID)
+	got, _ = f.svc.GetToken(ctx, alice, r.Token.ID)
 	if kept = keep(f.serviceOn(t, f.db, lower), got); !kept.ExpiresAt.Equal(f.now.Add(90 * 24 * time.Hour)) {
 		t.Fatalf("kept under a 90-day maximum: expires %v", kept.ExpiresAt)
 	}
@@ -298,7 +298,7 @@ func TestRevokeAllSeesATokenTheIndexDoesNotShowYet(t *testing.T) {
 		revoke func(svc *pat.Service, preview bool, confirm *int) (pat.RevokeAllResult, error)
 	}{
 		{"own", func(svc *pat.Service, preview bool, confirm *int) (pat.RevokeAllResult, error) {
-			return svc.RevokeAllOwn(context.Background(), alice, preview, confirm)
+			return svc.RevokeAllTokens(context.Background(), alice, preview, confirm)
 		}},
 		{"administrator's", func(svc *pat.Service, preview bool, confirm *int) (pat.RevokeAllResult, error) {
 			return svc.AdminRevokeAll(context.Background(), root, pat.RevokeAllInput{OwnerID: alice.UserID, Preview: preview, Confirm: confirm})
@@ -337,19 +337,19 @@ func TestAdministratorCannotLockThemselvesOut(t *testing.T) {
 	off, on := pat.UserDisabled, pat.UserActive
 	limit := []string{"crm:read"}
 	for _, in := range []pat.UserUpdate{{Status: &off}, {Limit: &limit}, {Status: &on}} {
-		_, err := f.svc.UpdateUser(ctx, root, root.UserID, in)
+		_, err := f.svc.AdminUpdateUser(ctx, root, root.UserID, in)
 		wantCode(t, err, pat.Code("own_account"))
 	}
 	if _, err := f.svc.AdminListTokens(ctx, root, pat.TokenFilter{}, "", 0); err != nil {
 		t.Fatalf("the administrator after refused self-changes: %v", err)
 	}
 	other := pat.Identity{UserID: "root2", Admin: true}
-	if _, err := f.svc.UpdateUser(ctx, other, root.UserID, pat.UserUpdate{Status: &off}); err != nil {
+	if _, err := f.svc.AdminUpdateUser(ctx, other, root.UserID, pat.UserUpdate{Status: &off}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.svc.AdminListTokens(ctx, root, pat.TokenFilter{}, "", 0)
 	wantCode(t, err, pat.CodeUserDisabled)
-	if _, err := f.svc.UpdateUser(ctx, other, root.UserID, pat.UserUpdate{Status: &on}); err != nil {
+	if _, err := f.svc.AdminUpdateUser(ctx, other, root.UserID, pat.UserUpdate{Status: &on}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.AdminListTokens(ctx, root, pat.TokenFilter{}, "", 0); err != nil {

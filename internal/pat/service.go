@@ -80,8 +80,8 @@ type Created struct {
 	Secret string
 }
 
-// Create issues a token for the caller.
-func (s *Service) Create(ctx context.Context, id Identity, in CreateInput) (Created, error) {
+// CreateToken issues a token for the caller.
+func (s *Service) CreateToken(ctx context.Context, id Identity, in CreateInput) (Created, error) {
 	t, err := s.draft(in)
 	if err != nil {
 		return Created{}, err
@@ -177,8 +177,8 @@ func (s *Service) create(ctx context.Context, role Role, actor Identity, t Token
 	return created, nil
 }
 
-// List returns a page of the caller's tokens, newest first.
-func (s *Service) List(ctx context.Context, id Identity, cursor string, limit int) (Page[Token], error) {
+// ListTokens returns a page of the caller's tokens, newest first.
+func (s *Service) ListTokens(ctx context.Context, id Identity, cursor string, limit int) (Page[Token], error) {
 	p, err := pageRequest("tokens", id, nil, cursor, limit)
 	if err != nil {
 		return Page[Token]{}, err
@@ -189,8 +189,8 @@ func (s *Service) List(ctx context.Context, id Identity, cursor string, limit in
 	return s.tokens.ListTokens(ctx, id.UserID, p)
 }
 
-// Get returns one of the caller's tokens. Another user's token is not found.
-func (s *Service) Get(ctx context.Context, id Identity, tokenID string) (Token, error) {
+// GetToken returns one of the caller's tokens. Another user's token is not found.
+func (s *Service) GetToken(ctx context.Context, id Identity, tokenID string) (Token, error) {
 	if err := s.admit(ctx, id); err != nil {
 		return Token{}, err
 	}
@@ -218,9 +218,9 @@ type UpdateInput struct {
 	Description *string
 }
 
-// Update renames a token or changes its description, under the one rule
+// UpdateToken renames a token or changes its description, under the one rule
 // of every owner's change (mayChange).
-func (s *Service) Update(ctx context.Context, id Identity, tokenID string, in UpdateInput) (Token, error) {
+func (s *Service) UpdateToken(ctx context.Context, id Identity, tokenID string, in UpdateInput) (Token, error) {
 	if in.Name == nil && in.Description == nil {
 		return Token{}, Errorf(CodeInvalid, "nothing to change: give name or description")
 	}
@@ -250,7 +250,7 @@ func (s *Service) Update(ctx context.Context, id Identity, tokenID string, in Up
 		if desc, ok := details["description"]; ok {
 			t.Description = desc
 		}
-		ev, err := s.event(id, t, ActionRenamed, details)
+		ev, err := s.event(id, t, ActionUpdated, details)
 		if err != nil {
 			return Token{}, err
 		}
@@ -306,11 +306,11 @@ func (s *Service) mayChange(t Token, owner User, verb string) error {
 	return within(t.Scopes, owner.Effective(), "you no longer hold these permissions of the token: ")
 }
 
-// Revoke revokes one of the caller's tokens at once. Revoking a revoked
+// RevokeToken revokes one of the caller's tokens at once. Revoking a revoked
 // token, or one the lifecycle job marked expired, changes nothing and succeeds.
 //
 // A disabled user may still revoke: it only reduces access.
-func (s *Service) Revoke(ctx context.Context, id Identity, tokenID string) error {
+func (s *Service) RevokeToken(ctx context.Context, id Identity, tokenID string) error {
 	t, err := s.own(ctx, id, tokenID)
 	if err != nil {
 		return err
@@ -324,9 +324,9 @@ func (s *Service) Revoke(ctx context.Context, id Identity, tokenID string) error
 	return nil
 }
 
-// Rotate replaces a token with a new one of the same name, description,
+// RotateToken replaces a token with a new one of the same name, description,
 // scopes and lifetime, revoking the old one in the same transaction.
-func (s *Service) Rotate(ctx context.Context, id Identity, tokenID string) (Created, error) {
+func (s *Service) RotateToken(ctx context.Context, id Identity, tokenID string) (Created, error) {
 	return whileOwnerChanges(func() (Created, error) { return s.rotate(ctx, id, tokenID) })
 }
 
@@ -375,10 +375,10 @@ type ExtendInput struct {
 	ExpiresInDays *int
 }
 
-// Extend keeps one of the caller's tokens from deletion for inactivity and
+// ExtendToken keeps one of the caller's tokens from deletion for inactivity and
 // optionally postpones its expiry, under the one rule of every owner's
 // change (mayChange). A new expiry is a new lifetime the owner chose.
-func (s *Service) Extend(ctx context.Context, id Identity, tokenID string, in ExtendInput) (Token, error) {
+func (s *Service) ExtendToken(ctx context.Context, id Identity, tokenID string, in ExtendInput) (Token, error) {
 	return whileOwnerChanges(func() (Token, error) {
 		t, owner, err := s.ownChange(ctx, id, tokenID, "extended")
 		if err != nil {
@@ -422,13 +422,13 @@ func (s *Service) extend(ctx context.Context, id Identity, t Token, owner User, 
 	return t, nil
 }
 
-// Events returns a page of the audit trail of one of the caller's tokens.
-func (s *Service) Events(ctx context.Context, id Identity, tokenID, cursor string, limit int) (Page[Event], error) {
+// ListTokenEvents returns a page of the audit trail of one of the caller's tokens.
+func (s *Service) ListTokenEvents(ctx context.Context, id Identity, tokenID, cursor string, limit int) (Page[Event], error) {
 	p, err := pageRequest("token-events", id, tokenID, cursor, limit)
 	if err != nil {
 		return Page[Event]{}, err
 	}
-	if _, err := s.Get(ctx, id, tokenID); err != nil {
+	if _, err := s.GetToken(ctx, id, tokenID); err != nil {
 		return Page[Event]{}, err
 	}
 	return s.audit.ListEvents(ctx, tokenID, p)
@@ -485,7 +485,7 @@ func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
 // stored to to, and the notice to the old address: none when no mail can
 // be composed or the old address is known not to take mail.
 func (s *Service) emailChange(id Identity, stored User, to string) ([]Event, []Notice, error) {
-	ev, err := s.newEvent(Event{Time: s.now(), Action: ActionEmailChanged, ActorID: id.UserID, ActorRole: RoleUser, SourceIP: id.SourceIP,
+	ev, err := s.newEvent(Event{Time: s.now(), Action: ActionUserEmailChanged, ActorID: id.UserID, ActorRole: RoleUser, SourceIP: id.SourceIP,
 		Details: map[string]string{"from": stored.Email, "to": to}}, Token{UserID: stored.ID})
 	if err != nil {
 		return nil, nil, err

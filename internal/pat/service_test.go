@@ -82,7 +82,7 @@ var bob = pat.Identity{UserID: "bob", Email: "bob@example.com", Permissions: []s
 
 func (f *fixture) mustCreate(t *testing.T, id pat.Identity, name string, scopes ...string) pat.Created {
 	t.Helper()
-	c, err := f.svc.Create(context.Background(), id, pat.CreateInput{Name: name, Scopes: scopes})
+	c, err := f.svc.CreateToken(context.Background(), id, pat.CreateInput{Name: name, Scopes: scopes})
 	if err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
@@ -103,7 +103,7 @@ func TestCreateDefaults(t *testing.T) {
 	if _, err := f.svc.Format().Parse(c.Secret); err != nil {
 		t.Fatalf("issued token does not parse: %v", err)
 	}
-	got, err := f.svc.Get(context.Background(), alice, c.Token.ID)
+	got, err := f.svc.GetToken(context.Background(), alice, c.Token.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,11 +146,11 @@ func TestCreateRejectsBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.Create(context.Background(), alice, tc.in)
+			_, err := f.svc.CreateToken(context.Background(), alice, tc.in)
 			wantCode(t, err, tc.code)
 		})
 	}
-	page, err := f.svc.List(context.Background(), alice, "", 0)
+	page, err := f.svc.ListTokens(context.Background(), alice, "", 0)
 	if err != nil || len(page.Items) != 0 {
 		t.Fatalf("rejected requests left %d tokens (err %v)", len(page.Items), err)
 	}
@@ -158,7 +158,7 @@ func TestCreateRejectsBadInput(t *testing.T) {
 
 func TestScopeErrorNamesScopes(t *testing.T) {
 	f := newFixture(t, testConfig)
-	_, err := f.svc.Create(context.Background(), alice, pat.CreateInput{Name: "x", Scopes: []string{"crm:delete", "crm:read", "accounting:read"}})
+	_, err := f.svc.CreateToken(context.Background(), alice, pat.CreateInput{Name: "x", Scopes: []string{"crm:delete", "crm:read", "accounting:read"}})
 	e, ok := errors.AsType[*pat.Error](err)
 	if !ok || strings.Join(e.Scopes, ",") != "accounting:read,crm:delete" {
 		t.Fatalf("error = %v, want the two missing scopes named", err)
@@ -183,11 +183,11 @@ func TestExpiryChoices(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.in.Name, tc.in.Scopes = tc.name, []string{"crm:read"}
-			c, err := f.svc.Create(context.Background(), alice, tc.in)
+			c, err := f.svc.CreateToken(context.Background(), alice, tc.in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _ := f.svc.Get(context.Background(), alice, c.Token.ID)
+			got, _ := f.svc.GetToken(context.Background(), alice, c.Token.ID)
 			if (got.ExpiresAt == nil) != (tc.want == nil) || got.ExpiresAt != nil && !got.ExpiresAt.Equal(*tc.want) {
 				t.Fatalf("expiresAt = %v, want %v", got.ExpiresAt, tc.want)
 			}
@@ -206,19 +206,19 @@ func TestActiveTokenCap(t *testing.T) {
 			first = c
 		}
 	}
-	_, err := f.svc.Create(context.Background(), alice, pat.CreateInput{Name: "one too many", Scopes: []string{"crm:read"}})
+	_, err := f.svc.CreateToken(context.Background(), alice, pat.CreateInput{Name: "one too many", Scopes: []string{"crm:read"}})
 	wantCode(t, err, pat.CodeTokenLimit)
 	// Another user is not affected; revoking frees a place.
 	f.mustCreate(t, bob, "bob's", "crm:read")
-	if err := f.svc.Revoke(context.Background(), alice, first.Token.ID); err != nil {
+	if err := f.svc.RevokeToken(context.Background(), alice, first.Token.ID); err != nil {
 		t.Fatal(err)
 	}
 	last := f.mustCreate(t, alice, "after revoke", "crm:read")
 	// Rotation keeps the count: the replacement takes the old one's place.
-	if _, err := f.svc.Rotate(context.Background(), alice, last.Token.ID); err != nil {
+	if _, err := f.svc.RotateToken(context.Background(), alice, last.Token.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.Create(context.Background(), alice, pat.CreateInput{Name: "still too many", Scopes: []string{"crm:read"}})
+	_, err = f.svc.CreateToken(context.Background(), alice, pat.CreateInput{Name: "still too many", Scopes: []string{"crm:read"}})
 	wantCode(t, err, pat.CodeTokenLimit)
 }
 
@@ -229,7 +229,7 @@ func TestConcurrentCreatesRespectCap(t *testing.T) {
 	ok := 0
 	for i := range 12 {
 		wg.Go(func() {
-			_, err := f.svc.Create(context.Background(), alice, pat.CreateInput{Name: fmt.Sprint(i), Scopes: []string{"crm:read"}})
+			_, err := f.svc.CreateToken(context.Background(), alice, pat.CreateInput{Name: fmt.Sprint(i), Scopes: []string{"crm:read"}})
 			if err == nil {
 				mu.Lock()
 				ok++
@@ -240,7 +240,7 @@ func TestConcurrentCreatesRespectCap(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	page, _ := f.svc.List(context.Background(), alice, "", 50)
+	page, _ := f.svc.ListTokens(context.Background(), alice, "", 50)
 	if ok > testConfig.MaxActiveTokens || len(page.Items) != ok {
 		t.Fatalf("%d creates succeeded and %d tokens exist; cap is %d", ok, len(page.Items), testConfig.MaxActiveTokens)
 	}
@@ -250,23 +250,23 @@ func TestUpdate(t *testing.T) {
 	f := newFixture(t, testConfig)
 	c := f.mustCreate(t, alice, "old", "crm:read")
 	name, desc := "new name", "for the nightly export"
-	got, err := f.svc.Update(context.Background(), alice, c.Token.ID, pat.UpdateInput{Name: &name, Description: &desc})
+	got, err := f.svc.UpdateToken(context.Background(), alice, c.Token.ID, pat.UpdateInput{Name: &name, Description: &desc})
 	if err != nil || got.Name != name || got.Description != desc {
 		t.Fatalf("update = %+v, %v", got, err)
 	}
-	stored, _ := f.svc.Get(context.Background(), alice, c.Token.ID)
+	stored, _ := f.svc.GetToken(context.Background(), alice, c.Token.ID)
 	if stored.Name != name || stored.Description != desc {
 		t.Fatalf("stored = %+v", stored)
 	}
-	_, err = f.svc.Update(context.Background(), alice, c.Token.ID, pat.UpdateInput{})
+	_, err = f.svc.UpdateToken(context.Background(), alice, c.Token.ID, pat.UpdateInput{})
 	wantCode(t, err, pat.CodeInvalid)
 	long := strings.Repeat("x", 101)
-	_, err = f.svc.Update(context.Background(), alice, c.Token.ID, pat.UpdateInput{Name: &long})
+	_, err = f.svc.UpdateToken(context.Background(), alice, c.Token.ID, pat.UpdateInput{Name: &long})
 	wantCode(t, err, pat.CodeInvalid)
-	if err := f.svc.Revoke(context.Background(), alice, c.Token.ID); err != nil {
+	if err := f.svc.RevokeToken(context.Background(), alice, c.Token.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.svc.Update(context.Background(), alice, c.Token.ID, pat.UpdateInput{Name: &name})
+	_, err = f.svc.UpdateToken(context.Background(), alice, c.Token.ID, pat.UpdateInput{Name: &name})
 	wantCode(t, err, pat.CodeTokenNotActive)
 }
 
@@ -274,17 +274,17 @@ func TestRevoke(t *testing.T) {
 	f := newFixture(t, testConfig)
 	c := f.mustCreate(t, alice, "t", "crm:read")
 	f.now = f.now.Add(time.Minute)
-	if err := f.svc.Revoke(context.Background(), alice, c.Token.ID); err != nil {
+	if err := f.svc.RevokeToken(context.Background(), alice, c.Token.ID); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := f.svc.Get(context.Background(), alice, c.Token.ID)
+	got, _ := f.svc.GetToken(context.Background(), alice, c.Token.ID)
 	if got.Status != pat.StatusRevoked || got.RevokedAt == nil || !got.DeleteAfter.Equal(f.now.Add(testConfig.RevokedRetention).Truncate(time.Second)) {
 		t.Fatalf("revoked token = %+v", got)
 	}
-	if err := f.svc.Revoke(context.Background(), alice, c.Token.ID); err != nil {
+	if err := f.svc.RevokeToken(context.Background(), alice, c.Token.ID); err != nil {
 		t.Fatalf("second revoke: %v", err)
 	}
-	events, _ := f.svc.Events(context.Background(), alice, c.Token.ID, "", 0)
+	events, _ := f.svc.ListTokenEvents(context.Background(), alice, c.Token.ID, "", 0)
 	if actions := actionsOf(events.Items); actions != "token.created,token.revoked" {
 		t.Fatalf("events = %s", actions)
 	}
@@ -301,12 +301,12 @@ func actionsOf(evs []pat.Event) string {
 func TestRotate(t *testing.T) {
 	f := newFixture(t, testConfig)
 	days := 30
-	old, err := f.svc.Create(context.Background(), alice, pat.CreateInput{Name: "ci", Description: "d", Scopes: []string{"crm:read"}, ExpiresInDays: &days})
+	old, err := f.svc.CreateToken(context.Background(), alice, pat.CreateInput{Name: "ci", Description: "d", Scopes: []string{"crm:read"}, ExpiresInDays: &days})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.now = f.now.Add(time.Hour)
-	next, err := f.svc.Rotate(context.Background(), alice, old.Token.ID)
+	next, err := f.svc.RotateToken(context.Background(), alice, old.Token.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,21 +315,21 @@ func TestRotate(t *testing.T) {
 	if next.Secret == old.Secret || next.Token.ID == old.Token.ID {
 		t.Fatal("rotation returned the same token")
 	}
-	n, _ := f.svc.Get(context.Background(), alice, next.Token.ID)
+	n, _ := f.svc.GetToken(context.Background(), alice, next.Token.ID)
 	if n.Name != "ci" || n.Description != "d" || strings.Join(n.Scopes, ",") != "crm:read" || !n.ExpiresAt.Equal(f.now.Add(30*24*time.Hour)) {
 		t.Fatalf("replacement = %+v", n)
 	}
-	o, _ := f.svc.Get(context.Background(), alice, old.Token.ID)
+	o, _ := f.svc.GetToken(context.Background(), alice, old.Token.ID)
 	if o.Status != pat.StatusRevoked || o.ReplacedBy != next.Token.ID {
 		t.Fatalf("old token after rotation = %+v", o)
 	}
-	_, err = f.svc.Rotate(context.Background(), alice, old.Token.ID)
+	_, err = f.svc.RotateToken(context.Background(), alice, old.Token.ID)
 	wantCode(t, err, pat.CodeTokenNotActive)
 
 	// A token whose scopes the owner no longer holds is not renewed.
 	narrowed := alice
 	narrowed.Permissions = []string{"orders:read"}
-	_, err = f.svc.Rotate(context.Background(), narrowed, next.Token.ID)
+	_, err = f.svc.RotateToken(context.Background(), narrowed, next.Token.ID)
 	wantCode(t, err, pat.CodeScopeNotPermitted)
 }
 
@@ -341,7 +341,7 @@ func TestConcurrentRotationsOneWins(t *testing.T) {
 	wins, conflicts := 0, 0
 	for range 50 {
 		wg.Go(func() {
-			_, err := f.svc.Rotate(context.Background(), alice, c.Token.ID)
+			_, err := f.svc.RotateToken(context.Background(), alice, c.Token.ID)
 			mu.Lock()
 			defer mu.Unlock()
 			switch pat.ErrorCode(err) {
@@ -359,7 +359,7 @@ func TestConcurrentRotationsOneWins(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	page, _ := f.svc.List(context.Background(), alice, "", 100)
+	page, _ := f.svc.ListTokens(context.Background(), alice, "", 100)
 	active := 0
 	for _, tok := range page.Items {
 		if tok.Status == pat.StatusActive {
@@ -383,7 +383,7 @@ func TestListPagination(t *testing.T) {
 	var names []string
 	cursor := ""
 	for pages := 0; ; pages++ {
-		page, err := f.svc.List(context.Background(), alice, cursor, 3)
+		page, err := f.svc.ListTokens(context.Background(), alice, cursor, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -401,10 +401,10 @@ func TestListPagination(t *testing.T) {
 		t.Fatalf("listed %s", got)
 	}
 	for _, bad := range []string{"!!", "Zm9v", "VE9LRU4jYWJj"} {
-		_, err := f.svc.List(context.Background(), alice, bad, 3)
+		_, err := f.svc.ListTokens(context.Background(), alice, bad, 3)
 		wantCode(t, err, pat.CodeInvalidCursor)
 	}
-	_, err := f.svc.List(context.Background(), alice, "", pat.MaxPageSize+1)
+	_, err := f.svc.ListTokens(context.Background(), alice, "", pat.MaxPageSize+1)
 	wantCode(t, err, pat.CodeInvalid)
 }
 
@@ -413,16 +413,16 @@ func TestOtherUsersTokensAreNotFound(t *testing.T) {
 	c := f.mustCreate(t, alice, "mine", "crm:read")
 	name := "stolen"
 	ctx := context.Background()
-	_, err := f.svc.Get(ctx, bob, c.Token.ID)
+	_, err := f.svc.GetToken(ctx, bob, c.Token.ID)
 	wantCode(t, err, pat.CodeNotFound)
-	_, err = f.svc.Update(ctx, bob, c.Token.ID, pat.UpdateInput{Name: &name})
+	_, err = f.svc.UpdateToken(ctx, bob, c.Token.ID, pat.UpdateInput{Name: &name})
 	wantCode(t, err, pat.CodeNotFound)
-	wantCode(t, f.svc.Revoke(ctx, bob, c.Token.ID), pat.CodeNotFound)
-	_, err = f.svc.Rotate(ctx, bob, c.Token.ID)
+	wantCode(t, f.svc.RevokeToken(ctx, bob, c.Token.ID), pat.CodeNotFound)
+	_, err = f.svc.RotateToken(ctx, bob, c.Token.ID)
 	wantCode(t, err, pat.CodeNotFound)
-	_, err = f.svc.Events(ctx, bob, c.Token.ID, "", 0)
+	_, err = f.svc.ListTokenEvents(ctx, bob, c.Token.ID, "", 0)
 	wantCode(t, err, pat.CodeNotFound)
-	got, _ := f.svc.Get(ctx, alice, c.Token.ID)
+	got, _ := f.svc.GetToken(ctx, alice, c.Token.ID)
 	if got.Name != "mine" || got.Status != pat.StatusActive {
 		t.Fatalf("alice's token changed: %+v", got)
 	}
@@ -431,7 +431,7 @@ func TestOtherUsersTokensAreNotFound(t *testing.T) {
 func TestLogsCarryNoSecret(t *testing.T) {
 	f := newFixture(t, testConfig)
 	c := f.mustCreate(t, alice, "t", "crm:read")
-	r, err := f.svc.Rotate(context.Background(), alice, c.Token.ID)
+	r, err := f.svc.RotateToken(context.Background(), alice, c.Token.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,7 +456,7 @@ func TestCursorsOutliveTheClockNotTheFilter(t *testing.T) {
 		f.now = f.now.Add(time.Second)
 	}
 	root := pat.Identity{UserID: "root", Admin: true}
-	audit, err := f.svc.Audit(context.Background(), root, pat.AuditFilter{}, "", 1)
+	audit, err := f.svc.AdminListAudit(context.Background(), root, pat.AuditFilter{}, "", 1)
 	if err != nil || audit.Next == "" {
 		t.Fatal(audit, err)
 	}
@@ -465,15 +465,15 @@ func TestCursorsOutliveTheClockNotTheFilter(t *testing.T) {
 		t.Fatal(tokens, err)
 	}
 	f.now = f.now.Add(time.Hour)
-	if _, err := f.svc.Audit(context.Background(), root, pat.AuditFilter{}, audit.Next, 1); err != nil {
+	if _, err := f.svc.AdminListAudit(context.Background(), root, pat.AuditFilter{}, audit.Next, 1); err != nil {
 		t.Fatalf("audit, an hour later: %v", err)
 	}
 	if _, err := f.svc.AdminListTokens(context.Background(), root, pat.TokenFilter{Status: pat.StatusActive}, tokens.Next, 1); err != nil {
 		t.Fatalf("tokens, an hour later: %v", err)
 	}
-	_, err = f.svc.Audit(context.Background(), pat.Identity{UserID: "root2", Admin: true}, pat.AuditFilter{}, audit.Next, 1)
+	_, err = f.svc.AdminListAudit(context.Background(), pat.Identity{UserID: "root2", Admin: true}, pat.AuditFilter{}, audit.Next, 1)
 	wantCode(t, err, pat.CodeInvalidCursor)
-	_, err = f.svc.Audit(context.Background(), root, pat.AuditFilter{Action: pat.ActionCreated}, audit.Next, 1)
+	_, err = f.svc.AdminListAudit(context.Background(), root, pat.AuditFilter{Action: pat.ActionCreated}, audit.Next, 1)
 	wantCode(t, err, pat.CodeInvalidCursor)
 	_, err = f.svc.AdminListTokens(context.Background(), root, pat.TokenFilter{Status: pat.StatusActive, Now: f.now}, tokens.Next, 1)
 	if err != nil {

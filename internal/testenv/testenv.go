@@ -126,7 +126,7 @@ func (e *Env) Create(tb testing.TB, id pat.Identity, in pat.CreateInput) pat.Cre
 	if in.Name == "" {
 		in.Name = "test"
 	}
-	c, err := e.Service.Create(context.Background(), id, in)
+	c, err := e.Service.CreateToken(context.Background(), id, in)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package apigw_test
+package authz_test
 
 import (
 	"context"

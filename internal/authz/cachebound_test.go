@@ -1,4 +1,4 @@
-package apigw_test
+package authz_test
 
 import (
 	"context"
@@ -89,13 +89,13 @@ func TestDecisionCacheHonoursChangesWithinItsBound(t *testing.T) {
 		owner pat.Identity
 		apply func(pat.Created) error
 	}{
-		{"revoke", alice, func(c pat.Created) error { return e.Service.Revoke(context.Background(), alice, c.Token.ID) }},
+		{"revoke", alice, func(c pat.Created) error { return e.Service.RevokeToken(context.Background(), alice, c.Token.ID) }},
 		{"lock", alice, func(c pat.Created) error {
-			_, err := e.Service.Lock(context.Background(), root, c.Token.ID, "test")
+			_, err := e.Service.AdminLockToken(context.Background(), root, c.Token.ID, "test")
 			return err
 		}},
 		{"disable", bob, func(pat.Created) error {
-			_, err := e.Service.UpdateUser(context.Background(), root, bob.UserID, pat.UserUpdate{Status: &off})
+			_, err := e.Service.AdminUpdateUser(context.Background(), root, bob.UserID, pat.UserUpdate{Status: &off})
 			return err
 		}},
 	} {
