@@ -2,10 +2,14 @@
 
 Usage: python3 sam_transform.py OUT_DIR TEMPLATE...
 
-Writes OUT_DIR/<template file name>.json for each template. CodeUri values
-are replaced with s3://bucket/key, what `sam package` would write, because
-the translator refuses local paths. Uses the aws-sam-translator package as
-installed (PyPI is not reachable from CI); see infra/cfn/check.sh.
+Writes OUT_DIR/<template file name>.json for each template and for each
+template it nests (an AWS::Serverless::Application whose Location is a local
+file, followed from the nesting template's directory). Local paths are
+replaced with what `sam package` would write, because the translator refuses
+them: a function's CodeUri with s3://bucket/<logical id>.zip, a nested
+application's Location with PACKAGED + the path as written (internal/samstack
+maps it back). Uses the aws-sam-translator package as installed (PyPI is not
+reachable from CI); see infra/cfn/check.sh.
 """
 
 import json
@@ -30,14 +34,24 @@ class NoManagedPolicies:
         return {}
 
 
-def packaged(template):
-    """Return template with every function's CodeUri as sam package leaves it."""
+# Where `sam package` would have uploaded a nested template.
+PACKAGED = "https://s3.amazonaws.com/bucket/"
+
+
+def packaged(template, nested):
+    """Return template with every function's CodeUri and nested application's
+    Location as sam package leaves them; nested collects the local Locations."""
     resources = template.get("Resources", {})
     for logical_id, resource in resources.items():
+        props = resource.setdefault("Properties", {})
         if resource.get("Type") == "AWS::Serverless::Function":
-            props = resource.setdefault("Properties", {})
             if "InlineCode" not in props:
                 props["CodeUri"] = f"s3://bucket/{logical_id}.zip"
+        if resource.get("Type") == "AWS::Serverless::Application":
+            location = props.get("Location")
+            if isinstance(location, str) and "://" not in location:
+                nested.append(location)
+                props["Location"] = PACKAGED + location
     fn_globals = template.get("Globals", {}).get("Function", {})
     if "CodeUri" in fn_globals:
         fn_globals["CodeUri"] = "s3://bucket/code.zip"
@@ -55,14 +69,24 @@ def main(argv):
     logging.getLogger("samtranslator.metrics").setLevel(logging.ERROR)
     out_dir = argv[1]
     os.makedirs(out_dir, exist_ok=True)
-    for path in argv[2:]:
+    todo, written = list(argv[2:]), {}
+    while todo:
+        path = os.path.normpath(todo.pop(0))
+        name = os.path.basename(path) + ".json"
+        if written.get(name) == path:
+            continue
+        if name in written:
+            sys.exit(f"{path} and {written[name]}: two templates of one name")
+        written[name] = path
         with open(path, encoding="utf-8") as f:
             template = yaml_parse(f.read())
+        nested = []
         try:
-            output = transform(packaged(template), {}, NoManagedPolicies())
+            output = transform(packaged(template, nested), {}, NoManagedPolicies())
         except Exception as e:  # the translator's errors name the resource and property
             sys.exit(f"{path}: SAM transform failed: {e}")
-        out = os.path.join(out_dir, os.path.basename(path) + ".json")
+        todo += [os.path.join(os.path.dirname(path), n) for n in nested]
+        out = os.path.join(out_dir, name)
         with open(out, "w", encoding="utf-8") as f:
             json.dump(output, f, indent=1, sort_keys=True)
         print(f"{path}: transformed to {out}")
