@@ -46,7 +46,7 @@ func stack(t *testing.T, change func(resources map[string]any)) *samstack.Stack 
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := samstack.Parse(b, samstack.Local{})
+	s, err := samstack.Parse(samstack.Templates{samstack.Root + ".json": b}, samstack.Local{})
 	if err != nil {
 		t.Fatal(err)
 	}
