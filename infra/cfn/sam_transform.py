@@ -3,7 +3,7 @@
 Usage: python3 sam_transform.py OUT_DIR TEMPLATE...
 
 Writes OUT_DIR/<template file name>.json for each template and for each
-template it nests (an AWS::Serverless::Application whose Location is a local
+template it nests (and OUT_DIR/source/<name>.json, the template as written) (an AWS::Serverless::Application whose Location is a local
 file, followed from the nesting template's directory). Local paths are
 replaced with what `sam package` would write, because the translator refuses
 them: a function's CodeUri with s3://bucket/<logical id>.zip, a nested
@@ -38,21 +38,28 @@ class NoManagedPolicies:
 PACKAGED = "https://s3.amazonaws.com/bucket/"
 
 
-def packaged(template, nested):
-    """Return template with every function's CodeUri and nested application's
-    Location as sam package leaves them; nested collects the local Locations."""
+def packaged(template, path, nested):
+    """Return template (read from path) with every function's CodeUri and
+    nested application's Location as sam package leaves them; nested
+    collects the local Locations. A function's code is uploaded as
+    <logical id>.zip when its CodeUri is the directory the templates are
+    transformed from (the repository's root, where the Makefile is), else
+    under its directory's path."""
     resources = template.get("Resources", {})
+    fn_globals = template.get("Globals", {}).get("Function", {})
     for logical_id, resource in resources.items():
         props = resource.setdefault("Properties", {})
         if resource.get("Type") == "AWS::Serverless::Function":
-            if "InlineCode" not in props:
-                props["CodeUri"] = f"s3://bucket/{logical_id}.zip"
+            code = props.get("CodeUri", fn_globals.get("CodeUri"))
+            if "InlineCode" not in props and isinstance(code, str) and "://" not in code:
+                where = os.path.normpath(os.path.join(os.path.dirname(path), code))
+                key = f"{logical_id}.zip" if where == "." else f"{where}/{logical_id}.zip"
+                props["CodeUri"] = f"s3://bucket/{key}"
         if resource.get("Type") == "AWS::Serverless::Application":
             location = props.get("Location")
             if isinstance(location, str) and "://" not in location:
                 nested.append(location)
                 props["Location"] = PACKAGED + location
-    fn_globals = template.get("Globals", {}).get("Function", {})
     if "CodeUri" in fn_globals:
         fn_globals["CodeUri"] = "s3://bucket/code.zip"
     return template
@@ -80,9 +87,14 @@ def main(argv):
         written[name] = path
         with open(path, encoding="utf-8") as f:
             template = yaml_parse(f.read())
+        # The template as written (intrinsics in their long form), for the
+        # checks of what the transform does not carry over (internal/samstack).
+        os.makedirs(os.path.join(out_dir, "source"), exist_ok=True)
+        with open(os.path.join(out_dir, "source", name), "w", encoding="utf-8") as f:
+            json.dump(template, f, indent=1, sort_keys=True)
         nested = []
         try:
-            output = transform(packaged(template, nested), {}, NoManagedPolicies())
+            output = transform(packaged(template, path, nested), {}, NoManagedPolicies())
         except Exception as e:  # the translator's errors name the resource and property
             sys.exit(f"{path}: SAM transform failed: {e}")
         todo += [os.path.join(os.path.dirname(path), n) for n in nested]

@@ -58,6 +58,11 @@ type Stack struct {
 	Conditions map[string]any
 	Resources  map[string]Resource // properties unresolved: Resolve them
 	Outputs    map[string]Output
+	// Source is the template as written (intrinsic functions in their long
+	// form), for what the transform does not carry over (a function's
+	// AutoPublishAliasAllProperties, its events as declared); nil when the
+	// transformed templates came without it.
+	Source map[string]any
 
 	conditions map[string]bool
 }
@@ -70,20 +75,25 @@ type Output struct {
 
 // Parameter is a template parameter.
 type Parameter struct {
-	Type    string `json:"Type"`
-	Default any    `json:"Default"`
+	Type          string `json:"Type"`
+	Default       any    `json:"Default"`
+	AllowedValues []any  `json:"AllowedValues"`
 }
 
 // Resource is one resource of the transformed template.
 type Resource struct {
-	Type       string         `json:"Type"`
-	Condition  string         `json:"Condition"`
-	Properties map[string]any `json:"Properties"`
+	Type                string         `json:"Type"`
+	Condition           string         `json:"Condition"`
+	DeletionPolicy      string         `json:"DeletionPolicy"`
+	UpdateReplacePolicy string         `json:"UpdateReplacePolicy"`
+	Metadata            map[string]any `json:"Metadata"`
+	Properties          map[string]any `json:"Properties"`
 }
 
 // Templates are transformed templates by file name, as
 // infra/cfn/sam_transform.py writes them: template.yaml.json and one for
-// each template it nests (data.yaml.json).
+// each template it nests (data.yaml.json), and each as written
+// (source/data.yaml.json).
 type Templates map[string][]byte
 
 // packaged is where sam_transform.py says a nested template was uploaded:
@@ -167,17 +177,20 @@ func readTemplates(dir string) (Templates, error) {
 	if _, err := os.Stat(filepath.Join(dir, Root+".json")); err != nil {
 		return nil, err
 	}
-	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		return nil, err
-	}
 	t := Templates{}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
+	for _, pattern := range []string{"*.json", "source/*.json"} {
+		paths, err := filepath.Glob(filepath.Join(dir, pattern))
 		if err != nil {
 			return nil, err
 		}
-		t[filepath.Base(p)] = b
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return nil, err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			t[filepath.ToSlash(rel)] = b
+		}
 	}
 	return t, nil
 }
@@ -237,6 +250,11 @@ func parse(t Templates, file, id string, parent *Stack, local Local) (*Stack, er
 	s := &Stack{Local: local, File: file, ID: id, Parent: parent, Nested: map[string]*Stack{}, conditions: map[string]bool{}}
 	if err := json.Unmarshal(b, s); err != nil {
 		return nil, fmt.Errorf("parse transformed %s: %w", file, err)
+	}
+	if src, ok := t["source/"+filepath.Base(file)+".json"]; ok {
+		if err := json.Unmarshal(src, &s.Source); err != nil {
+			return nil, fmt.Errorf("parse %s as written: %w", file, err)
+		}
 	}
 	for nid, r := range s.Resources {
 		if r.Type != "AWS::CloudFormation::Stack" {
@@ -630,9 +648,21 @@ func (s *Stack) param(name string, p Parameter) (any, error) {
 	return text(p.Default), nil
 }
 
+// namedBy are the properties that name a resource of a type, the name its
+// Ref returns.
+var namedBy = map[string]string{"AWS::Logs::LogGroup": "LogGroupName", "AWS::SSM::Parameter": "Name"}
+
+// name is a resource's physical name: Local.Names, the name the template
+// gives it, or its logical id.
 func (s *Stack) name(id string) string {
 	if n, ok := s.Local.Names[id]; ok {
 		return n
+	}
+	r := s.Resources[id]
+	if prop, ok := namedBy[r.Type]; ok && r.Properties[prop] != nil {
+		if v, err := s.resolve(r.Properties[prop]); err == nil {
+			return text(v)
+		}
 	}
 	return id
 }

@@ -62,7 +62,7 @@ const (
 // trace returns each alarm's finding as "<alarm>: ok" or "<alarm>: <error>".
 func trace(t *testing.T, s *samstack.Stack, lines ...string) map[string]string {
 	t.Helper()
-	findings, err := cloudwatch.Trace(s, map[string][]string{"JobLogGroup": lines})
+	findings, err := cloudwatch.Trace(s, map[string][]string{"/aws/lambda/job": lines})
 	if err != nil {
 		t.Fatal(err)
 	}
