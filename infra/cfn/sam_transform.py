@@ -58,7 +58,7 @@ def packaged(template, path, nested):
         if resource.get("Type") == "AWS::Serverless::Application":
             location = props.get("Location")
             if isinstance(location, str) and "://" not in location:
-                nested.append(location)
+                nested.append((location, props.get("Parameters", {})))
                 props["Location"] = PACKAGED + location
     if "CodeUri" in fn_globals:
         fn_globals["CodeUri"] = "s3://bucket/code.zip"
@@ -76,9 +76,13 @@ def main(argv):
     logging.getLogger("samtranslator.metrics").setLevel(logging.ERROR)
     out_dir = argv[1]
     os.makedirs(out_dir, exist_ok=True)
-    todo, written = list(argv[2:]), {}
+    # (path, parameter values): a nested template is transformed with the
+    # values its parent passes from its own parameters (their defaults), as
+    # CloudFormation gives them to the transform of a nested stack.
+    todo, written = [(p, {}) for p in argv[2:]], {}
     while todo:
-        path = os.path.normpath(todo.pop(0))
+        path, values = todo.pop(0)
+        path = os.path.normpath(path)
         name = os.path.basename(path) + ".json"
         if written.get(name) == path:
             continue
@@ -92,12 +96,16 @@ def main(argv):
         os.makedirs(os.path.join(out_dir, "source"), exist_ok=True)
         with open(os.path.join(out_dir, "source", name), "w", encoding="utf-8") as f:
             json.dump(template, f, indent=1, sort_keys=True)
+        known = {k: str(p["Default"]) for k, p in template.get("Parameters", {}).items() if "Default" in p}
+        known.update(values)
         nested = []
         try:
-            output = transform(packaged(template, path, nested), {}, NoManagedPolicies())
+            output = transform(packaged(template, path, nested), values, NoManagedPolicies())
         except Exception as e:  # the translator's errors name the resource and property
             sys.exit(f"{path}: SAM transform failed: {e}")
-        todo += [os.path.join(os.path.dirname(path), n) for n in nested]
+        for location, passed in nested:
+            child = {k: known[v["Ref"]] for k, v in passed.items() if isinstance(v, dict) and v.get("Ref") in known}
+            todo.append((os.path.join(os.path.dirname(path), location), child))
         out = os.path.join(out_dir, name)
         with open(out, "w", encoding="utf-8") as f:
             json.dump(output, f, indent=1, sort_keys=True)
