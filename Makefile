@@ -41,7 +41,7 @@ lint: ## gofmt and go vet
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 
-check-template: ## cfn-lint, SAM transform and checks of template.yaml and infra/examples/
+check-template: ## cfn-lint, SAM transform and checks of template.yaml, templates/ and infra/examples/
 	infra/cfn/check.sh
 
 build: $(addprefix $(BIN)/,$(addsuffix /bootstrap,$(FUNCTIONS))) ## arm64 bootstrap binaries for every function, in bin/
@@ -65,10 +65,13 @@ clean: ## Remove build output and emulator logs
 
 FORCE:
 
-# sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR.
-# Logical ids are the function directories in CamelCase + "Function"
-# (create-token: CreateTokenFunction). POSIX awk computes them: GNU sed can
-# upper-case, the sed of macOS cannot. Each entry is build-<LogicalId>:<dir>.
+# sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR,
+# for the functions of template.yaml and of every stack it nests (their
+# CodeUri is this directory). Logical ids are the function directories in
+# CamelCase + "Function" (create-token: CreateTokenFunction), the rule of
+# samstack.LogicalID; internal/stackcheck runs these targets for every
+# function of the templates. POSIX awk computes them: GNU sed can upper-case,
+# the sed of macOS cannot. Each entry is build-<LogicalId>:<dir>.
 SAM_TARGETS := $(shell printf '%s\n' $(FUNCTIONS) | awk -F- '{ id = ""; for (i = 1; i <= NF; i++) id = id toupper(substr($$i, 1, 1)) substr($$i, 2); print "build-" id "Function:" $$0 }')
 define sam_target
 $(word 1,$(subst :, ,$(1))): $(BIN)/$(word 2,$(subst :, ,$(1)))/bootstrap

@@ -3,10 +3,12 @@
 Usage: python3 assert_transformed.py OUT_DIR
 
 Reads OUT_DIR/<name>.json as sam_transform.py wrote them: template.yaml.json
-(the service) and one per example consumer stack in infra/examples/. These are
-the properties that a working deployment depends on and that the SAM
-translator, not template.yaml, decides: that API Gateway may invoke the
-authorizer, that the alias exists and is rolled back by alarms, and so on.
+and the stacks it nests (the service), and one per example consumer stack in
+infra/examples/. These are the properties that a working deployment depends
+on and that the SAM translator, not the templates, decides: that API Gateway
+may invoke the authorizer, that the alias exists and is rolled back by
+alarms, and so on. A value passed to a nested stack is followed to where it
+comes from (a parameter of template.yaml, a resource of another stack).
 Exits non-zero naming every property that is missing.
 """
 
@@ -16,14 +18,62 @@ import os
 import sys
 
 EXPORT = "${PatStackName}-AuthorizerArn"
+ROOT = "template.yaml.json"
+PACKAGED = "https://s3.amazonaws.com/bucket/"  # as sam_transform.py writes nested templates' locations
+EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples")
 
 
 def of_type(template, type_):
     return {k: r for k, r in template["Resources"].items() if r["Type"] == type_}
 
 
-def check_service(t, fail):
-    res = t["Resources"]
+class Service:
+    """The service's templates: the root and the stacks it nests, whose
+    logical ids are unique across all of them."""
+
+    def __init__(self, templates):
+        self.templates = templates  # by file name
+        self.parent = {}  # nested template -> (its parent, the stack's logical id there)
+        self.child = {}  # (template, stack logical id) -> nested template
+        for name, t in templates.items():
+            for sid, r in of_type(t, "AWS::CloudFormation::Stack").items():
+                child = os.path.basename(r["Properties"]["TemplateURL"].removeprefix(PACKAGED)) + ".json"
+                self.parent[child] = (name, sid)
+                self.child[(name, sid)] = child
+        self.owner = {}
+        for name, t in templates.items():
+            for rid in t["Resources"]:
+                if rid in self.owner:
+                    raise SystemExit(f"logical id {rid} in {self.owner[rid]} and {name}: ids must be unique across the service's templates")
+                self.owner[rid] = name
+        self.resources = {rid: templates[n]["Resources"][rid] for rid, n in self.owner.items()}
+
+    def origin(self, name, value):
+        """Follow a Ref to a nested stack's parameter, and a GetAtt of a
+        nested stack's output, to the value it stands for: (template, value)."""
+        while True:
+            t = self.templates[name]
+            ref = value.get("Ref") if isinstance(value, dict) and len(value) == 1 else None
+            att = value.get("Fn::GetAtt") if isinstance(value, dict) and len(value) == 1 else None
+            if isinstance(ref, str) and ref in t.get("Parameters", {}) and name in self.parent:
+                parent, sid = self.parent[name]
+                value = self.templates[parent]["Resources"][sid]["Properties"]["Parameters"][ref]
+                name = parent
+            elif isinstance(att, list) and (name, att[0]) in self.child and att[1].startswith("Outputs."):
+                name = self.child[(name, att[0])]
+                value = self.templates[name]["Outputs"][att[1].removeprefix("Outputs.")]["Value"]
+            else:
+                return name, value
+
+    def is_ref(self, name, value, target):
+        """Whether value, in template name, stands for Ref target (a
+        parameter of template.yaml or a resource of any stack)."""
+        return self.origin(name, value)[1] == {"Ref": target}
+
+
+def check_service(svc, fail):
+    res = svc.resources
+    t = {"Resources": res}
 
     # The authorizer is published through the alias `live`, and the alias is
     # what is exported, stored in SSM and attached to the demo API.
@@ -34,8 +84,8 @@ def check_service(t, fail):
         return
     alias_id = next(k for k, r in res.items() if r is aliases[0])
     alias_ref = {"Ref": alias_id}
-    out = t["Outputs"].get("AuthorizerArn", {})
-    if out.get("Value") != alias_ref or out.get("Export", {}).get("Name") != {"Fn::Sub": "${AWS::StackName}-AuthorizerArn"}:
+    out = svc.templates[ROOT]["Outputs"].get("AuthorizerArn", {})
+    if not svc.is_ref(ROOT, out.get("Value"), alias_id) or out.get("Export", {}).get("Name") != {"Fn::Sub": "${AWS::StackName}-AuthorizerArn"}:
         fail("output AuthorizerArn does not export the alias as <stack>-AuthorizerArn")
     if res.get("AuthorizerArnParameter", {}).get("Properties", {}).get("Value") != alias_ref:
         fail("the SSM parameter AuthorizerArnParameter does not hold the alias ARN")
@@ -67,7 +117,8 @@ def check_service(t, fail):
         if name not in alarms:
             fail(f"no alarm {name}")
     for name, a in alarms.items():
-        if a["Properties"].get("AlarmActions") != [{"Ref": "AlarmTopic"}]:
+        actions = a["Properties"].get("AlarmActions", [])
+        if len(actions) != 1 or not svc.is_ref(svc.owner[name], actions[0], "AlarmTopic"):
             fail(f"alarm {name} does not notify AlarmTopic")
 
     # The job runs on EventBridge Scheduler, with retries and a dead-letter queue.
@@ -100,7 +151,7 @@ def check_service(t, fail):
         group = groups.get(logging.get("LogGroup", {}).get("Ref"))
         if group is None:
             fail(f"{name} does not log to a log group of the stack")
-        elif group["Properties"].get("RetentionInDays") != {"Ref": "LogRetentionDays"}:
+        elif not svc.is_ref(svc.owner[logging["LogGroup"]["Ref"]], group["Properties"].get("RetentionInDays"), "LogRetentionDays"):
             fail(f"the log group of {name} does not expire after LogRetentionDays")
         if logging.get("SystemLogLevel") != "WARN":
             fail(f"{name} logs platform lines below WARN")
@@ -113,7 +164,7 @@ def check_service(t, fail):
             fail(f"{name} has an explicit TableName: a retained table would block the next deploy")
         if table.get("DeletionPolicy") != "Retain" or table.get("UpdateReplacePolicy") != "Retain":
             fail(f"{name} is not retained on deletion and replacement")
-        if table["Properties"].get("DeletionProtectionEnabled") != {"Ref": "TableDeletionProtection"}:
+        if not svc.is_ref(svc.owner[name], table["Properties"].get("DeletionProtectionEnabled"), "TableDeletionProtection"):
             fail(f"{name} has no deletion protection")
 
 
@@ -134,16 +185,19 @@ def main(argv):
     if len(argv) != 2:
         sys.exit(__doc__)
     failures = []
-    paths = sorted(glob.glob(os.path.join(argv[1], "*.json")))
-    names = [os.path.basename(p) for p in paths]
-    if "template.yaml.json" not in names or len(names) < 3:
-        sys.exit(f"assert_transformed: expected template.yaml.json and the examples in {argv[1]}, found {names}")
-    for path, name in zip(paths, names):
+    examples = {os.path.basename(p) + ".json" for p in glob.glob(os.path.join(EXAMPLES, "*.yaml"))}
+    templates = {}
+    for path in sorted(glob.glob(os.path.join(argv[1], "*.json"))):
         with open(path, encoding="utf-8") as f:
-            template = json.load(f)
-        check = check_service if name == "template.yaml.json" else check_example
-        check(template, lambda msg, name=name: failures.append(f"{name}: {msg}"))
+            templates[os.path.basename(path)] = json.load(f)
+    if ROOT not in templates or not examples <= templates.keys() or len(examples) < 2:
+        sys.exit(f"assert_transformed: expected {ROOT}, the stacks it nests and the examples in {argv[1]}, found {sorted(templates)}")
+    for name in sorted(examples):
+        check_example(templates[name], lambda msg, name=name: failures.append(f"{name}: {msg}"))
         print(f"{name}: checked")
+    service = Service({n: t for n, t in templates.items() if n not in examples})
+    check_service(service, lambda msg: failures.append(f"service: {msg}"))
+    print(f"service ({', '.join(sorted(service.templates))}): checked")
     if failures:
         sys.exit("\n".join(failures))
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Checks the CloudFormation templates as CI must: template.yaml and the
-# example consumer stacks in infra/examples/ are linted, transformed by the
-# SAM translator as `sam deploy` would (CodeUri as `sam package` leaves it),
-# linted again as plain CloudFormation, and the transformed service and
-# examples are checked for what a working deployment depends on
-# (assert_transformed.py). Any error or warning fails.
+# Checks the CloudFormation templates as CI must: template.yaml, the stacks
+# it nests (templates/) and the example consumer stacks in infra/examples/
+# are linted, transformed by the SAM translator as `sam deploy` would
+# (CodeUri and nested templates as `sam package` leaves them), linted again
+# as plain CloudFormation, and the transformed service and examples are
+# checked for what a working deployment depends on (assert_transformed.py).
+# Any error or warning fails.
 #
 # Needs cfn-lint and the aws-sam-translator Python package, used as
 # installed (this machine image has both; PyPI is not reachable from CI).
@@ -20,7 +21,7 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 
-templates=(template.yaml infra/examples/*.yaml)
+templates=(template.yaml templates/*.yaml infra/examples/*.yaml)
 out=.aws-sam/cfn-check
 rm -rf "$out"
 
@@ -28,7 +29,8 @@ echo "cfn-lint: ${templates[*]}"
 cfn-lint -- "${templates[@]}"
 
 # The translator needs a region, and writes plain CloudFormation.
-AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-eu-central-1} python3 infra/cfn/sam_transform.py "$out" "${templates[@]}"
+# template.yaml brings the stacks it nests.
+AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-eu-central-1} python3 infra/cfn/sam_transform.py "$out" template.yaml infra/examples/*.yaml
 
 # W2001 (parameter not used) is ignored on the transformed output only: the
 # translator substitutes some parameters itself (an API's ReauthorizeEvery,

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +32,7 @@ import (
 	"github.com/patservice/pat/internal/console"
 	"github.com/patservice/pat/internal/devstack"
 	"github.com/patservice/pat/internal/dynamo"
+	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/localgw"
 	"github.com/patservice/pat/internal/sesmail"
@@ -143,13 +145,10 @@ func sameOrigin(h http.Handler) http.Handler {
 }
 
 func createTables(ctx context.Context, db *dynamodb.Client, template string, cfg config.Config) error {
-	data, err := os.ReadFile(template)
+	// The tables are in a stack template.yaml nests: read as deployed.
+	specs, err := dynamotest.Specs(filepath.Dir(template))
 	if err != nil {
-		return fmt.Errorf("read template (run from the repository root): %w", err)
-	}
-	specs, err := dynamo.ParseTemplate(data)
-	if err != nil {
-		return err
+		return fmt.Errorf("read the tables of %s (run from the repository root): %w", template, err)
 	}
 	for logicalID, name := range map[string]string{"TokensTable": cfg.TokensTable, "AuditTable": cfg.AuditTable} {
 		spec, ok := specs[logicalID]

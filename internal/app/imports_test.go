@@ -34,9 +34,11 @@ var mayImport = map[string][]string{
 	"httpapi":        {"pat", "scope", "config"},
 	"app/authorizer": {"apigw", "authz", "awsclient", "coldstart", "config", "dynamo", "scope", "token"},
 	"app":            {"awsclient", "coldstart", "config", "dynamo", "httpapi", "lifecycle", "mail", "pat", "scope", "sesmail", "token"},
-	"dynamotest":     {"awsclient", "dynamo"},
-	// Test support: the stack as deployed (the SAM-transformed template).
-	"samstack": {},
+	"dynamotest":     {"awsclient", "dynamo", "samstack"},
+	// Test support: the stack as deployed (the SAM-transformed templates),
+	// and the checks of it (tests only).
+	"samstack":   {},
+	"stackcheck": {},
 	// Test support: IAM enforced on the local stack, from samstack's policies.
 	"iamcheck": {"samstack"},
 	// Test support: the functions' bootstraps under the Lambda Runtime

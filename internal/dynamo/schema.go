@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -12,7 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// TableSpec is one AWS::DynamoDB::Table of template.yaml: the single
+// TableSpec is one AWS::DynamoDB::Table of the template: the single
 // definition of a table, from which local and test tables are created, so
 // that they can never drift from what is deployed.
 type TableSpec struct {
@@ -54,31 +55,23 @@ var knownTableProperties = []string{
 	"TimeToLiveSpecification", "PointInTimeRecoverySpecification", "SSESpecification", "Tags",
 }
 
-// ParseTemplate returns the DynamoDB tables that a SAM/CloudFormation
-// template defines, by logical id.
-func ParseTemplate(data []byte) (map[string]TableSpec, error) {
-	var doc struct {
-		Resources map[string]struct {
-			Type       string    `yaml:"Type"`
-			Properties yaml.Node `yaml:"Properties"`
-		} `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("parse template: %w", err)
-	}
+// ParseTables reads the DynamoDB tables of the deployed template (their
+// properties by logical id, resolved: internal/samstack reads them from
+// template.yaml and the stacks it nests).
+func ParseTables(tables map[string]map[string]any) (map[string]TableSpec, error) {
 	specs := map[string]TableSpec{}
-	for id, r := range doc.Resources {
-		if r.Type != "AWS::DynamoDB::Table" {
-			continue
-		}
-		props := r.Properties
-		for i := 0; i+1 < len(props.Content); i += 2 {
-			if key := props.Content[i].Value; !slices.Contains(knownTableProperties, key) {
+	for id, props := range tables {
+		for key := range props {
+			if !slices.Contains(knownTableProperties, key) {
 				return nil, fmt.Errorf("template table %s: property %s is not applied to local tables; teach internal/dynamo/schema.go about it", id, key)
 			}
 		}
+		b, err := json.Marshal(props)
+		if err != nil {
+			return nil, fmt.Errorf("template table %s: %w", id, err)
+		}
 		spec := TableSpec{LogicalID: id}
-		if err := props.Decode(&spec); err != nil {
+		if err := yaml.Unmarshal(b, &spec); err != nil { // JSON is YAML
 			return nil, fmt.Errorf("template table %s: %w", id, err)
 		}
 		if len(spec.KeySchema) == 0 {

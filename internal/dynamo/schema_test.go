@@ -100,16 +100,12 @@ func join(s []string) string {
 	return strings.Join(s, ",")
 }
 
-func TestParseTemplateRefusesUnknownTableProperties(t *testing.T) {
-	tpl := `
-Resources:
-  T:
-    Type: AWS::DynamoDB::Table
-    Properties:
-      KeySchema: [{AttributeName: pk, KeyType: HASH}]
-      StreamSpecification: {StreamViewType: NEW_IMAGE}
-`
-	if _, err := dynamo.ParseTemplate([]byte(tpl)); err == nil || !strings.Contains(err.Error(), "StreamSpecification") {
+func TestParseTablesRefusesUnknownTableProperties(t *testing.T) {
+	tables := map[string]map[string]any{"T": {
+		"KeySchema":           []any{map[string]any{"AttributeName": "pk", "KeyType": "HASH"}},
+		"StreamSpecification": map[string]any{"StreamViewType": "NEW_IMAGE"},
+	}}
+	if _, err := dynamo.ParseTables(tables); err == nil || !strings.Contains(err.Error(), "StreamSpecification") {
 		t.Fatalf("err = %v, want StreamSpecification refused", err)
 	}
 }

@@ -1,6 +1,6 @@
 // Package dynamotest holds what the integration tests share: a client for
 // the local stack (DynamoDB Local and the SES emulator started by
-// infra/stack.sh), fresh tables from template.yaml for each test, the sample
+// infra/stack.sh), fresh tables from the template for each test, the sample
 // events of events/, the after-suite check that no secret was stored or
 // logged, and what makes the stack as strict as AWS where it is kinder: an
 // SES proxy that refuses as SES does, and log lines written and read as
@@ -24,6 +24,7 @@ import (
 
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/dynamo"
+	"github.com/patservice/pat/internal/samstack"
 )
 
 // Tables names the tables one test uses.
@@ -47,7 +48,7 @@ func Client(tb testing.TB) *dynamodb.Client {
 	return db
 }
 
-// MustTables creates a fresh pair of tables from template.yaml.
+// MustTables creates a fresh pair of tables from the template.
 func MustTables(tb testing.TB, db *dynamodb.Client) Tables {
 	tb.Helper()
 	specs := MustSpecs(tb)
@@ -61,18 +62,29 @@ func MustTables(tb testing.TB, db *dynamodb.Client) Tables {
 	return t
 }
 
-// MustSpecs parses the tables of the repository's template.yaml.
+// MustSpecs reads the tables the repository's template.yaml deploys (in
+// the stacks it nests).
 func MustSpecs(tb testing.TB) map[string]dynamo.TableSpec {
 	tb.Helper()
-	data, err := os.ReadFile(filepath.Join(RepoRoot(tb), "template.yaml"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	specs, err := dynamo.ParseTemplate(data)
+	specs, err := Specs(RepoRoot(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return specs
+}
+
+// Specs reads the tables the template.yaml of the repository at root
+// deploys, as internal/samstack resolves them.
+func Specs(root string) (map[string]dynamo.TableSpec, error) {
+	s, err := samstack.Load(root, samstack.Local{})
+	if err != nil {
+		return nil, err
+	}
+	tables, err := s.Resolved("AWS::DynamoDB::Table")
+	if err != nil {
+		return nil, err
+	}
+	return dynamo.ParseTables(tables)
 }
 
 // Event loads a sample event from the repository's events/ folder.

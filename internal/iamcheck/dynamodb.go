@@ -20,26 +20,35 @@ type tableKeys struct {
 	indexes   map[string]string // index name → its partition key attribute
 }
 
-// stackTables reads the key schemas of the stack's tables (KeySchema,
-// GlobalSecondaryIndexes, LocalSecondaryIndexes), named as the local
-// deployment names them.
-func stackTables(s *samstack.Stack) (tables, error) {
-	t := tables{region: s.Local.Region, account: s.Local.Account, byName: map[string]tableKeys{}}
+// stackTables reads the key schemas of the tables of the stack and those
+// it nests (KeySchema, GlobalSecondaryIndexes, LocalSecondaryIndexes),
+// named as the local deployment names them.
+func stackTables(root *samstack.Stack) (tables, error) {
+	t := tables{region: root.Local.Region, account: root.Local.Account, byName: map[string]tableKeys{}}
+	for _, s := range root.Stacks() {
+		if err := t.read(s); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+func (t tables) read(s *samstack.Stack) error {
 	for id, r := range s.Resources {
-		if r.Type != "AWS::DynamoDB::Table" {
+		if r.Type != "AWS::DynamoDB::Table" || !s.Has(id) {
 			continue
 		}
 		name, err := s.Resolve(map[string]any{"Ref": id})
 		if err != nil {
-			return t, fmt.Errorf("table %s: %w", id, err)
+			return fmt.Errorf("table %s: %w", id, err)
 		}
 		resolved, err := s.Resolve(r.Properties)
 		if err != nil {
-			return t, fmt.Errorf("table %s: %w", id, err)
+			return fmt.Errorf("table %s: %w", id, err)
 		}
 		b, err := json.Marshal(resolved)
 		if err != nil {
-			return t, fmt.Errorf("table %s: %w", id, err)
+			return fmt.Errorf("table %s: %w", id, err)
 		}
 		var props struct {
 			KeySchema              []keyElement
@@ -53,7 +62,7 @@ func stackTables(s *samstack.Stack) (tables, error) {
 			}
 		}
 		if err := json.Unmarshal(b, &props); err != nil {
-			return t, fmt.Errorf("table %s: %w", id, err)
+			return fmt.Errorf("table %s: %w", id, err)
 		}
 		k := tableKeys{partition: hashKey(props.KeySchema), indexes: map[string]string{}}
 		for _, ix := range props.GlobalSecondaryIndexes {
@@ -63,11 +72,11 @@ func stackTables(s *samstack.Stack) (tables, error) {
 			k.indexes[ix.IndexName] = hashKey(ix.KeySchema)
 		}
 		if k.partition == "" {
-			return t, fmt.Errorf("table %s: no HASH key in its KeySchema", id)
+			return fmt.Errorf("table %s: no HASH key in its KeySchema", id)
 		}
 		t.byName[fmt.Sprint(name)] = k
 	}
-	return t, nil
+	return nil
 }
 
 type keyElement struct {

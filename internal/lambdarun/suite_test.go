@@ -57,7 +57,7 @@ func TestMain(m *testing.M) {
 // bootstraps (built once per test run) and the transformed template.
 type suite struct {
 	root, rie, bin string
-	transformed    []byte
+	transformed    samstack.Templates
 	doc            *openapi3.T
 }
 
@@ -152,12 +152,8 @@ var logs struct {
 // log groups the alarm trace reads.
 func (s *suite) start(t testing.TB, st *samstack.Stack, fn samstack.Function, dynamoURL, sesURL string) *lambdarun.Emulator {
 	t.Helper()
-	name, err := st.Resolve(map[string]any{"Ref": fn.LogicalID})
-	if err != nil {
-		t.Fatal(err)
-	}
 	e, err := lambdarun.Start(lambdarun.Config{
-		RIE: s.rie, Bootstrap: lambdarun.Bootstrap(s.bin, fn.Dir), Function: fn, Name: name.(string),
+		RIE: s.rie, Bootstrap: lambdarun.Bootstrap(s.bin, fn.Dir), Function: fn, Name: fn.Name,
 		Region: st.Local.Region, DynamoDBURL: dynamoURL, SESURL: sesURL, Output: &ledger.Logs,
 	})
 	if err != nil {

@@ -1,9 +1,13 @@
-// Package samstack is the stack as deployed: template.yaml after the SAM
-// transform (infra/cfn/sam_transform.py, the aws-sam-translator as
-// installed), with its intrinsic functions resolved for a local
-// deployment. The tests that run the functions as Lambda runs them take
-// their environment, memory, timeout, logging and IAM policy from here, so
-// that what is tested is what CloudFormation would create.
+// Package samstack is the stack as deployed: template.yaml and the stacks
+// it nests (templates/) after the SAM transform (infra/cfn/sam_transform.py,
+// the aws-sam-translator as installed), with their intrinsic functions
+// resolved for a local deployment: parameters passed from a stack to the
+// stacks it nests, and their outputs back. It is the one reader of the
+// templates: the tests that run the functions as Lambda runs them take
+// their environment, memory, timeout, logging and IAM policy from here, the
+// local tables their key schema, the stack checks (internal/stackcheck)
+// everything else, so that what is tested is what CloudFormation would
+// create.
 package samstack
 
 import (
@@ -12,10 +16,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,50 +42,103 @@ type Local struct {
 	Secrets map[string]string
 }
 
-// Stack is the transformed template with the local deployment it is
-// resolved for.
+// Stack is a transformed template with the local deployment it is
+// resolved for: template.yaml, or a stack it nests. Logical ids are unique
+// across all of them, so a resource is named by its logical id alone.
 type Stack struct {
-	Local      Local
+	Local Local
+	// File is the template's path from the repository's root
+	// (templates/data.yaml); ID the logical id of the nested stack in its
+	// Parent, "" for template.yaml.
+	File, ID   string
+	Parent     *Stack
+	Nested     map[string]*Stack // by logical id
 	Parameters map[string]Parameter
 	Mappings   map[string]map[string]map[string]any
 	Conditions map[string]any
 	Resources  map[string]Resource // properties unresolved: Resolve them
-	Outputs    map[string]any
+	Outputs    map[string]Output
+	// Source is the template as written (intrinsic functions in their long
+	// form), for what the transform does not carry over (a function's
+	// AutoPublishAliasAllProperties, its events as declared); nil when the
+	// transformed templates came without it.
+	Source map[string]any
 
 	conditions map[string]bool
 }
 
+// Output is one output of a template, unresolved.
+type Output struct {
+	Condition string `json:"Condition"`
+	Value     any    `json:"Value"`
+}
+
 // Parameter is a template parameter.
 type Parameter struct {
-	Type    string `json:"Type"`
-	Default any    `json:"Default"`
+	Type          string `json:"Type"`
+	Default       any    `json:"Default"`
+	AllowedValues []any  `json:"AllowedValues"`
 }
 
 // Resource is one resource of the transformed template.
 type Resource struct {
-	Type       string         `json:"Type"`
-	Condition  string         `json:"Condition"`
-	Properties map[string]any `json:"Properties"`
+	Type                string         `json:"Type"`
+	Condition           string         `json:"Condition"`
+	DeletionPolicy      string         `json:"DeletionPolicy"`
+	UpdateReplacePolicy string         `json:"UpdateReplacePolicy"`
+	Metadata            map[string]any `json:"Metadata"`
+	Properties          map[string]any `json:"Properties"`
 }
 
-// Transform returns template.yaml of the repository at root transformed
-// by the SAM translator, as JSON. The result is cached under
-// <root>/.aws-sam/samstack by the content of the template and the
+// Templates are transformed templates by file name, as
+// infra/cfn/sam_transform.py writes them: template.yaml.json and one for
+// each template it nests (data.yaml.json), and each as written
+// (source/data.yaml.json).
+type Templates map[string][]byte
+
+// packaged is where sam_transform.py says a nested template was uploaded:
+// the prefix of the path it had in its Location.
+const packaged = "https://s3.amazonaws.com/bucket/"
+
+// Root is the service's template, from the repository's root.
+const Root = "template.yaml"
+
+// Sources returns the paths, from the repository's root, of the service's
+// template and the templates it may nest: what Transform reads.
+func Sources(root string) ([]string, error) {
+	nested, err := filepath.Glob(filepath.Join(root, "templates", "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	out := []string{Root}
+	for _, p := range nested {
+		out = append(out, filepath.ToSlash(strings.TrimPrefix(p, root+string(filepath.Separator))))
+	}
+	return out, nil
+}
+
+// Transform returns template.yaml of the repository at root and the stacks
+// it nests, transformed by the SAM translator. The result is cached under
+// <root>/.aws-sam/samstack by the content of the templates and the
 // transform script: the translator takes seconds.
-func Transform(root string) ([]byte, error) {
+func Transform(root string) (Templates, error) {
 	script := filepath.Join(root, "infra", "cfn", "sam_transform.py")
+	sources, err := Sources(root)
+	if err != nil {
+		return nil, err
+	}
 	h := sha256.New()
-	for _, p := range []string{filepath.Join(root, "template.yaml"), script} {
-		b, err := os.ReadFile(p)
+	for _, p := range append(sources, "infra/cfn/sam_transform.py") {
+		b, err := os.ReadFile(filepath.Join(root, p))
 		if err != nil {
 			return nil, err
 		}
+		fmt.Fprintf(h, "%s %d\n", p, len(b))
 		h.Write(b)
 	}
 	dir := filepath.Join(root, ".aws-sam", "samstack", hex.EncodeToString(h.Sum(nil))[:16])
-	out := filepath.Join(dir, "template.yaml.json")
-	if b, err := os.ReadFile(out); err == nil {
-		return b, nil
+	if t, err := readTemplates(dir); err == nil {
+		return t, nil
 	}
 	// A directory of this run's own, renamed into place: tests of several
 	// packages may transform at once.
@@ -92,12 +152,13 @@ func Transform(root string) ([]byte, error) {
 		}
 	}
 	defer os.RemoveAll(tmp)
-	cmd := exec.Command("python3", script, tmp, filepath.Join(root, "template.yaml"))
+	cmd := exec.Command("python3", script, tmp, Root)
+	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("SAM transform of template.yaml: %v: %s", err, msg)
+		return nil, fmt.Errorf("SAM transform of %s: %v: %s", Root, err, msg)
 	}
-	b, err := os.ReadFile(filepath.Join(tmp, "template.yaml.json"))
+	t, err := readTemplates(tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -105,29 +166,48 @@ func Transform(root string) ([]byte, error) {
 		return nil, err
 	}
 	if err := os.Rename(tmp, dir); err != nil && !errors.Is(err, os.ErrExist) {
-		if _, statErr := os.Stat(out); statErr != nil { // not another run's result
+		if _, statErr := os.Stat(filepath.Join(dir, Root+".json")); statErr != nil { // not another run's result
 			return nil, err
 		}
 	}
-	return b, nil
+	return t, nil
 }
 
-// Load transforms template.yaml of the repository at root and parses it
-// for local.
+func readTemplates(dir string) (Templates, error) {
+	if _, err := os.Stat(filepath.Join(dir, Root+".json")); err != nil {
+		return nil, err
+	}
+	t := Templates{}
+	for _, pattern := range []string{"*.json", "source/*.json"} {
+		paths, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return nil, err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			t[filepath.ToSlash(rel)] = b
+		}
+	}
+	return t, nil
+}
+
+// Load transforms template.yaml of the repository at root and the stacks
+// it nests, and parses them for local.
 func Load(root string, local Local) (*Stack, error) {
-	b, err := Transform(root)
+	t, err := Transform(root)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(b, local)
+	return Parse(t, local)
 }
 
-// Parse reads a transformed template for local.
-func Parse(transformed []byte, local Local) (*Stack, error) {
-	var s Stack
-	if err := json.Unmarshal(transformed, &s); err != nil {
-		return nil, fmt.Errorf("parse transformed template: %w", err)
-	}
+// Parse reads transformed templates for local, from template.yaml down the
+// stacks it nests.
+func Parse(t Templates, local Local) (*Stack, error) {
 	if local.Region == "" {
 		local.Region = "us-east-1"
 	}
@@ -137,14 +217,99 @@ func Parse(transformed []byte, local Local) (*Stack, error) {
 	if local.StackName == "" {
 		local.StackName = "pat"
 	}
-	s.Local = local
-	s.conditions = map[string]bool{}
-	for name := range s.Conditions {
-		if _, err := s.condition(name, nil); err != nil {
-			return nil, err
+	s, err := parse(t, Root, "", nil, local)
+	if err != nil {
+		return nil, err
+	}
+	owners := map[string]string{}
+	for _, st := range s.Stacks() {
+		for id := range st.Resources {
+			if other, ok := owners[id]; ok {
+				return nil, fmt.Errorf("logical id %s in %s and %s: ids must be unique across the service's templates", id, other, st.File)
+			}
+			owners[id] = st.File
 		}
 	}
-	return &s, nil
+	// Conditions last: a nested stack's depend on its parameters, which
+	// its parent resolves.
+	for _, st := range s.Stacks() {
+		for name := range st.Conditions {
+			if _, err := st.condition(name, nil); err != nil {
+				return nil, fmt.Errorf("%s: %w", st.File, err)
+			}
+		}
+	}
+	return s, nil
+}
+
+func parse(t Templates, file, id string, parent *Stack, local Local) (*Stack, error) {
+	b, ok := t[filepath.Base(file)+".json"]
+	if !ok {
+		return nil, fmt.Errorf("%s: not among the transformed templates", file)
+	}
+	s := &Stack{Local: local, File: file, ID: id, Parent: parent, Nested: map[string]*Stack{}, conditions: map[string]bool{}}
+	if err := json.Unmarshal(b, s); err != nil {
+		return nil, fmt.Errorf("parse transformed %s: %w", file, err)
+	}
+	if src, ok := t["source/"+filepath.Base(file)+".json"]; ok {
+		if err := json.Unmarshal(src, &s.Source); err != nil {
+			return nil, fmt.Errorf("parse %s as written: %w", file, err)
+		}
+	}
+	for nid, r := range s.Resources {
+		if r.Type != "AWS::CloudFormation::Stack" {
+			continue
+		}
+		url, _ := r.Properties["TemplateURL"].(string)
+		loc, ok := strings.CutPrefix(url, packaged)
+		if !ok {
+			return nil, fmt.Errorf("%s: nested stack %s: TemplateURL %q is not a local template", file, nid, url)
+		}
+		child, err := parse(t, path.Join(path.Dir(file), loc), nid, s, local)
+		if err != nil {
+			return nil, err
+		}
+		s.Nested[nid] = child
+	}
+	return s, nil
+}
+
+// Stacks returns s and every stack it nests, depth first, nested stacks
+// by logical id.
+func (s *Stack) Stacks() []*Stack {
+	out := []*Stack{s}
+	for _, id := range slices.Sorted(maps.Keys(s.Nested)) {
+		out = append(out, s.Nested[id].Stacks()...)
+	}
+	return out
+}
+
+// Find returns the stack, among s and those it nests, that holds the
+// resource with a logical id.
+func (s *Stack) Find(id string) (*Stack, bool) {
+	for _, st := range s.Stacks() {
+		if _, ok := st.Resources[id]; ok {
+			return st, true
+		}
+	}
+	return nil, false
+}
+
+// Deployed reports whether the stack is created: template.yaml is, a
+// nested stack when its parent is and the nested stack's Condition holds.
+func (s *Stack) Deployed() bool {
+	if s.Parent == nil {
+		return true
+	}
+	r := s.Parent.Resources[s.ID]
+	return s.Parent.Deployed() && (r.Condition == "" || s.Parent.Condition(r.Condition))
+}
+
+// Has reports whether the stack creates a resource of its own: it is
+// deployed and the resource's Condition holds.
+func (s *Stack) Has(id string) bool {
+	r, ok := s.Resources[id]
+	return ok && s.Deployed() && (r.Condition == "" || s.Condition(r.Condition))
 }
 
 // Condition reports the value of a named template condition.
@@ -429,9 +594,9 @@ func (s *Stack) ref(name string) (any, error) {
 	case "AWS::AccountId":
 		return s.Local.Account, nil
 	case "AWS::StackName":
-		return s.Local.StackName, nil
+		return s.stackName(), nil
 	case "AWS::StackId":
-		return fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/00000000-0000-0000-0000-000000000000", s.Local.Region, s.Local.Account, s.Local.StackName), nil
+		return fmt.Sprintf("arn:aws:cloudformation:%s:%s:stack/%s/00000000-0000-0000-0000-000000000000", s.Local.Region, s.Local.Account, s.stackName()), nil
 	case "AWS::Partition":
 		return "aws", nil
 	case "AWS::URLSuffix":
@@ -440,23 +605,64 @@ func (s *Stack) ref(name string) (any, error) {
 		return noValue{}, nil
 	}
 	if p, ok := s.Parameters[name]; ok {
+		return s.param(name, p)
+	}
+	if r, ok := s.Resources[name]; ok {
+		if r.Condition != "" && !s.Condition(r.Condition) {
+			return nil, fmt.Errorf("Ref %s: not created (condition %s is false)", name, r.Condition)
+		}
+		return s.name(name), nil
+	}
+	return nil, fmt.Errorf("Ref %s: no such parameter or resource in %s", name, s.File)
+}
+
+// stackName is AWS::StackName: CloudFormation names a nested stack after
+// its parent and its logical id (and a suffix).
+func (s *Stack) stackName() string {
+	if s.Parent == nil {
+		return s.Local.StackName
+	}
+	return s.Parent.stackName() + "-" + s.ID
+}
+
+// param is a parameter's value: for template.yaml the local value or its
+// Default, for a nested stack what its parent passes (or its Default).
+func (s *Stack) param(name string, p Parameter) (any, error) {
+	if s.Parent == nil {
 		if v, ok := s.Local.Params[name]; ok {
 			return v, nil
 		}
-		if p.Default == nil {
-			return nil, fmt.Errorf("parameter %s has no Default and no local value", name)
+	} else {
+		passed, _ := s.Parent.Resources[s.ID].Properties["Parameters"].(map[string]any)
+		if v, ok := passed[name]; ok {
+			r, err := s.Parent.resolve(v)
+			if err != nil {
+				return nil, fmt.Errorf("parameter %s of %s: %w", name, s.File, err)
+			}
+			return text(r), nil
 		}
-		return text(p.Default), nil
 	}
-	if _, ok := s.Resources[name]; ok {
-		return s.name(name), nil
+	if p.Default == nil {
+		return nil, fmt.Errorf("parameter %s of %s has no Default and no value", name, s.File)
 	}
-	return nil, fmt.Errorf("Ref %s: no such parameter or resource", name)
+	return text(p.Default), nil
 }
 
+// namedBy are the properties that name a resource of a type, the name its
+// Ref returns.
+var namedBy = map[string]string{"AWS::Logs::LogGroup": "LogGroupName", "AWS::SSM::Parameter": "Name"}
+
+// name is a resource's physical name: Local.Names, the name the template
+// gives it, or its logical id.
 func (s *Stack) name(id string) string {
 	if n, ok := s.Local.Names[id]; ok {
 		return n
+	}
+	r := s.Resources[id]
+	if prop, ok := namedBy[r.Type]; ok && r.Properties[prop] != nil {
+		if v, err := s.resolve(r.Properties[prop]); err == nil {
+			return text(v)
+		}
 	}
 	return id
 }
@@ -466,7 +672,25 @@ func (s *Stack) name(id string) string {
 func (s *Stack) getAtt(id, attr string) (any, error) {
 	r, ok := s.Resources[id]
 	if !ok {
-		return nil, fmt.Errorf("Fn::GetAtt %s.%s: no such resource", id, attr)
+		return nil, fmt.Errorf("Fn::GetAtt %s.%s: no such resource in %s", id, attr, s.File)
+	}
+	if r.Condition != "" && !s.Condition(r.Condition) {
+		return nil, fmt.Errorf("Fn::GetAtt %s.%s: not created (condition %s is false)", id, attr, r.Condition)
+	}
+	if out, ok := strings.CutPrefix(attr, "Outputs."); ok && r.Type == "AWS::CloudFormation::Stack" {
+		child := s.Nested[id]
+		o, ok := child.Outputs[out]
+		if !ok {
+			return nil, fmt.Errorf("Fn::GetAtt %s.%s: %s has no such output", id, attr, child.File)
+		}
+		if o.Condition != "" && !child.Condition(o.Condition) {
+			return nil, fmt.Errorf("Fn::GetAtt %s.%s: not created (condition %s of %s is false)", id, attr, o.Condition, child.File)
+		}
+		v, err := child.resolve(o.Value)
+		if err != nil {
+			return nil, fmt.Errorf("output %s of %s: %w", out, child.File, err)
+		}
+		return v, nil
 	}
 	region, account, name := s.Local.Region, s.Local.Account, s.name(id)
 	if attr != "Arn" {
@@ -547,6 +771,7 @@ func text(v any) string {
 // transformed template creates it.
 type Function struct {
 	LogicalID string            // CreateTokenFunction
+	Name      string            // its physical name (the Ref): Local.Names, or the logical id
 	Dir       string            // create-token: functions/<Dir>
 	Env       map[string]string // Globals merged by SAM and its own, resolved
 	// MemoryMB and TimeoutSeconds are Lambda's defaults (128, 3) when unset.
@@ -600,30 +825,32 @@ func LogicalID(dir string) string {
 }
 
 // Functions returns the functions built from functions/<dir> (their code
-// is the package the Makefile builds for the logical id), sorted by
-// logical id.
+// is the package the Makefile builds for the logical id) that s and the
+// stacks it nests create, sorted by logical id.
 func (s *Stack) Functions() ([]Function, error) {
 	var out []Function
-	for id, r := range s.Resources {
-		if r.Type != "AWS::Lambda::Function" {
-			continue
+	for _, st := range s.Stacks() {
+		for id, r := range st.Resources {
+			if r.Type != "AWS::Lambda::Function" || !st.Has(id) {
+				continue
+			}
+			code, _ := r.Properties["Code"].(map[string]any)
+			if key, _ := code["S3Key"].(string); key != id+".zip" { // inline code: not ours to build
+				continue
+			}
+			f, err := st.function(id, r)
+			if err != nil {
+				return nil, fmt.Errorf("function %s (%s): %w", id, st.File, err)
+			}
+			out = append(out, f)
 		}
-		code, _ := r.Properties["Code"].(map[string]any)
-		if key, _ := code["S3Key"].(string); key != id+".zip" { // inline code: not ours to build
-			continue
-		}
-		f, err := s.function(id, r)
-		if err != nil {
-			return nil, fmt.Errorf("function %s: %w", id, err)
-		}
-		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].LogicalID < out[j].LogicalID })
 	return out, nil
 }
 
 func (s *Stack) function(id string, r Resource) (Function, error) {
-	f := Function{LogicalID: id, Dir: Dir(id), Env: map[string]string{}, MemoryMB: 128, TimeoutSeconds: 3}
+	f := Function{LogicalID: id, Name: s.name(id), Dir: Dir(id), Env: map[string]string{}, MemoryMB: 128, TimeoutSeconds: 3}
 	props, err := s.Resolve(r.Properties)
 	if err != nil {
 		return f, err
@@ -721,4 +948,59 @@ func strs(v any) []string {
 		return out
 	}
 	return []string{text(v)}
+}
+
+// Origin follows a value that stands for another: a Ref to a nested
+// stack's parameter to what its parent passes, a GetAtt of a nested
+// stack's output to the output's value, until it is neither. It returns
+// the stack where the value is written, and the value: {"Ref":
+// "LifecycleFunction"} in templates/alarms.yaml has its origin in
+// templates/lifecycle.yaml, where it is the function itself.
+func (s *Stack) Origin(v any) (*Stack, any) {
+	for {
+		m, _ := v.(map[string]any)
+		if len(m) != 1 {
+			return s, v
+		}
+		if ref, ok := m["Ref"].(string); ok && s.Parent != nil {
+			if _, isParam := s.Parameters[ref]; isParam {
+				passed, _ := s.Parent.Resources[s.ID].Properties["Parameters"].(map[string]any)
+				if p, ok := passed[ref]; ok {
+					s, v = s.Parent, p
+					continue
+				}
+			}
+		}
+		if ga, ok := m["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
+			id, _ := ga[0].(string)
+			attr, _ := ga[1].(string)
+			if out, ok := strings.CutPrefix(attr, "Outputs."); ok && s.Nested[id] != nil {
+				if o, ok := s.Nested[id].Outputs[out]; ok {
+					s, v = s.Nested[id], o.Value
+					continue
+				}
+			}
+		}
+		return s, v
+	}
+}
+
+// Resolved returns the properties, resolved, of every resource of a type
+// that the stack and those it nests create, by logical id.
+func (s *Stack) Resolved(typ string) (map[string]map[string]any, error) {
+	out := map[string]map[string]any{}
+	for _, st := range s.Stacks() {
+		for id, r := range st.Resources {
+			if r.Type != typ || !st.Has(id) {
+				continue
+			}
+			p, err := st.Resolve(r.Properties)
+			if err != nil {
+				return nil, fmt.Errorf("%s (%s): %w", id, st.File, err)
+			}
+			m, _ := p.(map[string]any)
+			out[id] = m
+		}
+	}
+	return out, nil
 }

@@ -74,8 +74,8 @@ func TestFunctionsAreTheTemplatesResolved(t *testing.T) {
 		t.Errorf("create-token statements: %+v", create.Statements)
 	}
 	auth := byDir["authorizer"]
-	if auth.MemoryMB != 128 || auth.Env["CURSOR_KEY"] != "" {
-		t.Errorf("authorizer: memory %d, CURSOR_KEY %q", auth.MemoryMB, auth.Env["CURSOR_KEY"])
+	if _, ok := auth.Env["CURSOR_KEY"]; auth.MemoryMB != 128 || ok || auth.Env["TABLE_NAME"] != "tokens-1" {
+		t.Errorf("authorizer: memory %d, environment %v", auth.MemoryMB, auth.Env)
 	}
 	var cond []string
 	for _, st := range auth.Statements {
@@ -97,5 +97,47 @@ func TestDirAndLogicalID(t *testing.T) {
 	}
 	if samstack.Dir("ConsoleClientSettings") != "" {
 		t.Error("a logical id without Function is no function directory")
+	}
+}
+
+// Parameters flow from template.yaml into the stacks it nests, outputs
+// back; a nested stack whose Condition is false creates nothing, and
+// nothing may refer to what it would have created.
+func TestNestedStacks(t *testing.T) {
+	withPool := mustLoad(t, local)
+	names := map[string]bool{}
+	for _, st := range withPool.Stacks() {
+		names[st.File] = st.Deployed()
+	}
+	if !names["template.yaml"] || !names["templates/data.yaml"] || !names["templates/sign-in.yaml"] {
+		t.Fatalf("stacks: %v", names)
+	}
+	if st, ok := withPool.Find("TokensTable"); !ok || st.File != "templates/data.yaml" {
+		t.Errorf("TokensTable found in %v", st)
+	}
+	out, err := withPool.Resolve(map[string]any{"Fn::GetAtt": []any{"DataStack", "Outputs.TokensTableArn"}})
+	if err != nil || out != "arn:aws:dynamodb:us-east-1:000000000000:table/tokens-1" {
+		t.Errorf("DataStack.Outputs.TokensTableArn = %v, %v", out, err)
+	}
+
+	issuer := local
+	issuer.Params = map[string]string{"MailFrom": "pat@example.com", "CreateUserPool": "false", "JwtIssuer": "https://login.example.com/",
+		"JwtAudience": "console", "OidcAuthorizeUrl": "https://login.example.com/authorize", "OidcTokenUrl": "https://login.example.com/token"}
+	noPool := mustLoad(t, issuer)
+	signIn, _ := noPool.Find("UserPool")
+	if signIn.Deployed() || signIn.Has("UserPool") {
+		t.Error("CreateUserPool=false: the sign-in stack is created")
+	}
+	if _, err := noPool.Resolve(map[string]any{"Fn::GetAtt": []any{"SignInStack", "Outputs.UserPool"}}); err == nil {
+		t.Error("an output of a stack that is not created resolved")
+	}
+	fns, err := noPool.Functions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fns {
+		if f.Dir == "console" && (f.Env["OIDC_ISSUER"] != "https://login.example.com/" || f.Env["OIDC_CLIENT_ID"] != "console") {
+			t.Errorf("console with an existing issuer: %v", f.Env)
+		}
 	}
 }

@@ -82,10 +82,11 @@ func awsPublishes(s *samstack.Stack, m Metric) (string, error) {
 			return "", fmt.Errorf("%s: AWS publishes no dimension %s in %s", m, dim, m.Namespace)
 		}
 		id := m.Names[dim]
-		r, ok := s.Resources[id]
-		if !ok {
+		owner, ok := s.Find(id)
+		if !ok || !owner.Has(id) {
 			return "", fmt.Errorf("%s: dimension %s does not name a resource of the stack (Ref or Fn::GetAtt)", m, dim)
 		}
+		r := owner.Resources[id]
 		if !slices.Contains(known.types, r.Type) {
 			return "", fmt.Errorf("%s: dimension %s names %s, a %s, not a %s", m, dim, id, r.Type, strings.Join(known.types, " or "))
 		}

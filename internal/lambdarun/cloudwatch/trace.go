@@ -68,12 +68,26 @@ func breaches(s *samstack.Stack, props map[string]any) (func(float64) bool, erro
 	return nil, fmt.Errorf("ComparisonOperator %v: not one the checks know", m["Op"])
 }
 
-// Alarms returns the stack's alarms, sorted by logical id.
-func Alarms(s *samstack.Stack) ([]Alarm, error) {
+// Alarms returns the alarms of the stack and those it nests, sorted by
+// logical id.
+func Alarms(root *samstack.Stack) ([]Alarm, error) {
+	var out []Alarm
+	for _, s := range root.Stacks() {
+		alarms, err := stackAlarms(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, alarms...)
+	}
+	slices.SortFunc(out, func(a, b Alarm) int { return strings.Compare(a.LogicalID, b.LogicalID) })
+	return out, nil
+}
+
+func stackAlarms(s *samstack.Stack) ([]Alarm, error) {
 	var out []Alarm
 	for _, id := range slices.Sorted(maps.Keys(s.Resources)) {
 		r := s.Resources[id]
-		if r.Type != "AWS::CloudWatch::Alarm" {
+		if r.Type != "AWS::CloudWatch::Alarm" || !s.Has(id) {
 			continue
 		}
 		a := Alarm{LogicalID: id, Breaches: func(v float64) bool { return v > 0 }}
@@ -134,8 +148,8 @@ func metric(s *samstack.Stack, props map[string]any) (Metric, error) {
 	for _, d := range raw {
 		dim, _ := d.(map[string]any)
 		name, _ := dim["Name"].(string)
-		if id := refersTo(dim["Value"]); id != "" {
-			out.Names[name] = id
+		if _, origin := s.Origin(dim["Value"]); refersTo(origin) != "" {
+			out.Names[name] = refersTo(origin)
 		}
 	}
 	return out, nil
@@ -169,12 +183,26 @@ type Transformation struct {
 	Dimensions            map[string]string // name → selector
 }
 
-// MetricFilters returns the stack's metric filters, sorted by logical id.
-func MetricFilters(s *samstack.Stack) ([]MetricFilter, error) {
+// MetricFilters returns the metric filters of the stack and those it
+// nests, sorted by logical id.
+func MetricFilters(root *samstack.Stack) ([]MetricFilter, error) {
+	var out []MetricFilter
+	for _, s := range root.Stacks() {
+		filters, err := stackMetricFilters(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, filters...)
+	}
+	slices.SortFunc(out, func(a, b MetricFilter) int { return strings.Compare(a.LogicalID, b.LogicalID) })
+	return out, nil
+}
+
+func stackMetricFilters(s *samstack.Stack) ([]MetricFilter, error) {
 	var out []MetricFilter
 	for _, id := range slices.Sorted(maps.Keys(s.Resources)) {
 		r := s.Resources[id]
-		if r.Type != "AWS::Logs::MetricFilter" {
+		if r.Type != "AWS::Logs::MetricFilter" || !s.Has(id) {
 			continue
 		}
 		resolved, err := s.Resolve(r.Properties)

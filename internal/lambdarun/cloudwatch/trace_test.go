@@ -46,7 +46,7 @@ func stack(t *testing.T, change func(resources map[string]any)) *samstack.Stack 
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := samstack.Parse(b, samstack.Local{})
+	s, err := samstack.Parse(samstack.Templates{samstack.Root + ".json": b}, samstack.Local{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ const (
 // trace returns each alarm's finding as "<alarm>: ok" or "<alarm>: <error>".
 func trace(t *testing.T, s *samstack.Stack, lines ...string) map[string]string {
 	t.Helper()
-	findings, err := cloudwatch.Trace(s, map[string][]string{"JobLogGroup": lines})
+	findings, err := cloudwatch.Trace(s, map[string][]string{"/aws/lambda/job": lines})
 	if err != nil {
 		t.Fatal(err)
 	}
