@@ -342,7 +342,7 @@ func TestMakefileBuildsEveryFunction(t *testing.T) {
 }
 
 // The deploy guide names every parameter a deployer is asked for.
-func TestReadmeDocumentsEveryParameter(t *testing.T) {
+func TestDocsExplainEveryParameter(t *testing.T) {
 	root := dynamotest.RepoRoot(t)
 	docs, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
 	var text []byte
