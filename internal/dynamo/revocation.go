@@ -102,7 +102,11 @@ func (s *Store) revokeBatch(ctx context.Context, batch []revocation, notify func
 		switch {
 		case pat.ErrorCode(err) == pat.CodeConflict && conflicts < conflictRetries:
 			conflicts++
-			time.Sleep(time.Duration(conflicts*50) * time.Millisecond)
+			select { // a short wait before the next try, unless the caller gives up
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(conflicts*50) * time.Millisecond):
+			}
 			continue
 		case err != nil:
 			return err

@@ -1,6 +1,6 @@
 // Package dynamo is the DynamoDB adapter: it implements the domain's
 // stores (pat.Stores), the lifecycle job's store and the mail outbox on the
-// tokens and audit tables defined in template.yaml, and the authorizer's
+// tokens and audit tables defined in templates/data.yaml, and the authorizer's
 // one-request reader (authreader.go).
 //
 // Every transaction goes through one helper (tx.go), every list through one

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -177,4 +178,18 @@ func Inbox(tb testing.TB, address string) []Email {
 		}
 	}
 	return mine
+}
+
+// RequireSAMTranslator skips tb when the SAM translator (python3's
+// aws-sam-translator) is missing, unless the local stack is up
+// (infra/stack.sh, make test): there the IAM, template and alarm checks
+// that read the templates as deployed must run, not skip.
+func RequireSAMTranslator(tb testing.TB) {
+	tb.Helper()
+	if err := exec.Command("python3", "-c", "import samtranslator").Run(); err != nil {
+		if os.Getenv("PAT_LOCAL_STACK") != "" {
+			tb.Fatal("the SAM translator (python3's aws-sam-translator) is not installed: the checks of the templates as deployed cannot run")
+		}
+		tb.Skip("the SAM translator (python3's aws-sam-translator) is not installed")
+	}
 }

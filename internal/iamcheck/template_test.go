@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -33,9 +32,7 @@ const mailFrom = "pat@example.com"
 // audit.
 func loadStack(tb testing.TB, tokens, audit string) *samstack.Stack {
 	tb.Helper()
-	if err := exec.Command("python3", "-c", "import samtranslator").Run(); err != nil {
-		tb.Skip("the SAM translator (python3 -m samtranslator) is not installed")
-	}
+	dynamotest.RequireSAMTranslator(tb)
 	s, err := samstack.Load(dynamotest.RepoRoot(tb), samstack.Local{
 		Names:   map[string]string{"TokensTable": tokens, "AuditTable": audit, "CursorKeySecret": "cursor-key"},
 		Secrets: map[string]string{"cursor-key": "aWFtY2hlY2sgdGVzdHM6IGEgY3Vyc29yIGtleSBvZiAzMisgYnl0ZXM="}, // base64 of 41 bytes

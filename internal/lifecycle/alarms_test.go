@@ -2,7 +2,6 @@ package lifecycle_test
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -52,9 +51,7 @@ func TestMailAlarmsSeeWhatTheFunctionsLog(t *testing.T) {
 
 	lines := dynamotest.LogLines(t, e.logs.String())
 	published := dynamotest.PublishedMetrics(t, lines)
-	if err := exec.Command("python3", "-c", "import samtranslator").Run(); err != nil {
-		t.Skip("the SAM translator (python3 -m samtranslator) is not installed")
-	}
+	dynamotest.RequireSAMTranslator(t)
 	stack, err := samstack.Load(dynamotest.RepoRoot(t), samstack.Local{Params: map[string]string{"MailFrom": "tokens@example.com"}})
 	if err != nil {
 		t.Fatal(err)

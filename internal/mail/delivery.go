@@ -151,8 +151,10 @@ func NewDelivery(sender Sender, log *slog.Logger) *Delivery {
 const DefaultLease = 15 * time.Minute
 
 // claims are the claim value of a claim taken at, and the stale value
-// below which a claim was left by a crashed run.
+// below which a claim was left by a crashed run. Both in UTC: they are
+// compared as text, whatever zone a caller's clock is in.
 func (d *Delivery) claims(at time.Time) (claim, stale string) {
+	at = at.UTC()
 	return pat.NoticeSending + at.Format(time.RFC3339), pat.NoticeSending + at.Add(-d.Lease).Format(time.RFC3339)
 }
 

@@ -382,6 +382,27 @@ func TestSamconfigEnvironments(t *testing.T) {
 	if strings.Contains(conf, "example.com") {
 		t.Error("samconfig.toml carries example.com placeholders")
 	}
+	// CloudFormation refuses a stack whose templates create roles, or nest
+	// stacks and transforms, without the capabilities that say so.
+	root, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"CAPABILITY_IAM"}
+	if strings.Contains(string(root), "AWS::Serverless::Application") {
+		want = append(want, "CAPABILITY_AUTO_EXPAND")
+	}
+	caps := regexp.MustCompile(`(?m)^capabilities = "([^"]*)"$`).FindAllStringSubmatch(conf, -1)
+	if len(caps) != 2 {
+		t.Errorf("samconfig.toml names capabilities %d times, want once per environment", len(caps))
+	}
+	for _, c := range caps {
+		for _, w := range want {
+			if !slices.Contains(strings.Fields(c[1]), w) {
+				t.Errorf("samconfig.toml: capabilities %q lack %s, which the templates need", c[1], w)
+			}
+		}
+	}
 	params := load(t, nil).Parameters
 	for _, m := range regexp.MustCompile(`(\w+)=\\"`).FindAllStringSubmatch(conf, -1) {
 		if _, ok := params[m[1]]; !ok {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -35,9 +34,7 @@ var transformed struct {
 // has none), changed by params.
 func load(tb testing.TB, params map[string]string) *samstack.Stack {
 	tb.Helper()
-	if err := exec.Command("python3", "-c", "import samtranslator").Run(); err != nil {
-		tb.Skip("the SAM translator (python3 -m samtranslator) is not installed")
-	}
+	dynamotest.RequireSAMTranslator(tb)
 	transformed.once.Do(func() { transformed.t, transformed.err = samstack.Transform(dynamotest.RepoRoot(tb)) })
 	if transformed.err != nil {
 		tb.Fatal(transformed.err)
