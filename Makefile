@@ -36,10 +36,13 @@ fuzz: ## Fuzz token and Authorization header parsing, FUZZTIME each (default 60s
 	go test -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s} ./internal/token
 	go test -run '^$$' -fuzz FuzzAuthorizationHeader -fuzztime $${FUZZTIME:-60s} ./internal/authz
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet and Redocly's recommended rules on openapi.yaml (redocly.yaml)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
+	@# Redocly CLI is one of infra's npm packages: installed first on a fresh clone.
+	infra/stack.sh --install
+	infra/node_modules/.bin/redocly lint openapi.yaml
 
 check-template: ## cfn-lint, SAM transform and checks of template.yaml and infra/examples/
 	infra/cfn/check.sh
