@@ -3,10 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 FUNCTIONS := $(notdir $(wildcard functions/*))
-GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w" -buildvcs=false
+# The release's semantic version, in one place: stamped into every binary.
+VERSION := $(shell cat VERSION)
+GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w -X github.com/patservice/pat/internal/version.Version=$(VERSION)" -buildvcs=false
 BIN := bin
 
-.PHONY: help run test test-unit bench lint check-template fuzz build bootstraps clean screenshots
+.PHONY: help run test test-unit bench lint check-template fuzz build bootstraps release clean screenshots
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -36,10 +38,13 @@ fuzz: ## Fuzz token and Authorization header parsing, FUZZTIME each (default 60s
 	go test -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s} ./internal/token
 	go test -run '^$$' -fuzz FuzzAuthorizationHeader -fuzztime $${FUZZTIME:-60s} ./internal/authz
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet and Redocly's recommended rules on openapi.yaml (redocly.yaml)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
+	@# Redocly CLI is one of infra's npm packages: installed first on a fresh clone.
+	infra/stack.sh --install
+	infra/node_modules/.bin/redocly lint openapi.yaml
 
 check-template: ## cfn-lint, SAM transform and checks of template.yaml, templates/ and infra/examples/
 	infra/cfn/check.sh
@@ -60,8 +65,23 @@ bootstraps: ## Every function's bootstrap for this machine (LAMBDA_ARCH to chang
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH) go build $(GOFLAGS_LAMBDA) -o $(OUT)/.build/ $(addprefix ./functions/,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do mkdir -p $(OUT)/$$f && mv $(OUT)/.build/$$f $(OUT)/$$f/bootstrap || exit 1; done; rmdir $(OUT)/.build
 
+# A release: every function built as sam build builds it for Lambda
+# (arm64, the same flags), zipped as Lambda takes it, reproducibly (fixed
+# timestamps and modes, no extra attributes: the same commit gives the same
+# bytes, internal/release tests it), with the checksums of the zips.
+RELEASE_OUT ?= dist/$(VERSION)
+release: ## Every function for Lambda (arm64), zipped reproducibly, with SHA256SUMS, into RELEASE_OUT (default dist/<VERSION>)
+	rm -rf $(RELEASE_OUT) && mkdir -p $(RELEASE_OUT)
+	$(MAKE) --no-print-directory bootstraps OUT=$(RELEASE_OUT)/.functions LAMBDA_ARCH=arm64
+	@set -e; out=$$(cd $(RELEASE_OUT) && pwd); for f in $(FUNCTIONS); do \
+	  chmod 755 $$out/.functions/$$f/bootstrap; TZ=UTC touch -t 198001010000 $$out/.functions/$$f/bootstrap; \
+	  (cd $$out/.functions/$$f && TZ=UTC zip -q -X $$out/$$f.zip bootstrap); \
+	done; rm -rf $$out/.functions; \
+	cd $$out && if command -v sha256sum >/dev/null; then sha256sum *.zip; else shasum -a 256 *.zip; fi > SHA256SUMS
+	@echo "release $(VERSION): $(RELEASE_OUT)/*.zip and $(RELEASE_OUT)/SHA256SUMS"
+
 clean: ## Remove build output and emulator logs
-	rm -rf $(BIN) .aws-sam infra/.logs
+	rm -rf $(BIN) dist .aws-sam infra/.logs
 
 FORCE:
 

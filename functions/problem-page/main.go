@@ -5,9 +5,11 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/patservice/pat/internal/coldstart"
 	"github.com/patservice/pat/internal/httpapi"
 )
 
 func main() {
+	coldstart.Log()
 	lambda.Start(httpapi.ProblemPage)
 }

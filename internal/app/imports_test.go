@@ -19,7 +19,8 @@ var mayImport = map[string][]string{
 	"token":          {},
 	"scope":          {},
 	"awsclient":      {},
-	"coldstart":      {"config"},
+	"version":        {},
+	"coldstart":      {"config", "version"},
 	"emf":            {},
 	"demo":           {},
 	"localgw":        {"authz"},
@@ -31,7 +32,7 @@ var mayImport = map[string][]string{
 	"dynamo":         {"pat", "token"},
 	"sesmail":        {"pat", "mail", "token", "awsclient"},
 	"apigw":          {"authz"},
-	"httpapi":        {"pat", "scope", "config"},
+	"httpapi":        {"pat", "scope", "config", "version"},
 	"app/authorizer": {"apigw", "authz", "awsclient", "coldstart", "config", "dynamo", "scope", "token"},
 	"app":            {"awsclient", "coldstart", "config", "dynamo", "httpapi", "lifecycle", "mail", "pat", "scope", "sesmail", "token"},
 	"dynamotest":     {"awsclient", "dynamo", "samstack"},
@@ -44,6 +45,7 @@ var mayImport = map[string][]string{
 	// Test support: the functions' bootstraps under the Lambda Runtime
 	// Interface Emulator, and CloudWatch's reading of their log lines.
 	"lambdarun":            {"samstack"},
+	"release":              {},
 	"lambdarun/cloudwatch": {"samstack"},
 	// Test support: the integration tests' harness, on the wiring itself.
 	"testenv":  {"app", "app/authorizer", "authz", "config", "dynamo", "dynamotest", "pat", "sesmail"},

@@ -24,6 +24,7 @@ import (
 	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/localgw"
 	"github.com/patservice/pat/internal/testenv"
+	"github.com/patservice/pat/internal/version"
 )
 
 // Every token the browser saw, the tables and the logs (the server's and
@@ -573,6 +574,11 @@ func TestConsoleInABrowser(t *testing.T) {
 		tb.waitFor(`document.querySelector("#who").innerText.includes("alice")`)
 		if !eval[bool](tb, `document.querySelector("#admin-link").hidden`) {
 			t.Error("alice sees the administration link")
+		}
+		// The footer names the release GET /me reports: this test's server
+		// is built by go test, so the development version.
+		if got := tb.text("footer"); got != "Version "+version.Development {
+			t.Errorf("footer: %q, want %q", got, "Version "+version.Development)
 		}
 		tb.open("/console/admin/tokens")
 		tb.waitFor(`document.querySelector("main [role=alert]") !== null`)

@@ -8,11 +8,12 @@ import (
 
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/scope"
+	"github.com/patservice/pat/internal/version"
 )
 
 // meJSON is what the console needs to know about its user: who they are,
 // whether to show the administrators' pages, which scopes to offer and
-// which lifetimes to allow.
+// which lifetimes to allow; and the service's release, for its footer.
 type meJSON struct {
 	ID                   string         `json:"id"`
 	Email                string         `json:"email"`
@@ -26,6 +27,7 @@ type meJSON struct {
 	MaxExpiryDays        int            `json:"maxExpiryDays"`
 	AllowNeverExpires    bool           `json:"allowNeverExpires"`
 	MaxActiveTokens      int            `json:"maxActiveTokens"`
+	Version              string         `json:"version"`
 }
 
 type resourceJSON struct {
@@ -45,7 +47,8 @@ func (a *API) GetMe(ctx context.Context, req events.APIGatewayV2HTTPRequest) (ev
 		rules := a.svc.Rules()
 		v := meJSON{ID: u.ID, Email: u.Email, IsAdmin: id.Admin, Status: u.Status, EffectivePermissions: nonNil(u.Effective()),
 			Limited: u.Limited, ActiveTokens: u.ActiveTokens, DefaultExpiryDays: days(rules.DefaultLifetime),
-			MaxExpiryDays: days(rules.MaxLifetime), AllowNeverExpires: rules.AllowNeverExpires, MaxActiveTokens: rules.MaxActiveTokens}
+			MaxExpiryDays: days(rules.MaxLifetime), AllowNeverExpires: rules.AllowNeverExpires, MaxActiveTokens: rules.MaxActiveTokens,
+			Version: version.Version}
 		for _, r := range a.catalog.Resources {
 			v.Catalog = append(v.Catalog, resourceJSON{Name: r.Name, Description: r.Description, Actions: scope.Actions, Paths: r.Paths})
 		}

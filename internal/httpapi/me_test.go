@@ -7,11 +7,13 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/version"
 )
 
 // GET /me tells the console who the caller is and what a token created now
 // may hold: the session's permissions narrowed by an administrator's limit,
-// the account's status, the role, the catalog and the lifetime rules.
+// the account's status, the role, the catalog, the lifetime rules and the
+// service's release (this test binary's: the development version).
 func TestMeShowsWhatTheCallerMayDo(t *testing.T) {
 	h := newHarness(t)
 	admin := func(ev *events.APIGatewayV2HTTPRequest) {
@@ -28,6 +30,9 @@ func TestMeShowsWhatTheCallerMayDo(t *testing.T) {
 	}
 	if f["defaultExpiryDays"] != float64(180) || f["maxExpiryDays"] != float64(365) || f["allowNeverExpires"] != false || f["maxActiveTokens"] != float64(50) {
 		t.Errorf("rules: %s", me.Body)
+	}
+	if f["version"] != version.Version || version.Version != version.Development {
+		t.Errorf("version: %v, want %s: %s", f["version"], version.Development, me.Body)
 	}
 	catalog := f["catalog"].([]any)
 	if first := catalog[0].(map[string]any); len(catalog) != 4 || first["name"] != "crm" || first["description"] == "" ||

@@ -158,7 +158,10 @@ var cases = map[string]fnCase{
 		sample("rotate-token", http.StatusCreated, newToken),
 	}},
 	"get-me": {runs: []run{
-		sample("get-me", http.StatusOK, field("id", "user-alice")),
+		sample("get-me", http.StatusOK, func(t *testing.T, w *world, r response) {
+			field("id", "user-alice")(t, w, r)
+			field("version", w.s.version)(t, w, r)
+		}),
 		noIdentity("get-me"),
 	}},
 	"list-token-events": {seed: seedToken, runs: []run{
@@ -531,6 +534,7 @@ func TestEveryFunctionUnderTheLambdaRuntime(t *testing.T) {
 						r.check(t, w, inv)
 					})
 				}
+				coldStartNamesVersion(t, w)
 			})
 		}
 		t.Run("scenarios", func(t *testing.T) {
@@ -598,3 +602,19 @@ func traceAlarms(t *testing.T, s *suite) {
 // anyTables name tables for a resolution of the template whose table
 // names do not matter (the list of functions, the alarms).
 var anyTables = dynamotest.Tables{Tokens: "tokens", Audit: "audit"}
+
+// coldStartNamesVersion checks that the function's cold-start line names
+// the release (VERSION, which make bootstraps stamps in), as operators
+// read it in the function's log group.
+func coldStartNamesVersion(t *testing.T, w *world) {
+	t.Helper()
+	for _, l := range w.e.Lines() {
+		if l.Fields != nil && (l.Fields["msg"] == "cold start" || l.Fields["message"] == "cold start") {
+			if l.Fields["version"] != w.s.version {
+				t.Errorf("%s's cold start logs version %v, want VERSION %s: %s", w.fn.LogicalID, l.Fields["version"], w.s.version, l.Text)
+			}
+			return
+		}
+	}
+	t.Errorf("%s logged no cold-start line", w.fn.LogicalID)
+}

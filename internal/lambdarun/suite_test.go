@@ -57,6 +57,7 @@ func TestMain(m *testing.M) {
 // bootstraps (built once per test run) and the transformed template.
 type suite struct {
 	root, rie, bin string
+	version        string // the VERSION file's, which make bootstraps stamps in
 	transformed    samstack.Templates
 	doc            *openapi3.T
 }
@@ -79,7 +80,11 @@ func newSuite(t *testing.T) *suite {
 		t.Fatal(bootstraps.err)
 	}
 	s.bin = bootstraps.dir
-	var err error
+	raw, err := os.ReadFile(filepath.Join(s.root, "VERSION"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.version = strings.TrimSpace(string(raw))
 	if s.transformed, err = samstack.Transform(s.root); err != nil {
 		t.Fatal(err)
 	}

@@ -6,11 +6,12 @@ import { $, h } from './dom.mjs';
 let current = null;
 
 // me is the signed-in user: their permissions, lifetime settings and the
-// scope catalogue.
+// scope catalogue (and the service's release, which the footer shows).
 export const me = () => current;
 
 export async function loadMe() {
   current = await api('GET', '/me');
   $('#admin-link').hidden = !current.isAdmin;
+  $('#version').textContent = `Version ${current.version}`;
   $('#who').replaceChildren(...[current.email || current.id, current.isAdmin ? h('span', { class: 'badge admin' }, 'admin') : ''].filter(Boolean));
 }
