@@ -32,9 +32,9 @@ import (
 	"github.com/patservice/pat/internal/console"
 	"github.com/patservice/pat/internal/devstack"
 	"github.com/patservice/pat/internal/dynamo"
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/localgw"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/sesmail"
 )
 
@@ -146,7 +146,7 @@ func sameOrigin(h http.Handler) http.Handler {
 
 func createTables(ctx context.Context, db *dynamodb.Client, template string, cfg config.Config) error {
 	// The tables are in a stack template.yaml nests: read as deployed.
-	specs, err := dynamotest.Specs(filepath.Dir(template))
+	specs, err := localstack.Specs(filepath.Dir(template))
 	if err != nil {
 		return fmt.Errorf("read the tables of %s (run from the repository root): %w", template, err)
 	}

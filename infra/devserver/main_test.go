@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/patservice/pat/internal/config"
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 )
 
 // The README's local demo and the walkthrough `make run` prints work as
@@ -28,7 +28,7 @@ func TestReadmeDemoRunsTwice(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("needs curl")
 	}
-	root := dynamotest.RepoRoot(t)
+	root := localstack.RepoRoot(t)
 	base := startServer(t, nil)
 
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
@@ -60,7 +60,7 @@ func TestReadmeDemoRunsTwice(t *testing.T) {
 // start must succeed: it returns the base URL.
 func startServer(t *testing.T, env map[string]string) string {
 	t.Helper()
-	dynamotest.Client(t) // skips without the local stack
+	localstack.Client(t) // skips without the local stack
 	suffix := time.Now().Format("150405.000000")
 	t.Setenv("TABLE_NAME", "demo-tokens-"+suffix)
 	t.Setenv("AUDIT_TABLE_NAME", "demo-audit-"+suffix)
@@ -82,7 +82,7 @@ func startServer(t *testing.T, env map[string]string) string {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		served = serve(ctx, ln, filepath.Join(dynamotest.RepoRoot(t), "template.yaml"), &bytes.Buffer{})
+		served = serve(ctx, ln, filepath.Join(localstack.RepoRoot(t), "template.yaml"), &bytes.Buffer{})
 	}()
 	t.Cleanup(func() {
 		cancel()

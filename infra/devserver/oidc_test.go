@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/localidp"
+	"github.com/patservice/pat/internal/localstack"
 )
 
 // With PAT_OIDC_ISSUER and PAT_OIDC_CLIENT_ID the local server signs users
@@ -19,7 +19,7 @@ import (
 // only its id tokens, verified as the JWT authorizer verifies them on AWS,
 // whose claims go through the same mapping as on AWS (CLAIM_GROUPS).
 func TestSignsInWithAnOpenIDProvider(t *testing.T) {
-	dynamotest.Client(t) // skips without the local stack
+	localstack.Client(t) // skips without the local stack
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/patservice/pat/internal/apigw"
 	"github.com/patservice/pat/internal/app/authorizer"
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/testenv"
 )
@@ -54,7 +54,7 @@ func BenchmarkAuthorizerVsGetItem(b *testing.B) {
 		client func(testing.TB, *env) *dynamodb.Client
 	}{
 		{"direct", func(_ testing.TB, e *env) *dynamodb.Client { return e.DB }},
-		{fmt.Sprintf("tls-rtt-%v", rtt), func(tb testing.TB, _ *env) *dynamodb.Client { return dynamotest.RemoteClient(tb, rtt) }},
+		{fmt.Sprintf("tls-rtt-%v", rtt), func(tb testing.TB, _ *env) *dynamodb.Client { return localstack.RemoteClient(tb, rtt) }},
 	} {
 		b.Run(mode.name, func(b *testing.B) {
 			e := newEnv(b)

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/patservice/pat/internal/demo"
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/localgw"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 )
 
@@ -36,7 +36,7 @@ func TestHandleBothEventVersions(t *testing.T) {
 		t.Fatalf("REST without token through Handle: %v", err)
 	}
 
-	backend := dynamotest.Event[events.APIGatewayProxyRequest](t, "echo")
+	backend := localstack.Event[events.APIGatewayProxyRequest](t, "echo")
 	backend.RequestContext.Authorizer = map[string]any{"principalId": alice.UserID}
 	for k, v := range rest.Context {
 		backend.RequestContext.Authorizer[k] = v

@@ -10,14 +10,14 @@ import (
 	"github.com/patservice/pat/internal/apigw"
 	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/dynamo"
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/testenv"
 )
 
 // Checked after the whole suite: no table item and no log line holds any
 // part of a token.
-var ledger dynamotest.Ledger
+var ledger localstack.Ledger
 
 func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 
@@ -56,7 +56,7 @@ type request struct {
 }
 
 func (e *env) restEvent(t testing.TB, r request) events.APIGatewayCustomAuthorizerRequestTypeRequest {
-	ev := dynamotest.Event[events.APIGatewayCustomAuthorizerRequestTypeRequest](t, "authorizer-rest")
+	ev := localstack.Event[events.APIGatewayCustomAuthorizerRequestTypeRequest](t, "authorizer-rest")
 	delete(ev.Headers, "Authorization")
 	delete(ev.MultiValueHeaders, "Authorization")
 	if r.header != "" {
@@ -75,7 +75,7 @@ func (e *env) restEvent(t testing.TB, r request) events.APIGatewayCustomAuthoriz
 }
 
 func (e *env) httpEvent(t testing.TB, r request) events.APIGatewayV2CustomAuthorizerV2Request {
-	ev := dynamotest.Event[events.APIGatewayV2CustomAuthorizerV2Request](t, "authorizer-http")
+	ev := localstack.Event[events.APIGatewayV2CustomAuthorizerV2Request](t, "authorizer-http")
 	delete(ev.Headers, "authorization")
 	ev.IdentitySource = nil
 	if r.header != "" {

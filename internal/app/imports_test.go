@@ -35,7 +35,7 @@ var mayImport = map[string][]string{
 	"httpapi":        {"pat", "scope", "config", "version"},
 	"app/authorizer": {"apigw", "authz", "awsclient", "coldstart", "config", "dynamo", "scope", "token"},
 	"app":            {"awsclient", "coldstart", "config", "dynamo", "httpapi", "lifecycle", "mail", "pat", "scope", "sesmail", "token"},
-	"dynamotest":     {"awsclient", "dynamo", "samstack"},
+	"localstack":     {"awsclient", "dynamo", "samstack"},
 	// Test support: the stack as deployed (the SAM-transformed templates),
 	// and the checks of it (tests only).
 	"samstack":   {},
@@ -48,7 +48,7 @@ var mayImport = map[string][]string{
 	"release":              {},
 	"lambdarun/cloudwatch": {"samstack"},
 	// Test support: the integration tests' harness, on the wiring itself.
-	"testenv":  {"app", "app/authorizer", "authz", "config", "dynamo", "dynamotest", "pat", "sesmail"},
+	"testenv":  {"app", "app/authorizer", "authz", "config", "dynamo", "localstack", "pat", "sesmail"},
 	"console":  {"config", "httpapi"},
 	"devstack": {"apigw", "app", "app/authorizer", "config", "console", "demo", "localgw", "sesmail"},
 	// A real OpenID provider (zitadel's example) for the local server and the tests.

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/patservice/pat/internal/authz"
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/testenv"
 	"github.com/patservice/pat/internal/token"
@@ -19,7 +19,7 @@ import (
 
 // Checked after the whole suite: no table item and no log line holds any
 // part of a token.
-var ledger dynamotest.Ledger
+var ledger localstack.Ledger
 
 func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 

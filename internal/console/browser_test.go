@@ -21,15 +21,15 @@ import (
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/console"
 	"github.com/patservice/pat/internal/devstack"
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/localgw"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/testenv"
 	"github.com/patservice/pat/internal/version"
 )
 
 // Every token the browser saw, the tables and the logs (the server's and
 // the browser console's): after the suite, none may hold a secret.
-var ledger dynamotest.Ledger
+var ledger localstack.Ledger
 
 func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 
@@ -125,7 +125,7 @@ func newStack(t *testing.T, in signIn) *stack {
 	if shots == "" {
 		shots = t.TempDir()
 	} else if !filepath.IsAbs(shots) {
-		shots = filepath.Join(dynamotest.RepoRoot(t), shots)
+		shots = filepath.Join(localstack.RepoRoot(t), shots)
 	}
 	return &stack{url: base, browser: browser, shots: shots}
 }
@@ -606,9 +606,9 @@ func TestConsoleInABrowser(t *testing.T) {
 		if code := s.demo(t, first["token"].(string)); code != 401 {
 			t.Errorf("locked token: %d, want 401", code)
 		}
-		var mails []dynamotest.Email
+		var mails []localstack.Email
 		for range 50 {
-			if mails = dynamotest.Inbox(t, owner+"@example.com"); len(mails) > 0 {
+			if mails = localstack.Inbox(t, owner+"@example.com"); len(mails) > 0 {
 				break
 			}
 			time.Sleep(100 * time.Millisecond)

@@ -11,8 +11,8 @@ import (
 
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/console"
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/localgw"
+	"github.com/patservice/pat/internal/localstack"
 )
 
 var oidc = config.Console{
@@ -169,7 +169,7 @@ func TestConsoleSampleEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "console")
+	ev := localstack.Event[events.APIGatewayV2HTTPRequest](t, "console")
 	resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), c.Handle, ev)
 	if err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Body, `<main id="main"`) || resp.Headers["Content-Security-Policy"] == "" {
 		t.Fatalf("%d %v %v", resp.StatusCode, resp.Headers, err)

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/dynamo"
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 )
 
@@ -42,7 +42,7 @@ func (f *fixture) notify(owner []pat.Token) (*pat.Notice, error) {
 func (f *fixture) revocationState(t *testing.T) (status map[string]string, events map[string]int, notices int) {
 	t.Helper()
 	status, events = map[string]string{}, map[string]int{}
-	for _, item := range dynamotest.Dump(t, f.db, f.tables.Tokens) {
+	for _, item := range localstack.Dump(t, f.db, f.tables.Tokens) {
 		switch str(item, "sk") {
 		case "TOKEN":
 			status[str(item, "id")] = str(item, "status")
@@ -50,7 +50,7 @@ func (f *fixture) revocationState(t *testing.T) (status map[string]string, event
 			notices++
 		}
 	}
-	for _, item := range dynamotest.Dump(t, f.db, f.tables.Audit) {
+	for _, item := range localstack.Dump(t, f.db, f.tables.Audit) {
 		if str(item, "action") == pat.ActionRevoked {
 			events[str(item, "tokenId")]++
 		}

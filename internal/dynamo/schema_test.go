@@ -12,16 +12,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/dynamo"
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 )
 
 // The tables created locally are the ones template.yaml deploys: created from
 // its definition, they are described back and compared with it, and the
 // template's raw text is checked for the keys the store relies on.
 func TestTablesMatchTemplate(t *testing.T) {
-	db := dynamotest.Client(t)
-	specs := dynamotest.MustSpecs(t)
-	tables := dynamotest.MustTables(t, db)
+	db := localstack.Client(t)
+	specs := localstack.MustSpecs(t)
+	tables := localstack.MustTables(t, db)
 	for id, name := range map[string]string{"TokensTable": tables.Tokens, "AuditTable": tables.Audit} {
 		spec, ok := specs[id]
 		if !ok {

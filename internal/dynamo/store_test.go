@@ -17,14 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/dynamo"
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 )
 
 // fixture is a store on fresh tables, with helpers that write through it.
 type fixture struct {
 	db     *dynamodb.Client
-	tables dynamotest.Tables
+	tables localstack.Tables
 	store  *dynamo.Store
 	now    time.Time
 	seq    int
@@ -34,10 +34,10 @@ var ctx = context.Background()
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	db := dynamotest.Client(t)
+	db := localstack.Client(t)
 	// Now, not a fixed date: DynamoDB Local's TTL deletes items whose time
 	// has passed within seconds.
-	f := &fixture{db: db, tables: dynamotest.MustTables(t, db), now: time.Now().UTC().Truncate(time.Second)}
+	f := &fixture{db: db, tables: localstack.MustTables(t, db), now: time.Now().UTC().Truncate(time.Second)}
 	f.store = f.storeOn(t, db)
 	return f
 }
@@ -113,7 +113,7 @@ func (f *fixture) activeTokens(t *testing.T, user string) int {
 
 func (f *fixture) count(t *testing.T, table string) int {
 	t.Helper()
-	return len(dynamotest.Dump(t, f.db, table))
+	return len(localstack.Dump(t, f.db, table))
 }
 
 func wantCode(t *testing.T, err error, code pat.Code) {
@@ -523,7 +523,7 @@ func TestAuditRecordCannotBeOverwritten(t *testing.T) {
 	if err != nil || len(page.Items) != 1 {
 		t.Fatal(page, err)
 	}
-	before := dynamotest.Dump(t, f.db, f.tables.Audit)
+	before := localstack.Dump(t, f.db, f.tables.Audit)
 	forged := page.Items[0]
 	forged.Action, forged.ActorID, forged.Details = pat.ActionLocked, "user-mallory", map[string]string{"reason": "covering tracks"}
 	tok := f.get(t, id)
@@ -531,7 +531,7 @@ func TestAuditRecordCannotBeOverwritten(t *testing.T) {
 	if err := f.store.SetTokenStatus(ctx, tok, pat.StatusActive, forged, nil); err == nil {
 		t.Fatal("an audit record was overwritten")
 	}
-	if !reflect.DeepEqual(before, dynamotest.Dump(t, f.db, f.tables.Audit)) {
+	if !reflect.DeepEqual(before, localstack.Dump(t, f.db, f.tables.Audit)) {
 		t.Fatal("the audit table changed")
 	}
 	if got := f.get(t, id); got.Status != pat.StatusActive {
@@ -594,7 +594,7 @@ func TestOwnersChangeIsGuarded(t *testing.T) {
 	}
 	live := f.token(t, "alice")
 
-	tokens, audit := dynamotest.Dump(t, f.db, f.tables.Tokens), f.count(t, f.tables.Audit)
+	tokens, audit := localstack.Dump(t, f.db, f.tables.Tokens), f.count(t, f.tables.Audit)
 	for _, write := range []func(pat.Token, int) error{rename, extend} {
 		wantCode(t, write(locked, rev()), pat.CodeTokenLocked)
 		wantCode(t, write(expired, rev()), pat.CodeTokenNotActive)
@@ -604,7 +604,7 @@ func TestOwnersChangeIsGuarded(t *testing.T) {
 		other.UserID = "mallory"
 		wantCode(t, write(other, rev()), pat.CodeNotFound)
 	}
-	if !reflect.DeepEqual(tokens, dynamotest.Dump(t, f.db, f.tables.Tokens)) || f.count(t, f.tables.Audit) != audit {
+	if !reflect.DeepEqual(tokens, localstack.Dump(t, f.db, f.tables.Tokens)) || f.count(t, f.tables.Audit) != audit {
 		t.Fatal("a refused change wrote something")
 	}
 	if err := rename(live, rev()); err != nil {
@@ -662,7 +662,7 @@ func TestSyncUserAnnouncesANewAddress(t *testing.T) {
 		t.Fatalf("audit: %+v %v", page.Items, err)
 	}
 	outbox := 0
-	for _, item := range dynamotest.Dump(t, f.db, f.tables.Tokens) {
+	for _, item := range localstack.Dump(t, f.db, f.tables.Tokens) {
 		if pk, _ := item["pk"].(*types.AttributeValueMemberS); pk != nil && strings.HasPrefix(pk.Value, "NOTICE#") {
 			outbox++
 		}

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/dynamo"
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
 )
@@ -63,7 +63,7 @@ func adminRoutes(h *harness) []string {
 func TestAdminRoutesNeedTheRole(t *testing.T) {
 	h := newHarness(t)
 	id := h.call(t, "create-token", alice).fields()["id"].(string)
-	tokens, audit := dynamotest.Dump(t, h.DB, h.Tables.Tokens), dynamotest.Dump(t, h.DB, h.Tables.Audit)
+	tokens, audit := localstack.Dump(t, h.DB, h.Tables.Tokens), localstack.Dump(t, h.DB, h.Tables.Audit)
 	roles := []struct {
 		name   string
 		edit   edit
@@ -90,7 +90,7 @@ func TestAdminRoutesNeedTheRole(t *testing.T) {
 			}
 		}
 	}
-	if !reflect.DeepEqual(tokens, dynamotest.Dump(t, h.DB, h.Tables.Tokens)) || !reflect.DeepEqual(audit, dynamotest.Dump(t, h.DB, h.Tables.Audit)) {
+	if !reflect.DeepEqual(tokens, localstack.Dump(t, h.DB, h.Tables.Tokens)) || !reflect.DeepEqual(audit, localstack.Dump(t, h.DB, h.Tables.Audit)) {
 		t.Fatal("a refused request changed a table")
 	}
 	// The administrator, in route order: list, get, lock, unlock, revoke,
@@ -148,7 +148,7 @@ func TestOwnerIsToldOfAdministratorsActions(t *testing.T) {
 	id := h.call(t, "create-token", as(owner, ownerGrants)).fields()["id"].(string)
 	h.call(t, "admin-lock-token", onToken(id), body(`{"reason":"seen in a public repository"}`))
 	h.call(t, "admin-revoke-token", onToken(id), body(`{"reason":"leaked"}`))
-	mails := dynamotest.Inbox(t, owner+"@example.com")
+	mails := localstack.Inbox(t, owner+"@example.com")
 	if len(mails) != 2 {
 		t.Fatalf("owner got %d mails", len(mails))
 	}
@@ -165,7 +165,7 @@ func TestOwnerIsToldOfAdministratorsActions(t *testing.T) {
 		}
 	}
 	// Sent notices leave the outbox.
-	for _, item := range dynamotest.Dump(t, h.DB, h.Tables.Tokens) {
+	for _, item := range localstack.Dump(t, h.DB, h.Tables.Tokens) {
 		if pk, _ := item["pk"].(*types.AttributeValueMemberS); pk == nil || strings.HasPrefix(pk.Value, "NOTICE#") {
 			t.Fatalf("a sent notice is still in the outbox: %v", item)
 		}
@@ -269,7 +269,7 @@ func TestAdminUpdatesUsers(t *testing.T) {
 	if r := h.call(t, "create-token", as("user-new", ownerGrants)); r.Status != 403 || r.code() != "user_disabled" {
 		t.Fatalf("the disabled newcomer creates a token: %d %s", r.Status, r.Body)
 	}
-	before := dynamotest.Dump(t, h.DB, h.Tables.Tokens)
+	before := localstack.Dump(t, h.DB, h.Tables.Tokens)
 	for _, bad := range []string{`{}`, `{"status":"banned"}`, `{"permissions":["crm:fly"]}`, `{"permissions":"crm:read"}`, `{"status":"active","extra":1}`} {
 		if r := h.call(t, "admin-update-user", body(bad)); r.Status != 400 {
 			t.Errorf("%s: %d %s", bad, r.Status, r.Body)
@@ -278,7 +278,7 @@ func TestAdminUpdatesUsers(t *testing.T) {
 	if r := h.call(t, "admin-get-user", onUser("user-nobody")); r.Status != 404 {
 		t.Fatalf("unknown user: %d", r.Status)
 	}
-	if !reflect.DeepEqual(before, dynamotest.Dump(t, h.DB, h.Tables.Tokens)) {
+	if !reflect.DeepEqual(before, localstack.Dump(t, h.DB, h.Tables.Tokens)) {
 		t.Fatal("a bad request changed a user")
 	}
 }
@@ -332,7 +332,7 @@ func TestAdminRevokeAllSurvivesAFailure(t *testing.T) {
 	owner := pat.Identity{UserID: "user-many", Email: "many@example.com", Permissions: []string{"crm:read"}}
 	ids := h.seed(t, owner, 250)
 	h.call(t, "create-token", alice) // someone else's token, which must survive
-	before := dynamotest.Dump(t, h.DB, h.Tables.Tokens)
+	before := localstack.Dump(t, h.DB, h.Tables.Tokens)
 
 	preview := h.call(t, "admin-revoke-all", body(`{"owner":"user-many","preview":true}`))
 	if preview.Status != 200 || preview.fields()["count"] != 250.0 {
@@ -347,7 +347,7 @@ func TestAdminRevokeAllSurvivesAFailure(t *testing.T) {
 	if r := h.call(t, "admin-revoke-all", body(`{"owner":"user-many","everyone":true,"confirm":250}`)); r.Status != 400 {
 		t.Fatalf("owner and everyone: %d %s", r.Status, r.Body)
 	}
-	if !reflect.DeepEqual(before, dynamotest.Dump(t, h.DB, h.Tables.Tokens)) {
+	if !reflect.DeepEqual(before, localstack.Dump(t, h.DB, h.Tables.Tokens)) {
 		t.Fatal("an unconfirmed revoke-all changed something")
 	}
 

@@ -11,13 +11,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 )
 
 func TestFixturesMatchRoutes(t *testing.T) {
 	h := newHarness(t)
 	for function, route := range h.routes {
-		ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, function)
+		ev := localstack.Event[events.APIGatewayV2HTTPRequest](t, function)
 		if ev.RouteKey != route.Method+" "+route.Path || ev.RequestContext.HTTP.Method != route.Method {
 			t.Errorf("events/%s.json is for %s, the route is %s %s", function, ev.RouteKey, route.Method, route.Path)
 		}
@@ -116,8 +116,8 @@ func TestTokenLifecycle(t *testing.T) {
 func TestBadRequestsChangeNothing(t *testing.T) {
 	h := newHarness(t)
 	existing := h.call(t, "create-token").fields()["id"].(string)
-	before := dynamotest.Dump(t, h.DB, h.Tables.Tokens)
-	beforeAudit := len(dynamotest.Dump(t, h.DB, h.Tables.Audit))
+	before := localstack.Dump(t, h.DB, h.Tables.Tokens)
+	beforeAudit := len(localstack.Dump(t, h.DB, h.Tables.Audit))
 
 	cases := []struct {
 		name, function string
@@ -162,10 +162,10 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 			}
 		})
 	}
-	if after := dynamotest.Dump(t, h.DB, h.Tables.Tokens); !reflect.DeepEqual(before, after) {
+	if after := localstack.Dump(t, h.DB, h.Tables.Tokens); !reflect.DeepEqual(before, after) {
 		t.Fatal("a refused request changed the tokens table")
 	}
-	if n := len(dynamotest.Dump(t, h.DB, h.Tables.Audit)); n != beforeAudit {
+	if n := len(localstack.Dump(t, h.DB, h.Tables.Audit)); n != beforeAudit {
 		t.Fatalf("refused requests wrote %d audit records", n-beforeAudit)
 	}
 }
@@ -184,7 +184,7 @@ func TestBase64Body(t *testing.T) {
 func TestCrossUserAccessIsNotFound(t *testing.T) {
 	h := newHarness(t)
 	id := h.call(t, "create-token").fields()["id"].(string)
-	before := dynamotest.Dump(t, h.DB, h.Tables.Tokens)
+	before := localstack.Dump(t, h.DB, h.Tables.Tokens)
 	mallory := as("user-mallory", "*")
 	for function, route := range h.routes {
 		if !strings.Contains(route.Path, "{id}") || strings.HasPrefix(route.Path, "/admin/") {
@@ -200,7 +200,7 @@ func TestCrossUserAccessIsNotFound(t *testing.T) {
 			}
 		})
 	}
-	if after := dynamotest.Dump(t, h.DB, h.Tables.Tokens); !reflect.DeepEqual(before, after) {
+	if after := localstack.Dump(t, h.DB, h.Tables.Tokens); !reflect.DeepEqual(before, after) {
 		t.Fatal("another user's requests changed the token")
 	}
 	if r := h.call(t, "list-tokens", mallory); len(r.fields()["items"].([]any)) != 0 {
@@ -242,7 +242,7 @@ func TestListPagesThroughEveryToken(t *testing.T) {
 func TestInternalErrorsSayNothing(t *testing.T) {
 	h := newHarness(t)
 	// Tables that do not exist make every DynamoDB call fail.
-	h.use(t, dynamotest.Tables{Tokens: "missing-table", Audit: "missing-audit"})
+	h.use(t, localstack.Tables{Tokens: "missing-table", Audit: "missing-audit"})
 	r := h.call(t, "list-tokens")
 	if r.Status != 500 || r.code() != "internal" || r.fields()["detail"] != "internal error" || strings.Contains(string(r.Body), "missing-table") {
 		t.Fatalf("internal error response: %d %s", r.Status, r.Body)
@@ -256,7 +256,7 @@ func TestInternalErrorsSayNothing(t *testing.T) {
 // document does not describe fails it.
 func TestOpenAPICatchesDrift(t *testing.T) {
 	h := newHarness(t)
-	ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "get-token")
+	ev := localstack.Event[events.APIGatewayV2HTTPRequest](t, "get-token")
 	route := h.routes["get-token"]
 	good := h.call(t, "create-token")
 	fields := good.fields()

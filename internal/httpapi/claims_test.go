@@ -6,7 +6,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 )
 
 // Oversized or malformed identity claims (a verified JWT can still carry
@@ -34,7 +34,7 @@ func TestOversizedOrMalformedClaimsAre400(t *testing.T) {
 		"a group over 256 bytes":         claims(func(c map[string]string) { c["cognito:groups"] = "[sales " + strings.Repeat("g", 257) + "]" }),
 		"1,001 permissions":              claims(func(c map[string]string) { c["permissions"] = "[" + many + "]" }),
 	}
-	tokens, audit := dynamotest.Dump(t, h.DB, h.Tables.Tokens), dynamotest.Dump(t, h.DB, h.Tables.Audit)
+	tokens, audit := localstack.Dump(t, h.DB, h.Tables.Tokens), localstack.Dump(t, h.DB, h.Tables.Audit)
 	for function, route := range h.routes {
 		if route.Public {
 			continue
@@ -46,7 +46,7 @@ func TestOversizedOrMalformedClaimsAre400(t *testing.T) {
 			}
 		}
 	}
-	if len(dynamotest.Dump(t, h.DB, h.Tables.Tokens)) != len(tokens) || len(dynamotest.Dump(t, h.DB, h.Tables.Audit)) != len(audit) {
+	if len(localstack.Dump(t, h.DB, h.Tables.Tokens)) != len(tokens) || len(localstack.Dump(t, h.DB, h.Tables.Audit)) != len(audit) {
 		t.Fatal("a request with refused claims wrote to a table")
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/sesmail"
 )
 
@@ -51,7 +51,7 @@ func TestEmailChangeIsAuditedAndTheOldAddressTold(t *testing.T) {
 	if details["from"] != old || details["to"] != moved || items[0].(map[string]any)["actorId"] != user {
 		t.Fatalf("audit record: %v", items[0])
 	}
-	told := dynamotest.Inbox(t, old)
+	told := localstack.Inbox(t, old)
 	if len(told) != 1 || !strings.Contains(told[0].Body.Text, moved) || !strings.Contains(told[0].Body.HTML, moved) {
 		t.Fatalf("the old address got %d mails: %+v", len(told), told)
 	}

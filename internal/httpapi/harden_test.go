@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/sesmail"
 )
 
@@ -39,7 +39,7 @@ func TestDisabledUserChangesNothing(t *testing.T) {
 	if r := h.call(t, "admin-update-user", onUser("user-alice"), body(`{"status":"disabled","reason":"left"}`)); r.Status != 200 {
 		t.Fatalf("disable: %d %s", r.Status, r.Body)
 	}
-	tokens, audit := dynamotest.Dump(t, h.DB, h.Tables.Tokens), dynamotest.Dump(t, h.DB, h.Tables.Audit)
+	tokens, audit := localstack.Dump(t, h.DB, h.Tables.Tokens), localstack.Dump(t, h.DB, h.Tables.Audit)
 	for _, tc := range []struct {
 		function string
 		edits    []edit
@@ -58,7 +58,7 @@ func TestDisabledUserChangesNothing(t *testing.T) {
 			t.Errorf("disabled user on %s: %d %s", tc.function, r.Status, r.Body)
 		}
 	}
-	if !reflect.DeepEqual(tokens, dynamotest.Dump(t, h.DB, h.Tables.Tokens)) || !reflect.DeepEqual(audit, dynamotest.Dump(t, h.DB, h.Tables.Audit)) {
+	if !reflect.DeepEqual(tokens, localstack.Dump(t, h.DB, h.Tables.Tokens)) || !reflect.DeepEqual(audit, localstack.Dump(t, h.DB, h.Tables.Audit)) {
 		t.Fatal("a disabled user's request changed a table")
 	}
 	// Revoking only reduces access: allowed.
@@ -73,14 +73,14 @@ func TestDisabledUserChangesNothing(t *testing.T) {
 	if r := h.call(t, "admin-update-user", onUser("user-root"), asAdmin("user-root2"), body(`{"status":"disabled"}`)); r.Status != 200 {
 		t.Fatalf("disable an administrator: %d %s", r.Status, r.Body)
 	}
-	tokens, audit = dynamotest.Dump(t, h.DB, h.Tables.Tokens), dynamotest.Dump(t, h.DB, h.Tables.Audit)
+	tokens, audit = localstack.Dump(t, h.DB, h.Tables.Tokens), localstack.Dump(t, h.DB, h.Tables.Audit)
 	for _, function := range adminRoutes(h) {
 		r := h.call(t, function, h.onTokenRoute(function, id))
 		if r.Status != 403 || r.code() != "user_disabled" {
 			t.Errorf("disabled administrator on %s: %d %s", function, r.Status, r.Body)
 		}
 	}
-	if !reflect.DeepEqual(tokens, dynamotest.Dump(t, h.DB, h.Tables.Tokens)) || !reflect.DeepEqual(audit, dynamotest.Dump(t, h.DB, h.Tables.Audit)) {
+	if !reflect.DeepEqual(tokens, localstack.Dump(t, h.DB, h.Tables.Tokens)) || !reflect.DeepEqual(audit, localstack.Dump(t, h.DB, h.Tables.Audit)) {
 		t.Fatal("a disabled administrator's request changed a table")
 	}
 }
@@ -90,13 +90,13 @@ func TestLockedTokenIsNotExtended(t *testing.T) {
 	h := newHarness(t)
 	id := h.call(t, "create-token", alice).fields()["id"].(string)
 	h.call(t, "admin-lock-token", onToken(id))
-	before := dynamotest.Dump(t, h.DB, h.Tables.Tokens)
+	before := localstack.Dump(t, h.DB, h.Tables.Tokens)
 	for _, function := range []string{"extend-token", "rotate-token"} {
 		if r := h.call(t, function, alice, onToken(id), body(`{"expiresInDays":365}`)); r.Status != 409 || r.code() != "token_locked" {
 			t.Errorf("%s on a locked token: %d %s", function, r.Status, r.Body)
 		}
 	}
-	if !reflect.DeepEqual(before, dynamotest.Dump(t, h.DB, h.Tables.Tokens)) {
+	if !reflect.DeepEqual(before, localstack.Dump(t, h.DB, h.Tables.Tokens)) {
 		t.Fatal("a refused extension changed the token")
 	}
 }
@@ -107,7 +107,7 @@ func TestLockedTokenIsNotExtended(t *testing.T) {
 func TestLenientBodiesAreRefused(t *testing.T) {
 	h := newHarness(t)
 	id := h.call(t, "create-token", alice).fields()["id"].(string)
-	tokens, audit := dynamotest.Dump(t, h.DB, h.Tables.Tokens), dynamotest.Dump(t, h.DB, h.Tables.Audit)
+	tokens, audit := localstack.Dump(t, h.DB, h.Tables.Tokens), localstack.Dump(t, h.DB, h.Tables.Audit)
 	create := func(name string) edit { return body(`{"name":"` + name + `","scopes":["crm:read"]}`) }
 	cases := []struct {
 		name, function string
@@ -148,7 +148,7 @@ func TestLenientBodiesAreRefused(t *testing.T) {
 			}
 		})
 	}
-	if !reflect.DeepEqual(tokens, dynamotest.Dump(t, h.DB, h.Tables.Tokens)) || !reflect.DeepEqual(audit, dynamotest.Dump(t, h.DB, h.Tables.Audit)) {
+	if !reflect.DeepEqual(tokens, localstack.Dump(t, h.DB, h.Tables.Tokens)) || !reflect.DeepEqual(audit, localstack.Dump(t, h.DB, h.Tables.Audit)) {
 		t.Fatal("a refused body changed a table")
 	}
 	// What is fine stays fine: a charset parameter, a surrogate pair, an
@@ -233,7 +233,7 @@ func TestAdminCreatesTokenForUser(t *testing.T) {
 	}
 	// The owner signs in once (a token of their own) with crm:read only.
 	h.call(t, "create-token", as(owner, "crm:read"), body(`{"name":"own","scopes":["crm:read"]}`))
-	before := dynamotest.Dump(t, h.DB, h.Tables.Tokens)
+	before := localstack.Dump(t, h.DB, h.Tables.Tokens)
 	for _, tc := range []struct {
 		edits  []edit
 		status int
@@ -250,7 +250,7 @@ func TestAdminCreatesTokenForUser(t *testing.T) {
 			t.Errorf("%d %s, want %d %s", r.Status, r.Body, tc.status, tc.code)
 		}
 	}
-	if !reflect.DeepEqual(before, dynamotest.Dump(t, h.DB, h.Tables.Tokens)) {
+	if !reflect.DeepEqual(before, localstack.Dump(t, h.DB, h.Tables.Tokens)) {
 		t.Fatal("a refused request changed the tokens table")
 	}
 
@@ -269,7 +269,7 @@ func TestAdminCreatesTokenForUser(t *testing.T) {
 	if len(evs) != 1 || evs[0]["action"] != "token.created" || evs[0]["actorId"] != "user-root" || evs[0]["actorRole"] != "admin" || evs[0]["ownerId"] != owner {
 		t.Fatalf("audit: %v", evs)
 	}
-	mails := dynamotest.Inbox(t, owner+"@example.com")
+	mails := localstack.Inbox(t, owner+"@example.com")
 	if len(mails) != 1 || !strings.Contains(mails[0].Subject, "created") || !strings.Contains(mails[0].Body.Text, id) || !strings.Contains(mails[0].Body.Text, "root@example.com") || strings.Contains(mails[0].Body.Text, secret[len(secret)-49:]) {
 		t.Fatalf("owner's mail: %+v", mails)
 	}

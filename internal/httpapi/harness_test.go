@@ -22,16 +22,16 @@ import (
 	"github.com/patservice/pat/internal/app"
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamo"
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/httpapi"
 	"github.com/patservice/pat/internal/localgw"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/sesmail"
 	"github.com/patservice/pat/internal/testenv"
 )
 
 // Every token any test here was given, every table it used and every log
 // line it wrote: checked after the whole suite.
-var ledger dynamotest.Ledger
+var ledger localstack.Ledger
 
 func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 
@@ -51,7 +51,7 @@ func newHarness(t *testing.T) *harness {
 }
 
 // use points the API at the given tables.
-func (h *harness) use(t *testing.T, tables dynamotest.Tables) {
+func (h *harness) use(t *testing.T, tables localstack.Tables) {
 	t.Helper()
 	h.cfg = h.Config
 	h.cfg.TokensTable, h.cfg.AuditTable = tables.Tokens, tables.Audit
@@ -84,7 +84,7 @@ func mustOpenAPI(t *testing.T) *openapi3.T {
 		// Pages (the keep link's, the problem types') are text for a person.
 		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
 		loader := openapi3.NewLoader()
-		openAPIDoc, openAPIErr = loader.LoadFromFile(filepath.Join(dynamotest.RepoRoot(t), "openapi.yaml"))
+		openAPIDoc, openAPIErr = loader.LoadFromFile(filepath.Join(localstack.RepoRoot(t), "openapi.yaml"))
 		if openAPIErr == nil {
 			openAPIErr = openAPIDoc.Validate(context.Background())
 		}
@@ -153,7 +153,7 @@ func (r result) code() string {
 // path, checks the response against openapi.yaml and records any token.
 func (h *harness) call(t *testing.T, function string, edits ...edit) result {
 	t.Helper()
-	ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, function)
+	ev := localstack.Event[events.APIGatewayV2HTTPRequest](t, function)
 	for _, e := range edits {
 		e(&ev)
 	}

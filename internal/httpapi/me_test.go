@@ -6,7 +6,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/version"
 )
 
@@ -39,7 +39,7 @@ func TestMeShowsWhatTheCallerMayDo(t *testing.T) {
 		fmt.Sprint(first["actions"]) != "[read create update delete]" {
 		t.Errorf("catalog: %v", catalog)
 	}
-	if items := dynamotest.Dump(t, h.DB, h.Tables.Tokens); len(items) != 0 {
+	if items := localstack.Dump(t, h.DB, h.Tables.Tokens); len(items) != 0 {
 		t.Errorf("GET /me wrote %d items", len(items))
 	}
 

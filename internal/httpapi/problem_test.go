@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 )
 
@@ -20,7 +20,7 @@ import (
 // status of its own in the table, answers with it in a problem document
 // of that code, and is one the API document names.
 func TestEveryCodeHasAStatus(t *testing.T) {
-	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(dynamotest.RepoRoot(t), "openapi.yaml"))
+	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(localstack.RepoRoot(t), "openapi.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,14 +15,14 @@ import (
 	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/config"
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/iamcheck"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/samstack"
 	"github.com/patservice/pat/internal/sesmail"
 )
 
-var ledger = &dynamotest.Ledger{}
+var ledger = &localstack.Ledger{}
 
 func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 
@@ -64,8 +64,8 @@ func asFunction(t *testing.T, stack *samstack.Stack, proxy *iamcheck.Proxy, id s
 // dynamodb:GetItem on the tokens table, IAM refused the read of the
 // caller's user record and every POST /tokens answered 500.
 func TestCreateAndUseATokenUnderTheTemplatesPolicies(t *testing.T) {
-	admin := dynamotest.Client(t) // skips without the local stack
-	tables := dynamotest.MustTables(t, admin)
+	admin := localstack.Client(t) // skips without the local stack
+	tables := localstack.MustTables(t, admin)
 	ledger.AddTables(admin, tables)
 	stack := loadStack(t, tables.Tokens, tables.Audit)
 	proxy := iamcheck.Start(t, stack, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), os.Getenv("AWS_ENDPOINT_URL_SES"))
@@ -142,7 +142,7 @@ func TestCreateAndUseATokenUnderTheTemplatesPolicies(t *testing.T) {
 // sender under get-token's policy, which grants no ses:SendEmail, is
 // refused with SES's AccessDenied and nothing is delivered.
 func TestMailUnderTheTemplatesPolicies(t *testing.T) {
-	dynamotest.Client(t) // skips without the local stack
+	localstack.Client(t) // skips without the local stack
 	stack := loadStack(t, "tokens-mail", "audit-mail")
 	proxy := iamcheck.Start(t, stack, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), os.Getenv("AWS_ENDPOINT_URL_SES"))
 	to := "owner-" + strings.ToLower(rand.Text()[:10]) + "@example.com"
@@ -173,7 +173,7 @@ func TestMailUnderTheTemplatesPolicies(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "AccessDenied") || !slices.Equal(refused, want) {
 		t.Errorf("get-token's mail: %v; refusals %v", err, refused)
 	}
-	if got := dynamotest.Inbox(t, to); len(got) != 1 || got[0].From != mailFrom {
+	if got := localstack.Inbox(t, to); len(got) != 1 || got[0].From != mailFrom {
 		t.Errorf("inbox of %s: %+v", to, got)
 	}
 }

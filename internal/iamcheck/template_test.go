@@ -20,8 +20,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/patservice/pat/internal/dynamo"
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/iamcheck"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/samstack"
 )
@@ -32,8 +32,8 @@ const mailFrom = "pat@example.com"
 // audit.
 func loadStack(tb testing.TB, tokens, audit string) *samstack.Stack {
 	tb.Helper()
-	dynamotest.RequireSAMTranslator(tb)
-	s, err := samstack.Load(dynamotest.RepoRoot(tb), samstack.Local{
+	localstack.RequireSAMTranslator(tb)
+	s, err := samstack.Load(localstack.RepoRoot(tb), samstack.Local{
 		Names:   map[string]string{"TokensTable": tokens, "AuditTable": audit, "CursorKeySecret": "cursor-key"},
 		Secrets: map[string]string{"cursor-key": "aWFtY2hlY2sgdGVzdHM6IGEgY3Vyc29yIGtleSBvZiAzMisgYnl0ZXM="}, // base64 of 41 bytes
 		Params:  map[string]string{"MailFrom": mailFrom},

@@ -14,9 +14,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lambdarun"
 	"github.com/patservice/pat/internal/lambdarun/cloudwatch"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/token"
 )
@@ -601,7 +601,7 @@ func traceAlarms(t *testing.T, s *suite) {
 
 // anyTables name tables for a resolution of the template whose table
 // names do not matter (the list of functions, the alarms).
-var anyTables = dynamotest.Tables{Tokens: "tokens", Audit: "audit"}
+var anyTables = localstack.Tables{Tokens: "tokens", Audit: "audit"}
 
 // coldStartNamesVersion checks that the function's cold-start line names
 // the release (VERSION, which make bootstraps stamps in), as operators

@@ -13,9 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lambdarun"
 	"github.com/patservice/pat/internal/lambdarun/cloudwatch"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 )
 
@@ -68,7 +68,7 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 		w.Clock.Set(t0)
 		owner := pat.Identity{UserID: "user-erin", Email: "erin@example.com", Permissions: []string{"crm:read"}}
 		w.Create(t, owner, pat.CreateInput{Name: "reports", Scopes: []string{"crm:read"}, ExpiresInDays: ptr(365)})
-		w.mail.Refuse(dynamotest.SESRefusal{Code: "MessageRejected",
+		w.mail.Refuse(localstack.SESRefusal{Code: "MessageRejected",
 			Message: "Email address is not verified. The following identities failed the check in region US-EAST-1: erin@example.com"}, -1)
 		w.run(t)
 		rep := w.lifecycle(t, t0.Add(166*24*time.Hour+time.Hour))
@@ -91,9 +91,9 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 		first := w.seed(t, "create-token", as(dave), body(`{"name":"first","scopes":["crm:read"]}`))["id"].(string)
 		second := w.seed(t, "create-token", as(dave), body(`{"name":"second","scopes":["crm:read"]}`))["id"].(string)
 		w.run(t)
-		before := len(dynamotest.Inbox(t, "dave@example.com"))
+		before := len(localstack.Inbox(t, "dave@example.com"))
 		want(t, w.call(t, w.event(t, "admin-lock-token", onToken(first))), 200, "")
-		if got := len(dynamotest.Inbox(t, "dave@example.com")); got != before+1 {
+		if got := len(localstack.Inbox(t, "dave@example.com")); got != before+1 {
 			t.Fatalf("%d mails to the owner after the lock, want %d", got, before+1)
 		}
 		w.mail.RefuseRecipient("dave@example.com", blocklisted)
@@ -134,9 +134,9 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 				if c.edits != nil {
 					edits = c.edits(owner)
 				}
-				before := len(dynamotest.Inbox(t, address))
+				before := len(localstack.Inbox(t, address))
 				want(t, w.call(t, w.event(t, c.fn, edits...)), c.status, "")
-				if got := len(dynamotest.Inbox(t, address)); got == before {
+				if got := len(localstack.Inbox(t, address)); got == before {
 					t.Fatalf("no mail to the owner after %s", c.fn)
 				}
 			})
@@ -158,7 +158,7 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 				if r.Status >= 300 {
 					t.Fatalf("%s with a new address: %d %s", fn, r.Status, r.Body)
 				}
-				if len(dynamotest.Inbox(t, old)) == 0 {
+				if len(localstack.Inbox(t, old)) == 0 {
 					t.Fatalf("the old address %s was not told", old)
 				}
 			})
@@ -196,7 +196,7 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 }
 
 // blocklisted is SES's refusal of a recipient on its block list.
-var blocklisted = dynamotest.SESRefusal{Code: "MessageRejected", Message: "Address blacklisted."}
+var blocklisted = localstack.SESRefusal{Code: "MessageRejected", Message: "Address blacklisted."}
 
 // onToken points a sample at another token.
 func onToken(id string) edit {

@@ -24,11 +24,11 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/patservice/pat/internal/app"
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/httpapi"
 	"github.com/patservice/pat/internal/iamcheck"
 	"github.com/patservice/pat/internal/lambdarun"
 	"github.com/patservice/pat/internal/localgw"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/samstack"
 	"github.com/patservice/pat/internal/testenv"
 )
@@ -36,7 +36,7 @@ import (
 // Every token the functions handed out, every table they used and every
 // line they logged: after the suite, no table item and no log line may
 // hold a secret (the real logger's lines, not a test logger's).
-var ledger dynamotest.Ledger
+var ledger localstack.Ledger
 
 var bootstraps struct {
 	once sync.Once
@@ -64,8 +64,8 @@ type suite struct {
 
 func newSuite(t *testing.T) *suite {
 	t.Helper()
-	dynamotest.Client(t) // skips without the local stack
-	s := &suite{root: dynamotest.RepoRoot(t), rie: os.Getenv("PAT_LAMBDA_RIE")}
+	localstack.Client(t) // skips without the local stack
+	s := &suite{root: localstack.RepoRoot(t), rie: os.Getenv("PAT_LAMBDA_RIE")}
 	if s.rie == "" {
 		t.Fatal("PAT_LAMBDA_RIE is not set: run the tests through infra/stack.sh (make test), which installs AWS's Lambda Runtime Interface Emulator")
 	}
@@ -101,7 +101,7 @@ var params = map[string]string{"MailFrom": "tokens@example.com"}
 
 // stack resolves the template for a deployment on the given tables, with
 // more parameter values if given.
-func (s *suite) stack(t testing.TB, tables dynamotest.Tables, cursorKey string, more ...map[string]string) *samstack.Stack {
+func (s *suite) stack(t testing.TB, tables localstack.Tables, cursorKey string, more ...map[string]string) *samstack.Stack {
 	t.Helper()
 	values := maps.Clone(params)
 	for _, m := range more {
@@ -214,7 +214,7 @@ type world struct {
 	e     *lambdarun.Emulator
 	// mail is the SES endpoint the function calls: the emulator behind a
 	// proxy that refuses as SES refuses, when told to.
-	mail *dynamotest.SESProxy
+	mail *localstack.SESProxy
 	// subst replaces the samples' placeholders with what was seeded.
 	subst map[string]string
 }
@@ -229,7 +229,7 @@ func (s *suite) world(t *testing.T, dir string, params ...map[string]string) *wo
 		t.Fatal(err)
 	}
 	w.api = api
-	w.mail = dynamotest.NewSESProxy(t)
+	w.mail = localstack.NewSESProxy(t)
 	return w
 }
 

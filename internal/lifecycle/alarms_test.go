@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lambdarun/cloudwatch"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/samstack"
 )
@@ -24,7 +24,7 @@ import (
 // alarms and filters as internal/lambdarun/cloudwatch reads them).
 func TestMailAlarmsSeeWhatTheFunctionsLog(t *testing.T) {
 	e := newEnv(t)
-	ses := dynamotest.NewSESProxy(t)
+	ses := localstack.NewSESProxy(t)
 	j := e.job(t, ses.Client(t), nil)
 	e.create(t, "refused", pat.CreateInput{ExpiresInDays: ptr(365)})
 	ses.RefuseRecipient(e.user.Email, addressBlocked)
@@ -46,13 +46,13 @@ func TestMailAlarmsSeeWhatTheFunctionsLog(t *testing.T) {
 	other := pat.Identity{UserID: e.user.UserID + "-b", Email: "b-" + e.user.Email, Permissions: e.user.Permissions}
 	ses.RefuseRecipient(other.Email, addressBlocked)
 	revoke(other)
-	ses.Refuse(dynamotest.SESRefusal{Code: "AccountSendingPausedException", Message: "Email sending is disabled for your entire Amazon SES account."}, -1)
+	ses.Refuse(localstack.SESRefusal{Code: "AccountSendingPausedException", Message: "Email sending is disabled for your entire Amazon SES account."}, -1)
 	revoke(pat.Identity{UserID: e.user.UserID + "-c", Email: "c-" + e.user.Email, Permissions: e.user.Permissions})
 
-	lines := dynamotest.LogLines(t, e.logs.String())
-	published := dynamotest.PublishedMetrics(t, lines)
-	dynamotest.RequireSAMTranslator(t)
-	stack, err := samstack.Load(dynamotest.RepoRoot(t), samstack.Local{Params: map[string]string{"MailFrom": "tokens@example.com"}})
+	lines := localstack.LogLines(t, e.logs.String())
+	published := localstack.PublishedMetrics(t, lines)
+	localstack.RequireSAMTranslator(t)
+	stack, err := samstack.Load(localstack.RepoRoot(t), samstack.Local{Params: map[string]string{"MailFrom": "tokens@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,9 +71,9 @@ func TestMailAlarmsSeeWhatTheFunctionsLog(t *testing.T) {
 				continue
 			}
 			watched++
-			if dynamotest.Sum(published, m.Namespace, m.Name, m.Dimensions) == 0 && !filterCounts(filters, m, lines) {
+			if localstack.Sum(published, m.Namespace, m.Name, m.Dimensions) == 0 && !filterCounts(filters, m, lines) {
 				t.Errorf("%s watches %s, but no line the functions write publishes it; their lines say:\n%s",
-					alarm.LogicalID, m, strings.Join(dynamotest.Messages(lines), "\n"))
+					alarm.LogicalID, m, strings.Join(localstack.Messages(lines), "\n"))
 			}
 		}
 	}

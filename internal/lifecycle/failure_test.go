@@ -10,8 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lifecycle"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
 )
@@ -90,10 +90,10 @@ func TestThrottlingLosesAndDuplicatesNothing(t *testing.T) {
 		e.create(t, "t"+suffix, pat.CreateInput{ExpiresInDays: ptr(365)})
 	}
 	e.user = base
-	ses := dynamotest.NewSESProxy(t)
+	ses := localstack.NewSESProxy(t)
 	// The SDK tries a throttled send 3 times: the first run's first send
 	// fails for good, the second run's succeeds on its second try.
-	ses.Refuse(dynamotest.SESRefusal{Code: "Throttling", Message: "Maximum sending rate exceeded."}, 4)
+	ses.Refuse(localstack.SESRefusal{Code: "Throttling", Message: "Maximum sending rate exceeded."}, 4)
 	throttled := e.job(t, ses.Client(t), nil)
 	at := t0.Add(166*day + time.Hour)
 	rep := e.run(t, throttled, at)
@@ -112,7 +112,7 @@ func TestThrottlingLosesAndDuplicatesNothing(t *testing.T) {
 func TestRejectedMailIsNotRetried(t *testing.T) {
 	e := newEnv(t)
 	e.create(t, "bounced", pat.CreateInput{ExpiresInDays: ptr(365)})
-	ses := dynamotest.NewSESProxy(t)
+	ses := localstack.NewSESProxy(t)
 	ses.RefuseRecipient(e.user.Email, addressBlocked)
 	rejecting := e.job(t, ses.Client(t), nil)
 	at := t0.Add(166*day + time.Hour)
@@ -134,7 +134,7 @@ func TestRejectedMailIsNotRetried(t *testing.T) {
 func TestStalledMailServiceDuplicatesAtMostOnce(t *testing.T) {
 	e := newEnv(t)
 	e.create(t, "stalled", pat.CreateInput{ExpiresInDays: ptr(365)})
-	ses := dynamotest.NewSESProxy(t)
+	ses := localstack.NewSESProxy(t)
 	ses.Stall(1500 * time.Millisecond)
 	requests := &ses.Requests
 	mailer := sesmail.New(ses.Client(t), e.cfg.MailFrom, "")

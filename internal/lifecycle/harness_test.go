@@ -14,15 +14,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/config"
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/httpapi"
 	"github.com/patservice/pat/internal/lifecycle"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
 	"github.com/patservice/pat/internal/testenv"
 )
 
-var ledger dynamotest.Ledger
+var ledger localstack.Ledger
 
 func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 
@@ -41,14 +41,14 @@ type env struct {
 	cfg  config.Job
 	api  *httpapi.API
 	user pat.Identity
-	logs *dynamotest.SyncBuffer // this test's log lines, as Lambda writes them
+	logs *localstack.SyncBuffer // this test's log lines, as Lambda writes them
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	// Each test mails its own owner, so tests can share the emulator's inbox.
 	owner := "owner-" + strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(t.Name(), "/", "-"), "_", "-"))
-	logs := &dynamotest.SyncBuffer{}
+	logs := &localstack.SyncBuffer{}
 	e := &env{Env: testenv.New(t, &ledger, testenv.WithMail(), testenv.LogsTo(logs), testenv.Configure(func(c *config.Config) {
 		c.Rules.Lifecycle = pat.Lifecycle{Inactivity: 180 * day, IdleReminders: []int{14, 3}, ExpiryReminders: []int{7, 1}, HoldUnreachable: 30 * day}
 		c.MailFrom, c.ConsoleURL = "tokens@example.com", "https://console.example.com"
@@ -149,14 +149,14 @@ func (e *env) audit(t testing.TB, id string) []map[string]string {
 }
 
 // inbox reads the mails the SES emulator received for this test's owner.
-func (e *env) inbox(t testing.TB) []dynamotest.Email {
+func (e *env) inbox(t testing.TB) []localstack.Email {
 	t.Helper()
-	return dynamotest.Inbox(t, e.user.Email)
+	return localstack.Inbox(t, e.user.Email)
 }
 
 var codePattern = regexp.MustCompile(`keep\?code=([0-9A-Za-z]+)`)
 
-func keepCode(t testing.TB, m dynamotest.Email) string {
+func keepCode(t testing.TB, m localstack.Email) string {
 	t.Helper()
 	match := codePattern.FindStringSubmatch(m.Body.Text)
 	if match == nil {
@@ -166,12 +166,12 @@ func keepCode(t testing.TB, m dynamotest.Email) string {
 }
 
 // published reads the metrics this test's log lines publish as EMF.
-func (e *env) published(t testing.TB) []dynamotest.Published {
+func (e *env) published(t testing.TB) []localstack.Published {
 	t.Helper()
-	return dynamotest.PublishedMetrics(t, dynamotest.LogLines(t, e.logs.String()))
+	return localstack.PublishedMetrics(t, localstack.LogLines(t, e.logs.String()))
 }
 
-func subjects(ms []dynamotest.Email) string {
+func subjects(ms []localstack.Email) string {
 	var s []string
 	for _, m := range ms {
 		s = append(s, m.Subject)

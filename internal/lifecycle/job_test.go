@@ -11,9 +11,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/localgw"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 )
 
@@ -285,11 +285,11 @@ func TestKeepLink(t *testing.T) {
 	e.use(t, other.Token.ID, t0.Add(100*day))
 	e.run(t, j, t0.Add(166*day+time.Hour))
 	code := keepCode(t, e.inbox(t)[0])
-	before := dynamotest.Dump(t, e.DB, e.Tables.Tokens)
+	before := localstack.Dump(t, e.DB, e.Tables.Tokens)
 
 	get := func(code string) events.APIGatewayV2HTTPResponse {
 		t.Helper()
-		ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-get")
+		ev := localstack.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-get")
 		ev.QueryStringParameters = map[string]string{"code": code}
 		resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepToken, ev)
 		if err != nil {
@@ -299,7 +299,7 @@ func TestKeepLink(t *testing.T) {
 	}
 	post := func(code string) events.APIGatewayV2HTTPResponse {
 		t.Helper()
-		ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-post")
+		ev := localstack.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-post")
 		ev.Body = "code=" + url.QueryEscape(code)
 		resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepToken, ev)
 		if err != nil {
@@ -315,7 +315,7 @@ func TestKeepLink(t *testing.T) {
 			t.Fatalf("GET: %d %s", r.StatusCode, r.Body)
 		}
 	}
-	if after := dynamotest.Dump(t, e.DB, e.Tables.Tokens); !reflect.DeepEqual(before, after) {
+	if after := localstack.Dump(t, e.DB, e.Tables.Tokens); !reflect.DeepEqual(before, after) {
 		t.Fatal("opening the link changed the table")
 	}
 	wrong := code[:len(code)-1] + "x"
@@ -356,7 +356,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	j := e.job(t, e.Mail, nil)
 	e.create(t, "a", pat.CreateInput{ExpiresInDays: ptr(365)})
 	e.create(t, "b", pat.CreateInput{ExpiresInDays: ptr(20)})
-	before, beforeAudit := dynamotest.Dump(t, e.DB, e.Tables.Tokens), dynamotest.Dump(t, e.DB, e.Tables.Audit)
+	before, beforeAudit := localstack.Dump(t, e.DB, e.Tables.Tokens), localstack.Dump(t, e.DB, e.Tables.Audit)
 	rep, err := j.Run(context.Background(), lifecycle.Options{Now: t0.Add(181 * day), DryRun: true})
 	if err != nil {
 		t.Fatal(err)
@@ -368,7 +368,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if !rep.DryRun || kinds[pat.StepIdleReminder] != 1 || kinds[pat.StepExpire] != 1 {
 		t.Fatalf("dry run reports %+v", rep)
 	}
-	if !reflect.DeepEqual(before, dynamotest.Dump(t, e.DB, e.Tables.Tokens)) || !reflect.DeepEqual(beforeAudit, dynamotest.Dump(t, e.DB, e.Tables.Audit)) {
+	if !reflect.DeepEqual(before, localstack.Dump(t, e.DB, e.Tables.Tokens)) || !reflect.DeepEqual(beforeAudit, localstack.Dump(t, e.DB, e.Tables.Audit)) {
 		t.Fatal("a dry run changed a table")
 	}
 	if len(e.inbox(t)) != 0 {
@@ -389,8 +389,8 @@ func TestKeepLinkOfALockedToken(t *testing.T) {
 	if _, err := e.Service.AdminLockToken(context.Background(), admin, c.Token.ID, "leaked"); err != nil {
 		t.Fatal(err)
 	}
-	before := dynamotest.Dump(t, e.DB, e.Tables.Tokens)
-	ev := dynamotest.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-post")
+	before := localstack.Dump(t, e.DB, e.Tables.Tokens)
+	ev := localstack.Event[events.APIGatewayV2HTTPRequest](t, "keep-token-post")
 	ev.Body = "code=" + url.QueryEscape(code)
 	resp, err := localgw.Invoke[events.APIGatewayV2HTTPResponse](context.Background(), e.api.KeepToken, ev)
 	if err != nil {
@@ -399,7 +399,7 @@ func TestKeepLinkOfALockedToken(t *testing.T) {
 	if resp.StatusCode != 409 || !strings.Contains(resp.Body, "locked") {
 		t.Fatalf("POST on a locked token: %d %s", resp.StatusCode, resp.Body)
 	}
-	if after := dynamotest.Dump(t, e.DB, e.Tables.Tokens); !reflect.DeepEqual(before, after) {
+	if after := localstack.Dump(t, e.DB, e.Tables.Tokens); !reflect.DeepEqual(before, after) {
 		t.Fatal("the link changed a locked token")
 	}
 }

@@ -6,48 +6,48 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 )
 
 // addressBlocked is SES refusing one recipient: the address is on its
 // block list.
-var addressBlocked = dynamotest.SESRefusal{Code: "MessageRejected", Message: "Address blacklisted."}
+var addressBlocked = localstack.SESRefusal{Code: "MessageRejected", Message: "Address blacklisted."}
 
 // SES's refusals that are about the sender (the account, its identities,
 // its configuration), not the recipient, as SES words them; OWNER stands
 // for the recipient's address, SENDER for the job's MAIL_FROM.
 var senderRefusals = []struct {
 	name    string
-	refusal dynamotest.SESRefusal
+	refusal localstack.SESRefusal
 	cause   string // the Cause dimension of PAT/Mail MailSendingBlocked
 	says    string // what the log line tells the operator to do (a part of it)
 }{
-	{"sender not verified", dynamotest.SESRefusal{Code: "MessageRejected",
+	{"sender not verified", localstack.SESRefusal{Code: "MessageRejected",
 		Message: "Email address is not verified. The following identities failed the check in region EU-WEST-1: SENDER, OWNER"},
 		"unverified_sender", "verify"},
-	{"sandbox", dynamotest.SESRefusal{Code: "MessageRejected",
+	{"sandbox", localstack.SESRefusal{Code: "MessageRejected",
 		Message: "Email address is not verified. The following identities failed the check in region EU-WEST-1: OWNER"},
 		"sandbox", "production access"},
-	{"account suspended", dynamotest.SESRefusal{Code: "MessageRejected",
+	{"account suspended", localstack.SESRefusal{Code: "MessageRejected",
 		Message: "Sending suspended for this account. For more information, please check the inbox of the email address associated with your AWS account."},
 		"sending_paused", "suspended"},
-	{"account paused", dynamotest.SESRefusal{Code: "AccountSendingPausedException", Message: "Email sending is disabled for your entire Amazon SES account."},
+	{"account paused", localstack.SESRefusal{Code: "AccountSendingPausedException", Message: "Email sending is disabled for your entire Amazon SES account."},
 		"sending_paused", "UpdateAccountSendingEnabled"},
-	{"configuration set paused", dynamotest.SESRefusal{Code: "ConfigurationSetSendingPausedException", Message: "Email sending is disabled for this configuration set."},
+	{"configuration set paused", localstack.SESRefusal{Code: "ConfigurationSetSendingPausedException", Message: "Email sending is disabled for this configuration set."},
 		"sending_paused", "UpdateConfigurationSetSendingEnabled"},
-	{"configuration set missing", dynamotest.SESRefusal{Code: "ConfigurationSetDoesNotExist", Message: "Configuration set <pat-mail> does not exist."},
+	{"configuration set missing", localstack.SESRefusal{Code: "ConfigurationSetDoesNotExist", Message: "Configuration set <pat-mail> does not exist."},
 		"missing_configuration_set", "MAIL_CONFIGURATION_SET"},
-	{"MAIL FROM domain", dynamotest.SESRefusal{Code: "MailFromDomainNotVerifiedException", Message: "MAIL FROM domain bounce.example.com is not verified."},
+	{"MAIL FROM domain", localstack.SESRefusal{Code: "MailFromDomainNotVerifiedException", Message: "MAIL FROM domain bounce.example.com is not verified."},
 		"mail_from_domain", "MX record"},
-	{"sender address invalid", dynamotest.SESRefusal{Code: "InvalidParameterValue", Message: "Illegal address"},
+	{"sender address invalid", localstack.SESRefusal{Code: "InvalidParameterValue", Message: "Illegal address"},
 		"invalid_request", "MAIL_FROM"},
-	{"refused for another reason", dynamotest.SESRefusal{Code: "MessageRejected", Message: "Message rejected for a reason SES has not told before, about OWNER."},
+	{"refused for another reason", localstack.SESRefusal{Code: "MessageRejected", Message: "Message rejected for a reason SES has not told before, about OWNER."},
 		"refused", "SES"},
 }
 
 // worded puts the test's addresses into an SES message.
-func worded(r dynamotest.SESRefusal, sender, owner string) dynamotest.SESRefusal {
+func worded(r localstack.SESRefusal, sender, owner string) localstack.SESRefusal {
 	r.Message = strings.NewReplacer("SENDER", sender, "OWNER", owner).Replace(r.Message)
 	return r
 }
@@ -68,7 +68,7 @@ func TestSenderSideRefusalMarksNobody(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.AddToken(c2.Secret)
-			ses := dynamotest.NewSESProxy(t)
+			ses := localstack.NewSESProxy(t)
 			ses.Refuse(worded(c.refusal, e.cfg.MailFrom, e.user.Email), -1)
 			j := e.job(t, ses.Client(t), nil)
 
@@ -86,13 +86,13 @@ func TestSenderSideRefusalMarksNobody(t *testing.T) {
 				}
 			}
 			published := e.published(t)
-			if sum := dynamotest.Sum(published, "PAT/Mail", "MailSendingBlocked", nil); sum != 1 {
+			if sum := localstack.Sum(published, "PAT/Mail", "MailSendingBlocked", nil); sum != 1 {
 				t.Errorf("PAT/Mail MailSendingBlocked = %v, want 1", sum)
 			}
-			if sum := dynamotest.Sum(published, "PAT/Mail", "MailSendingBlocked", map[string]string{"Cause": c.cause}); sum != 1 {
+			if sum := localstack.Sum(published, "PAT/Mail", "MailSendingBlocked", map[string]string{"Cause": c.cause}); sum != 1 {
 				t.Errorf("PAT/Mail MailSendingBlocked{Cause=%s} = %v, want 1", c.cause, sum)
 			}
-			if sum := dynamotest.Sum(published, "PAT/Mail", "MailRejected", nil); sum != 0 {
+			if sum := localstack.Sum(published, "PAT/Mail", "MailRejected", nil); sum != 0 {
 				t.Errorf("PAT/Mail MailRejected = %v for a refusal of the sender", sum)
 			}
 			for _, p := range published {
@@ -106,7 +106,7 @@ func TestSenderSideRefusalMarksNobody(t *testing.T) {
 			}
 
 			ses.Pass()
-			if rep := e.run(t, j, at.Add(time.Hour)); rep.Mails != 2 || len(e.inbox(t)) != 1 || len(dynamotest.Inbox(t, other.Email)) != 1 {
+			if rep := e.run(t, j, at.Add(time.Hour)); rep.Mails != 2 || len(e.inbox(t)) != 1 || len(localstack.Inbox(t, other.Email)) != 1 {
 				t.Fatalf("once SES sends again: %+v", rep)
 			}
 		})
@@ -119,11 +119,11 @@ func TestRecipientRefusalMarksThatOwnerOnly(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		address func(string) string
-		refusal dynamotest.SESRefusal
+		refusal localstack.SESRefusal
 	}{
 		{"address on SES's block list", func(a string) string { return a }, addressBlocked},
 		{"malformed address", func(a string) string { return strings.Replace(a, "@", " at ", 1) },
-			dynamotest.SESRefusal{Code: "InvalidParameterValue", Message: "Missing final '@domain'"}},
+			localstack.SESRefusal{Code: "InvalidParameterValue", Message: "Missing final '@domain'"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -133,7 +133,7 @@ func TestRecipientRefusalMarksThatOwnerOnly(t *testing.T) {
 			refused := e.user
 			e.user = good
 			e.create(t, "delivered", pat.CreateInput{ExpiresInDays: ptr(365)})
-			ses := dynamotest.NewSESProxy(t)
+			ses := localstack.NewSESProxy(t)
 			ses.RefuseRecipient(refused.Email, c.refusal)
 
 			rep := e.run(t, e.job(t, ses.Client(t), nil), t0.Add(166*day+time.Hour))
@@ -147,10 +147,10 @@ func TestRecipientRefusalMarksThatOwnerOnly(t *testing.T) {
 				t.Errorf("the other owner is marked unreachable: %+v", u)
 			}
 			published := e.published(t)
-			if sum := dynamotest.Sum(published, "PAT/Mail", "MailRejected", nil); sum != 1 {
+			if sum := localstack.Sum(published, "PAT/Mail", "MailRejected", nil); sum != 1 {
 				t.Errorf("PAT/Mail MailRejected = %v, want 1", sum)
 			}
-			if sum := dynamotest.Sum(published, "PAT/Mail", "MailSendingBlocked", nil); sum != 0 {
+			if sum := localstack.Sum(published, "PAT/Mail", "MailSendingBlocked", nil); sum != 0 {
 				t.Errorf("PAT/Mail MailSendingBlocked = %v for one refused recipient", sum)
 			}
 		})
@@ -165,7 +165,7 @@ func TestRecipientRefusalMarksThatOwnerOnly(t *testing.T) {
 func TestBlockedSendingDeletesNothingUnwarned(t *testing.T) {
 	e := newEnv(t)
 	c := e.create(t, "idle", pat.CreateInput{ExpiresInDays: ptr(365)})
-	ses := dynamotest.NewSESProxy(t)
+	ses := localstack.NewSESProxy(t)
 	ses.Refuse(worded(senderRefusals[1].refusal, e.cfg.MailFrom, e.user.Email), -1) // the sandbox
 	j := e.job(t, ses.Client(t), nil)
 	for _, d := range []time.Duration{166 * day, 177 * day, 180*day + 2*time.Hour, 200 * day} {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/token"
 )
@@ -20,9 +20,9 @@ func (e *env) owner(t *testing.T) pat.User {
 	return u
 }
 
-func (e *env) adminInbox(t *testing.T) []dynamotest.Email {
+func (e *env) adminInbox(t *testing.T) []localstack.Email {
 	t.Helper()
-	return dynamotest.Inbox(t, e.cfg.AdminEmail)
+	return localstack.Inbox(t, e.cfg.AdminEmail)
 }
 
 // Never a silent deletion: when the mail service refuses a reminder for
@@ -32,7 +32,7 @@ func (e *env) adminInbox(t *testing.T) []dynamotest.Email {
 func TestRejectedReminderHoldsTheDeletionAndTellsTheAdministrators(t *testing.T) {
 	e := newEnv(t)
 	c := e.create(t, "nightly export", pat.CreateInput{ExpiresInDays: ptr(365)})
-	ses := dynamotest.NewSESProxy(t)
+	ses := localstack.NewSESProxy(t)
 	ses.RefuseRecipient(e.user.Email, addressBlocked)
 	if rep := e.run(t, e.job(t, ses.Client(t), nil), t0.Add(166*day+time.Hour)); rep.Rejected != 1 {
 		t.Fatalf("rejected run: %+v", rep)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/mail"
 	"github.com/patservice/pat/internal/pat"
 )
@@ -102,7 +102,7 @@ func TestDeliveryClassifiesEachAnswer(t *testing.T) {
 
 			var logs strings.Builder
 			clock := time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)
-			d := mail.NewDelivery(&answer{err: c.answer}, dynamotest.LambdaLogger(&logs))
+			d := mail.NewDelivery(&answer{err: c.answer}, localstack.LambdaLogger(&logs))
 			d.Now = func() time.Time { return clock }
 			at := clock.Add(-time.Hour) // a run's start: claims are stamped with it
 			it := &item{}
@@ -134,14 +134,14 @@ func TestDeliveryClassifiesEachAnswer(t *testing.T) {
 				}
 			}
 
-			lines := dynamotest.LogLines(t, logs.String())
-			published := dynamotest.PublishedMetrics(t, lines)
+			lines := localstack.LogLines(t, logs.String())
+			published := localstack.PublishedMetrics(t, lines)
 			for _, m := range []string{"MailRejected", "MailSendingBlocked"} {
 				want, dims := 0.0, map[string]string(nil)
 				if m == c.metric {
 					want, dims = 1, c.dims
 				}
-				if got := dynamotest.Sum(published, "PAT/Mail", m, dims); got != want {
+				if got := localstack.Sum(published, "PAT/Mail", m, dims); got != want {
 					t.Errorf("PAT/Mail %s %v = %v, want %v; lines:\n%s", m, dims, got, want, logs.String())
 				}
 			}
@@ -188,7 +188,7 @@ func TestDeliveryBeforeTheSend(t *testing.T) {
 		var logs strings.Builder
 		sender := &answer{}
 		it := &item{}
-		d := mail.NewDelivery(sender, dynamotest.LambdaLogger(&logs))
+		d := mail.NewDelivery(sender, localstack.LambdaLogger(&logs))
 		res, err := d.Suppress(ctx, it, at)
 		if err != nil || res.Outcome != mail.Suppressed || res.Outcome.Stops() || sender.sends != 0 || it.sent {
 			t.Fatalf("Suppress = %+v, %v; %d sends", res, err, sender.sends)
@@ -196,8 +196,8 @@ func TestDeliveryBeforeTheSend(t *testing.T) {
 		if it.settle != 1 || *it.settled != mail.Suppressed || it.released != 0 {
 			t.Fatalf("item %+v: want settled once as suppressed", it)
 		}
-		published := dynamotest.PublishedMetrics(t, dynamotest.LogLines(t, logs.String()))
-		if got := dynamotest.Sum(published, "PAT/Mail", "MailRejected", nil); got != 1 {
+		published := localstack.PublishedMetrics(t, localstack.LogLines(t, logs.String()))
+		if got := localstack.Sum(published, "PAT/Mail", "MailRejected", nil); got != 1 {
 			t.Fatalf("MailRejected = %v, want 1; lines:\n%s", got, logs.String())
 		}
 	})

@@ -9,12 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/config"
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/testenv"
 )
 
-var ledger dynamotest.Ledger
+var ledger localstack.Ledger
 
 func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 
@@ -27,26 +27,26 @@ func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 func TestNoticeRefusals(t *testing.T) {
 	for _, c := range []struct {
 		name    string
-		refusal dynamotest.SESRefusal
+		refusal localstack.SESRefusal
 		kept    bool
 		metric  string
 		dims    map[string]string
 	}{
-		{"configuration set missing", dynamotest.SESRefusal{Code: "ConfigurationSetDoesNotExist", Message: "Configuration set <pat-mail> does not exist."},
+		{"configuration set missing", localstack.SESRefusal{Code: "ConfigurationSetDoesNotExist", Message: "Configuration set <pat-mail> does not exist."},
 			true, "MailSendingBlocked", map[string]string{"Cause": "missing_configuration_set"}},
-		{"account paused", dynamotest.SESRefusal{Code: "AccountSendingPausedException", Message: "Email sending is disabled for your entire Amazon SES account."},
+		{"account paused", localstack.SESRefusal{Code: "AccountSendingPausedException", Message: "Email sending is disabled for your entire Amazon SES account."},
 			true, "MailSendingBlocked", map[string]string{"Cause": "sending_paused"}},
-		{"sandbox", dynamotest.SESRefusal{Code: "MessageRejected", Message: "Email address is not verified. The following identities failed the check in region EU-WEST-1: OWNER"},
+		{"sandbox", localstack.SESRefusal{Code: "MessageRejected", Message: "Email address is not verified. The following identities failed the check in region EU-WEST-1: OWNER"},
 			true, "MailSendingBlocked", map[string]string{"Cause": "sandbox"}},
-		{"recipient refused", dynamotest.SESRefusal{Code: "MessageRejected", Message: "Address blacklisted."},
+		{"recipient refused", localstack.SESRefusal{Code: "MessageRejected", Message: "Address blacklisted."},
 			false, "MailRejected", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var logs dynamotest.SyncBuffer
+			var logs localstack.SyncBuffer
 			e := testenv.New(t, &ledger, testenv.LogsTo(&logs), testenv.Configure(func(cfg *config.Config) {
 				cfg.MailFrom, cfg.ConsoleURL = "tokens@example.com", "https://console.example.com"
 			}))
-			ses := dynamotest.NewSESProxy(t)
+			ses := localstack.NewSESProxy(t)
 			svc := e.NewService(t, e.Config, e.DB, ses.Client(t))
 			owner := pat.Identity{UserID: "owner-" + strings.ReplaceAll(t.Name(), "/", "-"), Permissions: []string{"crm:read"}}
 			owner.Email = owner.UserID + "@example.com"
@@ -67,7 +67,7 @@ func TestNoticeRefusals(t *testing.T) {
 				t.Fatalf("%d sends, want 1", n)
 			}
 			var notices []map[string]types.AttributeValue
-			for _, item := range dynamotest.Dump(t, e.DB, e.Tables.Tokens) {
+			for _, item := range localstack.Dump(t, e.DB, e.Tables.Tokens) {
 				if pk, ok := item["pk"].(*types.AttributeValueMemberS); ok && strings.HasPrefix(pk.Value, "NOTICE#") {
 					notices = append(notices, item)
 				}
@@ -83,8 +83,8 @@ func TestNoticeRefusals(t *testing.T) {
 			if u, err := e.Service.Store.GetUser(context.Background(), owner.UserID); err != nil || u.Unreachable != nil {
 				t.Fatalf("owner after the refusal: %+v (%v)", u, err)
 			}
-			published := dynamotest.PublishedMetrics(t, dynamotest.LogLines(t, logs.String()))
-			if sum := dynamotest.Sum(published, "PAT/Mail", c.metric, c.dims); sum != 1 {
+			published := localstack.PublishedMetrics(t, localstack.LogLines(t, logs.String()))
+			if sum := localstack.Sum(published, "PAT/Mail", c.metric, c.dims); sum != 1 {
 				t.Errorf("PAT/Mail %s %v = %v, want 1; lines:\n%s", c.metric, c.dims, sum, logs.String())
 			}
 			if strings.Contains(logs.String(), owner.Email) {

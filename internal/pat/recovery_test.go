@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 )
 
@@ -21,7 +21,7 @@ func TestRecoveryCommandInTheDocs(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("the AWS CLI is not installed")
 	}
-	readme, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "docs", "operations.md"))
+	readme, err := os.ReadFile(filepath.Join(localstack.RepoRoot(t), "docs", "operations.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

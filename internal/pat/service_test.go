@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/patservice/pat/internal/dynamo"
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/scope"
 	"github.com/patservice/pat/internal/token"
@@ -31,16 +31,16 @@ var testConfig = pat.Config{
 
 type fixture struct {
 	svc    *pat.Service
-	logs   *dynamotest.SyncBuffer
+	logs   *localstack.SyncBuffer
 	now    time.Time
 	db     *dynamodb.Client
-	tables dynamotest.Tables
+	tables localstack.Tables
 	cfg    pat.Config
 }
 
 // Every token issued and table used here is checked after the whole suite:
 // no stored item and no log line may hold any part of a secret.
-var ledger dynamotest.Ledger
+var ledger localstack.Ledger
 
 func TestMain(m *testing.M) { os.Exit(ledger.Main(m)) }
 
@@ -50,10 +50,10 @@ func testNow() time.Time { return time.Now().UTC().Truncate(time.Second) }
 
 func newFixture(t *testing.T, cfg pat.Config) *fixture {
 	t.Helper()
-	db := dynamotest.Client(t)
-	tables := dynamotest.MustTables(t, db)
+	db := localstack.Client(t)
+	tables := localstack.MustTables(t, db)
 	ledger.AddTables(db, tables)
-	f := &fixture{logs: &dynamotest.SyncBuffer{}, now: testNow(), db: db, tables: tables, cfg: cfg}
+	f := &fixture{logs: &localstack.SyncBuffer{}, now: testNow(), db: db, tables: tables, cfg: cfg}
 	f.svc = f.serviceOn(t, db, cfg)
 	return f
 }

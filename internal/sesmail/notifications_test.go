@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
 	"github.com/patservice/pat/internal/testenv"
@@ -23,7 +23,7 @@ func TestNotificationsMarkUnreachableOwners(t *testing.T) {
 	e := testenv.New(t, nil) // no token is issued
 	store := e.Service.Store
 	invoke := lambda.NewHandler(sesmail.NewNotifications(e.Service, e.Log).Handle)
-	sample := dynamotest.Event[events.SNSEvent](t, "mail-events")
+	sample := localstack.Event[events.SNSEvent](t, "mail-events")
 
 	cases := []struct {
 		name        string

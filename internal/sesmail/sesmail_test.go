@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/mail"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
@@ -23,29 +23,29 @@ func TestSendTellsTheSenderFromTheRecipient(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		to      string // "" : alice@example.com
-		refusal dynamotest.SESRefusal
+		refusal localstack.SESRefusal
 		want    error      // mail.ErrRejected, mail.ErrSenderBlocked, mail.ErrThrottled, or nil: temporary
 		cause   mail.Cause // for mail.ErrSenderBlocked
 	}{
-		{"sender not verified", "", dynamotest.SESRefusal{Code: "MessageRejected", Message: notVerified + "tokens@example.com"}, mail.ErrSenderBlocked, mail.CauseUnverifiedSender},
-		{"sender and recipient not verified", "", dynamotest.SESRefusal{Code: "MessageRejected", Message: notVerified + "alice@example.com, TOKENS@example.com"}, mail.ErrSenderBlocked, mail.CauseUnverifiedSender},
-		{"sender's domain not verified", "", dynamotest.SESRefusal{Code: "MessageRejected", Message: notVerified + "example.com"}, mail.ErrSenderBlocked, mail.CauseUnverifiedSender},
-		{"sandbox: recipient not verified", "", dynamotest.SESRefusal{Code: "MessageRejected", Message: notVerified + "alice@example.com"}, mail.ErrSenderBlocked, mail.CauseSandbox},
-		{"account suspended", "", dynamotest.SESRefusal{Code: "MessageRejected", Message: "Sending suspended for this account. For more information, please check the inbox of the email address associated with your AWS account."}, mail.ErrSenderBlocked, mail.CauseSendingPaused},
-		{"another rejection", "", dynamotest.SESRefusal{Code: "MessageRejected", Message: "Rejected: alice@example.com."}, mail.ErrSenderBlocked, mail.CauseRefused},
-		{"account sending paused", "", dynamotest.SESRefusal{Code: "AccountSendingPausedException", Message: "Email sending is disabled for your entire Amazon SES account."}, mail.ErrSenderBlocked, mail.CauseSendingPaused},
-		{"configuration set paused", "", dynamotest.SESRefusal{Code: "ConfigurationSetSendingPausedException", Message: "Email sending is disabled for this configuration set."}, mail.ErrSenderBlocked, mail.CauseSendingPaused},
-		{"configuration set missing", "", dynamotest.SESRefusal{Code: "ConfigurationSetDoesNotExist", Message: "Configuration set <pat-mail> does not exist."}, mail.ErrSenderBlocked, mail.CauseNoConfigurationSet},
-		{"MAIL FROM domain", "", dynamotest.SESRefusal{Code: "MailFromDomainNotVerifiedException", Message: "MAIL FROM domain bounce.example.com is not verified."}, mail.ErrSenderBlocked, mail.CauseMailFromDomain},
-		{"invalid, recipient well formed", "", dynamotest.SESRefusal{Code: "InvalidParameterValue", Message: "Illegal address"}, mail.ErrSenderBlocked, mail.CauseInvalidRequest},
-		{"recipient on SES's block list", "", dynamotest.SESRefusal{Code: "MessageRejected", Message: "Address blacklisted."}, mail.ErrRejected, ""},
-		{"recipient malformed", "alice@", dynamotest.SESRefusal{Code: "InvalidParameterValue", Message: "Missing final '@domain'"}, mail.ErrRejected, ""},
-		{"recipient not ASCII", "jürgen@example.com", dynamotest.SESRefusal{Code: "InvalidParameterValue", Message: "Local address contains control or whitespace"}, mail.ErrRejected, ""},
-		{"throttled", "", dynamotest.SESRefusal{Code: "Throttling", Message: "Maximum sending rate exceeded."}, mail.ErrThrottled, ""},
-		{"SES failing", "", dynamotest.SESRefusal{Status: 500, Code: "InternalFailure", Message: "We encountered an internal error. Please try again."}, nil, ""},
+		{"sender not verified", "", localstack.SESRefusal{Code: "MessageRejected", Message: notVerified + "tokens@example.com"}, mail.ErrSenderBlocked, mail.CauseUnverifiedSender},
+		{"sender and recipient not verified", "", localstack.SESRefusal{Code: "MessageRejected", Message: notVerified + "alice@example.com, TOKENS@example.com"}, mail.ErrSenderBlocked, mail.CauseUnverifiedSender},
+		{"sender's domain not verified", "", localstack.SESRefusal{Code: "MessageRejected", Message: notVerified + "example.com"}, mail.ErrSenderBlocked, mail.CauseUnverifiedSender},
+		{"sandbox: recipient not verified", "", localstack.SESRefusal{Code: "MessageRejected", Message: notVerified + "alice@example.com"}, mail.ErrSenderBlocked, mail.CauseSandbox},
+		{"account suspended", "", localstack.SESRefusal{Code: "MessageRejected", Message: "Sending suspended for this account. For more information, please check the inbox of the email address associated with your AWS account."}, mail.ErrSenderBlocked, mail.CauseSendingPaused},
+		{"another rejection", "", localstack.SESRefusal{Code: "MessageRejected", Message: "Rejected: alice@example.com."}, mail.ErrSenderBlocked, mail.CauseRefused},
+		{"account sending paused", "", localstack.SESRefusal{Code: "AccountSendingPausedException", Message: "Email sending is disabled for your entire Amazon SES account."}, mail.ErrSenderBlocked, mail.CauseSendingPaused},
+		{"configuration set paused", "", localstack.SESRefusal{Code: "ConfigurationSetSendingPausedException", Message: "Email sending is disabled for this configuration set."}, mail.ErrSenderBlocked, mail.CauseSendingPaused},
+		{"configuration set missing", "", localstack.SESRefusal{Code: "ConfigurationSetDoesNotExist", Message: "Configuration set <pat-mail> does not exist."}, mail.ErrSenderBlocked, mail.CauseNoConfigurationSet},
+		{"MAIL FROM domain", "", localstack.SESRefusal{Code: "MailFromDomainNotVerifiedException", Message: "MAIL FROM domain bounce.example.com is not verified."}, mail.ErrSenderBlocked, mail.CauseMailFromDomain},
+		{"invalid, recipient well formed", "", localstack.SESRefusal{Code: "InvalidParameterValue", Message: "Illegal address"}, mail.ErrSenderBlocked, mail.CauseInvalidRequest},
+		{"recipient on SES's block list", "", localstack.SESRefusal{Code: "MessageRejected", Message: "Address blacklisted."}, mail.ErrRejected, ""},
+		{"recipient malformed", "alice@", localstack.SESRefusal{Code: "InvalidParameterValue", Message: "Missing final '@domain'"}, mail.ErrRejected, ""},
+		{"recipient not ASCII", "jürgen@example.com", localstack.SESRefusal{Code: "InvalidParameterValue", Message: "Local address contains control or whitespace"}, mail.ErrRejected, ""},
+		{"throttled", "", localstack.SESRefusal{Code: "Throttling", Message: "Maximum sending rate exceeded."}, mail.ErrThrottled, ""},
+		{"SES failing", "", localstack.SESRefusal{Status: 500, Code: "InternalFailure", Message: "We encountered an internal error. Please try again."}, nil, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ses := dynamotest.NewSESProxy(t)
+			ses := localstack.NewSESProxy(t)
 			ses.Refuse(c.refusal, -1)
 			m := sesmail.New(ses.Client(t), from, "")
 			m.ConfigurationSet = "pat-mail"

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/patservice/pat/internal/authz"
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/lifecycle"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/samstack"
 )
 
@@ -83,7 +83,7 @@ func TestTemplateAuthorizerAlias(t *testing.T) {
 		t.Errorf("the SSM parameter is %v, want /<stack>/authorizer-arn", name)
 	}
 	// The example consumer stacks import that very export.
-	examples, _ := filepath.Glob(filepath.Join(dynamotest.RepoRoot(t), "infra", "examples", "*.yaml"))
+	examples, _ := filepath.Glob(filepath.Join(localstack.RepoRoot(t), "infra", "examples", "*.yaml"))
 	if len(examples) < 2 {
 		t.Fatalf("want the REST and HTTP API examples in infra/examples, found %v", examples)
 	}
@@ -243,7 +243,7 @@ func TestTemplateLifecycleSchedule(t *testing.T) {
 	if err := dec.Decode(&trigger); err != nil || !trigger.Time.Equal(time.Date(2027, 5, 20, 6, 0, 0, 0, time.UTC)) {
 		t.Errorf("the job does not read the scheduled time from the schedule's input %q: %v", raw, err)
 	}
-	sample, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "events", "lifecycle.json"))
+	sample, err := os.ReadFile(filepath.Join(localstack.RepoRoot(t), "events", "lifecycle.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestTemplateTablesRedeployable(t *testing.T) {
 // is), and every function directory is deployed. The targets must not
 // depend on GNU sed's \U, which macOS lacks.
 func TestMakefileBuildsEveryFunction(t *testing.T) {
-	root := dynamotest.RepoRoot(t)
+	root := localstack.RepoRoot(t)
 	makefile, err := os.ReadFile(filepath.Join(root, "Makefile"))
 	if err != nil {
 		t.Fatal(err)
@@ -343,7 +343,7 @@ func TestMakefileBuildsEveryFunction(t *testing.T) {
 
 // The deploy guide names every parameter a deployer is asked for.
 func TestDocsExplainEveryParameter(t *testing.T) {
-	root := dynamotest.RepoRoot(t)
+	root := localstack.RepoRoot(t)
 	docs, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
 	var text []byte
 	for _, p := range append([]string{filepath.Join(root, "README.md")}, docs...) {
@@ -364,7 +364,7 @@ func TestDocsExplainEveryParameter(t *testing.T) {
 // overrides only parameters the template has: no placeholder values that
 // would deploy a broken stack.
 func TestSamconfigEnvironments(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "samconfig.toml"))
+	data, err := os.ReadFile(filepath.Join(localstack.RepoRoot(t), "samconfig.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +384,7 @@ func TestSamconfigEnvironments(t *testing.T) {
 	}
 	// CloudFormation refuses a stack whose templates create roles, or nest
 	// stacks and transforms, without the capabilities that say so.
-	root, err := os.ReadFile(filepath.Join(dynamotest.RepoRoot(t), "template.yaml"))
+	root, err := os.ReadFile(filepath.Join(localstack.RepoRoot(t), "template.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

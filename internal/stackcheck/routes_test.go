@@ -10,8 +10,8 @@ import (
 
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/console"
-	"github.com/patservice/pat/internal/dynamotest"
 	"github.com/patservice/pat/internal/httpapi"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/samstack"
 )
 
@@ -50,7 +50,7 @@ func managementRoutes(t *testing.T, s *samstack.Stack) map[string]deployedRoute 
 // Every route of the API and the console is deployed as its own function,
 // built by the Makefile from functions/<name>, with least privilege.
 func TestTemplateDeploysEveryRoute(t *testing.T) {
-	root := dynamotest.RepoRoot(t)
+	root := localstack.RepoRoot(t)
 	s := load(t, nil)
 	fns, err := s.Functions()
 	if err != nil {

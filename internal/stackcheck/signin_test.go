@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/samstack"
 )
 
@@ -111,7 +111,7 @@ func dangling(s *samstack.Stack) []string {
 // Every template passes cfn-lint as written (the SAM transform and the
 // lint of its output run in infra/cfn/check.sh, make check-template).
 func TestTemplatesLint(t *testing.T) {
-	root := dynamotest.RepoRoot(t)
+	root := localstack.RepoRoot(t)
 	if _, err := exec.LookPath("cfn-lint"); err != nil {
 		t.Skip("cfn-lint is not installed")
 	}

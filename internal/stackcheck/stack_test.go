@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/samstack"
 )
 
@@ -34,8 +34,8 @@ var transformed struct {
 // has none), changed by params.
 func load(tb testing.TB, params map[string]string) *samstack.Stack {
 	tb.Helper()
-	dynamotest.RequireSAMTranslator(tb)
-	transformed.once.Do(func() { transformed.t, transformed.err = samstack.Transform(dynamotest.RepoRoot(tb)) })
+	localstack.RequireSAMTranslator(tb)
+	transformed.once.Do(func() { transformed.t, transformed.err = samstack.Transform(localstack.RepoRoot(tb)) })
 	if transformed.err != nil {
 		tb.Fatal(transformed.err)
 	}

@@ -25,7 +25,7 @@ import (
 	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamo"
-	"github.com/patservice/pat/internal/dynamotest"
+	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
 )
@@ -45,7 +45,7 @@ var Claims = config.Claims{UserID: "sub", Email: "email", Permissions: "permissi
 // Env is one test's service on its own tables.
 type Env struct {
 	DB     *dynamodb.Client
-	Tables dynamotest.Tables
+	Tables localstack.Tables
 	// Config is what Service was built from; tests may change a copy and
 	// build another service with NewService.
 	Config config.Config
@@ -56,7 +56,7 @@ type Env struct {
 	// Log writes what the functions' Lambda logger writes, into the
 	// ledger's logs and where LogsTo says (discarded if nowhere).
 	Log      *slog.Logger
-	ledger   *dynamotest.Ledger
+	ledger   *localstack.Ledger
 	logs     []io.Writer
 	withMail bool
 }
@@ -77,10 +77,10 @@ func Configure(f func(*config.Config)) Option { return func(e *Env) { f(&e.Confi
 // New creates fresh tables, registers them with ledger (nil: a test that
 // issues no token) and builds the service on them. Without the local stack
 // the test is skipped.
-func New(tb testing.TB, ledger *dynamotest.Ledger, opts ...Option) *Env {
+func New(tb testing.TB, ledger *localstack.Ledger, opts ...Option) *Env {
 	tb.Helper()
-	db := dynamotest.Client(tb)
-	tables := dynamotest.MustTables(tb, db)
+	db := localstack.Client(tb)
+	tables := localstack.MustTables(tb, db)
 	e := &Env{DB: db, Tables: tables, Clock: &Clock{}, ledger: ledger}
 	if ledger != nil {
 		ledger.AddTables(db, tables)
@@ -95,7 +95,7 @@ func New(tb testing.TB, ledger *dynamotest.Ledger, opts ...Option) *Env {
 		o(e)
 	}
 	// The functions' logger, as Lambda runs it: a test reads "message".
-	e.Log = dynamotest.LambdaLogger(io.MultiWriter(e.logs...))
+	e.Log = localstack.LambdaLogger(io.MultiWriter(e.logs...))
 	if e.withMail {
 		ses, err := sesmail.NewClient()
 		if err != nil {

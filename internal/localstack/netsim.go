@@ -1,4 +1,4 @@
-package dynamotest
+package localstack
 
 import (
 	"net/http"

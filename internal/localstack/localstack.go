@@ -1,11 +1,11 @@
-// Package dynamotest holds what the integration tests share: a client for
+// Package localstack holds what the integration tests share: a client for
 // the local stack (DynamoDB Local and the SES emulator started by
 // infra/stack.sh), fresh tables from the template for each test, the sample
 // events of events/, the after-suite check that no secret was stored or
 // logged, and what makes the stack as strict as AWS where it is kinder: an
 // SES proxy that refuses as SES does, and log lines written and read as
 // Lambda and CloudWatch Logs write and read them.
-package dynamotest
+package localstack
 
 import (
 	"context"
