@@ -1,10 +1,6 @@
 package pat_test
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -14,35 +10,14 @@ import (
 // ("token.updated": ActionUpdated; "user.email_changed":
 // ActionUserEmailChanged).
 func TestActionsAreNamedAfterTheirValues(t *testing.T) {
-	f, err := parser.ParseFile(token.NewFileSet(), "pat.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	seen := 0
-	for _, decl := range f.Decls {
-		gen, ok := decl.(*ast.GenDecl)
-		if !ok || gen.Tok != token.CONST {
+	for _, c := range stringConsts(t, "pat.go") {
+		if !strings.HasPrefix(c.name, "Action") {
 			continue
 		}
-		for _, spec := range gen.Specs {
-			vs := spec.(*ast.ValueSpec)
-			for i, name := range vs.Names {
-				if !strings.HasPrefix(name.Name, "Action") || i >= len(vs.Values) {
-					continue
-				}
-				lit, ok := vs.Values[i].(*ast.BasicLit)
-				if !ok {
-					continue
-				}
-				value, err := strconv.Unquote(lit.Value)
-				if err != nil {
-					t.Fatal(err)
-				}
-				seen++
-				if want := "Action" + camel(strings.TrimPrefix(value, "token.")); name.Name != want {
-					t.Errorf("%s = %q: want the name %s", name.Name, value, want)
-				}
-			}
+		seen++
+		if want := "Action" + camel(strings.TrimPrefix(c.value, "token.")); c.name != want {
+			t.Errorf("%s = %q: want the name %s", c.name, c.value, want)
 		}
 	}
 	if seen == 0 {

@@ -1,11 +1,7 @@
 package pat_test
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"slices"
-	"strconv"
 	"testing"
 
 	"github.com/patservice/pat/internal/pat"
@@ -15,28 +11,10 @@ import (
 // tables keyed by code are checked against it, so a code left out of it
 // would escape them.
 func TestCodesListsEveryCode(t *testing.T) {
-	f, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var declared []string
-	for _, decl := range f.Decls {
-		gen, ok := decl.(*ast.GenDecl)
-		if !ok || gen.Tok != token.CONST {
-			continue
-		}
-		for _, spec := range gen.Specs {
-			vs := spec.(*ast.ValueSpec)
-			if typ, ok := vs.Type.(*ast.Ident); !ok || typ.Name != "Code" {
-				continue
-			}
-			for _, v := range vs.Values {
-				s, err := strconv.Unquote(v.(*ast.BasicLit).Value)
-				if err != nil {
-					t.Fatal(err)
-				}
-				declared = append(declared, s)
-			}
+	for _, c := range stringConsts(t, "errors.go") {
+		if c.typ == "Code" {
+			declared = append(declared, c.value)
 		}
 	}
 	var listed []string
