@@ -8,7 +8,7 @@ VERSION := $(shell cat VERSION)
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w -X github.com/patservice/pat/internal/version.Version=$(VERSION)" -buildvcs=false
 BIN := bin
 
-.PHONY: help run test test-unit bench lint check-template fuzz build bootstraps release clean screenshots
+.PHONY: help run test test-unit bench lint check-template fuzz build bootstraps release publish clean screenshots
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ release: ## Every function for Lambda (arm64), zipped reproducibly, with SHA256S
 	done; rm -rf $$out/.functions; \
 	cd $$out && if command -v sha256sum >/dev/null; then sha256sum *.zip; else shasum -a 256 *.zip; fi > SHA256SUMS
 	@echo "release $(VERSION): $(RELEASE_OUT)/*.zip and $(RELEASE_OUT)/SHA256SUMS"
+
+publish: ## Publish VERSION to the Serverless Application Repository, nested applications first (REGION=, BUCKET=; needs the SAM and AWS CLIs)
+	REGION=$(REGION) BUCKET=$(BUCKET) infra/sar/publish.sh
 
 clean: ## Remove build output and emulator logs
 	rm -rf $(BIN) dist .aws-sam infra/.logs
