@@ -113,7 +113,7 @@ def check_service(svc, fail):
     for name in ("AuthorizerErrorsAlarm", "AuthorizerThrottlesAlarm", "AuthorizerLatencyAlarm",
                  "AuthorizerDecisionErrorsAlarm", "TokensTableThrottlesAlarm", "AuditTableThrottlesAlarm",
                  "ManagementApiErrorsAlarm", "LifecycleErrorsAlarm", "LifecycleDeadLettersAlarm", "MailRejectedAlarm",
-                 "MailSendingBlockedAlarm"):
+                 "MailSendingBlockedAlarm", "MailEventsErrorsAlarm", "MailEventsDeadLettersAlarm"):
         if name not in alarms:
             fail(f"no alarm {name}")
     for name, a in alarms.items():

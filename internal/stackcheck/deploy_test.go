@@ -126,7 +126,7 @@ func TestTemplateAlarms(t *testing.T) {
 	for _, want := range []string{"AuthorizerErrorsAlarm", "AuthorizerThrottlesAlarm", "AuthorizerLatencyAlarm",
 		"AuthorizerDecisionErrorsAlarm", "TokensTableThrottlesAlarm", "AuditTableThrottlesAlarm",
 		"ManagementApiErrorsAlarm", "LifecycleErrorsAlarm", "LifecycleDeadLettersAlarm", "MailRejectedAlarm",
-		"MailSendingBlockedAlarm"} {
+		"MailSendingBlockedAlarm", "MailEventsErrorsAlarm", "MailEventsDeadLettersAlarm"} {
 		if !slices.Contains(alarms, want) {
 			t.Errorf("no alarm %s", want)
 		}
@@ -250,10 +250,12 @@ func TestTemplateLifecycleSchedule(t *testing.T) {
 	if !jsonEqual(t, sample, []byte(input)) {
 		t.Errorf("events/lifecycle.json is not what the schedule sends: %s", input)
 	}
-	ast, alarm := resource(t, s, "LifecycleDeadLettersAlarm")
-	dims, _ := alarm.Properties["Dimensions"].([]any)
-	if len(dims) != 1 || !is(ast, get(dims[0], "Value"), map[string]any{"Fn::GetAtt": []any{"LifecycleDeadLetterQueue", "QueueName"}}) {
-		t.Error("LifecycleDeadLettersAlarm does not watch LifecycleDeadLetterQueue")
+	for alarm, queue := range map[string]string{"LifecycleDeadLettersAlarm": "LifecycleDeadLetterQueue", "MailEventsDeadLettersAlarm": "MailEventsDeadLetterQueue"} {
+		ast, a := resource(t, s, alarm)
+		dims, _ := a.Properties["Dimensions"].([]any)
+		if len(dims) != 1 || !is(ast, get(dims[0], "Value"), map[string]any{"Fn::GetAtt": []any{queue, "QueueName"}}) {
+			t.Errorf("%s does not watch %s", alarm, queue)
+		}
 	}
 }
 
