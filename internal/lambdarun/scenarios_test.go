@@ -86,7 +86,7 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 	// at once (through SES, from MailFrom, under the function's policy);
 	// a notice SES refuses is dropped and logged.
 	"an administrator's lock mails the owner at once": func(t *testing.T, s *suite) {
-		w := s.world(t, "admin-lock-token", map[string]string{"ConsoleBaseUrl": "https://console.example.com"})
+		w := s.world(t, "admin-lock-token", map[string]string{"ConsoleBaseUrl": "https://tokens.example.com/console"})
 		dave := map[string]any{"sub": "user-dave", "email": "dave@example.com", "permissions": "[crm:read]"}
 		first := w.seed(t, "create-token", as(dave), body(`{"name":"first","scopes":["crm:read"]}`))["id"].(string)
 		second := w.seed(t, "create-token", as(dave), body(`{"name":"second","scopes":["crm:read"]}`))["id"].(string)
@@ -121,7 +121,7 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 		} {
 			t.Run(c.fn, func(t *testing.T) {
 				t.Parallel()
-				w := s.world(t, c.fn, map[string]string{"ConsoleBaseUrl": "https://console.example.com"})
+				w := s.world(t, c.fn, map[string]string{"ConsoleBaseUrl": "https://tokens.example.com/console"})
 				// An owner of this run's own: the emulator's inbox is shared.
 				owner, address := "user-"+c.fn, c.fn+"@example.com"
 				claims := map[string]any{"sub": owner, "email": address, "permissions": "[crm:read]"}
@@ -148,7 +148,7 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 		for _, fn := range []string{"create-token", "update-token", "rotate-token", "extend-token"} {
 			t.Run(fn, func(t *testing.T) {
 				t.Parallel()
-				w := s.world(t, fn, map[string]string{"ConsoleBaseUrl": "https://console.example.com"})
+				w := s.world(t, fn, map[string]string{"ConsoleBaseUrl": "https://tokens.example.com/console"})
 				owner, old := "user-moving-"+fn, "before-"+fn+"@example.com"
 				claims := map[string]any{"sub": owner, "email": old, "permissions": "[crm:read orders:read]"}
 				w.subst[sampleTokenID] = w.seed(t, "create-token", as(claims))["id"].(string)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/localstack"
@@ -411,6 +413,37 @@ func TestSamconfigEnvironments(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(\w+)=\\"`).FindAllStringSubmatch(overrides, -1) {
 		if _, ok := params[m[1]]; !ok {
 			t.Errorf("samconfig.toml sets %s, which template.yaml does not have", m[1])
+		}
+	}
+}
+
+// Parameters that only some values make work are refused at deploy time
+// by their AllowedPattern: ConsoleBaseUrl must end in /console, where the
+// console and its sign-in live.
+func TestConsoleBaseUrlPattern(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(localstack.RepoRoot(t), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Parameters map[string]struct {
+			AllowedPattern string `yaml:"AllowedPattern"`
+		} `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	re, err := regexp.Compile(doc.Parameters["ConsoleBaseUrl"].AllowedPattern)
+	if err != nil {
+		t.Fatalf("ConsoleBaseUrl's AllowedPattern: %v", err)
+	}
+	for url, ok := range map[string]bool{
+		"": true, "https://tokens.example.com/console": true, "https://abc.execute-api.eu-central-1.amazonaws.com/console": true,
+		"https://tokens.example.com": false, "https://tokens.example.com/console/": false, "http://tokens.example.com/console": false,
+		"https://tokens.example.com/tokens": false, "https:///console": false,
+	} {
+		if re.MatchString(url) != ok {
+			t.Errorf("ConsoleBaseUrl %q: accepted %v, want %v", url, !ok, ok)
 		}
 	}
 }
