@@ -1,34 +1,15 @@
 package dynamo_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 )
-
-// failAt fails the at-th transaction (counting from 1) as a dropped
-// connection would, and passes every other through.
-type failAt struct {
-	dynamo.API
-	n, at atomic.Int32
-}
-
-func (f *failAt) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	if f.n.Add(1) == f.at.Load() {
-		return nil, errors.New("injected: connection reset")
-	}
-	return f.API.TransactWriteItems(ctx, in, o...)
-}
 
 // notify composes one notice per owner and batch, as the service does for
 // an administrator's revocation.
@@ -81,8 +62,8 @@ func TestRevokeTokensFailingMidway(t *testing.T) {
 	}
 	other := f.token(t, "other")
 
-	failing := &failAt{API: f.db}
-	failing.at.Store(3)
+	failing := &localstack.FailTransaction{API: f.db}
+	failing.At.Store(3)
 	r := f.revocation(tokens...)
 	r.Notify = f.notify
 	done, err := f.storeOn(t, failing).RevokeTokens(ctx, r)

@@ -73,6 +73,22 @@ func (f *fixture) event(action string, t pat.Token) pat.Event {
 }
 
 // newToken is an active token of user, created at the fixture's time.
+// legacyToken puts a token of user as tokens were written before they
+// carried a copy of their owner's state.
+func (f *fixture) legacyToken(t *testing.T, user string) pat.Token {
+	t.Helper()
+	legacy := f.newToken(user)
+	legacy.Owner = pat.OwnerState{}
+	item, err := dynamo.TokenItem(legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: &f.tables.Tokens, Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	return legacy
+}
+
 func (f *fixture) newToken(user string) pat.Token {
 	id := f.next("tok")
 	digest := sha256.Sum256([]byte(id))
@@ -571,15 +587,7 @@ func TestOwnersChangeIsGuarded(t *testing.T) {
 		}
 	}
 	// A legacy token: put as the bulk loader does, without the owner's copy.
-	legacy := f.newToken("alice")
-	legacy.Owner = pat.OwnerState{}
-	item, err := dynamo.TokenItem(legacy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &f.tables.Tokens, Item: item}); err != nil {
-		t.Fatal(err)
-	}
+	legacy := f.legacyToken(t, "alice")
 	locked := f.token(t, "alice")
 	locked.Status = pat.StatusLocked
 	if err := f.store.SetTokenStatus(ctx, locked, pat.StatusActive, f.event(pat.ActionLocked, locked), nil); err != nil {
@@ -688,15 +696,7 @@ func TestOwnerRevocable(t *testing.T) {
 	if _, err := f.store.RevokeTokens(ctx, f.revocation(c)); err != nil {
 		t.Fatal(err)
 	}
-	legacy := f.newToken("alice")
-	legacy.Owner = pat.OwnerState{}
-	item, err := dynamo.TokenItem(legacy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &f.tables.Tokens, Item: item}); err != nil {
-		t.Fatal(err)
-	}
+	legacy := f.legacyToken(t, "alice")
 	got, err := f.store.OwnerRevocable(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -13,10 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
@@ -283,19 +280,6 @@ func TestAdminUpdatesUsers(t *testing.T) {
 	}
 }
 
-// failAt fails the nth transaction, as a crash or network error would.
-type failAt struct {
-	dynamo.API
-	n, at atomic.Int32
-}
-
-func (f *failAt) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	if f.n.Add(1) == f.at.Load() {
-		return nil, errors.New("injected: connection reset")
-	}
-	return f.API.TransactWriteItems(ctx, in, o...)
-}
-
 // seed creates n tokens for owner through the service.
 func (h *harness) seed(t *testing.T, owner pat.Identity, n int) []string {
 	t.Helper()
@@ -351,8 +335,8 @@ func TestAdminRevokeAllSurvivesAFailure(t *testing.T) {
 		t.Fatal("an unconfirmed revoke-all changed something")
 	}
 
-	failing := &failAt{API: h.DB}
-	failing.at.Store(3) // two transactions go through, the third fails
+	failing := &localstack.FailTransaction{API: h.DB}
+	failing.At.Store(3) // two transactions go through, the third fails
 	h.build(t, failing, nil)
 	if r := h.call(t, "admin-revoke-all", body(`{"owner":"user-many","confirm":250,"reason":"offboarding"}`)); r.Status != 500 {
 		t.Fatalf("with a failure: %d %s", r.Status, r.Body)

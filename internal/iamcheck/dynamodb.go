@@ -324,19 +324,14 @@ func (t tables) item(action string, k kind, in itemInput, single bool, call stri
 	addNames(sortedKeys(in.KeyConditions)...)
 
 	switch k {
-	case read, update, remove, check:
-		v, ok := in.Key[partition]
-		if !ok {
-			r.Unmodelled = fmt.Sprintf("no partition key %s in Key", partition)
-			return r
+	case read, update, remove, check, put:
+		keys, field := in.Key, "Key"
+		if k == put {
+			keys, field = in.Item, "Item"
 		}
-		if !r.setLeading(v) {
-			return r
-		}
-	case put:
-		v, ok := in.Item[partition]
+		v, ok := keys[partition]
 		if !ok {
-			r.Unmodelled = fmt.Sprintf("no partition key %s in Item", partition)
+			r.Unmodelled = fmt.Sprintf("no partition key %s in %s", partition, field)
 			return r
 		}
 		if !r.setLeading(v) {
