@@ -81,6 +81,15 @@ func awsPublishes(s *samstack.Stack, m Metric) (string, error) {
 		if !slices.Contains(known.dimensions, dim) {
 			return "", fmt.Errorf("%s: AWS publishes no dimension %s in %s", m, dim, m.Namespace)
 		}
+		if dim == "GlobalSecondaryIndexName" {
+			// A literal, not a reference: the name of an index of the
+			// table the TableName dimension names.
+			if err := hasIndex(s, m.Names["TableName"], m.Dimensions[dim]); err != nil {
+				return "", fmt.Errorf("%s: %w", m, err)
+			}
+			names = append(names, fmt.Sprintf("%s names an index of %s", dim, m.Names["TableName"]))
+			continue
+		}
 		id := m.Names[dim]
 		owner, ok := s.Find(id)
 		if !ok || !owner.Has(id) {
@@ -93,4 +102,20 @@ func awsPublishes(s *samstack.Stack, m Metric) (string, error) {
 		names = append(names, fmt.Sprintf("%s names %s (%s)", dim, id, r.Type))
 	}
 	return "AWS, for " + strings.Join(names, ", "), nil
+}
+
+// hasIndex reports an error unless the table of logical id table has a
+// global secondary index named index.
+func hasIndex(s *samstack.Stack, table, index string) error {
+	owner, ok := s.Find(table)
+	if !ok || !owner.Has(table) || owner.Resources[table].Type != "AWS::DynamoDB::Table" {
+		return fmt.Errorf("dimension GlobalSecondaryIndexName %s: the TableName dimension names no table of the stack", index)
+	}
+	indexes, _ := owner.Resources[table].Properties["GlobalSecondaryIndexes"].([]any)
+	for _, ix := range indexes {
+		if name, _ := ix.(map[string]any)["IndexName"].(string); name == index {
+			return nil
+		}
+	}
+	return fmt.Errorf("dimension GlobalSecondaryIndexName: table %s has no index %s", table, index)
 }

@@ -323,32 +323,7 @@ func Trace(s *samstack.Stack, logs map[string][]string) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Every datum the lines publish, with what published it.
-	type published struct {
-		Datum
-		by string
-	}
-	var data []published
-	for _, group := range slices.Sorted(maps.Keys(logs)) {
-		for _, text := range logs[group] {
-			line := decode(text)
-			if line == nil {
-				continue
-			}
-			emf, _ := EMF(line) // an invalid EMF line publishes nothing (CheckEMF reports it)
-			for _, d := range emf {
-				data = append(data, published{d, fmt.Sprintf("an EMF line in log group %s: %s", group, text)})
-			}
-			for _, f := range filters {
-				if f.LogGroup != group {
-					continue
-				}
-				for _, d := range f.Publish(line) {
-					data = append(data, published{d, fmt.Sprintf("metric filter %s (%s) on log group %s, matching: %s", f.LogicalID, f.Pattern.Text, group, text)})
-				}
-			}
-		}
-	}
+	data := publishedBy(filters, logs)
 	var out []Finding
 	for _, a := range alarms {
 		for _, m := range a.Metrics {
@@ -385,6 +360,39 @@ func Trace(s *samstack.Stack, logs map[string][]string) ([]Finding, error) {
 		}
 	}
 	return out, nil
+}
+
+// published is a datum the lines publish, with what published it.
+type published struct {
+	Datum
+	by string
+}
+
+// publishedBy returns every datum the lines of logs publish: by EMF, or
+// through a metric filter on their log group.
+func publishedBy(filters []MetricFilter, logs map[string][]string) []published {
+	var data []published
+	for _, group := range slices.Sorted(maps.Keys(logs)) {
+		for _, text := range logs[group] {
+			line := decode(text)
+			if line == nil {
+				continue
+			}
+			emf, _ := EMF(line) // an invalid EMF line publishes nothing (CheckEMF reports it)
+			for _, d := range emf {
+				data = append(data, published{d, fmt.Sprintf("an EMF line in log group %s: %s", group, text)})
+			}
+			for _, f := range filters {
+				if f.LogGroup != group {
+					continue
+				}
+				for _, d := range f.Publish(line) {
+					data = append(data, published{d, fmt.Sprintf("metric filter %s (%s) on log group %s, matching: %s", f.LogicalID, f.Pattern.Text, group, text)})
+				}
+			}
+		}
+	}
+	return data
 }
 
 func decode(text string) map[string]any {
