@@ -597,6 +597,27 @@ func traceAlarms(t *testing.T, s *suite) {
 		}
 		t.Logf("alarm %s: %s is published by %.300s", f.Alarm, f.Metric, f.By)
 	}
+	// The dashboard draws only what the code or AWS publishes.
+	widgets, err := cloudwatch.TraceDashboards(s.stack(t, anyTables, cursorKey()), byGroup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range widgets {
+		if f.Err != nil {
+			t.Errorf("dashboard widget %q draws a metric nothing publishes: %v", f.Alarm, f.Err)
+		}
+	}
+	// What the runs logged, for the dashboard's picture
+	// (go run ./infra/dashboard, docs/operations.md).
+	if path := os.Getenv("PAT_RUN_LOGS"); path != "" {
+		b, err := json.Marshal(byGroup)
+		if err == nil {
+			err = os.WriteFile(path, b, 0o644)
+		}
+		if err != nil {
+			t.Errorf("PAT_RUN_LOGS: %v", err)
+		}
+	}
 }
 
 // anyTables name tables for a resolution of the template whose table
