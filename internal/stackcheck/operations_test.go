@@ -182,7 +182,8 @@ func runbooks(t *testing.T) []runbook {
 
 var (
 	runbookWidget = regexp.MustCompile(`widget "([^"]+)"`)
-	runbookQuery  = regexp.MustCompile("(?s)Logs Insights query on `([^`]+)`[^`]*```\n(.*?)```")
+	runbookQuery  = regexp.MustCompile("Logs Insights query on ((?:`[^`]+`(?:, )?)+)(?s:.*?)```\n((?s:.*?))```")
+	quoted        = regexp.MustCompile("`([^`]+)`")
 	queryField    = regexp.MustCompile(`\b(msg|time|lvl)\b\s*(=|like|!=)`)
 )
 
@@ -239,8 +240,8 @@ func TestRunbookPerAlarm(t *testing.T) {
 				if q == nil {
 					t.Errorf("runbook %s has no Logs Insights query (Logs Insights query on `<log group>`, then a code block)", name)
 				} else {
-					for _, g := range strings.Split(q[1], "`, `") {
-						if g := strings.ReplaceAll(g, "<stack>", "pat"); !groups[g] {
+					for _, g := range quoted.FindAllStringSubmatch(q[1], -1) {
+						if g := strings.ReplaceAll(g[1], "<stack>", "pat"); !groups[g] {
 							t.Errorf("runbook %s queries %s, not a log group of the stack", name, g)
 						}
 					}
@@ -479,7 +480,7 @@ func TestUserPoolDomainPrefixChangeDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	guide := string(data)
-	for _, want := range []string{"### Changing `UserPoolDomainPrefix`", "aws cognito-idp delete-user-pool-domain"} {
+	for _, want := range []string{"## Changing `UserPoolDomainPrefix`", "aws cognito-idp delete-user-pool-domain"} {
 		if !strings.Contains(guide, want) {
 			t.Errorf("docs/deploy.md does not have %q", want)
 		}
