@@ -607,6 +607,30 @@ func traceAlarms(t *testing.T, s *suite) {
 			t.Errorf("dashboard widget %q draws a metric nothing publishes: %v", f.Alarm, f.Err)
 		}
 	}
+	// Each runbook's Logs Insights query reads fields and messages the
+	// functions write, in Lambda's JSON format (docs/operations.md).
+	guide, err := os.ReadFile(filepath.Join(localstack.RepoRoot(t), "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range cloudwatch.Runbooks(string(guide)) {
+		var lines []map[string]any
+		for _, g := range b.LogGroups {
+			for _, text := range byGroup[strings.ReplaceAll(g, "<stack>", "pat")] {
+				var line map[string]any
+				if json.Unmarshal([]byte(text), &line) == nil {
+					lines = append(lines, line)
+				}
+			}
+		}
+		if b.Query == "" || len(lines) == 0 {
+			t.Logf("runbook %s: no query on a log group the runs wrote to", b.Heading)
+			continue
+		}
+		if err := cloudwatch.CheckQuery(b.Query, lines); err != nil {
+			t.Errorf("runbook %s: its Logs Insights query does not read what %v hold: %v", b.Heading, b.LogGroups, err)
+		}
+	}
 	// What the runs logged, for the dashboard's picture
 	// (go run ./infra/dashboard, docs/operations.md).
 	if path := os.Getenv("PAT_RUN_LOGS"); path != "" {

@@ -157,33 +157,18 @@ func TestIndexThrottleAlarms(t *testing.T) {
 	}
 }
 
-// runbook is one alarm's section of docs/operations.md.
-type runbook struct {
-	heading, body string
-}
-
 // runbooks reads the "### " sections of docs/operations.md.
-func runbooks(t *testing.T) []runbook {
+func runbooks(t *testing.T) []cloudwatch.Runbook {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(localstack.RepoRoot(t), "docs", "operations.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []runbook
-	for _, part := range strings.Split(string(data), "\n### ")[1:] {
-		heading, body, _ := strings.Cut(part, "\n")
-		if i := strings.Index(body, "\n## "); i >= 0 {
-			body = body[:i]
-		}
-		out = append(out, runbook{heading, body})
-	}
-	return out
+	return cloudwatch.Runbooks(string(data))
 }
 
 var (
 	runbookWidget = regexp.MustCompile(`widget "([^"]+)"`)
-	runbookQuery  = regexp.MustCompile("Logs Insights query on ((?:`[^`]+`(?:, )?)+)(?s:.*?)```\n((?s:.*?))```")
-	quoted        = regexp.MustCompile("`([^`]+)`")
 	queryField    = regexp.MustCompile(`\b(msg|time|lvl)\b\s*(=|like|!=)`)
 )
 
@@ -202,10 +187,20 @@ func TestRunbookPerAlarm(t *testing.T) {
 				titles[w.Title] = true
 			}
 			groups := map[string]bool{}
+			accessLogs := map[string]map[string]any{} // log group → a line with the access log's fields
 			for _, st := range s.Stacks() {
 				for id, r := range st.Resources {
 					if r.Type == "AWS::Logs::LogGroup" && st.Has(id) {
 						groups[fmt.Sprint(resolve(t, st, r.Properties["LogGroupName"]))] = true
+					}
+					if r.Type == "AWS::ApiGatewayV2::Stage" {
+						var line map[string]any
+						format, _ := resolve(t, st, get(r.Properties, "AccessLogSettings", "Format")).(string)
+						_, group := st.Origin(get(r.Properties, "AccessLogSettings", "DestinationArn"))
+						ga, _ := get(group, "Fn::GetAtt").([]any)
+						if json.Unmarshal([]byte(format), &line) == nil && len(ga) == 2 {
+							accessLogs[fmt.Sprint(resolve(t, st, st.Resources[fmt.Sprint(ga[0])].Properties["LogGroupName"]))] = line
+						}
 					}
 				}
 			}
@@ -216,13 +211,13 @@ func TestRunbookPerAlarm(t *testing.T) {
 			}
 			for _, a := range alarms {
 				name := kebab(strings.TrimSuffix(a.LogicalID, "Alarm"))
-				i := slices.IndexFunc(books, func(b runbook) bool { return strings.Contains(b.heading, "`"+name+"`") })
+				i := slices.IndexFunc(books, func(b cloudwatch.Runbook) bool { return strings.Contains(b.Heading, "`"+name+"`") })
 				if i < 0 {
 					t.Errorf("alarm %s (%s) has no runbook: a \"### `%s`\" section in docs/operations.md", a.LogicalID, name, name)
 					continue
 				}
 				b := books[i]
-				ws := runbookWidget.FindAllStringSubmatch(b.body, -1)
+				ws := runbookWidget.FindAllStringSubmatch(b.Body, -1)
 				if len(ws) == 0 {
 					t.Errorf("runbook %s names no dashboard widget (widget \"<title>\")", name)
 				}
@@ -236,20 +231,27 @@ func TestRunbookPerAlarm(t *testing.T) {
 						t.Errorf("runbook %s does not name the widget %q, which draws its alarm's %s", name, title, m)
 					}
 				}
-				q := runbookQuery.FindStringSubmatch(b.body)
-				if q == nil {
+				if b.Query == "" {
 					t.Errorf("runbook %s has no Logs Insights query (Logs Insights query on `<log group>`, then a code block)", name)
-				} else {
-					for _, g := range quoted.FindAllStringSubmatch(q[1], -1) {
-						if g := strings.ReplaceAll(g[1], "<stack>", "pat"); !groups[g] {
-							t.Errorf("runbook %s queries %s, not a log group of the stack", name, g)
+				}
+				for _, g := range b.LogGroups {
+					g = strings.ReplaceAll(g, "<stack>", "pat")
+					if !groups[g] {
+						t.Errorf("runbook %s queries %s, not a log group of the stack", name, g)
+					}
+					// An access log's fields are its format's; the functions'
+					// lines are checked against what the runs of
+					// internal/lambdarun wrote.
+					if line, ok := accessLogs[g]; ok {
+						if err := cloudwatch.CheckQuery(b.Query, []map[string]any{line}); err != nil {
+							t.Errorf("runbook %s: its query does not read the access log of %s: %v", name, g, err)
 						}
 					}
-					if bad := queryField.FindString(q[2]); bad != "" {
-						t.Errorf("runbook %s: its query compares %q, a field the Lambda JSON log format does not have (message, level, timestamp)", name, bad)
-					}
 				}
-				if !strings.Contains(b.body, "**Fix or roll back:**") {
+				if bad := queryField.FindString(b.Query); bad != "" {
+					t.Errorf("runbook %s: its query compares %q, a field the Lambda JSON log format does not have (message, level, timestamp)", name, bad)
+				}
+				if !strings.Contains(b.Body, "**Fix or roll back:**") {
 					t.Errorf("runbook %s does not say how to fix or roll back (**Fix or roll back:**)", name)
 				}
 			}

@@ -17,6 +17,8 @@ type Widget struct {
 	Dashboard string // the dashboard's logical id
 	Type      string // metric, log, text, alarm
 	Title     string
+	// X, Y, Width, Height place it on the dashboard's grid of 24 columns.
+	X, Y, Width, Height int
 	// Metrics are the metrics a metric widget draws, with dimensions as
 	// resolved; a SEARCH expression counts as a metric whose Dimensions
 	// are the dimension names it searches, each mapped to "" (any value).
@@ -66,8 +68,9 @@ func Dashboards(root *samstack.Stack) ([]Widget, error) {
 			}
 			var doc struct {
 				Widgets []struct {
-					Type       string         `json:"type"`
-					Properties map[string]any `json:"properties"`
+					Type                string `json:"type"`
+					X, Y, Width, Height int
+					Properties          map[string]any `json:"properties"`
 				} `json:"widgets"`
 			}
 			if err := json.Unmarshal([]byte(text), &doc); err != nil {
@@ -75,7 +78,7 @@ func Dashboards(root *samstack.Stack) ([]Widget, error) {
 			}
 			for i, w := range doc.Widgets {
 				title, _ := w.Properties["title"].(string)
-				widget := Widget{Dashboard: id, Type: w.Type, Title: title, Properties: w.Properties}
+				widget := Widget{Dashboard: id, Type: w.Type, Title: title, X: w.X, Y: w.Y, Width: w.Width, Height: w.Height, Properties: w.Properties}
 				switch w.Type {
 				case "metric":
 					rows, _ := w.Properties["metrics"].([]any)
