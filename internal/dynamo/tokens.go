@@ -72,6 +72,9 @@ func (s *Store) ListTokens(ctx context.Context, userID string, p pat.PageRequest
 	q := s.tokenQuery(userID, nil, nil, nil)
 	q.batch = int32(p.Limit + 1)
 	page, err := listPage(ctx, s, q, p, decodeToken)
+	if err == nil {
+		err = s.withSources(ctx, page.Items)
+	}
 	if err != nil {
 		return page, fmt.Errorf("list tokens of %s: %w", userID, err)
 	}
@@ -298,6 +301,9 @@ func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.Page
 		t.Digest = nil // an administrator's view never carries it
 		return t, err
 	})
+	if err == nil && q.in.IndexName != nil {
+		err = s.withSources(ctx, page.Items) // a scan of the table has them already
+	}
 	if err != nil {
 		return page, fmt.Errorf("list all tokens: %w", err)
 	}
