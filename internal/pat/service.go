@@ -162,7 +162,11 @@ func (s *Service) create(ctx context.Context, role Role, actor Identity, t Token
 	if err != nil {
 		return Created{}, err
 	}
-	ev, err := s.eventAs(role, actor, created.Token, ActionCreated, map[string]string{"name": t.Name, "scopes": strings.Join(t.Scopes, " ")})
+	details := map[string]string{"name": t.Name, "scopes": strings.Join(t.Scopes, " ")}
+	if len(t.AllowedSources) > 0 {
+		details["allowedSources"] = strings.Join(t.AllowedSources, " ")
+	}
+	ev, err := s.eventAs(role, actor, created.Token, ActionCreated, details)
 	if err != nil {
 		return Created{}, err
 	}

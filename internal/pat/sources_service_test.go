@@ -32,6 +32,9 @@ func TestAllowedSources(t *testing.T) {
 	if got := sources(c.Token.ID); got != "198.51.100.0/24 203.0.113.7/32 2001:db8::/32" {
 		t.Fatalf("stored sources %q", got)
 	}
+	if evs, err := f.svc.ListTokenEvents(ctx, alice, c.Token.ID, "", 0); err != nil || evs.Items[0].Details["allowedSources"] != "198.51.100.0/24 203.0.113.7/32 2001:db8::/32" {
+		t.Fatalf("the creation's audit record does not name the sources: %+v %v", evs.Items, err)
+	}
 
 	bad := pat.CreateInput{Name: "bad", Scopes: []string{"crm:read"}, AllowedSources: []string{"10.0.0.0/8", "10.0.0.1/8"}}
 	_, err = f.svc.CreateToken(ctx, alice, bad)
