@@ -61,6 +61,13 @@ func TestAllowedSources(t *testing.T) {
 	if got := sources(c.Token.ID); got != "192.0.2.0/24" {
 		t.Fatalf("stored after update %q", got)
 	}
+	renamed := "ci (office)"
+	if _, err := f.svc.UpdateToken(ctx, alice, c.Token.ID, pat.UpdateInput{Name: &renamed}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sources(c.Token.ID); got != "192.0.2.0/24" {
+		t.Fatalf("a rename changed the sources to %q", got)
+	}
 
 	next, err := f.svc.RotateToken(ctx, alice, c.Token.ID)
 	if err != nil {
