@@ -51,6 +51,7 @@ const (
 	ReasonLocked        = "locked"
 	ReasonExpired       = "expired"
 	ReasonOwnerDisabled = "owner_disabled"
+	ReasonSource        = "source_not_allowed" // the token is limited to addresses the request did not come from
 	ReasonPath          = "path_not_canonical" // a path a backend could read differently: see scope.CanonicalPath
 	ReasonNoRoute       = "route_not_in_catalog"
 	ReasonScope         = "insufficient_scope"
@@ -70,7 +71,10 @@ type Request struct {
 	// with the stage or a custom domain's base path in front ("" if the
 	// event has none). It must end with Path and pass the same rule: a
 	// request whose fields disagree is refused.
-	FullPath  string
+	FullPath string
+	// SourceIP is the address API Gateway saw the request come from (never
+	// a header a client can set, such as X-Forwarded-For): a token's
+	// allowed sources are checked against it.
 	SourceIP  string
 	UserAgent string
 }
@@ -121,6 +125,8 @@ func (d Decision) Description() string {
 		return "the token has expired"
 	case ReasonOwnerDisabled:
 		return "the token's owner is disabled"
+	case ReasonSource:
+		return "the token may not be used from this address"
 	case ReasonPath:
 		return "the request path has a form that could reach another resource (path parameters, dot segments, encoded separators or controls): no token grants it"
 	case ReasonNoRoute:
@@ -274,8 +280,16 @@ func (a *Authorizer) decide(ctx context.Context, req Request, parsed token.Parse
 		d.Reason = ReasonOwnerDisabled
 		return d, nil
 	}
-	d.UserID = t.UserID
 	d.Outcome = Forbidden
+	// A valid token from an address its owner did not allow: 403, as
+	// GitHub answers a request from outside an IP allow list (new
+	// credentials would not help). It comes before the route, so that such
+	// a request learns nothing of the catalog or the token's scopes.
+	if !pat.SourceAllowed(t.AllowedSources, req.SourceIP) {
+		d.Reason = ReasonSource
+		return d, nil
+	}
+	d.UserID = t.UserID
 	required, ok := a.catalog.Required(req.Method, req.Path)
 	if !ok {
 		d.Reason = ReasonNoRoute

@@ -81,19 +81,22 @@ type tokenItem struct {
 	Name        string   `dynamodbav:"name"`
 	Description string   `dynamodbav:"description"`
 	Scopes      []string `dynamodbav:"scopes"`
-	Digest      []byte   `dynamodbav:"digest,omitempty"`
-	Status      string   `dynamodbav:"status"`
-	CreatedAt   string   `dynamodbav:"createdAt"`
-	ExpiresAt   string   `dynamodbav:"expiresAt,omitempty"`
-	Lifetime    int64    `dynamodbav:"lifetime,omitempty"` // seconds; absent on tokens older than it
-	LastUsedAt  string   `dynamodbav:"lastUsedAt,omitempty"`
-	LastUsedIP  string   `dynamodbav:"lastUsedIp,omitempty"`
-	LastUsedUA  string   `dynamodbav:"lastUsedUserAgent,omitempty"`
-	RevokedAt   string   `dynamodbav:"revokedAt,omitempty"`
-	ReplacedBy  string   `dynamodbav:"replacedBy,omitempty"`
-	TTL         int64    `dynamodbav:"ttl,omitempty"`
-	ExtendedAt  string   `dynamodbav:"extendedAt,omitempty"`
-	OwnerEmail  string   `dynamodbav:"ownerEmail,omitempty"`
+	// AllowedSources is the token's source-address limit (CIDR ranges);
+	// absent: none. The authorizer's one read of the item brings it.
+	AllowedSources []string `dynamodbav:"allowedSources,omitempty"`
+	Digest         []byte   `dynamodbav:"digest,omitempty"`
+	Status         string   `dynamodbav:"status"`
+	CreatedAt      string   `dynamodbav:"createdAt"`
+	ExpiresAt      string   `dynamodbav:"expiresAt,omitempty"`
+	Lifetime       int64    `dynamodbav:"lifetime,omitempty"` // seconds; absent on tokens older than it
+	LastUsedAt     string   `dynamodbav:"lastUsedAt,omitempty"`
+	LastUsedIP     string   `dynamodbav:"lastUsedIp,omitempty"`
+	LastUsedUA     string   `dynamodbav:"lastUsedUserAgent,omitempty"`
+	RevokedAt      string   `dynamodbav:"revokedAt,omitempty"`
+	ReplacedBy     string   `dynamodbav:"replacedBy,omitempty"`
+	TTL            int64    `dynamodbav:"ttl,omitempty"`
+	ExtendedAt     string   `dynamodbav:"extendedAt,omitempty"`
+	OwnerEmail     string   `dynamodbav:"ownerEmail,omitempty"`
 	// Notices is never null: the job sets entries of it by path.
 	Notices map[string]string `dynamodbav:"notices"`
 	// DueDay and DueAt key the due index; absent, the token is not in it.
@@ -112,7 +115,7 @@ type tokenItem struct {
 func encodeToken(t pat.Token) tokenItem {
 	it := tokenItem{
 		PK: tokenPK(t.ID), SK: "TOKEN", OwnerPK: ownerIndexPK(t.UserID), OwnerSK: ownerSort(t),
-		ID: t.ID, UserID: t.UserID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, Digest: t.Digest,
+		ID: t.ID, UserID: t.UserID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, AllowedSources: t.AllowedSources, Digest: t.Digest,
 		Status: string(t.Status), CreatedAt: formatTime(t.CreatedAt), ExpiresAt: formatOptional(t.ExpiresAt),
 		LastUsedAt: formatOptional(t.LastUsedAt), LastUsedIP: t.LastUsedIP, LastUsedUA: t.LastUsedUA, RevokedAt: formatOptional(t.RevokedAt), ReplacedBy: t.ReplacedBy,
 		Lifetime: int64(t.Lifetime / time.Second),
@@ -147,7 +150,7 @@ func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return pat.Token{}, fmt.Errorf("decode token: %w", err)
 	}
-	t := pat.Token{ID: it.ID, UserID: it.UserID, Name: it.Name, Description: it.Description, Scopes: it.Scopes,
+	t := pat.Token{ID: it.ID, UserID: it.UserID, Name: it.Name, Description: it.Description, Scopes: it.Scopes, AllowedSources: it.AllowedSources,
 		Digest: it.Digest, Status: pat.Status(it.Status), ReplacedBy: it.ReplacedBy, LastUsedIP: it.LastUsedIP, LastUsedUA: it.LastUsedUA,
 		Lifetime: time.Duration(it.Lifetime) * time.Second}
 	created, err1 := time.Parse(timeLayout, it.CreatedAt)

@@ -72,17 +72,28 @@ func (s *Store) ListTokens(ctx context.Context, userID string, p pat.PageRequest
 	q := s.tokenQuery(userID, nil, nil, nil)
 	q.batch = int32(p.Limit + 1)
 	page, err := listPage(ctx, s, q, p, decodeToken)
+	if err == nil {
+		err = s.withSources(ctx, page.Items)
+	}
 	if err != nil {
 		return page, fmt.Errorf("list tokens of %s: %w", userID, err)
 	}
 	return page, nil
 }
 
-// UpdateToken writes name and description under the guard of every
-// owner's change (guarded).
+// UpdateToken writes name, description and allowed sources under the
+// guard of every owner's change (guarded). No limit is no attribute.
 func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ownerRev int, ev pat.Event) error {
-	return s.audited(ctx, []pat.Event{ev}, s.guarded(t, ownerRev, ev.Time, "SET #name = :name, description = :desc",
-		map[string]string{"#name": "name"}, values("name", t.Name, "desc", t.Description))...)
+	expr, vals := "SET #name = :name, description = :desc REMOVE allowedSources", values("name", t.Name, "desc", t.Description)
+	if len(t.AllowedSources) > 0 {
+		expr = "SET #name = :name, description = :desc, allowedSources = :sources"
+		list := make([]types.AttributeValue, len(t.AllowedSources))
+		for i, src := range t.AllowedSources {
+			list[i] = &types.AttributeValueMemberS{Value: src}
+		}
+		vals[":sources"] = &types.AttributeValueMemberL{Value: list}
+	}
+	return s.audited(ctx, []pat.Event{ev}, s.guarded(t, ownerRev, ev.Time, expr, map[string]string{"#name": "name"}, vals)...)
 }
 
 // guarded is the write of expr on the owner's token t under the one rule
@@ -290,6 +301,9 @@ func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.Page
 		t.Digest = nil // an administrator's view never carries it
 		return t, err
 	})
+	if err == nil && q.in.IndexName != nil {
+		err = s.withSources(ctx, page.Items) // a scan of the table has them already
+	}
 	if err != nil {
 		return page, fmt.Errorf("list all tokens: %w", err)
 	}

@@ -92,6 +92,8 @@ type createRequest struct {
 	ExpiresAt     *string  `json:"expiresAt"`
 	ExpiresInDays *int     `json:"expiresInDays"`
 	NeverExpires  bool     `json:"neverExpires"`
+	// AllowedSources: addresses and CIDR ranges the token may be used from.
+	AllowedSources []string `json:"allowedSources"`
 }
 
 // CreateToken: POST /tokens.
@@ -114,7 +116,7 @@ func createInput(req events.APIGatewayV2HTTPRequest) (pat.CreateInput, error) {
 		return pat.CreateInput{}, err
 	}
 	in := pat.CreateInput{Name: body.Name, Description: body.Description, Scopes: body.Scopes,
-		ExpiresInDays: body.ExpiresInDays, NeverExpires: body.NeverExpires}
+		ExpiresInDays: body.ExpiresInDays, NeverExpires: body.NeverExpires, AllowedSources: body.AllowedSources}
 	if body.ExpiresAt != nil {
 		at, err := parseTime("expiresAt", *body.ExpiresAt)
 		if err != nil {
@@ -148,6 +150,8 @@ func (a *API) GetToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 type updateRequest struct {
 	Name        *string `json:"name"`
 	Description *string `json:"description"`
+	// AllowedSources replaces the limit; [] lifts it.
+	AllowedSources *[]string `json:"allowedSources"`
 }
 
 // UpdateToken: PATCH /tokens/{id}.

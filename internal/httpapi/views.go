@@ -8,20 +8,22 @@ import (
 
 // tokenJSON is a token as the API shows it: never the secret or its digest.
 type tokenJSON struct {
-	ID            string     `json:"id"`
-	Name          string     `json:"name"`
-	Description   string     `json:"description"`
-	Scopes        []string   `json:"scopes"`
-	Status        pat.Status `json:"status"`
-	DisplayPrefix string     `json:"displayPrefix"`
-	CreatedAt     time.Time  `json:"createdAt"`
-	ExpiresAt     *time.Time `json:"expiresAt"`
-	LastUsedAt    *time.Time `json:"lastUsedAt"`
-	LastUsedIP    string     `json:"lastUsedIp,omitempty"`
-	LastUsedUA    string     `json:"lastUsedUserAgent,omitempty"`
-	ExtendedAt    *time.Time `json:"extendedAt,omitempty"`
-	RevokedAt     *time.Time `json:"revokedAt,omitempty"`
-	ReplacedBy    string     `json:"replacedBy,omitempty"`
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Scopes      []string `json:"scopes"`
+	// AllowedSources: the CIDR ranges the token may be used from; [] anywhere.
+	AllowedSources []string   `json:"allowedSources"`
+	Status         pat.Status `json:"status"`
+	DisplayPrefix  string     `json:"displayPrefix"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	ExpiresAt      *time.Time `json:"expiresAt"`
+	LastUsedAt     *time.Time `json:"lastUsedAt"`
+	LastUsedIP     string     `json:"lastUsedIp,omitempty"`
+	LastUsedUA     string     `json:"lastUsedUserAgent,omitempty"`
+	ExtendedAt     *time.Time `json:"extendedAt,omitempty"`
+	RevokedAt      *time.Time `json:"revokedAt,omitempty"`
+	ReplacedBy     string     `json:"replacedBy,omitempty"`
 }
 
 // createdJSON adds the plaintext token, shown this once.
@@ -64,7 +66,7 @@ type listJSON[T any] struct {
 
 func (a *API) tokenView(t pat.Token) tokenJSON {
 	return tokenJSON{
-		ID: t.ID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, Status: t.StatusAt(a.svc.Now()),
+		ID: t.ID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, AllowedSources: nonNil(t.AllowedSources), Status: t.StatusAt(a.svc.Now()),
 		DisplayPrefix: a.svc.Format().Prefix() + "_" + t.ID, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt,
 		LastUsedAt: t.LastUsedAt, LastUsedIP: t.LastUsedIP, LastUsedUA: t.LastUsedUA, ExtendedAt: t.ExtendedAt, RevokedAt: t.RevokedAt, ReplacedBy: t.ReplacedBy,
 	}

@@ -243,10 +243,15 @@ func TestTemplatePolicies(t *testing.T) {
 				KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: map[string]types.AttributeValue{":p": s("OWNER#abc")}})
 			return err
 		}, &refused{"AccessDeniedException", "dynamodb:Query", tokensARN}},
-		{"list may not batch-read", "ListTokensFunction", func(c *dynamodb.Client, _ *ses.Client) error {
+		{"get may not batch-read", "GetTokenFunction", func(c *dynamodb.Client, _ *ses.Client) error {
 			_, err := c.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{tokens: {Keys: []map[string]types.AttributeValue{key("TOKEN#a", "TOKEN")}}}})
 			return err
 		}, &refused{"AccessDeniedException", "dynamodb:BatchGetItem", tokensARN}},
+		// The list completes a page from the owner index with the tokens' allowed sources.
+		{"list batch-reads tokens", "ListTokensFunction", func(c *dynamodb.Client, _ *ses.Client) error {
+			_, err := c.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{tokens: {Keys: []map[string]types.AttributeValue{key("TOKEN#a", "TOKEN")}}}})
+			return err
+		}, nil},
 		{"the audit log is queried by any of its indexes", "AdminListAuditFunction", func(c *dynamodb.Client, _ *ses.Client) error {
 			_, err := c.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(audit), IndexName: aws.String("byActor"),
 				KeyConditionExpression: aws.String("actorId = :a"), ExpressionAttributeValues: map[string]types.AttributeValue{":a": s("user-1")}})
@@ -343,7 +348,8 @@ func TestUnusedGrants(t *testing.T) {
 			getToken = append(getToken, u)
 		}
 	}
-	if len(list) != 1 || list[0].Action != "dynamodb:Query" || !strings.HasSuffix(list[0].Resource, "/index/byOwner") || !list[0].Called {
+	if len(list) != 2 || list[0].Action != "dynamodb:BatchGetItem" || !list[0].Called ||
+		list[1].Action != "dynamodb:Query" || !strings.HasSuffix(list[1].Resource, "/index/byOwner") || !list[1].Called {
 		t.Errorf("ListTokensFunction's unused grants: %v", list)
 	}
 	if len(getToken) != 1 || getToken[0].Called || getToken[0].Action != "dynamodb:GetItem" {

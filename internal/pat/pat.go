@@ -28,10 +28,15 @@ type Token struct {
 	Name        string
 	Description string
 	Scopes      []string
-	Digest      []byte
-	Status      Status
-	CreatedAt   time.Time
-	ExpiresAt   *time.Time // nil: never expires
+	// AllowedSources limits where the token may be used from: addresses
+	// and CIDR ranges as CleanSources keeps them; empty: anywhere. It is
+	// on the token's item, so the authorizer checks it with the read it
+	// makes anyway (SourceAllowed).
+	AllowedSources []string
+	Digest         []byte
+	Status         Status
+	CreatedAt      time.Time
+	ExpiresAt      *time.Time // nil: never expires
 	// Lifetime is the span from creation to expiry its owner chose, signed
 	// in: at creation (kept by a rotation) or at an extension with a new
 	// expiry. A keep link never extends a token further than this from the

@@ -72,6 +72,9 @@ type CreateInput struct {
 	ExpiresAt     *time.Time
 	ExpiresInDays *int
 	NeverExpires  bool
+	// AllowedSources limits where the token may be used from (CleanSources);
+	// none: anywhere.
+	AllowedSources []string
 }
 
 // Created is a new token with its plaintext, which exists only in this value.
@@ -134,7 +137,11 @@ func (s *Service) draft(in CreateInput) (Token, error) {
 	if err != nil {
 		return Token{}, err
 	}
-	return Token{Name: name, Description: desc, CreatedAt: now, ExpiresAt: expiresAt, Lifetime: lifetime(now, expiresAt)}, nil
+	sources, err := CleanSources(in.AllowedSources)
+	if err != nil {
+		return Token{}, err
+	}
+	return Token{Name: name, Description: desc, AllowedSources: sources, CreatedAt: now, ExpiresAt: expiresAt, Lifetime: lifetime(now, expiresAt)}, nil
 }
 
 // lifetime is the span from now to an expiry the owner chose, to the
@@ -155,7 +162,11 @@ func (s *Service) create(ctx context.Context, role Role, actor Identity, t Token
 	if err != nil {
 		return Created{}, err
 	}
-	ev, err := s.eventAs(role, actor, created.Token, ActionCreated, map[string]string{"name": t.Name, "scopes": strings.Join(t.Scopes, " ")})
+	details := map[string]string{"name": t.Name, "scopes": strings.Join(t.Scopes, " ")}
+	if len(t.AllowedSources) > 0 {
+		details["allowedSources"] = strings.Join(t.AllowedSources, " ")
+	}
+	ev, err := s.eventAs(role, actor, created.Token, ActionCreated, details)
 	if err != nil {
 		return Created{}, err
 	}
@@ -212,17 +223,19 @@ func (s *Service) own(ctx context.Context, id Identity, tokenID string) (Token, 
 	return t, nil
 }
 
-// UpdateInput changes a token's name or description; nil leaves it as is.
+// UpdateInput changes a token's name, description or allowed sources;
+// nil leaves it as is, and an empty AllowedSources lifts the limit.
 type UpdateInput struct {
-	Name        *string
-	Description *string
+	Name           *string
+	Description    *string
+	AllowedSources *[]string
 }
 
 // UpdateToken renames a token or changes its description, under the one rule
 // of every owner's change (mayChange).
 func (s *Service) UpdateToken(ctx context.Context, id Identity, tokenID string, in UpdateInput) (Token, error) {
-	if in.Name == nil && in.Description == nil {
-		return Token{}, Errorf(CodeInvalid, "nothing to change: give name or description")
+	if in.Name == nil && in.Description == nil && in.AllowedSources == nil {
+		return Token{}, Errorf(CodeInvalid, "nothing to change: give name, description or allowedSources")
 	}
 	details := map[string]string{}
 	if in.Name != nil {
@@ -239,6 +252,14 @@ func (s *Service) UpdateToken(ctx context.Context, id Identity, tokenID string, 
 		}
 		details["description"] = desc
 	}
+	var sources []string
+	if in.AllowedSources != nil {
+		var err error
+		if sources, err = CleanSources(*in.AllowedSources); err != nil {
+			return Token{}, err
+		}
+		details["allowedSources"] = strings.Join(sources, " ")
+	}
 	return whileOwnerChanges(func() (Token, error) {
 		t, owner, err := s.ownChange(ctx, id, tokenID, "changed")
 		if err != nil {
@@ -249,6 +270,9 @@ func (s *Service) UpdateToken(ctx context.Context, id Identity, tokenID string, 
 		}
 		if desc, ok := details["description"]; ok {
 			t.Description = desc
+		}
+		if in.AllowedSources != nil {
+			t.AllowedSources = sources
 		}
 		ev, err := s.event(id, t, ActionUpdated, details)
 		if err != nil {
@@ -325,7 +349,7 @@ func (s *Service) RevokeToken(ctx context.Context, id Identity, tokenID string) 
 }
 
 // RotateToken replaces a token with a new one of the same name, description,
-// scopes and lifetime, revoking the old one in the same transaction.
+// scopes, allowed sources and lifetime, revoking the old one in the same transaction.
 func (s *Service) RotateToken(ctx context.Context, id Identity, tokenID string) (Created, error) {
 	return whileOwnerChanges(func() (Created, error) { return s.rotate(ctx, id, tokenID) })
 }
@@ -336,7 +360,7 @@ func (s *Service) rotate(ctx context.Context, id Identity, tokenID string) (Crea
 		return Created{}, err
 	}
 	now := s.now()
-	next := Token{UserID: id.UserID, OwnerEmail: user.Email, Name: old.Name, Description: old.Description, Scopes: old.Scopes, CreatedAt: now, Owner: user.State()}
+	next := Token{UserID: id.UserID, OwnerEmail: user.Email, Name: old.Name, Description: old.Description, Scopes: old.Scopes, AllowedSources: old.AllowedSources, CreatedAt: now, Owner: user.State()}
 	term := old.Term()
 	if term == 0 && !s.cfg.AllowNeverExpires {
 		term = s.cfg.DefaultLifetime

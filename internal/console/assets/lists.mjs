@@ -3,6 +3,7 @@
 import { ApiError, qs } from './api.mjs';
 import { errorBox, h, link, when } from './dom.mjs';
 import { BASE, tokenPath, userPath } from './routes.mjs';
+import { sourcesLine } from './sources.mjs';
 import { badge, chips, expires, lastUsed } from './widgets.mjs';
 
 // tokenTable fills el with a table of tokens and a "Load more" button.
@@ -39,7 +40,7 @@ function tokenRow(t, admin, actions) {
     admin ? h('td', { 'data-label': 'Owner' }, link(userPath(t.userId), t.userId),
       t.ownerEmail ? h('div', { class: 'small muted' }, t.ownerEmail) : null) : null,
     nameCell,
-    h('td', { 'data-label': 'Scopes' }, chips(t.scopes)),
+    h('td', { 'data-label': 'Scopes' }, chips(t.scopes), sourcesLine(t)),
     h('td', { 'data-label': 'Status' }, badge(t.status)),
     h('td', { 'data-label': 'Created' }, when(t.createdAt)),
     h('td', { 'data-label': 'Expires' }, expires(t)),

@@ -1,5 +1,6 @@
 // The self-service pages: my tokens, one token with its activity, and the
-// dialogs that create, rename, extend, rotate and revoke them.
+// dialogs that create, edit (name, description, allowed sources), extend,
+// rotate and revoke them.
 
 import { api, ApiError, describe, qs } from './api.mjs';
 import { confirmDialog, field, formDialog, typedCountDialog } from './dialogs.mjs';
@@ -9,6 +10,7 @@ import { eventTable, tokenTable } from './lists.mjs';
 import { revealDialog } from './reveal.mjs';
 import { navigate, route } from './router.mjs';
 import { BASE, tokenPath } from './routes.mjs';
+import { parseSources, sourcesCell, sourcesHint, sourcesInput } from './sources.mjs';
 import { me } from './user.mjs';
 import { badge, checkedScopes, chips, expires, expirySelect, lastUsed, scopeGrid } from './widgets.mjs';
 
@@ -51,6 +53,7 @@ function createDialog() {
   const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, autocomplete: 'off', autofocus: true });
   const desc = h('textarea', { name: 'description', maxlength: 500 });
   const expiry = expirySelect(u, 'expiry');
+  const sources = sourcesInput();
   formDialog('Generate a new token', [
     field('Name', name, 'What the token is for, e.g. “CI deploy” or “my laptop”.'),
     field('Description', desc, 'Optional.'),
@@ -58,10 +61,13 @@ function createDialog() {
       h('p', { class: 'hint' }, 'Only the permissions you hold are offered.'),
       h('div', { class: 'scroll' }, scopeGrid(u.catalog, u.effectivePermissions))),
     expiry.el,
+    field('Allowed sources', sources, sourcesHint),
   ], 'Generate token', async (form, close) => {
     const scopes = checkedScopes(form);
     if (scopes.length === 0) throw new ApiError(400, { code: 'invalid_request', detail: 'choose at least one scope' });
-    const created = await api('POST', '/tokens', { name: name.value.trim(), description: desc.value.trim(), scopes, ...expiry.value() });
+    const allowedSources = parseSources(sources.value);
+    const created = await api('POST', '/tokens', { name: name.value.trim(), description: desc.value.trim(), scopes, ...expiry.value(),
+      ...(allowedSources.length > 0 ? { allowedSources } : {}) });
     close();
     await revealDialog(created, u, 'Your new token');
     await route();
@@ -96,7 +102,7 @@ export async function pageToken(id) {
   const live = t.status === 'active' || t.status === 'locked';
   const reload = () => route();
   const buttons = h('div', { class: 'actions' },
-    t.status !== 'revoked' ? h('button', { type: 'button', id: 'edit-token', onclick: () => editDialog(t) }, 'Rename') : null,
+    t.status !== 'revoked' ? h('button', { type: 'button', id: 'edit-token', onclick: () => editDialog(t) }, 'Edit') : null,
     t.status === 'active' ? h('button', { type: 'button', id: 'extend-token', onclick: () => extendDialog(t) }, 'Extend') : null,
     t.status === 'active' ? h('button', { type: 'button', id: 'rotate-token', onclick: () => rotateDialog(t) }, 'Rotate') : null,
     live ? h('button', { type: 'button', class: 'danger-outline', id: 'revoke-token', onclick: () => revokeDialog(t, reload) }, 'Revoke') : null);
@@ -110,6 +116,7 @@ export async function pageToken(id) {
     h('div', { class: 'card' }, h('dl', { class: 'facts' },
       h('dt', {}, 'Token id'), h('dd', { class: 'mono' }, t.displayPrefix),
       h('dt', {}, 'Scopes'), h('dd', {}, chips(t.scopes)),
+      h('dt', {}, 'Allowed sources'), h('dd', { id: 'allowed-sources' }, sourcesCell(t)),
       h('dt', {}, 'Created'), h('dd', {}, when(t.createdAt, true)),
       h('dt', {}, 'Expires'), h('dd', {}, expires(t)),
       h('dt', {}, 'Last used'), h('dd', {}, lastUsed(t)),
@@ -124,8 +131,9 @@ function editDialog(t) {
   const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, value: t.name, autofocus: true });
   name.value = t.name;
   const desc = h('textarea', { name: 'description', maxlength: 500 }, t.description);
-  formDialog('Rename token', [field('Name', name), field('Description', desc, 'Optional.')], 'Save', async (_f, close) => {
-    await api('PATCH', tokenAPI(t.id), { name: name.value.trim(), description: desc.value.trim() });
+  const sources = sourcesInput(t.allowedSources || []);
+  formDialog('Edit token', [field('Name', name), field('Description', desc, 'Optional.'), field('Allowed sources', sources, sourcesHint)], 'Save', async (_f, close) => {
+    await api('PATCH', tokenAPI(t.id), { name: name.value.trim(), description: desc.value.trim(), allowedSources: parseSources(sources.value) });
     close();
     toast('Saved.');
     await route();
