@@ -34,10 +34,17 @@ export const $ = (sel, root = document) => root.querySelector(sel);
 export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 export const main = () => $('#main');
 
-// show replaces the page's content.
+// show replaces the page's content. Focus inside it stays where it was
+// (a page drawn again after a dialog's change): on the control of the
+// same id, else on the page, never on <body>.
 export function show(...children) {
+  const focused = main().contains(document.activeElement) ? document.activeElement.id : null;
   main().replaceChildren();
   append(main(), children);
+  if (focused !== null) {
+    const again = focused && document.getElementById(focused);
+    (again && main().contains(again) ? again : main()).focus();
+  }
 }
 
 export function link(href, text, attrs = {}) {
