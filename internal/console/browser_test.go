@@ -58,8 +58,21 @@ type stack struct {
 	browser context.Context
 	shots   string // where screenshots go
 
-	mu   sync.Mutex
-	drop func(*http.Request) bool // requests whose connection is cut, as a network failure would
+	mu       sync.Mutex
+	drop     func(*http.Request) bool // requests whose connection is cut, as a network failure would
+	requests []string                 // "METHOD /path" of every request, in order
+}
+
+// requested tells whether the service got a request ("PATCH /me").
+func (s *stack) requested(req string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.requests {
+		if r == req {
+			return true
+		}
+	}
+	return false
 }
 
 // cut makes the network fail for the requests drop matches (nil: none).
@@ -72,6 +85,7 @@ func (s *stack) cut(drop func(*http.Request) bool) {
 func (s *stack) dropped(r *http.Request) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.requests = append(s.requests, r.Method+" "+r.URL.Path)
 	return s.drop != nil && s.drop(r)
 }
 
