@@ -45,7 +45,7 @@ type idp struct {
 	refreshes      int
 	lifetime       time.Duration // of the id tokens it issues
 	logouts        []url.Values
-	endSession     string // the end_session_endpoint its discovery document names; empty: it serves none
+	endSession     string   // the end_session_endpoint its discovery document names; empty: it serves none
 	issued         []string // every id and refresh token, which the page must not keep anywhere but memory
 	failures       []string // requests it refused, and why
 }
