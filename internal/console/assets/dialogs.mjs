@@ -13,12 +13,20 @@ export function openDialog(title, build, { onClose, guard } = {}) {
   const opener = document.activeElement;
   const titleId = `d-${randomString(6)}`;
   const dlg = h('dialog', { 'aria-labelledby': titleId });
-  const close = () => dlg.close();
+  let closing = false; // closed by close(), not by the browser
+  const close = () => { closing = true; dlg.close(); };
   append(dlg, [build({ close, titleId, title: h('h2', { id: titleId }, title), dialog: dlg })]);
   if (guard) {
     dlg.addEventListener('cancel', (e) => { e.preventDefault(); guard(close); });
   }
   dlg.addEventListener('close', () => {
+    if (guard && !closing) {
+      // The browser may close a dialog without a cancelable cancel event
+      // (a second Escape without a click between): open it again and ask.
+      dlg.showModal();
+      guard(close);
+      return;
+    }
     if (onClose) onClose();
     dlg.remove();
     // Back to the button that opened it; when a page change removed it,
