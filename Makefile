@@ -25,7 +25,7 @@ test: lint check-template ## Every test, with -race, against DynamoDB Local, the
 
 screenshots: ## Run the console's browser tests and save their screenshots into docs/screenshots
 	infra/browser.sh
-	PAT_SCREENSHOTS=docs/screenshots infra/stack.sh go test -count=1 -run TestConsoleInABrowser ./internal/console
+	PAT_SCREENSHOTS=docs/screenshots infra/stack.sh go test -count=1 -run 'TestConsoleInABrowser|TestConsoleSpeaksGermanDutchAndEnglish' ./internal/console
 
 test-unit: ## Tests that need no emulator (integration tests skip)
 	go test -race -count=1 ./...

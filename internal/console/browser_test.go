@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -58,6 +57,36 @@ type stack struct {
 	url     string
 	browser context.Context
 	shots   string // where screenshots go
+
+	mu       sync.Mutex
+	drop     func(*http.Request) bool // requests whose connection is cut, as a network failure would
+	requests []string                 // "METHOD /path" of every request, in order
+}
+
+// requested tells whether the service got a request ("PATCH /me").
+func (s *stack) requested(req string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.requests {
+		if r == req {
+			return true
+		}
+	}
+	return false
+}
+
+// cut makes the network fail for the requests drop matches (nil: none).
+func (s *stack) cut(drop func(*http.Request) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drop = drop
+}
+
+func (s *stack) dropped(r *http.Request) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, r.Method+" "+r.URL.Path)
+	return s.drop != nil && s.drop(r)
 }
 
 // signIn is how the stack's console signs users in: what stands in for
@@ -82,6 +111,7 @@ func newStack(t *testing.T, in signIn) *stack {
 	base := "http://" + srv.Listener.Addr().String()
 	e := testenv.New(t, &ledger, testenv.WithMail(), testenv.Configure(func(c *config.Config) { // skips without the local stack
 		c.MailFrom, c.ConsoleURL = "tokens@example.com", base+"/console"
+		c.Rules.Lifecycle.ExpiryReminders = []int{7, 1} // the deployment's default: the console marks tokens within 7 days
 		if in.claims != nil {
 			c.Claims = *in.claims
 		}
@@ -98,7 +128,17 @@ func newStack(t *testing.T, in signIn) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Config.Handler = mux
+	s := &stack{url: base}
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.dropped(r) {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close() // no answer at all: the browser's fetch fails
+			}
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 	srv.Start()
 
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
@@ -127,7 +167,8 @@ func newStack(t *testing.T, in signIn) *stack {
 	} else if !filepath.IsAbs(shots) {
 		shots = filepath.Join(localstack.RepoRoot(t), shots)
 	}
-	return &stack{url: base, browser: browser, shots: shots}
+	s.browser, s.shots = browser, shots
+	return s
 }
 
 // tab is one browser tab, acting as one local user.
@@ -454,7 +495,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		tb.typeInto(`dialog textarea[name="description"]`, "the grey one")
 		tb.click(`dialog button[type="submit"]`)
 		tb.waitFor(`document.querySelector("main h1").innerText.startsWith("work laptop") && document.querySelector("#events") !== null`)
-		if !strings.Contains(tb.text("main"), "the grey one") || !strings.Contains(tb.text("#events"), "token.updated") {
+		if !strings.Contains(tb.text("main"), "the grey one") || !strings.Contains(tb.text("#events"), "Token renamed") {
 			t.Errorf("after rename: %s", tb.text("main"))
 		}
 
@@ -462,7 +503,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		tb.click("#extend-token")
 		tb.do(chromedp.SetValue(chromedp.CSS(`dialog select[name="days"]`), "30"))
 		tb.click(`dialog button[type="submit"]`)
-		tb.waitFor(`document.querySelector("dialog") === null && document.querySelector("#events")?.innerText.includes("token.extended")`)
+		tb.waitFor(`document.querySelector("dialog") === null && document.querySelector("#events")?.innerText.includes("Token extended")`)
 		id := strings.Split(tok, "_")[1]
 		if _, m := s.api(t, "GET", "/tokens/"+id, "", "", ""); !strings.HasPrefix(fmt.Sprint(m["expiresAt"]), time.Now().AddDate(0, 0, 30).UTC().Format("2006-01-02")) {
 			t.Errorf("extended to %v, want 30 days from now", m["expiresAt"])
@@ -642,7 +683,9 @@ func TestConsoleInABrowser(t *testing.T) {
 
 		tb.open("/console/admin/audit?owner=" + owner)
 		tb.waitFor(`document.querySelector("#events") !== null`)
-		if audit := tb.text("#events"); !strings.Contains(audit, "token.locked") || !strings.Contains(audit, "offboarding") {
+		// Actions in words, the token's name beside its id, times with their zone.
+		if audit := tb.text("#events"); !strings.Contains(audit, "Token locked") || !strings.Contains(audit, "offboarding") ||
+			!strings.Contains(audit, "bob laptop") || !strings.Contains(audit, fmt.Sprint(second["id"])) || !strings.Contains(audit, "UTC") {
 			t.Errorf("audit log: %s", audit)
 		}
 		tb.open("/console/admin/users/" + owner)
@@ -651,14 +694,28 @@ func TestConsoleInABrowser(t *testing.T) {
 			t.Errorf("user page: %s", page)
 		}
 		// Narrow the user's permissions to orders:read, then disable them.
-		checked := eval[[]string](tb, `[...document.querySelectorAll('#limit-form input[type=checkbox]:checked')].map(i => i.value)`)
-		if !slices.Contains(checked, "crm:read") {
-			t.Errorf("the limit form does not start from the user's permissions: %v", checked)
+		// The form starts from nothing ticked, so that saving never freezes
+		// the current grants by accident, and says what the user keeps.
+		if checked := eval[[]string](tb, `[...document.querySelectorAll('#limit-form input[type=checkbox]:checked')].map(i => i.value)`); len(checked) != 0 {
+			t.Errorf("the limit form starts ticked: %v", checked)
 		}
-		for _, v := range checked {
-			tb.click(fmt.Sprintf(`#limit-form input[value=%q]`, v))
+		if effect := tb.text("#limit-effect"); !strings.Contains(effect, "keeps no permission") {
+			t.Errorf("effect of nothing ticked: %q", effect)
+		}
+		// Saving with nothing ticked asks first; cancelled, nothing changes.
+		tb.click(`#limit-form button[type="submit"]`)
+		tb.waitFor(`document.querySelector("dialog")?.innerText.includes("Remove every permission")`)
+		tb.click(`dialog button[type="button"]`)
+		tb.waitFor(`document.querySelector("dialog") === null`)
+		if _, u := s.api(t, "GET", "/admin/users/"+owner, "", "", ""); u["permissionLimit"] != nil {
+			t.Errorf("a cancelled removal saved a limit: %v", u["permissionLimit"])
 		}
 		tb.click(`#limit-form input[value="orders:read"]`)
+		tb.click(`#limit-form input[value="accounting:delete"]`) // the identity provider does not grant it
+		if effect := tb.text("#limit-effect"); effect != "After saving, "+owner+"@example.com keeps: orders:read." {
+			t.Errorf("effect: %q", effect)
+		}
+		tb.click(`#limit-form input[value="accounting:delete"]`)
 		tb.click(`#limit-form button[type="submit"]`)
 		tb.waitFor(`document.querySelector("#effective")?.innerText === "orders:read"`)
 		tb.click("#disable-user")

@@ -25,6 +25,17 @@ import (
 //go:embed assets
 var files embed.FS
 
+// locales holds the console's texts, one catalogue per language
+// (locales/<lang>/console.json). They belong with every other message of
+// the service in internal/i18n/locales; until that package is on this
+// branch they are embedded here.
+//
+//go:embed locales
+var locales embed.FS
+
+// Languages are the languages the console speaks, each with a catalogue.
+var Languages = []string{"de", "en", "nl"}
+
 // Base is the path the console is served under; the page's router owns
 // everything below it.
 const Base = "/console/"
@@ -65,9 +76,10 @@ type asset struct {
 // and its icon. A table rather than the mime package, whose answer depends
 // on the host's MIME files.
 var contentTypes = map[string]string{
-	".mjs": "text/javascript; charset=utf-8",
-	".css": "text/css; charset=utf-8",
-	".svg": "image/svg+xml",
+	".mjs":  "text/javascript; charset=utf-8",
+	".css":  "text/css; charset=utf-8",
+	".svg":  "image/svg+xml",
+	".json": "application/json; charset=utf-8",
 }
 
 // New builds the console from the embedded assets. They are served as one
@@ -105,6 +117,22 @@ func New(opts Options) (*Console, error) {
 			modules = append(modules, name)
 		}
 	}
+	// The catalogues are part of the set (i18n/<lang>.json, fetched by
+	// i18n.mjs relative to itself), so a changed text moves it too.
+	for _, lang := range Languages {
+		body, err := locales.ReadFile("locales/" + lang + "/console.json")
+		if err != nil {
+			return nil, fmt.Errorf("console: the %s texts: %w", lang, err)
+		}
+		var texts map[string]string
+		if err := json.Unmarshal(body, &texts); err != nil {
+			return nil, fmt.Errorf("console: the %s texts are not a flat JSON object of strings: %w", lang, err)
+		}
+		name := "i18n/" + lang + ".json"
+		fmt.Fprintf(sum, "%s %d\n", name, len(body))
+		sum.Write(body)
+		c.assets[name] = asset{body: body, contentType: contentTypes[".json"]}
+	}
 	c.version = hex.EncodeToString(sum.Sum(nil)[:6])
 	index, err := files.ReadFile("assets/index.html")
 	if err != nil {
@@ -116,7 +144,13 @@ func New(opts Options) (*Console, error) {
 	if c.config, err = pageConfig(opts); err != nil {
 		return nil, err
 	}
-	c.headers = securityHeaders(opts.Config.OIDC.TokenURL)
+	// Without a configured logout URL the page asks the issuer's discovery
+	// document for its end_session_endpoint when signing out.
+	discovery := ""
+	if opts.Config.OIDC.LogoutURL == "" {
+		discovery = opts.Config.OIDC.Issuer
+	}
+	c.headers = securityHeaders(opts.Config.OIDC.TokenURL, discovery)
 	return c, nil
 }
 
@@ -180,12 +214,16 @@ func pageConfig(opts Options) ([]byte, error) {
 }
 
 // securityHeaders: no inline script or style, nothing from other origins
-// except the token endpoint the page exchanges its code at, never framed,
-// and no Referer (the sign-in redirect carries a code in the URL).
-func securityHeaders(tokenURL string) map[string]string {
+// except the token endpoint the page exchanges its code at and, when
+// set, the issuer (whose discovery document names a standard provider's
+// logout endpoint), never framed, and no Referer (the sign-in redirect carries a
+// code in the URL).
+func securityHeaders(tokenURL, issuer string) map[string]string {
 	connect := "'self'"
-	if u, err := url.Parse(tokenURL); err == nil && u.Host != "" {
-		connect += " " + u.Scheme + "://" + u.Host
+	for _, raw := range []string{tokenURL, issuer} {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" && !strings.Contains(connect, " "+u.Scheme+"://"+u.Host) {
+			connect += " " + u.Scheme + "://" + u.Host
+		}
 	}
 	return map[string]string{
 		"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +

@@ -3,7 +3,11 @@ package console_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,6 +81,11 @@ func TestConsoleServesPagesAssetsAndConfig(t *testing.T) {
 		{"/console/assets/" + version + "/", 404, "text/plain; charset=utf-8", "no-cache"},
 		{"/console/favicon.ico", 404, "text/plain; charset=utf-8", "no-cache"},
 		{"/console/config.json", 200, "application/json", "no-store"},
+		// The texts, with the modules' set: cached as long, moved with it.
+		{"/console/assets/" + version + "/i18n/de.json", 200, "application/json; charset=utf-8", "public, max-age=31536000, immutable"},
+		{"/console/assets/" + version + "/i18n/nl.json", 200, "application/json; charset=utf-8", "public, max-age=31536000, immutable"},
+		{"/console/assets/" + version + "/i18n/en.json", 200, "application/json; charset=utf-8", "public, max-age=31536000, immutable"},
+		{"/console/assets/" + version + "/i18n/fr.json", 404, "text/plain; charset=utf-8", "no-cache"},
 		{"/", 302, "", "no-cache"},
 		{"/console", 302, "", "no-cache"},
 		{"/tokens", 404, "text/plain; charset=utf-8", "no-cache"},
@@ -229,3 +238,38 @@ func TestConsoleRoutes(t *testing.T) {
 		t.Errorf("routes: %v", keys)
 	}
 }
+
+// The console's texts exist in every language it speaks: the same keys,
+// each with the same placeholders, none empty.
+func TestConsoleTextsInEveryLanguage(t *testing.T) {
+	placeholders := regexp.MustCompile(`\{\w+\}`)
+	texts := map[string]map[string]string{}
+	for _, lang := range console.Languages {
+		b, err := os.ReadFile(filepath.Join("locales", lang, "console.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]string
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		texts[lang] = m
+	}
+	for _, lang := range console.Languages {
+		for _, other := range console.Languages {
+			for key, text := range texts[lang] {
+				o, ok := texts[other][key]
+				switch {
+				case !ok:
+					t.Errorf("%s is in %s and not in %s", key, lang, other)
+				case strings.TrimSpace(text) == "":
+					t.Errorf("%s is empty in %s", key, lang)
+				case fmt.Sprint(sorted(placeholders.FindAllString(text, -1))) != fmt.Sprint(sorted(placeholders.FindAllString(o, -1))):
+					t.Errorf("%s has the placeholders %v in %s and %v in %s", key, placeholders.FindAllString(text, -1), lang, placeholders.FindAllString(o, -1), other)
+				}
+			}
+		}
+	}
+}
+
+func sorted(s []string) []string { slices.Sort(s); return s }

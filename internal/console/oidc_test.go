@@ -45,6 +45,7 @@ type idp struct {
 	refreshes      int
 	lifetime       time.Duration // of the id tokens it issues
 	logouts        []url.Values
+	endSession     string   // the end_session_endpoint its discovery document names; empty: it serves none
 	issued         []string // every id and refresh token, which the page must not keep anywhere but memory
 	failures       []string // requests it refused, and why
 }
@@ -60,7 +61,24 @@ func newIDP(t *testing.T) *idp {
 		p.mu.Lock()
 		p.logouts = append(p.logouts, r.URL.Query())
 		p.mu.Unlock()
-		http.Redirect(w, r, r.URL.Query().Get("logout_uri"), http.StatusFound)
+		// Cognito's logout_uri, or a standard provider's post_logout_redirect_uri.
+		back := r.URL.Query().Get("logout_uri")
+		if back == "" {
+			back = r.URL.Query().Get("post_logout_redirect_uri")
+		}
+		http.Redirect(w, r, back, http.StatusFound)
+	})
+	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		end := p.endSession
+		p.mu.Unlock()
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if end == "" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"issuer": p.srv.URL, "end_session_endpoint": end})
 	})
 	p.srv = httptest.NewServer(mux)
 	t.Cleanup(p.srv.Close)
@@ -204,8 +222,10 @@ func (p *idp) verify(r *http.Request) map[string]string {
 // the user asked for is where they land.
 func TestConsoleSignsInWithOIDC(t *testing.T) {
 	p := newIDP(t)
+	// Cognito's issuer: the page signs out with Cognito's parameters.
+	const cognito = "https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_test"
 	s := newStack(t, signIn{identity: localgw.Claims(p.verify), console: func(base string) console.Options {
-		return console.Options{Config: config.Console{DemoAPIURL: base, OIDC: config.OIDC{Issuer: p.srv.URL, ClientID: p.clientID,
+		return console.Options{Config: config.Console{DemoAPIURL: base, OIDC: config.OIDC{Issuer: cognito, ClientID: p.clientID,
 			AuthorizeURL: p.srv.URL + "/authorize", TokenURL: p.srv.URL + "/token", LogoutURL: p.srv.URL + "/logout", Scopes: "openid email profile"}}}
 	}})
 	tb := s.tab(t, "")
@@ -244,17 +264,29 @@ func TestConsoleSignsInWithOIDC(t *testing.T) {
 	}
 	tb.noLeaks(p)
 
-	tb.click("#sign-out")
-	tb.waitFor(`document.querySelector("#tokens") !== null`) // the IdP's session is still live: back at once
+	// Signing out ends the provider's session and comes back to a
+	// signed-out page that does not sign in again by itself (S2).
 	p.mu.Lock()
-	logouts, failures := p.logouts, p.failures
+	before = p.authorizations
 	p.mu.Unlock()
-	if len(logouts) != 1 || logouts[0].Get("client_id") != p.clientID || logouts[0].Get("logout_uri") != s.url+"/console/" {
+	tb.click("#sign-out")
+	tb.waitFor(`document.querySelector("#sign-in") !== null`)
+	time.Sleep(time.Second) // time enough for a sign-in the page must not start
+	p.mu.Lock()
+	logouts, failures, after := p.logouts, p.failures, p.authorizations
+	p.mu.Unlock()
+	if len(logouts) != 1 || logouts[0].Get("client_id") != p.clientID || logouts[0].Get("logout_uri") != s.url+"/console/" || logouts[0].Has("id_token_hint") {
 		t.Errorf("logout: %v", logouts)
 	}
 	if len(failures) > 0 {
 		t.Errorf("the identity provider refused: %q", failures)
 	}
+	if after != before || !strings.Contains(tb.text("main"), "You are signed out") {
+		t.Errorf("after signing out: %d authorizations (%d before), page %q", after, before, tb.text("main"))
+	}
+	tb.noLeaks(p)
+	tb.click("#sign-in") // and signing in again is one click
+	tb.waitFor(`document.querySelector("#tokens")?.innerText.includes("from oidc")`)
 
 	// An id token about to expire is renewed with the refresh token, in
 	// the page, without leaving it.

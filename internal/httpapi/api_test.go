@@ -247,7 +247,8 @@ func TestInternalErrorsSayNothing(t *testing.T) {
 	if r.Status != 500 || r.code() != "internal" || r.fields()["detail"] != "internal error" || strings.Contains(string(r.Body), "missing-table") {
 		t.Fatalf("internal error response: %d %s", r.Status, r.Body)
 	}
-	if !strings.Contains(ledger.Logs.String(), `"message":"request failed","route":"GET /tokens","error":"read user user-alice: get user: operation error DynamoDB: GetItem`) {
+	if !strings.Contains(ledger.Logs.String(), `"message":"request failed","route":"GET /tokens","error":"list tokens of user-alice: `) ||
+		!strings.Contains(ledger.Logs.String(), `operation error DynamoDB: Query`) {
 		t.Fatalf("the internal error was not logged:\n%s", ledger.Logs.String())
 	}
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -27,6 +28,7 @@ type meJSON struct {
 	MaxExpiryDays        int            `json:"maxExpiryDays"`
 	AllowNeverExpires    bool           `json:"allowNeverExpires"`
 	MaxActiveTokens      int            `json:"maxActiveTokens"`
+	ExpiryReminderDays   int            `json:"expiryReminderDays"` // the first expiry reminder's days before expiry (0: none): the console marks tokens within it
 	Version              string         `json:"version"`
 }
 
@@ -48,7 +50,7 @@ func (a *API) GetMe(ctx context.Context, req events.APIGatewayV2HTTPRequest) (ev
 		v := meJSON{ID: u.ID, Email: u.Email, IsAdmin: id.Admin, Status: u.Status, EffectivePermissions: nonNil(u.Effective()),
 			Limited: u.Limited, ActiveTokens: u.ActiveTokens, DefaultExpiryDays: days(rules.DefaultLifetime),
 			MaxExpiryDays: days(rules.MaxLifetime), AllowNeverExpires: rules.AllowNeverExpires, MaxActiveTokens: rules.MaxActiveTokens,
-			Version: version.Version}
+			ExpiryReminderDays: slices.Max(append([]int{0}, rules.Lifecycle.ExpiryReminders...)), Version: version.Version}
 		for _, r := range a.catalog.Resources {
 			v.Catalog = append(v.Catalog, resourceJSON{Name: r.Name, Description: r.Description, Actions: scope.Actions, Paths: r.Paths})
 		}

@@ -3,26 +3,24 @@
 // non-administrator who opens these URLs sees its 403 in words.
 
 import { api, ApiError, describe, qs } from './api.mjs';
-import { field, formDialog, typedCountDialog } from './dialogs.mjs';
+import { confirmDialog, field, formDialog, typedCountDialog } from './dialogs.mjs';
 import { errorBox, h, link, show, toast } from './dom.mjs';
 import { dateOf, dayStart } from './format.mjs';
-import { eventTable, tokenTable } from './lists.mjs';
+import { t, tn } from './i18n.mjs';
+import { AUDIT_ACTIONS, actionText, eventTable, tokenTable } from './lists.mjs';
 import { navigate, route } from './router.mjs';
 import { BASE, userPath } from './routes.mjs';
 import { me } from './user.mjs';
-import { ACTIONS, badge, checkedScopes, chips, scopeGrid } from './widgets.mjs';
-
-const AUDIT_ACTIONS = ['token.created', 'token.updated', 'token.rotated', 'token.revoked', 'token.extended',
-  'token.expired', 'token.deleted', 'token.locked', 'token.unlocked', 'user.updated', 'user.email_changed'];
+import { ACTIONS, badge, checkedScopes, chips, scopeGrid, statusText } from './widgets.mjs';
 
 const userAPI = (id) => `/admin/users/${encodeURIComponent(id)}`;
 
 function adminNav(current) {
   const item = (href, text, key) => link(href, text, { 'aria-current': key === current ? 'page' : null });
-  return h('nav', { class: 'subnav', 'aria-label': 'Administration' },
-    item(`${BASE}admin/tokens`, 'All tokens', 'tokens'),
-    item(`${BASE}admin/users`, 'Users', 'users'),
-    item(`${BASE}admin/audit`, 'Audit log', 'audit'));
+  return h('nav', { class: 'subnav', 'aria-label': t('admin.title') },
+    item(`${BASE}admin/tokens`, t('admin.allTokens'), 'tokens'),
+    item(`${BASE}admin/users`, t('admin.users'), 'users'),
+    item(`${BASE}admin/audit`, t('admin.audit'), 'audit'));
 }
 
 // filterForm: fields are [name, label, input]; onApply gets their values.
@@ -31,7 +29,7 @@ function filterForm(fields, values, onApply) {
     input.name = name;
     if (values[name] !== undefined) input.value = values[name];
     return field(label, input);
-  }), h('button', { type: 'submit', class: 'primary' }, 'Apply'));
+  }), h('button', { type: 'submit', class: 'primary' }, t('common.apply')));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const v = {};
@@ -45,62 +43,63 @@ function filterForm(fields, values, onApply) {
 export async function pageAdminTokens() {
   const q = Object.fromEntries(new URLSearchParams(location.search));
   const filters = { owner: q.owner || '', status: q.status || '', expiringBefore: dateOf(q.expiringBefore), lastUsedBefore: dateOf(q.lastUsedBefore) };
-  const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const list = h('div', {}, h('p', { class: 'muted' }, t('common.loading')));
   const refresh = () => route();
   const ownerBtn = h('button', { type: 'button', class: 'danger-outline', id: 'revoke-owner', disabled: !filters.owner,
-    title: filters.owner ? null : 'Filter by an owner first', onclick: () => adminRevokeAll({ owner: filters.owner }, `of ${filters.owner}`) },
-  filters.owner ? `Revoke all of ${filters.owner}'s tokens…` : 'Revoke all of an owner\'s tokens…');
-  const everyoneBtn = h('button', { type: 'button', class: 'danger-outline', id: 'revoke-everyone', onclick: () => adminRevokeAll({ everyone: true }, 'of every user') }, 'Revoke everyone\'s tokens…');
+    title: filters.owner ? null : t('admin.filterOwnerFirst'), onclick: () => adminRevokeAll({ owner: filters.owner }) },
+  filters.owner ? t('admin.revokeOwner', { owner: filters.owner }) : t('admin.revokeAnOwner'));
+  const everyoneBtn = h('button', { type: 'button', class: 'danger-outline', id: 'revoke-everyone', onclick: () => adminRevokeAll({ everyone: true }) }, t('admin.revokeEveryone'));
   show(
-    h('div', { class: 'head' }, h('div', {}, h('h1', {}, 'Administration'), h('p', { class: 'muted' }, 'Every user\'s tokens. Owners are told by mail when you lock, unlock or revoke their tokens.')),
+    h('div', { class: 'head' }, h('div', {}, h('h1', {}, t('admin.title')), h('p', { class: 'muted' }, t('admin.tokensIntro'))),
       h('div', { class: 'actions' }, ownerBtn, everyoneBtn)),
     adminNav('tokens'),
     filterForm([
-      ['owner', 'Owner (user id)', h('input', { type: 'text', autocomplete: 'off' })],
-      ['status', 'Status', h('select', {}, ['', 'active', 'locked', 'expired', 'revoked'].map((s) => h('option', { value: s }, s || 'any')))],
-      ['expiringBefore', 'Expiring before', h('input', { type: 'date' })],
-      ['lastUsedBefore', 'Not used since', h('input', { type: 'date' })],
+      ['owner', t('admin.ownerFilter'), h('input', { type: 'text', autocomplete: 'off' })],
+      ['status', t('col.status'), h('select', {}, ['', 'active', 'locked', 'expired', 'revoked'].map((s) => h('option', { value: s }, s ? statusText(s) : t('common.any'))))],
+      ['expiringBefore', t('admin.expiringBefore'), h('input', { type: 'date' })],
+      ['lastUsedBefore', t('admin.notUsedSince'), h('input', { type: 'date' })],
     ], filters, (v) => navigate(`${BASE}admin/tokens${qs({ owner: v.owner, status: v.status, expiringBefore: dayStart(v.expiringBefore), lastUsedBefore: dayStart(v.lastUsedBefore) })}`)),
     list);
-  const actions = (t) => [
-    t.status === 'active' ? h('button', { type: 'button', onclick: () => lockDialog(t, true, refresh) }, 'Lock') : null,
-    t.status === 'locked' ? h('button', { type: 'button', onclick: () => lockDialog(t, false, refresh) }, 'Unlock') : null,
-    t.status === 'active' || t.status === 'locked' ? h('button', { type: 'button', class: 'danger-outline', onclick: () => adminRevokeDialog(t, refresh) }, 'Revoke') : null,
+  const actions = (tk) => [
+    tk.status === 'active' ? h('button', { type: 'button', onclick: () => lockDialog(tk, true, refresh) }, t('admin.lock')) : null,
+    tk.status === 'locked' ? h('button', { type: 'button', onclick: () => lockDialog(tk, false, refresh) }, t('admin.unlock')) : null,
+    tk.status === 'active' || tk.status === 'locked' ? h('button', { type: 'button', class: 'danger-outline', onclick: () => adminRevokeDialog(tk, refresh) }, t('tokens.revoke')) : null,
   ];
   await tokenTable(list, (cursor) => api('GET', `/admin/tokens${qs({ owner: filters.owner, status: filters.status, expiringBefore: dayStart(filters.expiringBefore), lastUsedBefore: dayStart(filters.lastUsedBefore), cursor, limit: 50 })}`), { admin: true, actions });
 }
 
-function lockDialog(t, lock, after) {
+function lockDialog(tk, lock, after) {
   const reason = h('input', { type: 'text', name: 'reason', maxlength: 500, required: lock, autofocus: true });
-  formDialog(lock ? `Lock “${t.name}” of ${t.userId}?` : `Unlock “${t.name}” of ${t.userId}?`,
-    [field(lock ? 'Reason (required)' : 'Reason', reason, lock ? 'The owner gets a mail with this reason.' : 'Optional; the owner is told.')],
-    lock ? 'Lock token' : 'Unlock token', async (_f, close) => {
-      await api('POST', `/admin/tokens/${encodeURIComponent(t.id)}/${lock ? 'lock' : 'unlock'}`, { reason: reason.value.trim() });
+  formDialog(lock ? t('lock.title', { name: tk.name, owner: tk.userId }) : t('unlock.title', { name: tk.name, owner: tk.userId }),
+    [field(lock ? t('lock.reason') : t('common.reason'), reason, lock ? t('lock.reasonHint') : t('unlock.reasonHint'))],
+    lock ? t('lock.submit') : t('unlock.submit'), async (_f, close) => {
+      await api('POST', `/admin/tokens/${encodeURIComponent(tk.id)}/${lock ? 'lock' : 'unlock'}`, { reason: reason.value.trim() });
       close();
-      toast(lock ? 'Locked. The owner was told.' : 'Unlocked. The owner was told.');
+      toast(lock ? t('lock.done') : t('unlock.done'));
       if (after) await after();
     }, {
       danger: lock,
-      intro: h('p', {}, lock ? 'A locked token gets 401 at once, until an administrator unlocks it. It is not revoked.' : 'The token works again from its next request.'),
+      intro: h('p', {}, lock ? t('lock.text') : t('unlock.text')),
       valid: lock ? () => reason.value.trim() !== '' : null,
     });
 }
 
-function adminRevokeDialog(t, after) {
+function adminRevokeDialog(tk, after) {
   const reason = h('input', { type: 'text', name: 'reason', maxlength: 500 });
-  formDialog(`Revoke “${t.name}” of ${t.userId}?`, [field('Reason', reason, 'Optional; the owner gets a mail with it.')], 'Revoke token', async (_f, close) => {
-    await api('DELETE', `/admin/tokens/${encodeURIComponent(t.id)}`, { reason: reason.value.trim() });
+  formDialog(t('adminRevoke.title', { name: tk.name, owner: tk.userId }), [field(t('common.reason'), reason, t('adminRevoke.reasonHint'))], t('revoke.submit'), async (_f, close) => {
+    await api('DELETE', `/admin/tokens/${encodeURIComponent(tk.id)}`, { reason: reason.value.trim() });
     close();
-    toast('Revoked. The owner was told.');
+    toast(t('adminRevoke.done'));
     if (after) await after();
-  }, { danger: true, intro: h('p', {}, 'Anything using it gets 401 at once. This cannot be undone.') });
+  }, { danger: true, intro: h('p', {}, t('adminRevoke.text')) });
 }
 
-async function adminRevokeAll(target, what) {
+async function adminRevokeAll(target) {
   try {
     const { count } = await api('POST', '/admin/tokens/revoke-all', { ...target, preview: true });
-    if (count === 0) { toast('There are no active or locked tokens to revoke.'); return; }
-    typedCountDialog(target.everyone ? 'Revoke every user\'s tokens?' : `Revoke all tokens of ${target.owner}?`, what, count, async (n, reason) => {
+    if (count === 0) { toast(t('revokeAll.noneAdmin')); return; }
+    const whose = target.everyone ? (n) => tn('revokeAll.everyone', n) : (n) => tn('revokeAll.owner', n, { owner: target.owner });
+    typedCountDialog(target.everyone ? t('revokeAll.titleEveryone') : t('revokeAll.titleOwner', { owner: target.owner }), whose, count, async (n, reason) => {
       const res = await api('POST', '/admin/tokens/revoke-all', { ...target, confirm: n, reason });
       await route();
       return res;
@@ -113,14 +112,22 @@ async function adminRevokeAll(target, what) {
 // pageAdminUsers opens a user by id.
 export async function pageAdminUsers() {
   const input = h('input', { type: 'text', autocomplete: 'off', required: true });
-  const form = h('form', { class: 'filters', role: 'search' }, field('User id', input), h('button', { type: 'submit', class: 'primary' }, 'Open'));
+  const form = h('form', { class: 'filters', role: 'search' }, field(t('users.id'), input), h('button', { type: 'submit', class: 'primary' }, t('users.open')));
   form.addEventListener('submit', (e) => { e.preventDefault(); if (input.value.trim()) navigate(userPath(input.value.trim())); });
   // Ask the server first, so a non-administrator sees its answer here too.
   await api('GET', `/admin/tokens${qs({ limit: 1 })}`);
-  show(h('h1', {}, 'Administration'), adminNav('users'),
-    h('p', { class: 'muted' }, 'Open a user by id to see their status and permissions, disable or enable them, or narrow what their tokens may do. Owners are linked from the token list and the audit log.'),
+  show(h('h1', {}, t('admin.title')), adminNav('users'),
+    h('p', { class: 'muted' }, t('users.intro')),
     form);
 }
+
+// holds tells whether granted (the identity provider's permissions, with
+// wildcards such as crm:*) covers scope.
+const holds = (granted, scope) => granted.includes(scope) || granted.includes(`${scope.split(':')[0]}:*`);
+
+// keeps is what a user may still do after a limit: the ticked scopes they
+// hold (a user not seen yet: the ticked scopes).
+export const keeps = (u, ticked) => (u ? ticked.filter((s) => holds(u.permissions, s)) : ticked);
 
 // pageAdminUser is one user: status, permissions and the administrator's
 // limit, also for a user who has not signed in yet.
@@ -133,37 +140,54 @@ export async function pageAdminUser(id) {
     u = null;
   }
   const catalog = me().catalog;
+  const who = u?.email || id;
   const head = h('div', { class: 'head' }, h('div', {}, h('h1', {}, id, ' ', u ? badge(u.status) : null), u?.email ? h('p', { class: 'muted' }, u.email) : null),
     h('div', { class: 'actions' },
-      link(`${BASE}admin/tokens${qs({ owner: id })}`, 'Tokens', { class: 'button' }),
-      link(`${BASE}admin/audit${qs({ owner: id })}`, 'Audit log', { class: 'button' }),
+      link(`${BASE}admin/tokens${qs({ owner: id })}`, t('users.tokens'), { class: 'button' }),
+      link(`${BASE}admin/audit${qs({ owner: id })}`, t('admin.audit'), { class: 'button' }),
       (!u || u.status === 'active')
-        ? h('button', { type: 'button', class: 'danger', id: 'disable-user', onclick: () => userStatusDialog(id, 'disabled') }, 'Disable user')
-        : h('button', { type: 'button', class: 'primary', id: 'enable-user', onclick: () => userStatusDialog(id, 'active') }, 'Enable user')));
+        ? h('button', { type: 'button', class: 'danger', id: 'disable-user', onclick: () => userStatusDialog(id, 'disabled') }, t('users.disable'))
+        : h('button', { type: 'button', class: 'primary', id: 'enable-user', onclick: () => userStatusDialog(id, 'active') }, t('users.enable'))));
+  // The narrowing form starts from nothing chosen, so that saving never
+  // freezes the current grants by accident, and says what the user keeps.
+  const effect = h('p', { id: 'limit-effect', 'aria-live': 'polite' });
+  const showEffect = () => {
+    const kept = keeps(u, checkedScopes(limitForm, 'limit'));
+    effect.replaceChildren(kept.length ? t('limit.keeps', { user: who, scopes: kept.join(', ') }) : t('limit.keepsNothing', { user: who }));
+  };
   const limitForm = h('form', { id: 'limit-form' },
-    h('fieldset', {}, h('legend', {}, 'Narrow permissions'),
-      h('p', { class: 'hint' }, 'Tokens of this user may do at most what is ticked, whatever the identity provider grants later. Leave all unticked to allow nothing.'),
-      h('div', { class: 'scroll' }, scopeGrid(catalog, catalog.flatMap((r) => ACTIONS.map((a) => `${r.name}:${a}`)), u ? (u.permissionLimit ?? u.permissions) : [], 'limit'))),
-    field('Reason', h('input', { type: 'text', name: 'reason', maxlength: 500 }), 'Optional; recorded in the audit log.'),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save limit'),
-      u?.permissionLimit ? h('button', { type: 'button', id: 'remove-limit', onclick: () => saveLimit(id, null, limitForm) }, 'Remove limit') : null));
-  limitForm.addEventListener('submit', (e) => { e.preventDefault(); saveLimit(id, checkedScopes(limitForm, 'limit'), limitForm); });
-  show(h('p', {}, link(`${BASE}admin/users`, '← Users')), adminNav('users'), head,
-    u ? null : h('div', { class: 'notice info' }, 'This user has not signed in yet. You can disable them or limit their permissions in advance.'),
+    h('fieldset', {}, h('legend', {}, t('limit.title')),
+      h('p', { class: 'hint' }, t('limit.hint')),
+      h('div', { class: 'scroll' }, scopeGrid(catalog, catalog.flatMap((r) => ACTIONS.map((a) => `${r.name}:${a}`)), [], 'limit'))),
+    effect,
+    field(t('common.reason'), h('input', { type: 'text', name: 'reason', maxlength: 500 }), t('users.reasonHint')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('limit.save')),
+      u?.permissionLimit ? h('button', { type: 'button', id: 'remove-limit', onclick: () => saveLimit(id, null, limitForm) }, t('limit.remove')) : null));
+  limitForm.addEventListener('change', showEffect);
+  showEffect();
+  limitForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const permissions = checkedScopes(limitForm, 'limit');
+    if (permissions.length > 0) { saveLimit(id, permissions, limitForm); return; }
+    confirmDialog(t('limit.confirmTitle', { user: who }), t('limit.confirmText'), t('limit.confirmSubmit'), () => saveLimit(id, [], limitForm));
+  });
+  const none = () => h('span', { class: 'muted' }, t('common.none'));
+  show(h('p', {}, link(`${BASE}admin/users`, t('users.back'))), adminNav('users'), head,
+    u ? null : h('div', { class: 'notice info' }, t('users.notSeen')),
     u ? h('div', { class: 'card' }, h('dl', { class: 'facts' },
-      h('dt', {}, 'Status'), h('dd', {}, badge(u.status)),
-      h('dt', {}, 'From the identity provider'), h('dd', {}, u.permissions.length ? chips(u.permissions) : h('span', { class: 'muted' }, 'none')),
-      h('dt', {}, 'Administrator\'s limit'), h('dd', {}, u.permissionLimit ? (u.permissionLimit.length ? chips(u.permissionLimit) : 'nothing') : h('span', { class: 'muted' }, 'no limit')),
-      h('dt', {}, 'Effective permissions'), h('dd', { id: 'effective' }, u.effectivePermissions.length ? chips(u.effectivePermissions) : h('span', { class: 'muted' }, 'none')),
-      h('dt', {}, 'Active tokens'), h('dd', {}, String(u.activeTokens)))) : null,
-    h('h2', {}, 'Permissions'), limitForm);
+      h('dt', {}, t('col.status')), h('dd', {}, badge(u.status)),
+      h('dt', {}, t('users.fromIdp')), h('dd', {}, u.permissions.length ? chips(u.permissions) : none()),
+      h('dt', {}, t('users.limit')), h('dd', { id: 'current-limit' }, u.permissionLimit ? (u.permissionLimit.length ? chips(u.permissionLimit) : t('users.limitNothing')) : h('span', { class: 'muted' }, t('users.noLimit'))),
+      h('dt', {}, t('users.effective')), h('dd', { id: 'effective' }, u.effectivePermissions.length ? chips(u.effectivePermissions) : none()),
+      h('dt', {}, t('users.activeTokens')), h('dd', {}, String(u.activeTokens)))) : null,
+    h('h2', {}, t('users.permissions')), limitForm);
 }
 
 async function saveLimit(id, permissions, form) {
   const reason = form.elements.reason.value.trim();
   try {
     await api('PATCH', userAPI(id), { permissions, reason });
-    toast(permissions === null ? 'Limit removed.' : 'Limit saved.');
+    toast(permissions === null ? t('limit.removed') : t('limit.saved'));
     await route();
   } catch (e) {
     form.prepend(errorBox(e));
@@ -173,30 +197,31 @@ async function saveLimit(id, permissions, form) {
 function userStatusDialog(id, status) {
   const reason = h('input', { type: 'text', name: 'reason', maxlength: 500, autofocus: true });
   const disable = status === 'disabled';
-  formDialog(disable ? `Disable ${id}?` : `Enable ${id}?`, [field('Reason', reason, 'Optional; recorded in the audit log.')], disable ? 'Disable user' : 'Enable user', async (_f, close) => {
-    await api('PATCH', userAPI(id), { status, reason: reason.value.trim() });
-    close();
-    toast(disable ? 'Disabled.' : 'Enabled.');
-    await route();
-  }, {
-    danger: disable,
-    intro: h('p', {}, disable ? 'Every token of this user gets 401 from its next request, and they cannot create tokens. Their tokens are kept: enabling restores them.' : 'Their tokens work again from the next request.'),
-  });
+  formDialog(disable ? t('users.disableTitle', { user: id }) : t('users.enableTitle', { user: id }), [field(t('common.reason'), reason, t('users.reasonHint'))],
+    disable ? t('users.disable') : t('users.enable'), async (_f, close) => {
+      await api('PATCH', userAPI(id), { status, reason: reason.value.trim() });
+      close();
+      toast(disable ? t('users.disabled') : t('users.enabled'));
+      await route();
+    }, {
+      danger: disable,
+      intro: h('p', {}, disable ? t('users.disableText') : t('users.enableText')),
+    });
 }
 
 // pageAudit is the audit log, filtered by the address's query.
 export async function pageAudit() {
   const q = Object.fromEntries(new URLSearchParams(location.search));
   const f = { actor: q.actor || '', owner: q.owner || '', token: q.token || '', action: q.action || '', from: dateOf(q.from), to: dateOf(q.to) };
-  const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  show(h('h1', {}, 'Administration'), adminNav('audit'),
+  const list = h('div', {}, h('p', { class: 'muted' }, t('common.loading')));
+  show(h('h1', {}, t('admin.title')), adminNav('audit'),
     filterForm([
-      ['actor', 'Actor', h('input', { type: 'text', autocomplete: 'off' })],
-      ['owner', 'Owner', h('input', { type: 'text', autocomplete: 'off' })],
-      ['token', 'Token id', h('input', { type: 'text', autocomplete: 'off' })],
-      ['action', 'Action', h('select', {}, ['', ...AUDIT_ACTIONS].map((a) => h('option', { value: a }, a || 'any')))],
-      ['from', 'From', h('input', { type: 'date' })],
-      ['to', 'Before', h('input', { type: 'date' })],
+      ['actor', t('col.actor'), h('input', { type: 'text', autocomplete: 'off' })],
+      ['owner', t('col.owner'), h('input', { type: 'text', autocomplete: 'off' })],
+      ['token', t('token.id'), h('input', { type: 'text', autocomplete: 'off' })],
+      ['action', t('col.action'), h('select', {}, ['', ...Object.keys(AUDIT_ACTIONS)].map((a) => h('option', { value: a }, a ? actionText(a) : t('common.any'))))],
+      ['from', t('audit.from'), h('input', { type: 'date' })],
+      ['to', t('audit.before'), h('input', { type: 'date' })],
     ], f, (v) => navigate(`${BASE}admin/audit${qs({ ...v, from: dayStart(v.from), to: dayStart(v.to) })}`)),
     list);
   await eventTable(list, (cursor) => api('GET', `/admin/audit${qs({ actor: f.actor, owner: f.owner, token: f.token, action: f.action, from: dayStart(f.from), to: dayStart(f.to), cursor, limit: 50 })}`), true);

@@ -1,39 +1,49 @@
 // The management API client: same origin, JSON in and out, RFC 9457
 // problems as ApiError, and each problem in words for the reader.
 
+import { t } from './i18n.mjs';
+
 // ApiError is a refused or failed call; status 0: the service was not reached.
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem?.detail || `HTTP ${status}`);
+    super(problem?.detail || (status === 0 ? 'unreachable' : `HTTP ${status}`));
     this.status = status;
     this.problem = problem || {};
   }
   get code() { return this.problem.code || ''; }
 }
 
-// describe says what went wrong and what the reader can do.
+// unreachable is the error of a request that never got an answer.
+export const unreachable = () => new ApiError(0, null);
+
+// describe says what went wrong and what the reader can do. The API's own
+// detail is English; it is quoted only where no sentence of ours says it.
 export function describe(err) {
-  if (!(err instanceof ApiError)) return 'The service could not be reached. Check your connection and try again.';
+  if (!(err instanceof ApiError) || err.status === 0) return t('error.unreachable');
   const p = err.problem;
   const detail = typeof p.detail === 'string' ? p.detail : '';
   const scopes = Array.isArray(p.scopes) && p.scopes.length ? ` (${p.scopes.join(', ')})` : '';
   switch (err.code) {
-    case 'unauthenticated': return 'You are signed out. Reload the page to sign in again.';
-    case 'forbidden': return 'You are not an administrator. These pages are for members of the administrators\' group; ask an administrator if you need access.';
-    case 'user_disabled': return 'Your account is disabled, so you cannot create or change tokens. Ask an administrator.';
-    case 'scope_not_permitted': return `You do not hold these permissions, so a token cannot have them${scopes}.`;
-    case 'unknown_scope': return `These scopes do not exist${scopes}.`;
-    case 'not_found': return 'There is no such token, or it is not yours.';
-    case 'token_not_active': return `That cannot be done to this token now: ${detail}.`;
-    case 'token_limit_reached': return `You hold the most tokens allowed. Revoke one you no longer need first. (${detail})`;
-    case 'conflict': return 'Someone changed this at the same moment. Reload and try again.';
-    case 'confirmation_mismatch': return `The number of tokens changed meanwhile: it is now ${p.count}. Check and type the new number.`;
-    case 'confirmation_required': return `Confirm with the number of tokens (${p.count}).`;
-    case 'body_too_large': return 'That is too much text.';
-    case 'invalid_request': return `Please check your input: ${detail}.`;
+    case 'unauthenticated': return t('error.unauthenticated');
+    case 'sign_in_refused': return t('error.signInRefused', { reason: detail || t('error.signInRefusedUnknown') });
+    case 'forbidden': return t('error.forbidden');
+    case 'user_disabled': return t('error.userDisabled');
+    case 'no_permissions': return t('error.noPermissions');
+    case 'own_account': return t('error.ownAccount');
+    case 'scope_not_permitted': return t('error.scopeNotPermitted', { scopes });
+    case 'unknown_scope': return t('error.unknownScope', { scopes });
+    case 'not_found': return t('error.notFound');
+    case 'token_locked': return t('error.tokenLocked');
+    case 'token_not_active': return t('error.tokenNotActive', { detail });
+    case 'token_limit_reached': return t('error.tokenLimit', { detail });
+    case 'conflict': return t('error.conflict');
+    case 'confirmation_mismatch': return t('error.confirmationMismatch', { count: p.count });
+    case 'confirmation_required': return t('error.confirmationRequired', { count: p.count });
+    case 'body_too_large': return t('error.bodyTooLarge');
+    case 'invalid_request': return t('error.invalidRequest', { detail });
   }
-  if (err.status >= 500) return 'Something went wrong on the server. Try again in a moment.';
-  return detail ? `The request was refused: ${detail}.` : `The request was refused (HTTP ${err.status}).`;
+  if (err.status >= 500) return t('error.server');
+  return detail ? t('error.refusedDetail', { detail }) : t('error.refused', { status: err.status });
 }
 
 // qs is a query string of the parameters that have a value ('' for none).
@@ -45,7 +55,9 @@ export function qs(params) {
 }
 
 // How calls authenticate, set once by main.mjs: headers() gives the
-// credentials of a call; unauthenticated(), when set, answers a 401.
+// credentials of a call; unauthenticated(challenge), when set, answers a
+// 401 (challenge: the WWW-Authenticate header naming why); accepted(),
+// when set, hears that the credentials were taken.
 let auth = { headers: async () => ({}), unauthenticated: null };
 
 export function authenticate(a) {
@@ -60,13 +72,21 @@ export async function api(method, path, body) {
   try {
     resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
   } catch {
-    throw new ApiError(0, null);
+    throw unreachable();
   }
-  if (resp.status === 401 && auth.unauthenticated) return auth.unauthenticated();
+  if (resp.status === 401 && auth.unauthenticated) return auth.unauthenticated(resp.headers.get('WWW-Authenticate') || '');
+  if (resp.status !== 401 && auth.accepted) auth.accepted();
   if (resp.status === 204) return null;
   const text = await resp.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (!resp.ok) throw new ApiError(resp.status, data && typeof data === 'object' ? data : null);
   return data;
+}
+
+// challengeReason is the error_description of a WWW-Authenticate challenge
+// (Bearer error="invalid_token" error_description="the token has expired").
+export function challengeReason(challenge) {
+  const m = /error_description="((?:[^"\\]|\\.)*)"/.exec(challenge || '');
+  return m ? m[1].replace(/\\(.)/g, '$1') : '';
 }

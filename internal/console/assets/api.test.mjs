@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ApiError, describe, qs } from './api.mjs';
+import { readFileSync } from 'node:fs';
+
+import { ApiError, challengeReason, describe, qs } from './api.mjs';
+import { setCatalog } from './i18n.mjs';
+
+setCatalog('en', JSON.parse(readFileSync(new URL('../locales/en/console.json', import.meta.url), 'utf8')));
 
 test('qs keeps the parameters that have a value', () => {
   assert.equal(qs({}), '');
@@ -13,6 +18,8 @@ test('qs keeps the parameters that have a value', () => {
 test('a problem is told in words', () => {
   const cases = [
     [new Error('fetch failed'), 'The service could not be reached. Check your connection and try again.'],
+    [new ApiError(0, null), 'The service could not be reached. Check your connection and try again.'], // not "HTTP 0"
+    [new ApiError(401, { code: 'sign_in_refused', detail: 'the token\'s audience is not this service' }), 'The service refused your sign-in: the token\'s audience is not this service'],
     [new ApiError(403, { code: 'forbidden' }), 'You are not an administrator. These pages are for members of the administrators\' group; ask an administrator if you need access.'],
     [new ApiError(403, { code: 'scope_not_permitted', scopes: ['crm:delete', 'orders:read'] }), 'You do not hold these permissions, so a token cannot have them (crm:delete, orders:read).'],
     [new ApiError(400, { code: 'unknown_scope', scopes: [] }), 'These scopes do not exist.'],
@@ -34,4 +41,10 @@ test('an ApiError carries the status and the problem\'s code', () => {
   assert.equal(e.message, 'changed');
   assert.equal(new ApiError(503, null).code, '');
   assert.equal(new ApiError(503, null).message, 'HTTP 503');
+});
+
+test('a challenge names why a token was refused', () => {
+  assert.equal(challengeReason('Bearer scope="" error="invalid_token" error_description="the token has expired"'), 'the token has expired');
+  assert.equal(challengeReason('Bearer error="invalid_token" error_description="say \\"hi\\""'), 'say "hi"');
+  assert.equal(challengeReason(''), '');
 });

@@ -2,6 +2,7 @@
 
 import { describe } from './api.mjs';
 import { formatDate } from './format.mjs';
+import { language } from './i18n.mjs';
 
 // h makes an element: attributes (on* are listeners; null, undefined and
 // false are left out, true is an empty attribute) and children.
@@ -30,12 +31,20 @@ export function append(el, children) {
 }
 
 export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 export const main = () => $('#main');
 
-// show replaces the page's content.
+// show replaces the page's content. Focus inside it stays where it was
+// (a page drawn again after a dialog's change): on the control of the
+// same id, else on the page, never on <body>.
 export function show(...children) {
+  const focused = main().contains(document.activeElement) ? document.activeElement.id : null;
   main().replaceChildren();
   append(main(), children);
+  if (focused !== null) {
+    const again = focused && document.getElementById(focused);
+    (again && main().contains(again) ? again : main()).focus();
+  }
 }
 
 export function link(href, text, attrs = {}) {
@@ -52,11 +61,12 @@ export function toast(text) {
   toastTimer = setTimeout(() => t.classList.remove('show'), 3500);
 }
 
-// when is a <time> for a moment, or null for none.
+// when is a <time> for a moment in the reader's language (a time with its
+// zone), or null for none.
 export function when(iso, withTime = false) {
   if (!iso) return null;
   const d = new Date(iso);
-  return h('time', { datetime: iso, title: d.toISOString() }, formatDate(d, { withTime }));
+  return h('time', { datetime: iso, title: d.toISOString() }, formatDate(d, { withTime, locale: language() }));
 }
 
 // errorBox shows an error in words.

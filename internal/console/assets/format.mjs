@@ -1,34 +1,40 @@
-// Formatting for people: dates in the reader's locale and time zone, days
-// counted from now, counts with their noun, and the day filters the admin
-// pages send. Pure: no DOM, and the clock is an argument.
+// Formatting for people: dates in the reader's locale and time zone (a
+// time always with its zone), days counted from now, and the day filters
+// the admin pages send. Pure: no DOM, and the clock is an argument.
 
 export const DAY = 86400000; // milliseconds
 
 const formatters = new Map();
 
-// formatDate is a date (withTime: and its time) as the reader writes it;
-// locale and timeZone default to the browser's.
+// formatDate is a date (withTime: and its time, with the zone, since
+// readers and servers sit in different ones) as the reader's language
+// writes it; locale and timeZone default to the browser's.
 export function formatDate(date, { withTime = false, locale, timeZone } = {}) {
   const key = `${withTime}|${locale}|${timeZone}`;
   let f = formatters.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', ...(withTime ? { timeStyle: 'short' } : {}), ...(timeZone ? { timeZone } : {}) });
+    const parts = withTime
+      ? { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }
+      : { dateStyle: 'medium' };
+    f = new Intl.DateTimeFormat(locale, { ...parts, ...(timeZone ? { timeZone } : {}) });
     formatters.set(key, f);
   }
   return f.format(new Date(date));
 }
 
-// count is a number with its noun: "1 token", "2 tokens", "0 days".
-export function count(n, noun) {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+// relativeDays says how far a moment is from now in whole days, in the
+// reader's language: "today", "in 3 days", "vor 1 Tag".
+export function relativeDays(iso, now = Date.now(), locale = undefined) {
+  const days = Math.round((new Date(iso) - now) / DAY);
+  return new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }).format(days, 'day');
 }
 
-// relativeDays says how far a moment is from now in whole days: "today",
-// "in 3 days", "1 day ago".
-export function relativeDays(iso, now = Date.now()) {
-  const days = Math.round((new Date(iso) - now) / DAY);
-  if (days === 0) return 'today';
-  return days > 0 ? `in ${count(days, 'day')}` : `${count(-days, 'day')} ago`;
+// expiresSoon tells whether a token's expiry falls within the window of
+// the first expiry reminder (days before it), so the lists can mark it.
+export function expiresSoon(iso, windowDays, now = Date.now()) {
+  if (!iso || !(windowDays > 0)) return false;
+  const left = new Date(iso) - now;
+  return left > 0 && left <= windowDays * DAY;
 }
 
 // dayStart turns a date input's value (2030-01-31) into the moment the API

@@ -33,15 +33,35 @@ export function authorizeURL(oidc, { redirectURI, state, nonce, challenge }) {
   return u.toString();
 }
 
-// logoutURL is the provider's logout endpoint coming back to the page, or
-// '' when the provider has none.
-export function logoutURL(oidc, redirectURI) {
-  if (!oidc?.logoutUrl) return '';
-  const u = new URL(oidc.logoutUrl);
+// isCognito tells Cognito's user pools (issuer
+// https://cognito-idp.<region>.amazonaws.com/<pool>, hosted UI on
+// *.amazoncognito.com) from standard OpenID providers: their logout
+// endpoints take different parameters.
+export function isCognito(oidc) {
+  const host = (u) => { try { return new URL(u).hostname; } catch { return ''; } };
+  return /^cognito-idp\.[a-z0-9-]+\.amazonaws\.com$/.test(host(oidc?.issuer)) || host(oidc?.logoutUrl).endsWith('.amazoncognito.com');
+}
+
+// logoutURL is the provider's logout endpoint (endpoint: the configured
+// one or the discovery document's end_session_endpoint) coming back to the
+// page, or '' when the provider has none. Cognito takes client_id and
+// logout_uri; a standard provider (OpenID Connect RP-Initiated Logout)
+// the ID token as id_token_hint and post_logout_redirect_uri.
+export function logoutURL(oidc, redirectURI, { endpoint = oidc?.logoutUrl, idToken = '' } = {}) {
+  if (!endpoint) return '';
+  const u = new URL(endpoint);
   u.searchParams.set('client_id', oidc.clientId);
-  u.searchParams.set('logout_uri', redirectURI);
+  if (isCognito(oidc)) {
+    u.searchParams.set('logout_uri', redirectURI);
+  } else {
+    if (idToken) u.searchParams.set('id_token_hint', idToken);
+    u.searchParams.set('post_logout_redirect_uri', redirectURI);
+  }
   return u.toString();
 }
+
+// discoveryURL is where a standard provider describes itself.
+export const discoveryURL = (issuer) => `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 
 // session is what the page keeps of a token endpoint's answer: the ID
 // token, the refresh token (a refresh may not return a new one) and when

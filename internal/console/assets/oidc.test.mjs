@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { authorizeURL, b64url, jwtClaims, logoutURL, pkceChallenge, randomString, returnPath, session } from './oidc.mjs';
+import { authorizeURL, b64url, discoveryURL, isCognito, jwtClaims, logoutURL, pkceChallenge, randomString, returnPath, session } from './oidc.mjs';
 
 const jwt = (claims) => `eyJhbGciOiJSUzI1NiJ9.${b64url(new TextEncoder().encode(JSON.stringify(claims)))}.c2lnbmF0dXJl`;
 
@@ -50,13 +50,27 @@ test('the authorization request carries the client, state, nonce and S256 challe
   });
 });
 
-test('signing out leaves for the provider\'s logout, when it has one', () => {
-  const u = new URL(logoutURL(oidc, 'https://pat.example.com/console/'));
+test('signing out of a standard provider sends the ID token and where to come back (RP-Initiated Logout)', () => {
+  const u = new URL(logoutURL({ ...oidc, issuer: 'https://idp.example.com' }, 'https://pat.example.com/console/', { idToken: 'id.tok.en' }));
   assert.equal(u.origin + u.pathname, 'https://idp.example.com/logout');
-  assert.equal(u.searchParams.get('client_id'), 'client123');
-  assert.equal(u.searchParams.get('logout_uri'), 'https://pat.example.com/console/');
+  assert.deepEqual(Object.fromEntries(u.searchParams), {
+    client_id: 'client123', id_token_hint: 'id.tok.en', post_logout_redirect_uri: 'https://pat.example.com/console/',
+  });
+  // The discovery document's endpoint, when none is configured.
+  const d = new URL(logoutURL({ ...oidc, logoutUrl: '' }, 'https://pat.example.com/console/', { endpoint: 'https://login.example.org/end', idToken: 'x' }));
+  assert.equal(d.origin + d.pathname, 'https://login.example.org/end');
+  assert.equal(discoveryURL('https://login.example.org/realms/a/'), 'https://login.example.org/realms/a/.well-known/openid-configuration');
   assert.equal(logoutURL({ ...oidc, logoutUrl: '' }, 'https://pat.example.com/console/'), '');
   assert.equal(logoutURL(undefined, 'https://pat.example.com/console/'), '');
+});
+
+test('signing out of Cognito keeps its own parameters', () => {
+  const cognito = { clientId: 'client123', issuer: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_abc', logoutUrl: 'https://pat.auth.eu-central-1.amazoncognito.com/logout' };
+  assert.ok(isCognito(cognito));
+  assert.ok(isCognito({ issuer: 'https://sso.example.com', logoutUrl: 'https://x.auth.eu-west-1.amazoncognito.com/logout' }));
+  assert.ok(!isCognito({ issuer: 'https://cognito-idp.example.com/x', logoutUrl: 'https://idp.example.com/logout' }));
+  const u = new URL(logoutURL(cognito, 'https://pat.example.com/console/', { idToken: 'id.tok.en' }));
+  assert.deepEqual(Object.fromEntries(u.searchParams), { client_id: 'client123', logout_uri: 'https://pat.example.com/console/' });
 });
 
 test('a session keeps the ID token, its expiry and the refresh token', () => {

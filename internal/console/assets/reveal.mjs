@@ -5,6 +5,7 @@ import { config } from './config.mjs';
 import { openDialog } from './dialogs.mjs';
 import { $, h, toast } from './dom.mjs';
 import { formatDate } from './format.mjs';
+import { language, t } from './i18n.mjs';
 
 // usage is how to call an API with the new token, as curl, Python and
 // PowerShell: the first scope's API (crm when none) at the demo API's URL.
@@ -21,14 +22,17 @@ export function usage(apiURL, catalog, scopes) {
 }
 
 // revealDialog shows a created or rotated token once; it resolves when the
-// dialog closes and the secret is gone.
+// dialog closes and the secret is gone. Escape does not close it at once:
+// it asks first, since the secret will never be shown again (after a
+// rotation the old token is already revoked).
 export function revealDialog(created, me, heading) {
   let secret = created.token; // dropped when the dialog closes
   return new Promise((resolve) => {
+    let ask = null; // the confirmation Escape brings up
     openDialog(heading, ({ close, title }) => {
-      const input = h('input', { type: 'text', readonly: true, id: 'new-token', 'aria-label': 'Your new token', spellcheck: 'false', autocomplete: 'off' });
+      const input = h('input', { type: 'text', readonly: true, id: 'new-token', 'aria-label': t('reveal.tokenLabel'), spellcheck: 'false', autocomplete: 'off' });
       input.value = secret;
-      const copy = h('button', { type: 'button', class: 'primary', id: 'copy-token' }, 'Copy');
+      const copy = h('button', { type: 'button', class: 'primary', id: 'copy-token' }, t('reveal.copy'));
       copy.addEventListener('click', async () => {
         try {
           await navigator.clipboard.writeText(secret);
@@ -36,12 +40,12 @@ export function revealDialog(created, me, heading) {
           input.select(); // the clipboard API needs a secure context; fall back to a selection
           document.execCommand('copy');
         }
-        copy.textContent = 'Copied';
-        toast('Token copied to the clipboard.');
+        copy.textContent = t('reveal.copied');
+        toast(t('reveal.copiedToast'));
       });
       const snippets = usage(config().demoApiUrl || location.origin, me.catalog, created.scopes);
       const pre = h('pre', {}, h('code', {}, snippets.curl));
-      const tabs = h('div', { class: 'tabs', role: 'group', 'aria-label': 'Example' }, Object.entries({ curl: 'curl', python: 'Python requests', powershell: 'PowerShell' })
+      const tabs = h('div', { class: 'tabs', role: 'group', 'aria-label': t('reveal.example') }, Object.entries({ curl: 'curl', python: 'Python requests', powershell: 'PowerShell' })
         .map(([k, label]) => h('button', {
           type: 'button', 'aria-selected': k === 'curl' ? 'true' : 'false',
           onclick: (e) => {
@@ -49,15 +53,25 @@ export function revealDialog(created, me, heading) {
             tabs.querySelectorAll('button').forEach((b) => b.setAttribute('aria-selected', String(b === e.currentTarget)));
           },
         }, label)));
+      const done = h('button', { type: 'button', onclick: close, id: 'reveal-done' }, t('reveal.done'));
+      const keep = h('button', { type: 'button', class: 'primary', id: 'reveal-keep', onclick: () => { ask.hidden = true; input.focus(); } }, t('reveal.keepOpen'));
+      ask = h('div', { class: 'notice error', role: 'alertdialog', id: 'reveal-ask', hidden: true, 'aria-labelledby': 'reveal-ask-text' },
+        h('p', { id: 'reveal-ask-text' }, h('strong', {}, t('reveal.askTitle')), ' ', t('reveal.askText')),
+        h('div', { class: 'buttons' }, keep, h('button', { type: 'button', class: 'danger', id: 'reveal-discard', onclick: close }, t('reveal.closeAnyway'))));
+      const expiry = created.expiresAt ? formatDate(created.expiresAt, { locale: language() }) : t('token.neverExpires');
       return h('div', { class: 'body' }, title,
-        h('div', { class: 'notice warn', role: 'note' }, h('strong', {}, 'Copy your token now. '),
-          'You won\'t be able to see it again: only a fingerprint of it is stored. If you lose it, rotate the token.'),
-        h('p', {}, `“${created.name}” with ${created.scopes.join(', ')}, expires ${created.expiresAt ? formatDate(created.expiresAt) : 'never'}.`),
+        h('div', { class: 'notice warn', role: 'note' }, h('strong', {}, t('reveal.copyNow')), ' ', t('reveal.onlyOnce')),
+        h('p', {}, t('reveal.summary', { name: created.name, scopes: created.scopes.join(', '), expires: expiry })),
         h('div', { class: 'secret' }, input, copy),
-        h('p', { class: 'small muted' }, 'Keep it in a secret store or an environment variable (PAT_TOKEN below), never in code. Send it as a bearer token:'),
+        h('p', { class: 'small muted' }, t('reveal.keepSafe')),
         tabs, pre,
-        h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: close, id: 'reveal-done' }, 'Done, I copied it')));
+        ask,
+        h('div', { class: 'buttons' }, done));
     }, {
+      guard() {
+        ask.hidden = false;
+        ask.querySelector('#reveal-keep').focus();
+      },
       onClose() {
         // Forget the secret: the input, the dialog (removed by openDialog) and this closure.
         const input = $('#new-token');

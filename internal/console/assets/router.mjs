@@ -3,7 +3,9 @@
 
 import { ApiError } from './api.mjs';
 import { errorBox, h, link, main, show } from './dom.mjs';
+import { t } from './i18n.mjs';
 import { BASE, match } from './routes.mjs';
+import { refusedPage } from './signin.mjs';
 
 let pages = {}; // page name → async function(...args) that shows it
 
@@ -13,7 +15,7 @@ export async function route() {
   const found = match(path);
   document.querySelectorAll('[data-nav]').forEach((a) => a.toggleAttribute('aria-current', false));
   if (!found) {
-    show(h('h1', {}, 'Page not found'), h('p', {}, link(BASE, 'Go to your tokens')));
+    show(h('h1', {}, t('page.notFound')), h('p', {}, link(BASE, t('page.toTokens'))));
     return;
   }
   const current = document.querySelector(`[data-nav="${found.nav}"]`);
@@ -21,10 +23,14 @@ export async function route() {
   try {
     await pages[found.page](...found.args);
   } catch (e) {
-    show(h('h1', {}, e instanceof ApiError && e.code === 'forbidden' ? 'Not allowed' : 'Something went wrong'), errorBox(e),
-      h('p', {}, link(BASE, 'Go to your tokens')));
+    if (e instanceof ApiError && e.code === 'sign_in_refused') {
+      refusedPage(e);
+      return;
+    }
+    show(h('h1', {}, e instanceof ApiError && e.code === 'forbidden' ? t('page.notAllowed') : t('page.error')), errorBox(e),
+      h('p', {}, link(BASE, t('page.toTokens'))));
   }
-  document.title = `${main().querySelector('h1')?.textContent || 'Console'} · Access tokens`;
+  document.title = `${main().querySelector('h1')?.textContent || t('app.console')} · ${t('app.name')}`;
 }
 
 // navigate goes to a console page, in the history.

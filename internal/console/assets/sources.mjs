@@ -3,6 +3,7 @@
 // entry); the console only splits what the user typed and shows the list.
 
 import { h } from './dom.mjs';
+import { t } from './i18n.mjs';
 
 export const MAX_SOURCES = 16;
 
@@ -20,20 +21,19 @@ export function sourcesInput(current = []) {
   return el;
 }
 
-export const sourcesHint = `Optional. Up to ${MAX_SOURCES} IPv4 or IPv6 addresses or CIDR ranges, one per line: `
-  + 'requests from anywhere else are refused with 403. Empty: usable from anywhere.';
+export const sourcesHint = () => t('sources.hint', { max: MAX_SOURCES });
 
 // sourcesCell shows a token's limit: "anywhere", or its ranges.
-export function sourcesCell(t) {
-  const list = t.allowedSources || [];
-  if (list.length === 0) return h('span', { class: 'muted' }, 'anywhere');
+export function sourcesCell(tk) {
+  const list = tk.allowedSources || [];
+  if (list.length === 0) return h('span', { class: 'muted' }, t('sources.anywhere'));
   return h('div', { class: 'chips sources' }, list.map((s) => h('span', { class: 'chip mono' }, s)));
 }
 
 // sourcesLine is the list's short form: nothing for an unlimited token.
-export function sourcesLine(t) {
-  const list = t.allowedSources || [];
+export function sourcesLine(tk) {
+  const list = tk.allowedSources || [];
   if (list.length === 0) return null;
-  const shown = list.length > 3 ? `${list.slice(0, 3).join(', ')} and ${list.length - 3} more` : list.join(', ');
-  return h('div', { class: 'small muted sources', title: list.join('\n') }, `only from ${shown}`);
+  const shown = list.length > 3 ? t('sources.andMore', { list: list.slice(0, 3).join(', '), n: list.length - 3 }) : list.join(', ');
+  return h('div', { class: 'small muted sources', title: list.join('\n') }, t('sources.onlyFrom', { list: shown }));
 }

@@ -6,6 +6,7 @@ import { api, ApiError, describe, qs } from './api.mjs';
 import { confirmDialog, field, formDialog, typedCountDialog } from './dialogs.mjs';
 import { h, link, show, toast, when } from './dom.mjs';
 import { extendChoices } from './expiry.mjs';
+import { t, tn } from './i18n.mjs';
 import { eventTable, tokenTable } from './lists.mjs';
 import { revealDialog } from './reveal.mjs';
 import { navigate, route } from './router.mjs';
@@ -16,36 +17,36 @@ import { badge, checkedScopes, chips, expires, expirySelect, lastUsed, scopeGrid
 
 const tokenAPI = (id) => `/tokens/${encodeURIComponent(id)}`;
 
-function noPermissionsPanel(u) {
+// blockedPanel says, once, why this user cannot create tokens: disabled
+// (they still see and may revoke their tokens) or holding no permission.
+function blockedPanel(u) {
   if (u.status === 'disabled') {
-    return h('div', { class: 'notice error', role: 'alert', id: 'disabled' }, h('strong', {}, 'Your account is disabled. '),
-      'An administrator disabled it: none of your tokens work and you cannot create new ones. Ask an administrator if this is a mistake.');
+    return h('div', { class: 'notice error', role: 'alert', id: 'disabled' }, h('strong', {}, t('tokens.disabledTitle')), ' ', t('tokens.disabledText'));
   }
   if (u.effectivePermissions.length === 0) {
-    return h('div', { class: 'notice info', id: 'no-permissions' }, h('strong', {}, 'You may not create tokens. '),
-      u.limited
-        ? 'An administrator has limited your permissions to none. Ask an administrator if you need API access.'
-        : 'Your account holds no permissions that a token could carry. Ask an administrator to add you to a group that grants access to an API.');
+    return h('div', { class: 'notice info', id: 'no-permissions' }, h('strong', {}, t('tokens.noPermissionsTitle')), ' ',
+      u.limited ? t('tokens.noPermissionsLimited') : t('tokens.noPermissionsNone'));
   }
   return null;
 }
 
 // pageTokens is the list of my tokens.
 export async function pageTokens() {
-  const blocked = noPermissionsPanel(me());
-  const newBtn = h('button', { type: 'button', class: 'primary', id: 'new-token-button', disabled: !!blocked, onclick: () => createDialog() }, 'Generate new token');
-  const allBtn = h('button', { type: 'button', class: 'danger-outline', id: 'revoke-all-mine', onclick: () => revokeAllMine() }, 'Revoke all…');
-  const list = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const blocked = blockedPanel(me());
+  const newBtn = h('button', { type: 'button', class: 'primary', id: 'new-token-button', disabled: !!blocked,
+    'aria-describedby': blocked ? blocked.id : null, onclick: () => createDialog() }, t('tokens.generate'));
+  const allBtn = h('button', { type: 'button', class: 'danger-outline', id: 'revoke-all-mine', onclick: () => revokeAllMine() }, t('tokens.revokeAll'));
+  const list = h('div', {}, h('p', { class: 'muted' }, t('common.loading')));
   show(
     h('div', { class: 'head' },
-      h('div', {}, h('h1', {}, 'Personal access tokens'),
-        h('p', { class: 'muted' }, 'Tokens let scripts and tools call the APIs as you, with the scopes you choose. A token can never do more than you can.')),
+      h('div', {}, h('h1', {}, t('tokens.title')),
+        h('p', { class: 'muted' }, t('tokens.intro'))),
       h('div', { class: 'actions' }, allBtn, newBtn)),
     blocked, list);
-  const actions = (t) => (t.status === 'active' || t.status === 'locked'
-    ? [h('button', { type: 'button', class: 'danger-outline', 'aria-label': `Revoke ${t.name}`, onclick: () => revokeDialog(t) }, 'Revoke')]
+  const actions = (tk) => (tk.status === 'active' || tk.status === 'locked'
+    ? [h('button', { type: 'button', class: 'danger-outline', 'aria-label': t('tokens.revokeNamed', { name: tk.name }), onclick: () => revokeDialog(tk) }, t('tokens.revoke'))]
     : []);
-  await tokenTable(list, (cursor) => api('GET', `/tokens${qs({ cursor, limit: 50 })}`), { actions });
+  await tokenTable(list, (cursor) => api('GET', `/tokens${qs({ cursor, limit: 50 })}`), { actions, empty: blocked ? t('tokens.noneBlocked') : null });
 }
 
 function createDialog() {
@@ -54,30 +55,30 @@ function createDialog() {
   const desc = h('textarea', { name: 'description', maxlength: 500 });
   const expiry = expirySelect(u, 'expiry');
   const sources = sourcesInput();
-  formDialog('Generate a new token', [
-    field('Name', name, 'What the token is for, e.g. “CI deploy” or “my laptop”.'),
-    field('Description', desc, 'Optional.'),
-    h('fieldset', {}, h('legend', {}, 'Scopes'),
-      h('p', { class: 'hint' }, 'Only the permissions you hold are offered.'),
+  formDialog(t('create.title'), [
+    field(t('create.name'), name, t('create.nameHint')),
+    field(t('create.description'), desc, t('common.optional')),
+    h('fieldset', {}, h('legend', {}, t('create.scopes')),
+      h('p', { class: 'hint' }, t('create.scopesHint')),
       h('div', { class: 'scroll' }, scopeGrid(u.catalog, u.effectivePermissions))),
     expiry.el,
-    field('Allowed sources', sources, sourcesHint),
-  ], 'Generate token', async (form, close) => {
+    field(t('sources.label'), sources, sourcesHint()),
+  ], t('create.submit'), async (form, close) => {
     const scopes = checkedScopes(form);
-    if (scopes.length === 0) throw new ApiError(400, { code: 'invalid_request', detail: 'choose at least one scope' });
+    if (scopes.length === 0) throw new ApiError(400, { code: 'invalid_request', detail: t('create.chooseScope') });
     const allowedSources = parseSources(sources.value);
     const created = await api('POST', '/tokens', { name: name.value.trim(), description: desc.value.trim(), scopes, ...expiry.value(),
       ...(allowedSources.length > 0 ? { allowedSources } : {}) });
     close();
-    await revealDialog(created, u, 'Your new token');
+    await revealDialog(created, u, t('reveal.titleNew'));
     await route();
   });
 }
 
-function revokeDialog(t, after) {
-  confirmDialog(`Revoke “${t.name}”?`, 'Anything using this token gets 401 Unauthorized from its next request. This cannot be undone.', 'Revoke token', async () => {
-    await api('DELETE', tokenAPI(t.id));
-    toast(`Revoked “${t.name}”.`);
+function revokeDialog(tk, after) {
+  confirmDialog(t('revoke.title', { name: tk.name }), t('revoke.text'), t('revoke.submit'), async () => {
+    await api('DELETE', tokenAPI(tk.id));
+    toast(t('revoke.done', { name: tk.name }));
     if (after) await after(); else await route();
   });
 }
@@ -85,8 +86,8 @@ function revokeDialog(t, after) {
 async function revokeAllMine() {
   try {
     const { count } = await api('POST', '/tokens/revoke-all', { preview: true });
-    if (count === 0) { toast('You have no active tokens to revoke.'); return; }
-    typedCountDialog('Revoke all your tokens?', 'of yours', count, async (n) => {
+    if (count === 0) { toast(t('revokeAll.noneMine')); return; }
+    typedCountDialog(t('revokeAll.titleMine'), (n) => tn('revokeAll.mine', n), count, async (n) => {
       const res = await api('POST', '/tokens/revoke-all', { confirm: n });
       await route();
       return res;
@@ -98,66 +99,66 @@ async function revokeAllMine() {
 
 // pageToken is one of my tokens, its actions and its activity.
 export async function pageToken(id) {
-  const t = await api('GET', tokenAPI(id));
-  const live = t.status === 'active' || t.status === 'locked';
+  const tk = await api('GET', tokenAPI(id));
+  const live = tk.status === 'active' || tk.status === 'locked';
   const reload = () => route();
   const buttons = h('div', { class: 'actions' },
-    t.status !== 'revoked' ? h('button', { type: 'button', id: 'edit-token', onclick: () => editDialog(t) }, 'Edit') : null,
-    t.status === 'active' ? h('button', { type: 'button', id: 'extend-token', onclick: () => extendDialog(t) }, 'Extend') : null,
-    t.status === 'active' ? h('button', { type: 'button', id: 'rotate-token', onclick: () => rotateDialog(t) }, 'Rotate') : null,
-    live ? h('button', { type: 'button', class: 'danger-outline', id: 'revoke-token', onclick: () => revokeDialog(t, reload) }, 'Revoke') : null);
-  const events = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+    tk.status !== 'revoked' ? h('button', { type: 'button', id: 'edit-token', onclick: () => editDialog(tk) }, t('token.edit')) : null,
+    tk.status === 'active' ? h('button', { type: 'button', id: 'extend-token', onclick: () => extendDialog(tk) }, t('token.extend')) : null,
+    tk.status === 'active' ? h('button', { type: 'button', id: 'rotate-token', onclick: () => rotateDialog(tk) }, t('token.rotate')) : null,
+    live ? h('button', { type: 'button', class: 'danger-outline', id: 'revoke-token', onclick: () => revokeDialog(tk, reload) }, t('tokens.revoke')) : null);
+  const events = h('div', {}, h('p', { class: 'muted' }, t('common.loading')));
   show(
-    h('p', {}, link(BASE, '← My tokens')),
-    h('div', { class: 'head' }, h('div', {}, h('h1', {}, t.name, ' ', badge(t.status)),
-      t.description ? h('p', { class: 'muted' }, t.description) : null), buttons),
-    t.status === 'locked' ? h('div', { class: 'notice warn' }, 'An administrator locked this token: it does not work until they unlock it. You can still revoke it.') : null,
-    t.replacedBy ? h('div', { class: 'notice info' }, 'This token was rotated. ', link(tokenPath(t.replacedBy), 'See its replacement.')) : null,
+    h('p', {}, link(BASE, t('token.back'))),
+    h('div', { class: 'head' }, h('div', {}, h('h1', {}, tk.name, ' ', badge(tk.status)),
+      tk.description ? h('p', { class: 'muted' }, tk.description) : null), buttons),
+    tk.status === 'locked' ? h('div', { class: 'notice warn' }, t('token.lockedNotice')) : null,
+    tk.replacedBy ? h('div', { class: 'notice info' }, t('token.rotatedNotice'), ' ', link(tokenPath(tk.replacedBy), t('token.seeReplacement'))) : null,
     h('div', { class: 'card' }, h('dl', { class: 'facts' },
-      h('dt', {}, 'Token id'), h('dd', { class: 'mono' }, t.displayPrefix),
-      h('dt', {}, 'Scopes'), h('dd', {}, chips(t.scopes)),
-      h('dt', {}, 'Allowed sources'), h('dd', { id: 'allowed-sources' }, sourcesCell(t)),
-      h('dt', {}, 'Created'), h('dd', {}, when(t.createdAt, true)),
-      h('dt', {}, 'Expires'), h('dd', {}, expires(t)),
-      h('dt', {}, 'Last used'), h('dd', {}, lastUsed(t)),
-      t.extendedAt ? [h('dt', {}, 'Extended'), h('dd', {}, when(t.extendedAt, true))] : null,
-      t.revokedAt ? [h('dt', {}, 'Revoked'), h('dd', {}, when(t.revokedAt, true))] : null)),
-    h('h2', {}, 'Activity'),
+      h('dt', {}, t('token.id')), h('dd', { class: 'mono' }, tk.displayPrefix),
+      h('dt', {}, t('col.scopes')), h('dd', {}, chips(tk.scopes)),
+      h('dt', {}, t('sources.label')), h('dd', { id: 'allowed-sources' }, sourcesCell(tk)),
+      h('dt', {}, t('col.created')), h('dd', {}, when(tk.createdAt, true)),
+      h('dt', {}, t('col.expires')), h('dd', {}, expires(tk, me())),
+      h('dt', {}, t('col.lastUsed')), h('dd', {}, lastUsed(tk), h('div', { class: 'small muted' }, t('token.lastUsedNote', { minutes: me().lastUsedIntervalMinutes || 10 }))),
+      tk.extendedAt ? [h('dt', {}, t('token.extended')), h('dd', {}, when(tk.extendedAt, true))] : null,
+      tk.revokedAt ? [h('dt', {}, t('token.revoked')), h('dd', {}, when(tk.revokedAt, true))] : null)),
+    h('h2', {}, t('token.activity')),
     events);
   await eventTable(events, (cursor) => api('GET', `${tokenAPI(id)}/events${qs({ cursor })}`), false);
 }
 
-function editDialog(t) {
-  const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, value: t.name, autofocus: true });
-  name.value = t.name;
-  const desc = h('textarea', { name: 'description', maxlength: 500 }, t.description);
-  const sources = sourcesInput(t.allowedSources || []);
-  formDialog('Edit token', [field('Name', name), field('Description', desc, 'Optional.'), field('Allowed sources', sources, sourcesHint)], 'Save', async (_f, close) => {
-    await api('PATCH', tokenAPI(t.id), { name: name.value.trim(), description: desc.value.trim(), allowedSources: parseSources(sources.value) });
+function editDialog(tk) {
+  const name = h('input', { type: 'text', name: 'name', required: true, maxlength: 100, value: tk.name, autofocus: true });
+  name.value = tk.name;
+  const desc = h('textarea', { name: 'description', maxlength: 500 }, tk.description);
+  const sources = sourcesInput(tk.allowedSources || []);
+  formDialog(t('token.editTitle'), [field(t('create.name'), name), field(t('create.description'), desc, t('common.optional')), field(t('sources.label'), sources, sourcesHint())], t('common.save'), async (_f, close) => {
+    await api('PATCH', tokenAPI(tk.id), { name: name.value.trim(), description: desc.value.trim(), allowedSources: parseSources(sources.value) });
     close();
-    toast('Saved.');
+    toast(t('common.saved'));
     await route();
   });
 }
 
-function extendDialog(t) {
+function extendDialog(tk) {
   const u = me();
   const sel = h('select', { name: 'days' },
-    h('option', { value: '' }, 'Keep the current expiry (only restart the inactivity period)'),
-    extendChoices(u).map((d) => h('option', { value: d }, `Expire ${d} days from now${d === u.maxExpiryDays ? ' (maximum)' : ''}`)));
-  formDialog(`Extend “${t.name}”`, [field('New expiry', sel, 'Extending counts as use: the token is not deleted for inactivity for another full period.')], 'Extend', async (_f, close) => {
-    await api('POST', `${tokenAPI(t.id)}/extend`, sel.value ? { expiresInDays: Number(sel.value) } : undefined);
+    h('option', { value: '' }, t('extend.keep')),
+    extendChoices(u).map((d) => h('option', { value: d }, d === u.maxExpiryDays ? t('extend.daysMaximum', { n: d }) : t('extend.days', { n: d }))));
+  formDialog(t('extend.title', { name: tk.name }), [field(t('extend.label'), sel, t('extend.hint'))], t('token.extend'), async (_f, close) => {
+    await api('POST', `${tokenAPI(tk.id)}/extend`, sel.value ? { expiresInDays: Number(sel.value) } : undefined);
     close();
-    toast('Extended.');
+    toast(t('extend.done'));
     await route();
   });
 }
 
-function rotateDialog(t) {
-  formDialog(`Rotate “${t.name}”?`, [], 'Rotate token', async (_f, close) => {
-    const created = await api('POST', `${tokenAPI(t.id)}/rotate`);
+function rotateDialog(tk) {
+  formDialog(t('rotate.title', { name: tk.name }), [], t('rotate.submit'), async (_f, close) => {
+    const created = await api('POST', `${tokenAPI(tk.id)}/rotate`);
     close();
-    await revealDialog(created, me(), 'Your rotated token');
+    await revealDialog(created, me(), t('reveal.titleRotated'));
     navigate(tokenPath(created.id));
-  }, { intro: h('p', {}, 'You get a new token with the same name, scopes and lifetime; this one is revoked at once, so anything still using it gets 401 until you give it the new one.') });
+  }, { intro: h('p', {}, t('rotate.text')) });
 }

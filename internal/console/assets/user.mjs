@@ -2,6 +2,7 @@
 
 import { api } from './api.mjs';
 import { $, h } from './dom.mjs';
+import { t } from './i18n.mjs';
 
 let current = null;
 
@@ -11,7 +12,13 @@ export const me = () => current;
 
 export async function loadMe() {
   current = await api('GET', '/me');
+  header();
+}
+
+// header names the user in the header and the release in the footer.
+export function header() {
+  if (!current) return;
   $('#admin-link').hidden = !current.isAdmin;
-  $('#version').textContent = `Version ${current.version}`;
-  $('#who').replaceChildren(...[current.email || current.id, current.isAdmin ? h('span', { class: 'badge admin' }, 'admin') : ''].filter(Boolean));
+  $('#version').textContent = t('app.version', { version: current.version });
+  $('#who').replaceChildren(...[current.email || current.id, current.isAdmin ? h('span', { class: 'badge admin' }, t('app.admin')) : ''].filter(Boolean));
 }
