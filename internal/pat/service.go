@@ -161,7 +161,7 @@ func (s *Service) create(ctx context.Context, role Role, actor Identity, t Token
 	}
 	var notices []Notice
 	if role == RoleAdmin {
-		if notices, err = s.notices(actor, []Token{created.Token}, ActionCreated, "", ev.Time); err != nil {
+		if notices, err = s.notices(ctx, actor, []Token{created.Token}, ActionCreated, "", ev.Time); err != nil {
 			return Created{}, err
 		}
 	}
