@@ -173,6 +173,9 @@ func (u User) Effective() []string {
 type Identity struct {
 	UserID string
 	Email  string
+	// Locale is the identity provider's locale claim (a language tag such
+	// as de-CH); empty when it sends none.
+	Locale string
 	// EmailUnverified says the identity provider marked Email as not
 	// verified (its email_verified claim is false): no token mail goes
 	// there. Without such a claim an address counts as verified, since

@@ -464,7 +464,7 @@ func errLocked(tokenID, verb string) error {
 // address as it is (none for a user never seen). A verified new address
 // replaces a known one with an audit record, and the old address is told.
 func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
-	u := User{ID: id.UserID, Permissions: id.Permissions, Status: UserActive}
+	u := User{ID: id.UserID, Permissions: id.Permissions, Status: UserActive, Locale: id.Locale}
 	if !id.EmailUnverified {
 		u.Email = id.Email
 	}
