@@ -66,7 +66,7 @@ func (a *API) UpdateMe(ctx context.Context, req events.APIGatewayV2HTTPRequest) 
 		if body.Language != nil {
 			lang = *body.Language
 		}
-		u, err := a.svc.SetMyLanguage(ctx, id, lang)
+		u, err := a.svc.UpdateMe(ctx, id, lang)
 		return 200, a.meView(id, u), err
 	})
 }

@@ -27,11 +27,11 @@ func (s *Service) GetMe(ctx context.Context, id Identity) (User, error) {
 	return u, nil
 }
 
-// SetMyLanguage records the language the caller chose for their mail: a
+// UpdateMe records the language the caller chose for their mail: a
 // language the service speaks ("de", "nl", "en"), or "" to choose none,
 // after which their identity provider's locale, else the deployment's
 // default, applies. Anything else is refused and changes nothing.
-func (s *Service) SetMyLanguage(ctx context.Context, id Identity, lang string) (User, error) {
+func (s *Service) UpdateMe(ctx context.Context, id Identity, lang string) (User, error) {
 	if lang != "" && !slices.Contains(i18n.Languages(), i18n.Lang(lang)) {
 		return User{}, Errorf(CodeInvalid, "language: want one of %v, or null for none", i18n.Languages())
 	}
