@@ -77,6 +77,6 @@ func pageCSP(extra string) string {
 
 // pageSwitch is the language switch every page starts with: each
 // language named in itself.
-const pageSwitch = `{{define "switch"}}<nav aria-label="{{.Language}}">{{range .Switch}}` +
+const pageSwitch = `{{define "switch"}}{{if .Switch}}<nav aria-label="{{.Language}}">{{range .Switch}}` +
 	`{{if .Current}}<strong lang="{{.Lang}}" aria-current="true">{{.Name}}</strong>` +
-	`{{else}}<a href="{{.Href}}" lang="{{.Lang}}" hreflang="{{.Lang}}">{{.Name}}</a>{{end}}{{end}}</nav>{{end}}`
+	`{{else}}<a href="{{.Href}}" lang="{{.Lang}}" hreflang="{{.Lang}}">{{.Name}}</a>{{end}}{{end}}</nav>{{end}}{{end}}`
