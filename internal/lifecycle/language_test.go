@@ -35,9 +35,10 @@ func TestRemindersInTheOwnersLanguage(t *testing.T) {
 				}
 			}
 			e.run(t, j, t0.Add(166*day+time.Hour))
+			e.run(t, j, t0.Add(177*day+time.Hour))
 			e.run(t, j, t0.Add(180*day+time.Hour))
 			mails := e.inbox(t)
-			if len(mails) < 2 || !strings.Contains(mails[0].Subject, c.reminder) || !strings.Contains(mails[0].Body.Text, c.body) || !strings.Contains(mails[0].Body.Text, c.lastUsed) {
+			if len(mails) != 3 || !strings.Contains(mails[0].Subject, c.reminder) || !strings.Contains(mails[0].Body.Text, c.body) || !strings.Contains(mails[0].Body.Text, c.lastUsed) {
 				t.Fatalf("reminder, want %q: %s\n%v", c.reminder, subjects(mails), mails)
 			}
 			if last := mails[len(mails)-1]; !strings.Contains(last.Subject, c.deleted) {
