@@ -20,18 +20,11 @@ import (
 
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/httpapi"
+	"github.com/patservice/pat/internal/i18n"
 )
 
 //go:embed assets
 var files embed.FS
-
-// locales holds the console's texts, one catalogue per language
-// (locales/<lang>/console.json). They belong with every other message of
-// the service in internal/i18n/locales; until that package is on this
-// branch they are embedded here.
-//
-//go:embed locales
-var locales embed.FS
 
 // Languages are the languages the console speaks, each with a catalogue.
 var Languages = []string{"de", "en", "nl"}
@@ -120,7 +113,7 @@ func New(opts Options) (*Console, error) {
 	// The catalogues are part of the set (i18n/<lang>.json, fetched by
 	// i18n.mjs relative to itself), so a changed text moves it too.
 	for _, lang := range Languages {
-		body, err := locales.ReadFile("locales/" + lang + "/console.json")
+		body, err := i18n.ConsoleJSON(i18n.Lang(lang))
 		if err != nil {
 			return nil, fmt.Errorf("console: the %s texts: %w", lang, err)
 		}

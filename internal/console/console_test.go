@@ -3,9 +3,6 @@ package console_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -239,37 +236,5 @@ func TestConsoleRoutes(t *testing.T) {
 	}
 }
 
-// The console's texts exist in every language it speaks: the same keys,
-// each with the same placeholders, none empty.
-func TestConsoleTextsInEveryLanguage(t *testing.T) {
-	placeholders := regexp.MustCompile(`\{\w+\}`)
-	texts := map[string]map[string]string{}
-	for _, lang := range console.Languages {
-		b, err := os.ReadFile(filepath.Join("locales", lang, "console.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]string
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatalf("%s: %v", lang, err)
-		}
-		texts[lang] = m
-	}
-	for _, lang := range console.Languages {
-		for _, other := range console.Languages {
-			for key, text := range texts[lang] {
-				o, ok := texts[other][key]
-				switch {
-				case !ok:
-					t.Errorf("%s is in %s and not in %s", key, lang, other)
-				case strings.TrimSpace(text) == "":
-					t.Errorf("%s is empty in %s", key, lang)
-				case fmt.Sprint(sorted(placeholders.FindAllString(text, -1))) != fmt.Sprint(sorted(placeholders.FindAllString(o, -1))):
-					t.Errorf("%s has the placeholders %v in %s and %v in %s", key, placeholders.FindAllString(text, -1), lang, placeholders.FindAllString(o, -1), other)
-				}
-			}
-		}
-	}
-}
 
 func sorted(s []string) []string { slices.Sort(s); return s }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ApiError, challengeReason, describe, qs } from './api.mjs';
 import { setCatalog } from './i18n.mjs';
 
-setCatalog('en', JSON.parse(readFileSync(new URL('../locales/en/console.json', import.meta.url), 'utf8')));
+setCatalog('en', JSON.parse(readFileSync(new URL('../../i18n/locales/en/console.json', import.meta.url), 'utf8')));
 
 test('qs keeps the parameters that have a value', () => {
   assert.equal(qs({}), '');

@@ -6,7 +6,7 @@ import { AUDIT_ACTIONS } from './lists.mjs';
 import { num, pickLanguage, setCatalog, t, tn } from './i18n.mjs';
 
 const here = new URL('.', import.meta.url);
-const catalog = (lang) => JSON.parse(readFileSync(new URL(`../locales/${lang}/console.json`, here), 'utf8'));
+const catalog = (lang) => JSON.parse(readFileSync(new URL(`../../i18n/locales/${lang}/console.json`, here), 'utf8'));
 const en = catalog('en');
 
 // Every text the modules and the page ask for: t('key'), tn('key', n)
