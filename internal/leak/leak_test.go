@@ -166,10 +166,12 @@ func TestKeysCacheAndRefresh(t *testing.T) {
 
 func TestKeyServerFailures(t *testing.T) {
 	for name, handler := range map[string]http.HandlerFunc{
-		"500":          func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", 500) },
-		"not JSON":     func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "<html>") },
-		"no keys":      func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, `{"public_keys":[]}`) },
-		"an RSA key":   func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, `{"public_keys":[{"key_identifier":"k1","key":"-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END PUBLIC KEY-----\n"}]}`) },
+		"500":      func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", 500) },
+		"not JSON": func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "<html>") },
+		"no keys":  func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, `{"public_keys":[]}`) },
+		"an RSA key": func(w http.ResponseWriter, _ *http.Request) {
+			fmt.Fprint(w, `{"public_keys":[{"key_identifier":"k1","key":"-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END PUBLIC KEY-----\n"}]}`)
+		},
 		"a huge reply": func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, strings.Repeat(" ", 300<<10)) },
 	} {
 		t.Run(name, func(t *testing.T) {
