@@ -39,7 +39,7 @@ type Route struct {
 	Path     string
 	Function string // directory under functions/ and, in CamelCase + "Function", the template's logical id
 	Handler  Handler
-	Public   bool // no JWT: the one-click keep page, reached from a mail
+	Public   bool // no JWT: the one-click keep page, reached from a mail; secret scanners' signed reports
 }
 
 // API serves the management routes.
@@ -48,6 +48,7 @@ type API struct {
 	catalog *scope.Catalog
 	claims  config.Claims
 	log     *slog.Logger
+	leaks   LeakVerifier // nil: secret scanners' reports are not served
 }
 
 // New returns the management API.
@@ -68,6 +69,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/tokens/{id}/events", "list-token-events", a.ListTokenEvents, false},
 		{"POST", "/tokens/{id}/extend", "extend-token", a.ExtendToken, false},
 		{"POST", "/tokens/revoke-all", "revoke-all-tokens", a.RevokeAllTokens, false},
+		{"POST", "/tokens/{id}/leaked", "report-leaked-token", a.ReportLeakedToken, false},
 		{"GET", "/me", "get-me", a.GetMe, false},
 		{"GET", "/keep", "keep-token", a.KeepToken, true},
 		{"POST", "/keep", "keep-token", a.KeepToken, true},
@@ -77,10 +79,12 @@ func (a *API) Routes() []Route {
 		{"POST", "/admin/tokens/{id}/unlock", "admin-unlock-token", a.AdminUnlockToken, false},
 		{"DELETE", "/admin/tokens/{id}", "admin-revoke-token", a.AdminRevokeToken, false},
 		{"POST", "/admin/tokens/revoke-all", "admin-revoke-all", a.AdminRevokeAll, false},
+		{"POST", "/admin/tokens/{id}/leaked", "admin-report-leaked-token", a.AdminReportLeakedToken, false},
 		{"GET", "/admin/users/{id}", "admin-get-user", a.AdminGetUser, false},
 		{"POST", "/admin/users/{id}/tokens", "admin-create-token", a.AdminCreateToken, false},
 		{"PATCH", "/admin/users/{id}", "admin-update-user", a.AdminUpdateUser, false},
 		{"GET", "/admin/audit", "admin-list-audit", a.AdminListAudit, false},
+		{"POST", "/leaks/github", "report-leaks", a.ReportLeaks, true},
 		{"GET", "/problems/{code}", "problem-page", ProblemPage, true},
 	}
 }

@@ -1,0 +1,119 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/patservice/pat/internal/leak"
+	"github.com/patservice/pat/internal/pat"
+)
+
+// LeakVerifier checks that a report comes from the secret scanner: leak.Keys.
+type LeakVerifier interface {
+	Verify(ctx context.Context, body []byte, keyID, sig string) error
+}
+
+var _ LeakVerifier = (*leak.Keys)(nil)
+
+// SetLeakVerifier makes the API serve secret scanners' reports
+// (ReportLeaks); without one, the route answers an internal error.
+func (a *API) SetLeakVerifier(v LeakVerifier) { a.leaks = v }
+
+// ReportLeaks: POST /leaks/github, GitHub's secret-scanning partner
+// format. No JWT: the report is authenticated by its signature, checked
+// over the raw body before anything is read from it. The answer is
+// GitHub's feedback, one verdict per entry.
+func (a *API) ReportLeaks(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	verdicts, err := a.reportLeaks(ctx, req)
+	if err != nil {
+		return a.problemFor(ctx, req, err), nil
+	}
+	body, err := encodeJSON(verdicts)
+	if err != nil {
+		return a.problemFor(ctx, req, err), nil
+	}
+	return respond(200, "application/json", body), nil
+}
+
+func (a *API) reportLeaks(ctx context.Context, req events.APIGatewayV2HTTPRequest) ([]leak.Verdict, error) {
+	if a.leaks == nil {
+		return nil, errors.New("leak reports: no signing keys configured (LEAK_REPORT_KEYS_URL)")
+	}
+	body := []byte(req.Body)
+	if req.IsBase64Encoded {
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(req.Body); err != nil {
+			return nil, pat.Errorf(pat.CodeInvalid, "body: not valid base64")
+		}
+	}
+	if len(body) > leak.MaxBodyBytes {
+		return nil, pat.Errorf(pat.CodeBodyTooLarge, "body: at most %d bytes", leak.MaxBodyBytes)
+	}
+	err := a.leaks.Verify(ctx, body, header(req, leak.HeaderKeyID), header(req, leak.HeaderSignature))
+	switch {
+	case errors.Is(err, leak.ErrUnsigned), errors.Is(err, leak.ErrUnknownKey):
+		a.log.WarnContext(ctx, "leak report refused", "keyId", header(req, leak.HeaderKeyID), "error", err)
+		return nil, pat.Errorf(pat.CodeUnauthenticated, "the report is not signed by a published key (%s, %s)", leak.HeaderKeyID, leak.HeaderSignature)
+	case err != nil:
+		return nil, err
+	}
+	entries, err := leak.Parse(body)
+	switch {
+	case errors.Is(err, leak.ErrTooLarge):
+		return nil, pat.Errorf(pat.CodeBodyTooLarge, "body: at most %d bytes", leak.MaxBodyBytes)
+	case err != nil:
+		return nil, pat.Errorf(pat.CodeInvalid, "body: %s; want a JSON array of at most %d {token, type, url, source}", err.Error(), leak.MaxEntries)
+	}
+	found := make([]pat.FoundToken, len(entries))
+	for i, e := range entries {
+		found[i] = pat.FoundToken{Token: e.Token, Leak: pat.Leak{URL: e.URL, Source: e.Source}}
+	}
+	digest := sha256.Sum256(body)
+	ours, err := a.svc.ReportLeaks(ctx, digest[:], found)
+	if err != nil {
+		return nil, err
+	}
+	verdicts := make([]leak.Verdict, len(entries))
+	n := 0
+	for i, e := range entries {
+		verdicts[i] = leak.Verdict{TokenRaw: e.Token, TokenType: e.Type, Label: leak.FalsePositive}
+		if ours[i] {
+			verdicts[i].Label, n = leak.TruePositive, n+1
+		}
+	}
+	a.log.InfoContext(ctx, "leak report", "entries", len(entries), "ours", n)
+	return verdicts, nil
+}
+
+type leakRequest struct {
+	URL  string `json:"url"`
+	Note string `json:"note"`
+}
+
+// ReportLeakedToken: POST /tokens/{id}/leaked {url?, note?}.
+func (a *API) ReportLeakedToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
+		var body leakRequest
+		if err := optionalBody(req, &body); err != nil {
+			return 0, nil, err
+		}
+		t, err := a.svc.ReportLeakedToken(ctx, id, req.PathParameters["id"], pat.LeakInput(body))
+		return 200, a.tokenView(t), err
+	})
+}
+
+// AdminReportLeakedToken: POST /admin/tokens/{id}/leaked {url?, note?}.
+func (a *API) AdminReportLeakedToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serveAdmin(ctx, req, func(id pat.Identity) (int, any, error) {
+		var body leakRequest
+		if err := optionalBody(req, &body); err != nil {
+			return 0, nil, err
+		}
+		t, err := a.svc.AdminReportLeakedToken(ctx, id, req.PathParameters["id"], pat.LeakInput(body))
+		return 200, a.adminTokenView(t), err
+	})
+}
