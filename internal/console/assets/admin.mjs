@@ -8,12 +8,13 @@ import { errorBox, h, link, show, toast } from './dom.mjs';
 import { dateOf, dayStart } from './format.mjs';
 import { eventTable, tokenTable } from './lists.mjs';
 import { navigate, route } from './router.mjs';
+import { leakedDialog } from './tokens.mjs';
 import { BASE, userPath } from './routes.mjs';
 import { me } from './user.mjs';
 import { ACTIONS, badge, checkedScopes, chips, scopeGrid } from './widgets.mjs';
 
 const AUDIT_ACTIONS = ['token.created', 'token.updated', 'token.rotated', 'token.revoked', 'token.extended',
-  'token.expired', 'token.deleted', 'token.locked', 'token.unlocked', 'user.updated', 'user.email_changed'];
+  'token.expired', 'token.deleted', 'token.locked', 'token.unlocked', 'token.leaked', 'user.updated', 'user.email_changed'];
 
 const userAPI = (id) => `/admin/users/${encodeURIComponent(id)}`;
 
@@ -66,6 +67,9 @@ export async function pageAdminTokens() {
     t.status === 'active' ? h('button', { type: 'button', onclick: () => lockDialog(t, true, refresh) }, 'Lock') : null,
     t.status === 'locked' ? h('button', { type: 'button', onclick: () => lockDialog(t, false, refresh) }, 'Unlock') : null,
     t.status === 'active' || t.status === 'locked' ? h('button', { type: 'button', class: 'danger-outline', onclick: () => adminRevokeDialog(t, refresh) }, 'Revoke') : null,
+    t.status === 'active' || t.status === 'locked'
+      ? h('button', { type: 'button', class: 'danger-outline', 'aria-label': `Report ${t.name} of ${t.userId} as leaked`, onclick: () => leakedDialog(t, `/admin/tokens/${encodeURIComponent(t.id)}`, refresh, ` of ${t.userId}`) }, 'Leaked…')
+      : null,
   ];
   await tokenTable(list, (cursor) => api('GET', `/admin/tokens${qs({ owner: filters.owner, status: filters.status, expiringBefore: dayStart(filters.expiringBefore), lastUsedBefore: dayStart(filters.lastUsedBefore), cursor, limit: 50 })}`), { admin: true, actions });
 }

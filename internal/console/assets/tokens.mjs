@@ -76,6 +76,23 @@ function revokeDialog(t, after) {
   });
 }
 
+// leakedDialog reports a token as leaked (POST <path>/leaked): it is
+// revoked at once, and its owner and the administrators are mailed with
+// where it was found. who names the owner in an administrator's title.
+export function leakedDialog(t, path, after, who = '') {
+  const url = h('input', { type: 'url', name: 'url', maxlength: 2000, placeholder: 'https://github.com/…', autocomplete: 'off', autofocus: true });
+  const note = h('input', { type: 'text', name: 'note', maxlength: 500, autocomplete: 'off' });
+  formDialog(`Report “${t.name}”${who} as leaked?`, [
+    field('Where it was found', url, 'Optional: the address of the repository, paste or page. Never paste the token itself.'),
+    field('Note', note, 'Optional; recorded in the audit log and mailed.'),
+  ], 'Revoke as leaked', async (_f, close) => {
+    await api('POST', `${path}/leaked`, { url: url.value.trim(), note: note.value.trim() });
+    close();
+    toast(`Revoked “${t.name}” as leaked. The owner and the administrators were told.`);
+    await after();
+  }, { danger: true, intro: h('p', {}, 'The token is revoked at once: anything using it gets 401 from its next request. This cannot be undone.') });
+}
+
 async function revokeAllMine() {
   try {
     const { count } = await api('POST', '/tokens/revoke-all', { preview: true });
@@ -99,7 +116,8 @@ export async function pageToken(id) {
     t.status !== 'revoked' ? h('button', { type: 'button', id: 'edit-token', onclick: () => editDialog(t) }, 'Rename') : null,
     t.status === 'active' ? h('button', { type: 'button', id: 'extend-token', onclick: () => extendDialog(t) }, 'Extend') : null,
     t.status === 'active' ? h('button', { type: 'button', id: 'rotate-token', onclick: () => rotateDialog(t) }, 'Rotate') : null,
-    live ? h('button', { type: 'button', class: 'danger-outline', id: 'revoke-token', onclick: () => revokeDialog(t, reload) }, 'Revoke') : null);
+    live ? h('button', { type: 'button', class: 'danger-outline', id: 'revoke-token', onclick: () => revokeDialog(t, reload) }, 'Revoke') : null,
+    live ? h('button', { type: 'button', class: 'danger-outline', id: 'report-leaked', onclick: () => leakedDialog(t, tokenAPI(t.id), reload) }, 'Report as leaked…') : null);
   const events = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   show(
     h('p', {}, link(BASE, '← My tokens')),
