@@ -2,7 +2,6 @@ package pat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -59,15 +58,14 @@ type LeakNotifier interface {
 	LeakNotices(t Token, leak Leak, reportedBy string, at time.Time) ([]Message, error)
 }
 
-// LeakReportStore remembers scanners' reports by the digest of their body,
-// so that one sent again is refused.
+// LeakReportStore remembers scanners' reports by the digest of their
+// body, so that one sent again is refused.
 type LeakReportStore interface {
-	// RecordLeakReport remembers a report until expires; CodeConflict if
-	// it is remembered already.
+	// LeakReportSeen reports whether a report was recorded.
+	LeakReportSeen(ctx context.Context, digest []byte) (bool, error)
+	// RecordLeakReport remembers a processed report until expires; one
+	// recorded already stays as it is.
 	RecordLeakReport(ctx context.Context, digest []byte, expires time.Time) error
-	// ForgetLeakReport forgets a report whose processing failed, so that
-	// the scanner's retry is processed.
-	ForgetLeakReport(ctx context.Context, digest []byte) error
 }
 
 // SetLeakNotifier makes the service mail owners and administrators of
@@ -80,24 +78,22 @@ func (s *Service) SetLeakNotifier(n LeakNotifier) { s.leakNotifier = n }
 // (active or locked, not expired) is revoked at once as leaked, and its
 // owner and the administrators are mailed. ours[i] says whether found[i]
 // is one of our tokens, dead or alive. A token that is not ours, or dead
-// already, changes nothing. The same report sent again is refused with
-// CodeConflict; a failed run is forgotten, so the scanner's retry runs
-// again, and revokes only what the failed run left.
-func (s *Service) ReportLeaks(ctx context.Context, digest []byte, found []FoundToken) (ours []bool, err error) {
-	now := s.now()
-	if err := s.leakReports.RecordLeakReport(ctx, digest, now.Add(LeakReportTTL)); err != nil {
+// already, changes nothing. A report is recorded once it is processed,
+// and the same report sent again is refused with CodeConflict; a run that
+// failed records nothing, so the scanner's retry runs again and revokes
+// only what the failed run left (two copies at once both run: each
+// revocation happens once).
+func (s *Service) ReportLeaks(ctx context.Context, digest []byte, found []FoundToken) ([]bool, error) {
+	seen, err := s.leakReports.LeakReportSeen(ctx, digest)
+	switch {
+	case err != nil:
 		return nil, err
+	case seen:
+		return nil, Errorf(CodeConflict, "this report was received already")
 	}
-	defer func() {
-		if err == nil {
-			return
-		}
-		if ferr := s.leakReports.ForgetLeakReport(context.WithoutCancel(ctx), digest); ferr != nil {
-			err = errors.Join(err, ferr)
-		}
-	}()
+	now := s.now()
 	scanner := Identity{UserID: ScannerGitHub}
-	ours = make([]bool, len(found))
+	ours := make([]bool, len(found))
 	for i, f := range found {
 		t, ok, err := s.leakedToken(ctx, f.Token)
 		if err != nil {
@@ -114,6 +110,9 @@ func (s *Service) ReportLeaks(ctx context.Context, digest []byte, found []FoundT
 		if _, err := s.revokeLeaked(ctx, RoleScanner, scanner, t, leak); err != nil && ErrorCode(err) != CodeTokenNotActive {
 			return nil, err
 		}
+	}
+	if err := s.leakReports.RecordLeakReport(ctx, digest, now.Add(LeakReportTTL)); err != nil {
+		return nil, err
 	}
 	return ours, nil
 }
