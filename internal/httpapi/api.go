@@ -48,12 +48,12 @@ type API struct {
 	catalog *scope.Catalog
 	claims  config.Claims
 	log     *slog.Logger
-	leaks   LeakVerifier // nil: secret scanners' reports are not served
+	leaks   LeakVerifier // whose signatures secret scanners' reports must carry
 }
 
 // New returns the management API.
 func New(svc *pat.Service, catalog *scope.Catalog, claims config.Claims, log *slog.Logger) *API {
-	return &API{svc: svc, catalog: catalog, claims: claims, log: log}
+	return &API{svc: svc, catalog: catalog, claims: claims, log: log, leaks: noKeys{}}
 }
 
 // Routes lists every management route: the template, the local server and
