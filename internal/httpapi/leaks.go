@@ -35,42 +35,9 @@ func (noKeys) Verify(context.Context, []byte, string, string) error { return lea
 // over the raw body before anything is read from it. The answer is
 // GitHub's feedback, one verdict per entry.
 func (a *API) ReportLeaks(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	verdicts, err := a.reportLeaks(ctx, req)
+	body, entries, err := a.leakReport(ctx, req)
 	if err != nil {
 		return a.problemFor(ctx, req, err), nil
-	}
-	body, err := encodeJSON(verdicts)
-	if err != nil {
-		return a.problemFor(ctx, req, err), nil
-	}
-	return respond(200, "application/json", body), nil
-}
-
-func (a *API) reportLeaks(ctx context.Context, req events.APIGatewayV2HTTPRequest) ([]leak.Verdict, error) {
-	body := []byte(req.Body)
-	if req.IsBase64Encoded {
-		var err error
-		if body, err = base64.StdEncoding.DecodeString(req.Body); err != nil {
-			return nil, pat.Errorf(pat.CodeInvalid, "body: not valid base64")
-		}
-	}
-	if len(body) > leak.MaxBodyBytes {
-		return nil, pat.Errorf(pat.CodeBodyTooLarge, "body: at most %d bytes", leak.MaxBodyBytes)
-	}
-	err := a.leaks.Verify(ctx, body, header(req, leak.HeaderKeyID), header(req, leak.HeaderSignature))
-	switch {
-	case errors.Is(err, leak.ErrUnsigned), errors.Is(err, leak.ErrUnknownKey):
-		a.log.WarnContext(ctx, "leak report refused", "keyId", header(req, leak.HeaderKeyID), "error", err)
-		return nil, pat.Errorf(pat.CodeUnauthenticated, "the report is not signed by a published key (%s, %s)", leak.HeaderKeyID, leak.HeaderSignature)
-	case err != nil:
-		return nil, err
-	}
-	entries, err := leak.Parse(body)
-	switch {
-	case errors.Is(err, leak.ErrTooLarge):
-		return nil, pat.Errorf(pat.CodeBodyTooLarge, "body: at most %d bytes", leak.MaxBodyBytes)
-	case err != nil:
-		return nil, pat.Errorf(pat.CodeInvalid, "body: %s; want a JSON array of at most %d {token, type, url, source}", err.Error(), leak.MaxEntries)
 	}
 	found := make([]pat.FoundToken, len(entries))
 	for i, e := range entries {
@@ -79,7 +46,7 @@ func (a *API) reportLeaks(ctx context.Context, req events.APIGatewayV2HTTPReques
 	digest := sha256.Sum256(body)
 	ours, err := a.svc.ReportLeaks(ctx, digest[:], found)
 	if err != nil {
-		return nil, err
+		return a.problemFor(ctx, req, err), nil
 	}
 	verdicts := make([]leak.Verdict, len(entries))
 	n := 0
@@ -90,7 +57,42 @@ func (a *API) reportLeaks(ctx context.Context, req events.APIGatewayV2HTTPReques
 		}
 	}
 	a.log.InfoContext(ctx, "leak report", "entries", len(entries), "ours", n)
-	return verdicts, nil
+	out, err := encodeJSON(verdicts)
+	if err != nil {
+		return a.problemFor(ctx, req, err), nil
+	}
+	return respond(200, "application/json", out), nil
+}
+
+// leakReport reads a report: its raw body, refused unless signed by a
+// trusted key, then its entries.
+func (a *API) leakReport(ctx context.Context, req events.APIGatewayV2HTTPRequest) ([]byte, []leak.Entry, error) {
+	body := []byte(req.Body)
+	if req.IsBase64Encoded {
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(req.Body); err != nil {
+			return nil, nil, pat.Errorf(pat.CodeInvalid, "body: not valid base64")
+		}
+	}
+	if len(body) > leak.MaxBodyBytes {
+		return nil, nil, pat.Errorf(pat.CodeBodyTooLarge, "body: at most %d bytes", leak.MaxBodyBytes)
+	}
+	err := a.leaks.Verify(ctx, body, header(req, leak.HeaderKeyID), header(req, leak.HeaderSignature))
+	switch {
+	case errors.Is(err, leak.ErrUnsigned), errors.Is(err, leak.ErrUnknownKey):
+		a.log.WarnContext(ctx, "leak report refused", "error", err)
+		return nil, nil, pat.Errorf(pat.CodeUnauthenticated, "the report is not signed by a published key (%s, %s)", leak.HeaderKeyID, leak.HeaderSignature)
+	case err != nil:
+		return nil, nil, err
+	}
+	entries, err := leak.Parse(body)
+	switch {
+	case errors.Is(err, leak.ErrTooLarge):
+		return nil, nil, pat.Errorf(pat.CodeBodyTooLarge, "body: at most %d bytes", leak.MaxBodyBytes)
+	case err != nil:
+		return nil, nil, pat.Errorf(pat.CodeInvalid, "body: %s; want a JSON array of at most %d {token, type, url, source}", err.Error(), leak.MaxEntries)
+	}
+	return body, entries, nil
 }
 
 type leakRequest struct {
