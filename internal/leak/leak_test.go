@@ -30,7 +30,7 @@ type Signer struct {
 	Server  *httptest.Server
 }
 
-func newSigner(t *testing.T, ids ...string) *Signer {
+func newSigner(t testing.TB, ids ...string) *Signer {
 	t.Helper()
 	s := &Signer{keys: map[string]*ecdsa.PrivateKey{}}
 	for _, id := range ids {
@@ -60,7 +60,7 @@ func newSigner(t *testing.T, ids ...string) *Signer {
 	return s
 }
 
-func (s *Signer) add(t *testing.T, id string) {
+func (s *Signer) add(t testing.TB, id string) {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -69,7 +69,7 @@ func (s *Signer) add(t *testing.T, id string) {
 	s.keys[id] = k
 }
 
-func (s *Signer) sign(t *testing.T, id string, body []byte) string {
+func (s *Signer) sign(t testing.TB, id string, body []byte) string {
 	t.Helper()
 	sum := sha256.Sum256(body)
 	sig, err := ecdsa.SignASN1(rand.Reader, s.keys[id], sum[:])
