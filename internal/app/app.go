@@ -19,6 +19,7 @@ import (
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/httpapi"
+	"github.com/patservice/pat/internal/leak"
 	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/mail"
 	"github.com/patservice/pat/internal/pat"
@@ -75,6 +76,8 @@ func NewService(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Log
 	notifier := mail.NewNotifier(store, store, sender, cfg.ConsoleURL, cfg.DefaultLanguage, log)
 	notifier.Now = func() time.Time { return svc.Now() } // one clock, the service's, which tests set
 	svc.SetNotifier(notifier)
+	notifier.AdminEmail = cfg.AdminEmail
+	svc.SetLeakNotifier(notifier)
 	return &Service{Service: svc, Catalog: catalog, Store: store, Sender: sender}, nil
 }
 
@@ -85,7 +88,11 @@ func NewManagement(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.
 	if err != nil {
 		return nil, err
 	}
-	return httpapi.New(svc.Service, svc.Catalog, cfg.Claims, log), nil
+	api := httpapi.New(svc.Service, svc.Catalog, cfg.Claims, log)
+	if cfg.LeakKeysURL != "" {
+		api.SetLeakVerifier(leak.NewKeys(cfg.LeakKeysURL))
+	}
+	return api, nil
 }
 
 // fromEnv reads the management functions' configuration and checks it
@@ -109,8 +116,43 @@ func withinStore(cfg config.Config) error {
 
 // Management builds the management API from the environment.
 func Management(log *slog.Logger) (*httpapi.API, error) {
-	cfg, err := fromEnv()
+	cfg, err := config.FromEnv()
 	if err != nil {
+		return nil, err
+	}
+	return management(cfg, log)
+}
+
+// Leaks builds the management API of the functions that revoke a leaked
+// token a person reports, from the environment (config.LeaksFromEnv).
+func Leaks(log *slog.Logger) (*httpapi.API, error) {
+	cfg, err := config.LeaksFromEnv(false)
+	if err != nil {
+		return nil, err
+	}
+	return management(cfg, log)
+}
+
+// LeakReports builds the management API of the endpoint of secret
+// scanners' reports, from the environment (config.LeaksFromEnv).
+func LeakReports(log *slog.Logger) (*httpapi.API, error) {
+	cfg, err := config.LeaksFromEnv(true)
+	if err != nil {
+		return nil, err
+	}
+	return management(cfg, log)
+}
+
+// MustLeaks is Leaks for a function's main.
+func MustLeaks() *httpapi.API { return coldstart.Must(Leaks) }
+
+// MustLeakReports is LeakReports for a function's main.
+func MustLeakReports() *httpapi.API { return coldstart.Must(LeakReports) }
+
+// management builds the management API from a configuration read from
+// the environment, with the clients of AWS.
+func management(cfg config.Config, log *slog.Logger) (*httpapi.API, error) {
+	if err := withinStore(cfg); err != nil {
 		return nil, err
 	}
 	db, err := awsclient.DynamoDB()

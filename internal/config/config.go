@@ -43,6 +43,12 @@ type Config struct {
 	// that a forged or foreign cursor is refused; every instance must hold
 	// the same key for a cursor to work on the next request.
 	CursorKey []byte
+	// Leaked tokens (LeaksFromEnv; FromEnv leaves both empty): the
+	// administrators' address their mails go to ("": none), and where the
+	// keys that sign secret scanners' reports are published ("": the
+	// report route is not served).
+	AdminEmail  string
+	LeakKeysURL string
 }
 
 // Claims names the JWT claims that carry the caller's identity, and the

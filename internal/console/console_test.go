@@ -236,5 +236,4 @@ func TestConsoleRoutes(t *testing.T) {
 	}
 }
 
-
 func sorted(s []string) []string { slices.Sort(s); return s }

@@ -58,7 +58,7 @@ func NewStore(db API, tokensTable, auditTable string) *Store {
 
 // Stores is the store as each of the domain's stores.
 func (s *Store) Stores() pat.Stores {
-	return pat.Stores{Tokens: s, Revocable: s, Users: s, Audit: s, KeepLinks: s}
+	return pat.Stores{Tokens: s, Revocable: s, Users: s, Audit: s, KeepLinks: s, LeakReports: s}
 }
 
 // SetCursorKey makes the store seal and open cursors with key (at least

@@ -76,7 +76,7 @@ func TestAdminRoutesNeedTheRole(t *testing.T) {
 		}, 403, "forbidden"},
 	}
 	routes := adminRoutes(h)
-	if len(routes) != 10 {
+	if len(routes) != 11 {
 		t.Fatalf("admin routes: %v", routes)
 	}
 	for _, role := range roles {
@@ -90,9 +90,9 @@ func TestAdminRoutesNeedTheRole(t *testing.T) {
 	if !reflect.DeepEqual(tokens, localstack.Dump(t, h.DB, h.Tables.Tokens)) || !reflect.DeepEqual(audit, localstack.Dump(t, h.DB, h.Tables.Audit)) {
 		t.Fatal("a refused request changed a table")
 	}
-	// The administrator, in route order: list, get, lock, unlock, revoke,
-	// revoke-all (preview), get user, create a token for the user, disable
-	// user, audit.
+	// The administrator, in route order: list, get, lock, unlock, report
+	// as leaked, revoke (a no-op by then), revoke-all (preview), get user,
+	// create a token for the user, disable user, audit.
 	for _, function := range routes {
 		if r := h.call(t, function, h.onTokenRoute(function, id)); r.Status >= 300 {
 			t.Errorf("administrator on %s: %d %s", function, r.Status, r.Body)

@@ -39,7 +39,7 @@ type Route struct {
 	Path     string
 	Function string // directory under functions/ and, in CamelCase + "Function", the template's logical id
 	Handler  Handler
-	Public   bool // no JWT: the one-click keep page, reached from a mail
+	Public   bool // no JWT: the one-click keep page, reached from a mail; secret scanners' signed reports
 }
 
 // API serves the management routes.
@@ -48,11 +48,12 @@ type API struct {
 	catalog *scope.Catalog
 	claims  config.Claims
 	log     *slog.Logger
+	leaks   LeakVerifier // whose signatures secret scanners' reports must carry
 }
 
 // New returns the management API.
 func New(svc *pat.Service, catalog *scope.Catalog, claims config.Claims, log *slog.Logger) *API {
-	return &API{svc: svc, catalog: catalog, claims: claims, log: log}
+	return &API{svc: svc, catalog: catalog, claims: claims, log: log, leaks: noKeys{}}
 }
 
 // Routes lists every management route: the template, the local server and
@@ -68,6 +69,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/tokens/{id}/events", "list-token-events", a.ListTokenEvents, false},
 		{"POST", "/tokens/{id}/extend", "extend-token", a.ExtendToken, false},
 		{"POST", "/tokens/revoke-all", "revoke-all-tokens", a.RevokeAllTokens, false},
+		{"POST", "/tokens/{id}/leaked", "report-leaked-token", a.ReportLeakedToken, false},
 		{"GET", "/me", "get-me", a.GetMe, false},
 		{"PATCH", "/me", "update-me", a.UpdateMe, false},
 		{"GET", "/keep", "keep-token", a.KeepToken, true},
@@ -76,12 +78,14 @@ func (a *API) Routes() []Route {
 		{"GET", "/admin/tokens/{id}", "admin-get-token", a.AdminGetToken, false},
 		{"POST", "/admin/tokens/{id}/lock", "admin-lock-token", a.AdminLockToken, false},
 		{"POST", "/admin/tokens/{id}/unlock", "admin-unlock-token", a.AdminUnlockToken, false},
+		{"POST", "/admin/tokens/{id}/leaked", "admin-report-leaked-token", a.AdminReportLeakedToken, false},
 		{"DELETE", "/admin/tokens/{id}", "admin-revoke-token", a.AdminRevokeToken, false},
 		{"POST", "/admin/tokens/revoke-all", "admin-revoke-all", a.AdminRevokeAll, false},
 		{"GET", "/admin/users/{id}", "admin-get-user", a.AdminGetUser, false},
 		{"POST", "/admin/users/{id}/tokens", "admin-create-token", a.AdminCreateToken, false},
 		{"PATCH", "/admin/users/{id}", "admin-update-user", a.AdminUpdateUser, false},
 		{"GET", "/admin/audit", "admin-list-audit", a.AdminListAudit, false},
+		{"POST", "/leaks/github", "report-leaks", a.ReportLeaks, true},
 		{"GET", "/problems/{code}", "problem-page", ProblemPage, true},
 	}
 }

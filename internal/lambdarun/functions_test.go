@@ -27,6 +27,9 @@ import (
 type fnCase struct {
 	seed func(t *testing.T, w *world)
 	runs []run
+	// params are template parameters of the function's world, beside
+	// the suite's (nil: none).
+	params func(t *testing.T) map[string]string
 }
 
 type run struct {
@@ -519,7 +522,11 @@ func TestEveryFunctionUnderTheLambdaRuntime(t *testing.T) {
 				if len(refusals) == 0 {
 					t.Errorf("%s has no refusal case", fn.LogicalID)
 				}
-				w := s.world(t, fn.Dir)
+				var more []map[string]string
+				if c.params != nil {
+					more = append(more, c.params(t))
+				}
+				w := s.world(t, fn.Dir, more...)
 				if c.seed != nil {
 					c.seed(t, w)
 				}

@@ -22,6 +22,9 @@ type Notifier struct {
 	consoleURL string
 	lang       i18n.Lang // the deployment's default language
 	log        *slog.Logger
+	// AdminEmail is where mail to the administrators goes (ADMIN_NOTIFY_EMAIL;
+	// "": they are not mailed).
+	AdminEmail string
 	// Now is the clock: when notices are claimed, and the time of the
 	// lines' metrics.
 	Now func() time.Time

@@ -199,6 +199,8 @@ const (
 	RoleUser  Role = "user"  // an owner acting on their own tokens
 	RoleAdmin Role = "admin" // an administrator
 	RoleJob   Role = "job"   // the scheduled lifecycle job
+	// RoleScanner is a secret scanner's verified report of a leaked token.
+	RoleScanner Role = "scanner"
 )
 
 // Actions recorded in the audit trail. The values are stored and never
@@ -215,6 +217,10 @@ const (
 	ActionDeleted  = "token.deleted"
 	ActionLocked   = "token.locked"
 	ActionUnlocked = "token.unlocked"
+	// ActionLeaked: the token was revoked because it was found where
+	// others can read it (details: reason "leaked", reportedBy, url,
+	// source, note).
+	ActionLeaked = "token.leaked"
 	// ActionUserUpdated: an administrator disabled or enabled a user or
 	// changed the limit of their permissions. Its TokenID is empty.
 	ActionUserUpdated = "user.updated"

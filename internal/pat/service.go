@@ -47,6 +47,9 @@ type Service struct {
 	log       *slog.Logger
 	// notifier tells owners about administrators' actions; nil: nobody is told.
 	notifier Notifier
+	// leakNotifier mails owners and administrators of leaked tokens; nil: nobody is told.
+	leakNotifier LeakNotifier
+	leakReports  LeakReportStore
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
@@ -54,7 +57,7 @@ type Service struct {
 // NewService returns a Service on stores.
 func NewService(stores Stores, format *token.Format, catalog *scope.Catalog, cfg Config, log *slog.Logger) *Service {
 	return &Service{tokens: stores.Tokens, revocable: stores.Revocable, users: stores.Users, audit: stores.Audit, keepLinks: stores.KeepLinks,
-		format: format, catalog: catalog, cfg: cfg, log: log, Now: time.Now}
+		leakReports: stores.LeakReports, format: format, catalog: catalog, cfg: cfg, log: log, Now: time.Now}
 }
 
 // Format returns the token format, for callers that publish its pattern.

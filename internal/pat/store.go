@@ -19,6 +19,8 @@ type Stores struct {
 	Users     UserStore
 	Audit     AuditStore
 	KeepLinks KeepLinkStore
+	// LeakReports remembers scanners' reports (leaked.go).
+	LeakReports LeakReportStore
 }
 
 // TokenStore persists tokens, each change with its audit event.
@@ -57,6 +59,10 @@ type TokenStore interface {
 	// RevokeTokens revokes any number of tokens (see Revocation for what
 	// is atomic, what is idempotent and what a failure leaves).
 	RevokeTokens(ctx context.Context, r Revocation) (Revoked, error)
+	// RevokeLeaked revokes one active or locked token as leaked, with its
+	// audit event and notices (to its owner, to the administrators), in
+	// one transaction; CodeTokenNotActive if it is neither any more.
+	RevokeLeaked(ctx context.Context, t Token, ev Event, notices []Notice) error
 }
 
 // Revocation asks a TokenStore to revoke tokens, of one owner or many.

@@ -9,6 +9,7 @@ import { dateOf, dayStart } from './format.mjs';
 import { t, tn } from './i18n.mjs';
 import { AUDIT_ACTIONS, actionText, eventTable, tokenTable } from './lists.mjs';
 import { navigate, route } from './router.mjs';
+import { leakedDialog } from './tokens.mjs';
 import { BASE, userPath } from './routes.mjs';
 import { me } from './user.mjs';
 import { ACTIONS, badge, checkedScopes, chips, scopeGrid, statusText } from './widgets.mjs';
@@ -64,6 +65,9 @@ export async function pageAdminTokens() {
     tk.status === 'active' ? h('button', { type: 'button', onclick: () => lockDialog(tk, true, refresh) }, t('admin.lock')) : null,
     tk.status === 'locked' ? h('button', { type: 'button', onclick: () => lockDialog(tk, false, refresh) }, t('admin.unlock')) : null,
     tk.status === 'active' || tk.status === 'locked' ? h('button', { type: 'button', class: 'danger-outline', onclick: () => adminRevokeDialog(tk, refresh) }, t('tokens.revoke')) : null,
+    tk.status === 'active' || tk.status === 'locked'
+      ? h('button', { type: 'button', class: 'danger-outline', 'aria-label': t('leak.adminAria', { name: tk.name, owner: tk.userId }), onclick: () => leakedDialog(tk, `/admin/tokens/${encodeURIComponent(tk.id)}`, refresh, tk.userId) }, t('leak.adminButton'))
+      : null,
   ];
   await tokenTable(list, (cursor) => api('GET', `/admin/tokens${qs({ owner: filters.owner, status: filters.status, expiringBefore: dayStart(filters.expiringBefore), lastUsedBefore: dayStart(filters.lastUsedBefore), cursor, limit: 50 })}`), { admin: true, actions });
 }

@@ -63,6 +63,7 @@ export const AUDIT_ACTIONS = {
   'token.deleted': () => t('audit.token.deleted'),
   'token.locked': () => t('audit.token.locked'),
   'token.unlocked': () => t('audit.token.unlocked'),
+  'token.leaked': () => t('audit.token.leaked'),
   'user.updated': () => t('audit.user.updated'),
   'user.email_changed': () => t('audit.user.email_changed'),
 };

@@ -83,6 +83,23 @@ function revokeDialog(tk, after) {
   });
 }
 
+// leakedDialog reports a token as leaked (POST <path>/leaked): it is
+// revoked at once, and its owner and the administrators are mailed with
+// where it was found. owner names the owner in an administrator's title.
+export function leakedDialog(tk, path, after, owner = '') {
+  const url = h('input', { type: 'url', name: 'url', maxlength: 2000, placeholder: 'https://github.com/…', autocomplete: 'off', autofocus: true });
+  const note = h('input', { type: 'text', name: 'note', maxlength: 500, autocomplete: 'off' });
+  formDialog(owner ? t('leak.titleOf', { name: tk.name, owner }) : t('leak.title', { name: tk.name }), [
+    field(t('leak.where'), url, t('leak.whereHint')),
+    field(t('leak.note'), note, t('leak.noteHint')),
+  ], t('leak.submit'), async (_f, close) => {
+    await api('POST', `${path}/leaked`, { url: url.value.trim(), note: note.value.trim() });
+    close();
+    toast(t('leak.done', { name: tk.name }));
+    await after();
+  }, { danger: true, intro: h('p', {}, t('leak.intro')) });
+}
+
 async function revokeAllMine() {
   try {
     const { count } = await api('POST', '/tokens/revoke-all', { preview: true });
@@ -106,7 +123,8 @@ export async function pageToken(id) {
     tk.status !== 'revoked' ? h('button', { type: 'button', id: 'edit-token', onclick: () => editDialog(tk) }, t('token.edit')) : null,
     tk.status === 'active' ? h('button', { type: 'button', id: 'extend-token', onclick: () => extendDialog(tk) }, t('token.extend')) : null,
     tk.status === 'active' ? h('button', { type: 'button', id: 'rotate-token', onclick: () => rotateDialog(tk) }, t('token.rotate')) : null,
-    live ? h('button', { type: 'button', class: 'danger-outline', id: 'revoke-token', onclick: () => revokeDialog(tk, reload) }, t('tokens.revoke')) : null);
+    live ? h('button', { type: 'button', class: 'danger-outline', id: 'revoke-token', onclick: () => revokeDialog(tk, reload) }, t('tokens.revoke')) : null,
+    live ? h('button', { type: 'button', class: 'danger-outline', id: 'report-leaked', onclick: () => leakedDialog(tk, tokenAPI(tk.id), reload) }, t('leak.button')) : null);
   const events = h('div', {}, h('p', { class: 'muted' }, t('common.loading')));
   show(
     h('p', {}, link(BASE, t('token.back'))),
