@@ -55,11 +55,21 @@ func (n *Notifier) Deliver(ctx context.Context, notices []pat.Notice) {
 // AdminNotice composes the mail to the owner of tokens about an
 // administrator's action (AdminMail).
 func (n *Notifier) AdminNotice(action string, tokens []pat.Token, admin pat.Identity, reason string, at time.Time) (pat.Message, error) {
-	return AdminMail(action, tokens, admin, reason, at, n.consoleURL)
+	return AdminMail(action, tokens, admin, reason, at, n.console(admin))
 }
 
 // EmailChangeNotice composes the mail to a user's old address about the
 // new one (EmailChangedMail).
-func (n *Notifier) EmailChangeNotice(user pat.User, to string, at time.Time) (pat.Message, error) {
-	return EmailChangedMail(user, to, at, n.consoleURL)
+func (n *Notifier) EmailChangeNotice(caller pat.Identity, user pat.User, to string, at time.Time) (pat.Message, error) {
+	return EmailChangedMail(user, to, at, n.console(caller))
+}
+
+// console is where a notice composed for caller's request links: the
+// configured console URL (ConsoleBaseUrl) or else the console of the API
+// the caller reached, which the request names.
+func (n *Notifier) console(caller pat.Identity) string {
+	if n.consoleURL != "" {
+		return n.consoleURL
+	}
+	return caller.ConsoleURL
 }

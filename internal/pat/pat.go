@@ -167,6 +167,10 @@ type Identity struct {
 	SourceIP        string
 	UserAgent       string
 	Admin           bool // holds the administrator role (a group or claim of the session)
+	// ConsoleURL is the console of the API the caller reached, read from
+	// the request: where the notices composed for this call link when the
+	// service is given no console URL of its own.
+	ConsoleURL string
 }
 
 // Role is the audit trail's kind of actor.
