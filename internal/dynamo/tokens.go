@@ -81,8 +81,10 @@ func (s *Store) ListTokens(ctx context.Context, userID string, p pat.PageRequest
 // UpdateToken writes name and description under the guard of every
 // owner's change (guarded).
 func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ownerRev int, ev pat.Event) error {
-	return s.audited(ctx, []pat.Event{ev}, s.guarded(t, ownerRev, ev.Time, "SET #name = :name, description = :desc",
-		map[string]string{"#name": "name"}, values("name", t.Name, "desc", t.Description))...)
+	names := map[string]string{"#name": "name"}
+	remove := pruned(t, nil, names)
+	return s.audited(ctx, []pat.Event{ev}, s.guarded(t, ownerRev, ev.Time, updateExpression([]string{"#name = :name", "description = :desc"}, remove),
+		names, values("name", t.Name, "desc", t.Description))...)
 }
 
 // guarded is the write of expr on the owner's token t under the one rule
@@ -233,7 +235,9 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ownerRev int, ev p
 		maps.Copy(vals, values("lifetime", int64(t.Lifetime/time.Second)))
 	}
 	set, remove = scheduleClauses(t.DueAt, set, remove, vals)
-	writes := s.guarded(t, ownerRev, *t.ExtendedAt, updateExpression(set, remove), map[string]string{"#ttl": "ttl"}, vals)
+	names := map[string]string{"#ttl": "ttl"}
+	remove = pruned(t, remove, names)
+	writes := s.guarded(t, ownerRev, *t.ExtendedAt, updateExpression(set, remove), names, vals)
 	if link != nil {
 		writes = append(writes, s.useKeepLink(*link, t))
 	}
@@ -242,8 +246,10 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ownerRev int, ev p
 
 // SetTokenStatus: see pat.TokenStore.
 func (s *Store) SetTokenStatus(ctx context.Context, t pat.Token, from pat.Status, ev pat.Event, n *pat.Notice) error {
-	writes := []write{{item: s.update(tokenKey(t.ID), "SET #status = :to", "#status = :from",
-		map[string]string{"#status": "status"}, values("to", string(t.Status), "from", string(from))), failed: tokenNotActive(t.UserID)}}
+	names := map[string]string{"#status": "status"}
+	remove := pruned(t, nil, names)
+	writes := []write{{item: s.update(tokenKey(t.ID), updateExpression([]string{"#status = :to"}, remove), "#status = :from",
+		names, values("to", string(t.Status), "from", string(from))), failed: tokenNotActive(t.UserID)}}
 	if n != nil {
 		notice, err := s.putNotice(*n, ev.Time)
 		if err != nil {
