@@ -13,7 +13,8 @@ import { me } from './user.mjs';
 import { ACTIONS, badge, checkedScopes, chips, scopeGrid } from './widgets.mjs';
 
 const AUDIT_ACTIONS = ['token.created', 'token.updated', 'token.rotated', 'token.revoked', 'token.extended',
-  'token.expired', 'token.deleted', 'token.locked', 'token.unlocked', 'user.updated', 'user.email_changed'];
+  'token.expired', 'token.deleted', 'token.locked', 'token.unlocked', 'user.updated', 'user.email_changed',
+  'tokens.owner_state_copied'];
 
 const userAPI = (id) => `/admin/users/${encodeURIComponent(id)}`;
 
