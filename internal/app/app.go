@@ -160,9 +160,10 @@ func management(cfg config.Config, log *slog.Logger) (*httpapi.API, error) {
 		return nil, err
 	}
 	var ses sesmail.API
-	// Notices link to the console: without its URL (ConsoleBaseUrl left
-	// empty, see template.yaml) they wait for the lifecycle job, which has it.
-	if cfg.MailFrom != "" && cfg.ConsoleURL != "" {
+	// Notices link to the console: ConsoleBaseUrl when set, else the
+	// console of the API each request reached (httpapi reads it from the
+	// event), so they leave at once either way.
+	if cfg.MailFrom != "" {
 		if ses, err = sesmail.NewClient(); err != nil {
 			return nil, err
 		}

@@ -36,7 +36,10 @@ func NewAuthReader(db AuthAPI, table string) *AuthReader {
 // read unit per decision. The token carries its owner's state, rewritten in
 // the same transaction as every change of the owner (see setOwner), so the
 // owner's item need not be read. A token created before the state was kept
-// (Owner.Rev 0) has its owner read as well, by a second consistent read.
+// (Owner.Rev 0), until the lifecycle job's backfill gives it the copy
+// (BackfillOwnerStates), has its owner read as well, by a second
+// consistent read; but not a revoked, locked or expired one, which is
+// refused whatever its owner.
 func (r *AuthReader) TokenAndOwner(ctx context.Context, p token.Parsed) (pat.TokenOwner, error) {
 	item, err := r.get(ctx, tokenKey(p.ID))
 	if err != nil || item == nil {
@@ -48,6 +51,9 @@ func (r *AuthReader) TokenAndOwner(ctx context.Context, p token.Parsed) (pat.Tok
 	}
 	if t.Owner.Rev > 0 {
 		return pat.TokenOwner{Token: &t, Owner: &pat.User{ID: t.UserID, Status: t.Owner.Status, Permissions: t.Owner.Scopes}}, nil
+	}
+	if t.Status != pat.StatusActive {
+		return pat.TokenOwner{Token: &t}, nil
 	}
 	item, err = r.get(ctx, ownerKey(p.OwnerTag()))
 	if err != nil || item == nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -73,8 +74,25 @@ func at(key map[string]types.AttributeValue, part string) position {
 	return p
 }
 
-// cursorCodec seals and opens cursors with one key.
-type cursorCodec struct{ key []byte }
+// CursorKeys are the keys of the cursors: the current one, which seals, and
+// the previous ones still accepted, so that a cursor handed out just
+// before a rotation of the key still works (see package cursorkey, which
+// reads them from Secrets Manager). A key is at least pat.MinCursorKeyLen
+// bytes.
+type CursorKeys interface {
+	// CursorKeys returns the current key first, then the previous ones.
+	CursorKeys() [][]byte
+}
+
+// StaticCursorKeys is a fixed key ring, current key first.
+type StaticCursorKeys [][]byte
+
+// CursorKeys: see the CursorKeys interface.
+func (k StaticCursorKeys) CursorKeys() [][]byte { return k }
+
+// cursorCodec seals cursors with the current key and opens those sealed
+// with any key of the ring.
+type cursorCodec struct{ keys CursorKeys }
 
 func randomKey() []byte {
 	key := make([]byte, pat.MinCursorKeyLen)
@@ -89,13 +107,13 @@ func (c cursorCodec) seal(list, query string, pos position) string {
 		panic("cursor: " + err.Error()) // strings only: cannot happen
 	}
 	raw := append([]byte{cursorVersion}, payload...)
-	raw = append(raw, c.mac(list, query, raw)...)
+	raw = append(raw, mac(c.keys.CursorKeys()[0], list, query, raw)...)
 	return base64.RawURLEncoding.EncodeToString(raw)
 }
 
 // open returns the position a cursor of the list and query holds; the
 // zero position for no cursor, errInvalidCursor for anything not sealed by
-// seal for this very list and query under this key.
+// seal for this very list and query under a key of the ring.
 func (c cursorCodec) open(list, query, cursor string) (position, error) {
 	if cursor == "" {
 		return position{}, nil
@@ -110,7 +128,7 @@ func (c cursorCodec) open(list, query, cursor string) (position, error) {
 		return position{}, errInvalidCursor
 	}
 	body, sum := raw[:len(raw)-sha256.Size], raw[len(raw)-sha256.Size:]
-	if !hmac.Equal(sum, c.mac(list, query, body)) {
+	if !slices.ContainsFunc(c.keys.CursorKeys(), func(key []byte) bool { return hmac.Equal(sum, mac(key, list, query, body)) }) {
 		return position{}, errInvalidCursor
 	}
 	var pos position
@@ -122,10 +140,10 @@ func (c cursorCodec) open(list, query, cursor string) (position, error) {
 	return pos, nil
 }
 
-// mac authenticates body for one list and query. Each part is length
+// mac authenticates body for one list and query under key. Each part is length
 // prefixed, so that no two (list, query) pairs read the same.
-func (c cursorCodec) mac(list, query string, body []byte) []byte {
-	m := hmac.New(sha256.New, c.key)
+func mac(key []byte, list, query string, body []byte) []byte {
+	m := hmac.New(sha256.New, key)
 	var buf []byte
 	for _, part := range []string{"pat-cursor", list, query} {
 		buf = binary.AppendUvarint(buf, uint64(len(part)))

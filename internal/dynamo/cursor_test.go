@@ -13,7 +13,7 @@ import (
 // and query it sealed it for, under the key it sealed it with; anything else
 // is invalid_cursor.
 func TestCursorCodec(t *testing.T) {
-	codec := cursorCodec{key: []byte("0123456789abcdef0123456789abcdef")}
+	codec := cursorCodec{keys: StaticCursorKeys{[]byte("0123456789abcdef0123456789abcdef")}}
 	const list, query = `["tokens","user-alice","null"]`, "tokens|byOwner|ownerPk = :owner"
 	positions := []position{
 		{Key: map[string]string{"pk": "TOKEN#a", "sk": "TOKEN", "ownerPk": "USER#alice", "ownerSk": "2026-01-01T00:00:00.000000Z#a"}},
@@ -44,7 +44,7 @@ func TestCursorCodec(t *testing.T) {
 	// A payload the codec never seals, under a valid MAC: refused too.
 	sealedRaw := func(payload string) string {
 		body := append([]byte{cursorVersion}, payload...)
-		return base64.RawURLEncoding.EncodeToString(append(body, codec.mac(list, query, body)...))
+		return base64.RawURLEncoding.EncodeToString(append(body, mac([]byte("0123456789abcdef0123456789abcdef"), list, query, body)...))
 	}
 	for _, c := range []struct {
 		name, list, query, cursor string
@@ -81,7 +81,7 @@ func TestCursorCodec(t *testing.T) {
 				q = c.query
 			}
 			if c.key != "" {
-				k = cursorCodec{key: []byte(c.key)}
+				k = cursorCodec{keys: StaticCursorKeys{[]byte(c.key)}}
 			}
 			pos, err := k.open(l, q, c.cursor)
 			if pat.ErrorCode(err) != pat.CodeInvalidCursor {
@@ -111,6 +111,28 @@ func TestCursorKeys(t *testing.T) {
 	}
 	if _, err := b.cursors.open("l", "q", a.cursors.seal("l", "q", position{Part: "p"})); err != nil {
 		t.Fatalf("same key: %v", err)
+	}
+}
+
+// A rotation: the ring's previous key still opens the cursors it sealed,
+// while the new current key seals; a key two rotations old opens nothing.
+func TestCursorKeyRotation(t *testing.T) {
+	k1, k2, k3 := []byte("key one: 32 bytes or more, really"), []byte("key two: 32 bytes or more, really"), []byte("key three: 32 bytes or more, yes")
+	before := cursorCodec{keys: StaticCursorKeys{k1}}.seal("l", "q", position{Part: "p"})
+	once := cursorCodec{keys: StaticCursorKeys{k2, k1}}
+	if pos, err := once.open("l", "q", before); err != nil || pos.Part != "p" {
+		t.Fatalf("a cursor of the previous key after one rotation: %+v %v", pos, err)
+	}
+	after := once.seal("l", "q", position{Part: "p"})
+	if _, err := (cursorCodec{keys: StaticCursorKeys{k2}}).open("l", "q", after); err != nil {
+		t.Fatalf("sealed after the rotation, not with the current key: %v", err)
+	}
+	twice := cursorCodec{keys: StaticCursorKeys{k3, k2}}
+	if _, err := twice.open("l", "q", before); pat.ErrorCode(err) != pat.CodeInvalidCursor {
+		t.Fatalf("a cursor of a key two rotations old: %v, want invalid_cursor", err)
+	}
+	if _, err := twice.open("l", "q", after); err != nil {
+		t.Fatalf("a cursor of the previous key after the second rotation: %v", err)
 	}
 }
 

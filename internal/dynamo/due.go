@@ -122,13 +122,15 @@ func (s *Store) ClaimReminder(ctx context.Context, t pat.Token, key string, skip
 // FinishReminder: see lifecycle.Store.
 func (s *Store) FinishReminder(ctx context.Context, t pat.Token, key, claim, value string) error {
 	vals := values("claim", claim, "value", value)
+	names := map[string]string{"#k": key}
 	set, remove := scheduleClauses(t.DueAt, []string{"notices.#k = :value"}, nil, vals)
+	remove = pruned(t, remove, names)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.tokens,
 		Key:                       tokenKey(t.ID),
 		UpdateExpression:          aws.String(updateExpression(set, remove)),
 		ConditionExpression:       aws.String("notices.#k = :claim"),
-		ExpressionAttributeNames:  map[string]string{"#k": key},
+		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: vals,
 	})
 	_, err = conditional(err, "finish reminder")
@@ -152,13 +154,15 @@ func (s *Store) ReleaseReminder(ctx context.Context, t pat.Token, key, claim str
 // Reschedule: see lifecycle.Store.
 func (s *Store) Reschedule(ctx context.Context, t pat.Token) error {
 	vals := map[string]types.AttributeValue{}
+	names := map[string]string{"#status": "status"}
 	set, remove := scheduleClauses(t.DueAt, nil, nil, vals)
+	remove = pruned(t, remove, names)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.tokens,
 		Key:                       tokenKey(t.ID),
 		UpdateExpression:          aws.String(updateExpression(set, remove)),
 		ConditionExpression:       aws.String(seenCondition(t, vals)),
-		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: vals,
 	})
 	_, err = conditional(err, "reschedule")
@@ -187,7 +191,9 @@ func (s *Store) DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n *pa
 func (s *Store) HoldDeletion(ctx context.Context, t pat.Token, key, value string, n *pat.Notice, now time.Time) (bool, error) {
 	vals := values("value", value)
 	cond := seenCondition(t, vals) + " AND attribute_not_exists(notices.#k)"
+	names := map[string]string{"#status": "status", "#k": key}
 	set, remove := scheduleClauses(t.DueAt, []string{"notices.#k = :value"}, nil, vals)
+	remove = pruned(t, remove, names)
 	var rest []write
 	if n != nil {
 		notice, err := s.putNotice(*n, now)
@@ -196,8 +202,7 @@ func (s *Store) HoldDeletion(ctx context.Context, t pat.Token, key, value string
 		}
 		rest = append(rest, notice)
 	}
-	return s.unlessChanged(ctx, nil, write{item: s.update(tokenKey(t.ID), updateExpression(set, remove), cond,
-		map[string]string{"#status": "status", "#k": key}, vals)}, rest...)
+	return s.unlessChanged(ctx, nil, write{item: s.update(tokenKey(t.ID), updateExpression(set, remove), cond, names, vals)}, rest...)
 }
 
 var runLockKey = map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "JOB#lifecycle"}, "sk": &types.AttributeValueMemberS{Value: "LOCK"}}
@@ -258,4 +263,16 @@ func scheduleClauses(at *time.Time, set, remove []string, vals map[string]types.
 	day, when := dueKeys(at)
 	maps.Copy(vals, values("dueDay", day, "dueAt", when))
 	return append(set, "dueDay = :dueDay", "dueAt = :dueAt"), remove
+}
+
+// pruned adds to remove the token's stale notice keys (pat.StaleNotices of
+// t as it is written), named #n0, #n1, ... in names: every write of a token
+// drops the reminders of its past periods, so that notices stays bounded.
+func pruned(t pat.Token, remove []string, names map[string]string) []string {
+	for i, k := range pat.StaleNotices(t) {
+		name := "#n" + strconv.Itoa(i)
+		names[name] = k
+		remove = append(remove, "notices."+name)
+	}
+	return remove
 }

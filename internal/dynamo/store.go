@@ -53,7 +53,7 @@ type Store struct {
 // revoke-all's, a test's), not for a list function, whose cursors come back
 // to another instance (config requires CURSOR_KEY for them).
 func NewStore(db API, tokensTable, auditTable string) *Store {
-	return &Store{db: db, tokens: tokensTable, audit: auditTable, cursors: cursorCodec{key: randomKey()}, now: time.Now}
+	return &Store{db: db, tokens: tokensTable, audit: auditTable, cursors: cursorCodec{keys: StaticCursorKeys{randomKey()}}, now: time.Now}
 }
 
 // Stores is the store as each of the domain's stores.
@@ -67,8 +67,15 @@ func (s *Store) SetCursorKey(key []byte) error {
 	if len(key) < pat.MinCursorKeyLen {
 		return fmt.Errorf("cursor key: %d bytes, want at least %d", len(key), pat.MinCursorKeyLen)
 	}
-	s.cursors = cursorCodec{key: key}
+	s.cursors = cursorCodec{keys: StaticCursorKeys{key}}
 	return nil
+}
+
+// SetCursorKeys makes the store seal cursors with the ring's current key
+// and accept those of any of its keys: a rotated key keeps the cursors
+// handed out before the rotation working.
+func (s *Store) SetCursorKeys(keys CursorKeys) {
+	s.cursors = cursorCodec{keys: keys}
 }
 
 // conditional turns a failed condition of a single write into false, and

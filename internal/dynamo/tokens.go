@@ -84,16 +84,20 @@ func (s *Store) ListTokens(ctx context.Context, userID string, p pat.PageRequest
 // UpdateToken writes name, description and allowed sources under the
 // guard of every owner's change (guarded). No limit is no attribute.
 func (s *Store) UpdateToken(ctx context.Context, t pat.Token, ownerRev int, ev pat.Event) error {
-	expr, vals := "SET #name = :name, description = :desc REMOVE allowedSources", values("name", t.Name, "desc", t.Description)
+	names := map[string]string{"#name": "name"}
+	set, vals := []string{"#name = :name", "description = :desc"}, values("name", t.Name, "desc", t.Description)
+	remove := pruned(t, nil, names)
 	if len(t.AllowedSources) > 0 {
-		expr = "SET #name = :name, description = :desc, allowedSources = :sources"
+		set = append(set, "allowedSources = :sources")
 		list := make([]types.AttributeValue, len(t.AllowedSources))
 		for i, src := range t.AllowedSources {
 			list[i] = &types.AttributeValueMemberS{Value: src}
 		}
 		vals[":sources"] = &types.AttributeValueMemberL{Value: list}
+	} else {
+		remove = append(remove, "allowedSources")
 	}
-	return s.audited(ctx, []pat.Event{ev}, s.guarded(t, ownerRev, ev.Time, expr, map[string]string{"#name": "name"}, vals)...)
+	return s.audited(ctx, []pat.Event{ev}, s.guarded(t, ownerRev, ev.Time, updateExpression(set, remove), names, vals)...)
 }
 
 // guarded is the write of expr on the owner's token t under the one rule
@@ -244,7 +248,9 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ownerRev int, ev p
 		maps.Copy(vals, values("lifetime", int64(t.Lifetime/time.Second)))
 	}
 	set, remove = scheduleClauses(t.DueAt, set, remove, vals)
-	writes := s.guarded(t, ownerRev, *t.ExtendedAt, updateExpression(set, remove), map[string]string{"#ttl": "ttl"}, vals)
+	names := map[string]string{"#ttl": "ttl"}
+	remove = pruned(t, remove, names)
+	writes := s.guarded(t, ownerRev, *t.ExtendedAt, updateExpression(set, remove), names, vals)
 	if link != nil {
 		writes = append(writes, s.useKeepLink(*link, t))
 	}
@@ -253,8 +259,10 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ownerRev int, ev p
 
 // SetTokenStatus: see pat.TokenStore.
 func (s *Store) SetTokenStatus(ctx context.Context, t pat.Token, from pat.Status, ev pat.Event, n *pat.Notice) error {
-	writes := []write{{item: s.update(tokenKey(t.ID), "SET #status = :to", "#status = :from",
-		map[string]string{"#status": "status"}, values("to", string(t.Status), "from", string(from))), failed: tokenNotActive(t.UserID)}}
+	names := map[string]string{"#status": "status"}
+	remove := pruned(t, nil, names)
+	writes := []write{{item: s.update(tokenKey(t.ID), updateExpression([]string{"#status = :to"}, remove), "#status = :from",
+		names, values("to", string(t.Status), "from", string(from))), failed: tokenNotActive(t.UserID)}}
 	if n != nil {
 		notice, err := s.putNotice(*n, ev.Time)
 		if err != nil {

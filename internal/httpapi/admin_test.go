@@ -521,3 +521,41 @@ func TestAuditTrailInOrder(t *testing.T) {
 		t.Fatalf("bad time: %d", r.Status)
 	}
 }
+
+// With no console URL configured (ConsoleBaseUrl's default), an
+// administrator's notice (here a revocation's, which links to the console)
+// leaves at once and links to the console of the
+// API the request reached, which API Gateway names in the event; a
+// configured URL wins.
+func TestNoticeLinksToTheConsoleOfTheRequest(t *testing.T) {
+	for _, c := range []struct {
+		name, configured, stage, want string
+	}{
+		{"default stage", "", "$default", "https://abc123.execute-api.eu-central-1.amazonaws.com/console/tokens"},
+		{"named stage", "", "prod", "https://abc123.execute-api.eu-central-1.amazonaws.com/prod/console/tokens"},
+		{"configured", "https://tokens.example.com/console", "$default", "https://tokens.example.com/console/tokens"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			mail, err := sesmail.NewClient()
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.cfg.MailFrom, h.cfg.ConsoleURL = "tokens@example.com", c.configured
+			h.build(t, h.DB, mail)
+			owner := fmt.Sprintf("user-link-%d", time.Now().UnixNano())
+			id := h.call(t, "create-token", as(owner, ownerGrants)).fields()["id"].(string)
+			stage := func(ev *events.APIGatewayV2HTTPRequest) { ev.RequestContext.Stage = c.stage }
+			if r := h.call(t, "admin-revoke-token", onToken(id), stage, body(`{"reason":"leaked"}`)); r.Status != 204 {
+				t.Fatalf("revoke: %d %s", r.Status, r.Body)
+			}
+			mails := localstack.Inbox(t, owner+"@example.com")
+			if len(mails) != 1 {
+				t.Fatalf("the owner got %d mails at once, want the revocation's notice", len(mails))
+			}
+			if !strings.Contains(mails[0].Body.Text, c.want) || !strings.Contains(mails[0].Body.HTML, `href="`+c.want+`"`) {
+				t.Fatalf("the notice does not link to %s:\n%s\n%s", c.want, mails[0].Body.Text, mails[0].Body.HTML)
+			}
+		})
+	}
+}

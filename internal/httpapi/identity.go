@@ -12,7 +12,8 @@ import (
 )
 
 // identity reads the caller from the JWT authorizer's claims, with the
-// request's source IP and user agent for the audit trail.
+// request's source IP and user agent for the audit trail and the console
+// of the API it reached for links in notices.
 func (a *API) identity(req events.APIGatewayV2HTTPRequest) (pat.Identity, error) {
 	var claims map[string]string
 	if auth := req.RequestContext.Authorizer; auth != nil && auth.JWT != nil {
@@ -23,7 +24,34 @@ func (a *API) identity(req events.APIGatewayV2HTTPRequest) (pat.Identity, error)
 		return pat.Identity{}, err
 	}
 	id.SourceIP, id.UserAgent = req.RequestContext.HTTP.SourceIP, req.RequestContext.HTTP.UserAgent
+	id.ConsoleURL = consoleURL(req.RequestContext)
 	return id, nil
+}
+
+// consoleURL is the console served by the API a request reached:
+// https://<domainName>[/<stage>]/console, the stage left out for the
+// $default stage, as API Gateway serves it. API Gateway names the domain
+// and stage in every event; anything else (an empty or odd domain, a stage
+// that is not a plain name) gives "", and the notice links to the
+// configured console URL alone.
+func consoleURL(rc events.APIGatewayV2HTTPRequestContext) string {
+	host, stage := rc.DomainName, rc.Stage
+	if host == "" || len(host) > 253 || strings.ContainsFunc(host, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == ':')
+	}) {
+		return ""
+	}
+	base := "https://" + strings.ToLower(host)
+	switch {
+	case stage == "" || stage == "$default":
+	case len(stage) <= 128 && !strings.ContainsFunc(stage, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}):
+		base += "/" + stage
+	default:
+		return ""
+	}
+	return base + "/console"
 }
 
 // identityFrom maps verified claims to the caller. This one function reads

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/scope"
@@ -74,5 +76,25 @@ func TestIdentityFromClaims(t *testing.T) {
 				t.Fatalf("identity = %+v, want permissions %q, admin %v", id, c.want, c.admin)
 			}
 		})
+	}
+}
+
+// The console's URL comes from the event's domain and stage; anything that
+// could not be a host or a stage name gives none, never a link elsewhere.
+func TestConsoleURLFromTheRequest(t *testing.T) {
+	for _, c := range []struct{ domain, stage, want string }{
+		{"abc123.execute-api.eu-central-1.amazonaws.com", "$default", "https://abc123.execute-api.eu-central-1.amazonaws.com/console"},
+		{"abc123.execute-api.eu-central-1.amazonaws.com", "", "https://abc123.execute-api.eu-central-1.amazonaws.com/console"},
+		{"Tokens.Example.com", "v1", "https://tokens.example.com/v1/console"},
+		{"", "$default", ""},
+		{"evil.example.com/phish?", "$default", ""},
+		{"evil.example.com@x", "$default", ""},
+		{"abc123.execute-api.eu-central-1.amazonaws.com", "../x", ""},
+		{"abc123.execute-api.eu-central-1.amazonaws.com", "a b", ""},
+	} {
+		got := consoleURL(events.APIGatewayV2HTTPRequestContext{DomainName: c.domain, Stage: c.stage})
+		if got != c.want {
+			t.Errorf("domain %q, stage %q: %q, want %q", c.domain, c.stage, got, c.want)
+		}
 	}
 }

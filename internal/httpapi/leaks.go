@@ -44,7 +44,7 @@ func (a *API) ReportLeaks(ctx context.Context, req events.APIGatewayV2HTTPReques
 		found[i] = pat.FoundToken{Token: e.Token, Leak: pat.Leak{URL: e.URL, Source: e.Source}}
 	}
 	digest := sha256.Sum256(body)
-	ours, err := a.svc.ReportLeaks(ctx, digest[:], found)
+	ours, err := a.svc.ReportLeaks(ctx, digest[:], found, consoleURL(req.RequestContext))
 	if err != nil {
 		return a.problemFor(ctx, req, err), nil
 	}

@@ -82,11 +82,12 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 			t.Fatalf("the blocked sending was not logged with its metric:\n%s", w.e.Stdout())
 		}
 	},
-	// With ConsoleBaseUrl set, an administrator's action mails the owner
-	// at once (through SES, from MailFrom, under the function's policy);
-	// a notice SES refuses is dropped and logged.
+	// With ConsoleBaseUrl left empty (the default), an administrator's
+	// action mails the owner at once (through SES, from MailFrom, under
+	// the function's policy), linking to the console of the API the
+	// request reached; a notice SES refuses is dropped and logged.
 	"an administrator's lock mails the owner at once": func(t *testing.T, s *suite) {
-		w := s.world(t, "admin-lock-token", map[string]string{"ConsoleBaseUrl": "https://tokens.example.com/console"})
+		w := s.world(t, "admin-lock-token")
 		dave := map[string]any{"sub": "user-dave", "email": "dave@example.com", "permissions": "[crm:read]"}
 		first := w.seed(t, "create-token", as(dave), body(`{"name":"first","scopes":["crm:read"]}`))["id"].(string)
 		second := w.seed(t, "create-token", as(dave), body(`{"name":"second","scopes":["crm:read"]}`))["id"].(string)

@@ -95,6 +95,9 @@ type Report struct {
 	Suppressed  int      `json:"suppressed"`  // reminders not sent: their owner's address is unreachable
 	Held        int      `json:"held"`        // deletions held because the owner could not be reminded
 	Stopped     string   `json:"stopped,omitempty"`
+	// Backfill is what the owner-state backfill did after the run's work
+	// (absent on a dry run, or a run stopped early).
+	Backfill *pat.Backfill `json:"backfill,omitempty"`
 }
 
 // errStop ends a run early, leaving the rest for the next run.
@@ -153,10 +156,14 @@ func (j *Job) Run(ctx context.Context, opt Options) (Report, error) {
 	if err := j.save(ctx, opt, bookmark, today); err != nil {
 		return rep, err
 	}
-	if !opt.DryRun {
-		j.logRun(ctx, rep, j.Now())
+	if opt.DryRun {
+		return rep, nil
 	}
-	return rep, nil
+	if rep.Stopped == "" { // a run stopped early leaves its time to the next
+		err = j.backfill(ctx, now, &rep)
+	}
+	j.logRun(ctx, rep, j.Now())
+	return rep, err
 }
 
 // lockRun takes the run lock; a lock left by a crashed run lapses after

@@ -55,6 +55,12 @@ type Store interface {
 	// Expire marks a token expired with its audit event, unless its expiry
 	// or status changed: false then.
 	Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, error)
+	// BackfillOwnerStates goes on with the copy of owners' state onto
+	// tokens older than it, scanning at most budget items in pages of
+	// pageSize, from where the last call stopped.
+	BackfillOwnerStates(ctx context.Context, budget, pageSize int) (pat.Backfill, error)
+	// RecordEvent writes one audit event.
+	RecordEvent(ctx context.Context, ev pat.Event) error
 	// Outbox does for notices what the reminder methods do for reminders.
 	mail.Outbox
 }

@@ -14,21 +14,22 @@ import (
 // LeakNotices composes the mails of a leaked token (pat.LeakNotifier): one
 // to its owner, in their language, and one to the administrators' address
 // (AdminEmail), in the deployment's. Either is left out without an address.
-func (n *Notifier) LeakNotices(ctx context.Context, t pat.Token, leak pat.Leak, reportedBy string, at time.Time) ([]pat.Message, error) {
+func (n *Notifier) LeakNotices(ctx context.Context, t pat.Token, leak pat.Leak, reporter pat.Identity, at time.Time) ([]pat.Message, error) {
 	var out []pat.Message
+	console := n.console(reporter)
 	if t.OwnerEmail != "" {
 		owner, err := n.users.GetUser(ctx, t.UserID)
 		if err != nil && !errors.Is(err, pat.ErrUserNotFound) {
 			return nil, fmt.Errorf("read the owner of token %s for their language: %w", t.ID, err)
 		}
-		m, err := LeakedMail(Language(owner, n.lang), t, leak, reportedBy, at, n.consoleURL)
+		m, err := LeakedMail(Language(owner, n.lang), t, leak, reporter.UserID, at, console)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, m)
 	}
 	if n.AdminEmail != "" {
-		m, err := LeakedAdminMail(n.lang, n.AdminEmail, t, leak, reportedBy, at, n.consoleURL)
+		m, err := LeakedAdminMail(n.lang, n.AdminEmail, t, leak, reporter.UserID, at, console)
 		if err != nil {
 			return nil, err
 		}

@@ -73,11 +73,21 @@ func (n *Notifier) AdminNotice(ctx context.Context, action string, tokens []pat.
 	if err != nil && !errors.Is(err, pat.ErrUserNotFound) {
 		return pat.Message{}, fmt.Errorf("read the owner of token %s for their language: %w", tokens[0].ID, err)
 	}
-	return AdminMail(Language(owner, n.lang), action, tokens, admin, reason, at, n.consoleURL)
+	return AdminMail(Language(owner, n.lang), action, tokens, admin, reason, at, n.console(admin))
 }
 
 // EmailChangeNotice composes the mail to a user's old address about the
 // new one (EmailChangedMail), in the user's language.
-func (n *Notifier) EmailChangeNotice(user pat.User, to string, at time.Time) (pat.Message, error) {
-	return EmailChangedMail(Language(user, n.lang), user, to, at, n.consoleURL)
+func (n *Notifier) EmailChangeNotice(caller pat.Identity, user pat.User, to string, at time.Time) (pat.Message, error) {
+	return EmailChangedMail(Language(user, n.lang), user, to, at, n.console(caller))
+}
+
+// console is where a notice composed for caller's request links: the
+// configured console URL (ConsoleBaseUrl) or else the console of the API
+// the caller reached, which the request names.
+func (n *Notifier) console(caller pat.Identity) string {
+	if n.consoleURL != "" {
+		return n.consoleURL
+	}
+	return caller.ConsoleURL
 }

@@ -48,8 +48,8 @@ type Notifier interface {
 	AdminNotice(ctx context.Context, action string, tokens []Token, admin Identity, reason string, at time.Time) (Message, error)
 	// EmailChangeNotice composes the mail telling a user's old address
 	// (stored.Email) that mail about their tokens goes to the address to
-	// from now on.
-	EmailChangeNotice(stored User, to string, at time.Time) (Message, error)
+	// from now on; caller is who signed in with it.
+	EmailChangeNotice(caller Identity, stored User, to string, at time.Time) (Message, error)
 	// Deliver sends notices already stored in the outbox; any it cannot
 	// send stay there for the lifecycle job.
 	Deliver(ctx context.Context, notices []Notice)

@@ -55,7 +55,7 @@ type FoundToken struct {
 // LeakNotifier composes the mails of a leaked token: to its owner and to
 // the administrators. Each may be left out (no address).
 type LeakNotifier interface {
-	LeakNotices(ctx context.Context, t Token, leak Leak, reportedBy string, at time.Time) ([]Message, error)
+	LeakNotices(ctx context.Context, t Token, leak Leak, reporter Identity, at time.Time) ([]Message, error)
 }
 
 // LeakReportStore remembers scanners' reports by the digest of their
@@ -83,7 +83,7 @@ func (s *Service) SetLeakNotifier(n LeakNotifier) { s.leakNotifier = n }
 // failed records nothing, so the scanner's retry runs again and revokes
 // only what the failed run left (two copies at once both run: each
 // revocation happens once).
-func (s *Service) ReportLeaks(ctx context.Context, digest []byte, found []FoundToken) ([]bool, error) {
+func (s *Service) ReportLeaks(ctx context.Context, digest []byte, found []FoundToken, consoleURL string) ([]bool, error) {
 	seen, err := s.leakReports.LeakReportSeen(ctx, digest)
 	switch {
 	case err != nil:
@@ -92,7 +92,7 @@ func (s *Service) ReportLeaks(ctx context.Context, digest []byte, found []FoundT
 		return nil, Errorf(CodeConflict, "this report was received already")
 	}
 	now := s.now()
-	scanner := Identity{UserID: ScannerGitHub}
+	scanner := Identity{UserID: ScannerGitHub, ConsoleURL: consoleURL}
 	ours := make([]bool, len(found))
 	for i, f := range found {
 		t, ok, err := s.leakedToken(ctx, f.Token)
@@ -199,7 +199,7 @@ func (s *Service) revokeLeaked(ctx context.Context, role Role, id Identity, t To
 	}
 	var notices []Notice
 	if s.leakNotifier != nil {
-		msgs, err := s.leakNotifier.LeakNotices(ctx, t, leak, id.UserID, now)
+		msgs, err := s.leakNotifier.LeakNotices(ctx, t, leak, id, now)
 		if err != nil {
 			return Token{}, fmt.Errorf("compose leak notices for %s: %w", t.ID, err)
 		}

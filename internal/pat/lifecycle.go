@@ -123,6 +123,30 @@ func (l Lifecycle) Steps(t Token) []Step {
 // holdKey names the hold of one period of inactivity in a token's Notices.
 func holdKey(activity time.Time) string { return fmt.Sprintf("idle:%d:hold", activity.Unix()) }
 
+// StaleNotices lists the keys of t's Notices that no step reads any more:
+// those of a past period of inactivity (a key names the last activity it
+// counted from) or of an expiry date the token no longer has. Every write
+// of a token removes them,
+// so that Notices holds at most one period's and one expiry's keys
+// however long the token lives. Sorted.
+func StaleNotices(t Token) []string {
+	idle := fmt.Sprintf("idle:%d:", t.LastActivity().Unix())
+	expiry := "expiry:none:"
+	if t.ExpiresAt != nil {
+		expiry = fmt.Sprintf("expiry:%d:", t.ExpiresAt.Unix())
+	}
+	var stale []string
+	for k := range t.Notices {
+		past := strings.HasPrefix(k, "idle:") && !strings.HasPrefix(k, idle) ||
+			strings.HasPrefix(k, "expiry:") && !strings.HasPrefix(k, expiry)
+		if past {
+			stale = append(stale, k)
+		}
+	}
+	slices.Sort(stale)
+	return stale
+}
+
 // Hold says whether a deletion for inactivity that is due must wait: its
 // owner cannot be reached (an address marked unreachable, or a reminder of
 // this period refused for good) and it has not been held yet for this

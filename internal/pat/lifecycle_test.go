@@ -132,3 +132,47 @@ func TestReminderDeadline(t *testing.T) {
 		})
 	}
 }
+
+// Only keys of past periods are stale: those the steps of the token as it
+// is read (its reminders, its hold) never are, whatever was sent.
+func TestStaleNotices(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { x := t0.Add(d); return &x }
+	idle := func(from time.Time, k string) string { return "idle:" + strconv.FormatInt(from.Unix(), 10) + ":" + k }
+	expiry := func(e time.Time, d string) string { return "expiry:" + strconv.FormatInt(e.Unix(), 10) + ":" + d }
+	year, later := *at(365 * day), *at(400 * day)
+	used := *at(200 * day)
+	notices := map[string]string{
+		idle(t0, "14"): "sent:x", idle(t0, "3"): "sent:x", idle(t0, "hold"): "held:x", // the first period
+		idle(used, "14"):  "sending:x",                             // the period since the last use
+		expiry(year, "7"): "sent:x", expiry(later, "1"): "skipped", // the first expiry, and the extended one
+		"custom": "kept", // not the job's: left alone
+	}
+	for _, c := range []struct {
+		name string
+		tok  Token
+		want []string
+	}{
+		{"never used, first expiry", Token{CreatedAt: t0, ExpiresAt: &year}, []string{expiry(later, "1"), idle(used, "14")}},
+		{"used, extended", Token{CreatedAt: t0, LastUsedAt: &used, ExpiresAt: &later}, []string{expiry(year, "7"), idle(t0, "14"), idle(t0, "3"), idle(t0, "hold")}},
+		{"used, never expires", Token{CreatedAt: t0, LastUsedAt: &used}, []string{expiry(year, "7"), expiry(later, "1"), idle(t0, "14"), idle(t0, "3"), idle(t0, "hold")}},
+		{"no notices", Token{CreatedAt: t0}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tok := c.tok
+			tok.Status = StatusActive
+			if c.name != "no notices" {
+				tok.Notices = notices
+			}
+			got := StaleNotices(tok)
+			if strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Fatalf("stale %v, want %v", got, c.want)
+			}
+			for _, s := range testLifecycle.Steps(tok) {
+				if s.Key != "" && strings.Contains(" "+strings.Join(got, " ")+" ", " "+s.Key+" ") {
+					t.Errorf("step %s reads %s, which is called stale", s.Kind, s.Key)
+				}
+			}
+		})
+	}
+}

@@ -64,6 +64,18 @@ type Token struct {
 	Owner OwnerState
 }
 
+// Backfill is what one run of the owner-state backfill did: items of the
+// tokens table scanned, tokens given their owner's state, tokens left for
+// a later run (changed meanwhile), tokens whose owner has no record, and
+// whether the whole table has been seen.
+type Backfill struct {
+	Scanned int  `json:"scanned"`
+	Copied  int  `json:"copied"`
+	Skipped int  `json:"skipped"`
+	Orphans int  `json:"orphans"`
+	Done    bool `json:"done"`
+}
+
 // OwnerState is what the authorizer needs of a token's owner.
 type OwnerState struct {
 	Status UserStatus
@@ -190,6 +202,10 @@ type Identity struct {
 	SourceIP        string
 	UserAgent       string
 	Admin           bool // holds the administrator role (a group or claim of the session)
+	// ConsoleURL is the console of the API the caller reached, read from
+	// the request: where the notices composed for this call link when the
+	// service is given no console URL of its own.
+	ConsoleURL string
 }
 
 // Role is the audit trail's kind of actor.
@@ -228,6 +244,12 @@ const (
 	// about the user's tokens goes there from now on, and the old address
 	// is told. Its TokenID is empty; details "from" and "to".
 	ActionUserEmailChanged = "user.email_changed"
+	// ActionTokensOwnerStateCopied: a run of the lifecycle job gave tokens
+	// older than the owner's copy on the token their copy (the backfill
+	// that makes every decision of the authorizer one read). One record a
+	// run, of the job's own (OwnerID lifecycle-job, no TokenID); details
+	// "copied", "scanned", "skipped", "orphans" (counts) and "done".
+	ActionTokensOwnerStateCopied = "tokens.owner_state_copied"
 )
 
 // Event is one audit record: who did what to which token, with what outcome,

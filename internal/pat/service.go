@@ -519,7 +519,7 @@ func (s *Service) emailChange(id Identity, stored User, to string) ([]Event, []N
 	if s.notifier == nil || stored.Unreachable != nil {
 		return []Event{ev}, nil, nil
 	}
-	msg, err := s.notifier.EmailChangeNotice(stored, to, ev.Time)
+	msg, err := s.notifier.EmailChangeNotice(id, stored, to, ev.Time)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -66,6 +66,7 @@ export const AUDIT_ACTIONS = {
   'token.leaked': () => t('audit.token.leaked'),
   'user.updated': () => t('audit.user.updated'),
   'user.email_changed': () => t('audit.user.email_changed'),
+  'tokens.owner_state_copied': () => t('audit.tokens.owner_state_copied'),
 };
 
 // actionText is an audit action in words; an action this console does not

@@ -1,0 +1,43 @@
+package lifecycle
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/patservice/pat/internal/pat"
+)
+
+// BackfillPerRun bounds the items of the tokens table one run's
+// owner-state backfill scans (about 1 KB each: some 600 read units); a
+// table of a million items is seen in 200 daily runs, and a run that
+// reaches it goes on where it stopped next time.
+const BackfillPerRun = 5000
+
+// backfill goes on with the owner-state backfill (Store.BackfillOwnerStates)
+// after the run's own work, until BackfillPerRun items or the deadline,
+// and records what it did in one audit event. Once the backfill is done a
+// run costs one read here.
+func (j *Job) backfill(ctx context.Context, now time.Time, rep *Report) error {
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-j.cfg.StopBefore))
+		defer cancel()
+	}
+	res, err := j.store.BackfillOwnerStates(ctx, BackfillPerRun, j.cfg.PageSize)
+	rep.Backfill = &res
+	if res.Scanned > 0 {
+		j.log.InfoContext(ctx, "owner-state backfill", "scanned", res.Scanned, "copied", res.Copied, "skipped", res.Skipped,
+			"orphans", res.Orphans, "done", res.Done)
+		ev, evErr := j.domain.JobEvent(pat.Token{UserID: pat.ActorJob}, pat.ActionTokensOwnerStateCopied, map[string]string{
+			"scanned": strconv.Itoa(res.Scanned), "copied": strconv.Itoa(res.Copied), "skipped": strconv.Itoa(res.Skipped),
+			"orphans": strconv.Itoa(res.Orphans), "done": strconv.FormatBool(res.Done)}, now)
+		if evErr == nil {
+			evErr = j.store.RecordEvent(context.WithoutCancel(ctx), ev)
+		}
+		if err == nil {
+			err = evErr
+		}
+	}
+	return err
+}
