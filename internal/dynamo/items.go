@@ -174,6 +174,7 @@ func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 
 type userItem struct {
 	ID          string `dynamodbav:"id"`
+	Name        string `dynamodbav:"name"`
 	Email       string `dynamodbav:"email"`
 	Permissions string `dynamodbav:"permissions"`
 	Status      string `dynamodbav:"status"`
@@ -193,6 +194,12 @@ type userItem struct {
 	UnreachableAt    string `dynamodbav:"unreachableAt"`
 	UnreachableEmail string `dynamodbav:"unreachableEmail"`
 	UnreachableCause string `dynamodbav:"unreachableCause"`
+	// The user's entries in the directory (directory.go): the record's
+	// sort key in the name order, and the name and address they were
+	// written from.
+	ListSK   string `dynamodbav:"listSk"`
+	DirName  string `dynamodbav:"dirName"`
+	DirEmail string `dynamodbav:"dirEmail"`
 }
 
 func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
@@ -200,7 +207,7 @@ func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return pat.User{}, fmt.Errorf("decode user: %w", err)
 	}
-	u := pat.User{ID: it.ID, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status), ActiveTokens: it.ActiveTokens, Rev: it.Rev}
+	u := pat.User{ID: it.ID, Name: it.Name, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status), ActiveTokens: it.ActiveTokens, Rev: it.Rev}
 	if it.PermissionLimit != nil {
 		u.Limited, u.Limit = true, strings.Fields(*it.PermissionLimit)
 	}

@@ -118,6 +118,7 @@ const (
 // User is the owner of tokens, with the permissions a token may not exceed.
 type User struct {
 	ID          string
+	Name        string // from the identity provider's name claim, at the last sign-in that had one
 	Email       string
 	Permissions []string // concrete scopes, sorted: from the identity provider, at the last sign-in
 	Status      UserStatus
@@ -157,6 +158,7 @@ func (u User) Effective() []string {
 // claims of its session.
 type Identity struct {
 	UserID string
+	Name   string // the display name the identity provider gives, if any
 	Email  string
 	// EmailUnverified says the identity provider marked Email as not
 	// verified (its email_verified claim is false): no token mail goes

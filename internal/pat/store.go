@@ -19,6 +19,7 @@ type Stores struct {
 	Users     UserStore
 	Audit     AuditStore
 	KeepLinks KeepLinkStore
+	Directory Directory
 }
 
 // TokenStore persists tokens, each change with its audit event.
