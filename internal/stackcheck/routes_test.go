@@ -103,7 +103,7 @@ func TestTemplateDeploysEveryRoute(t *testing.T) {
 		admin := strings.HasPrefix(route.Path, "/admin/")
 		if readOnly[route.Function] {
 			for _, a := range actions {
-				if !slices.Contains([]string{"dynamodb:GetItem", "dynamodb:Query"}, a) && (a != "dynamodb:Scan" || !admin) {
+				if !slices.Contains([]string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}, a) && (a != "dynamodb:Scan" || !admin) {
 					t.Errorf("read-only %s may %s", id, a)
 				}
 			}

@@ -17,7 +17,7 @@ const AUDIT_ACTIONS = ['token.created', 'token.updated', 'token.rotated', 'token
 
 const userAPI = (id) => `/admin/users/${encodeURIComponent(id)}`;
 
-function adminNav(current) {
+export function adminNav(current) {
   const item = (href, text, key) => link(href, text, { 'aria-current': key === current ? 'page' : null });
   return h('nav', { class: 'subnav', 'aria-label': 'Administration' },
     item(`${BASE}admin/tokens`, 'All tokens', 'tokens'),
@@ -56,7 +56,7 @@ export async function pageAdminTokens() {
       h('div', { class: 'actions' }, ownerBtn, everyoneBtn)),
     adminNav('tokens'),
     filterForm([
-      ['owner', 'Owner (user id)', h('input', { type: 'text', autocomplete: 'off' })],
+      ['owner', 'Owner (user id or email)', h('input', { type: 'text', autocomplete: 'off' })],
       ['status', 'Status', h('select', {}, ['', 'active', 'locked', 'expired', 'revoked'].map((s) => h('option', { value: s }, s || 'any')))],
       ['expiringBefore', 'Expiring before', h('input', { type: 'date' })],
       ['lastUsedBefore', 'Not used since', h('input', { type: 'date' })],
@@ -108,18 +108,6 @@ async function adminRevokeAll(target, what) {
   } catch (e) {
     toast(describe(e));
   }
-}
-
-// pageAdminUsers opens a user by id.
-export async function pageAdminUsers() {
-  const input = h('input', { type: 'text', autocomplete: 'off', required: true });
-  const form = h('form', { class: 'filters', role: 'search' }, field('User id', input), h('button', { type: 'submit', class: 'primary' }, 'Open'));
-  form.addEventListener('submit', (e) => { e.preventDefault(); if (input.value.trim()) navigate(userPath(input.value.trim())); });
-  // Ask the server first, so a non-administrator sees its answer here too.
-  await api('GET', `/admin/tokens${qs({ limit: 1 })}`);
-  show(h('h1', {}, 'Administration'), adminNav('users'),
-    h('p', { class: 'muted' }, 'Open a user by id to see their status and permissions, disable or enable them, or narrow what their tokens may do. Owners are linked from the token list and the audit log.'),
-    form);
 }
 
 // pageAdminUser is one user: status, permissions and the administrator's

@@ -5,13 +5,14 @@
 //   api.mjs      the management API client and its errors in words
 //   signin.mjs   OIDC sign-in (oidc.mjs: its pure parts, PKCE and claims)
 //   router.mjs   which page shows an address (routes.mjs: the table)
-//   tokens.mjs   the self-service pages; admin.mjs: the administration's
+//   tokens.mjs   the self-service pages; admin.mjs: the administration's; directory.mjs: its users
 //   dom.mjs, dialogs.mjs, widgets.mjs, lists.mjs, reveal.mjs: what pages are built of
 //   format.mjs, expiry.mjs: dates and counts
 
 import { ApiError, authenticate, describe } from './api.mjs';
-import { pageAdminTokens, pageAdminUser, pageAdminUsers, pageAudit } from './admin.mjs';
+import { pageAdminTokens, pageAdminUser, pageAudit } from './admin.mjs';
 import { loadConfig } from './config.mjs';
+import { pageDirectory } from './directory.mjs';
 import { $, h, show } from './dom.mjs';
 import { listen, route } from './router.mjs';
 import { BASE } from './routes.mjs';
@@ -23,7 +24,7 @@ listen({
   tokens: pageTokens,
   token: pageToken,
   adminTokens: pageAdminTokens,
-  adminUsers: pageAdminUsers,
+  adminUsers: pageDirectory,
   adminUser: pageAdminUser,
   audit: pageAudit,
 });

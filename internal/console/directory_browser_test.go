@@ -1,0 +1,116 @@
+package console_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/patservice/pat/internal/localgw"
+)
+
+// directoryNames are the display names the identity provider gives the
+// directory's users (its name claim); one has none.
+var directoryNames = map[string]string{"anna": "Anna Schmidt", "zoe": "Zoë Weber", "bert": "Bert de Vries"}
+
+// namedSignIn is devSignIn with the name claim.
+var namedSignIn = signIn{identity: localgw.Claims(func(r *http.Request) map[string]string {
+	c := claims(r)
+	if name, ok := directoryNames[c["sub"]]; ok {
+		c["name"] = name
+	}
+	return c
+}), console: devSignIn.console}
+
+func (tb *tab) rowIDs(table string) []string {
+	tb.t.Helper()
+	return eval[[]string](tb, fmt.Sprintf(`[...document.querySelectorAll("#%s tbody tr")].map(r => r.dataset.id)`, table))
+}
+
+// An administrator finds users in the directory: sorted by name or email,
+// searched by the start of either, opened with a click; a user is refused.
+func TestDirectoryInABrowser(t *testing.T) {
+	s := newStack(t, namedSignIn)
+	for _, u := range []string{"zoe", "anna", "bert", "carl"} {
+		if code, body := s.api(t, "POST", "/tokens", u, "", `{"name":"laptop","scopes":["crm:read"]}`); code != 201 {
+			t.Fatalf("create a token as %s: %d %v", u, code, body)
+		}
+	}
+	s.api(t, "POST", "/tokens", "anna", "", `{"name":"ci","scopes":["crm:read"]}`)
+
+	t.Run("list, search, sort and open", func(t *testing.T) {
+		tb := s.tab(t, "")
+		tb.open("/console/admin/users")
+		tb.waitFor(`document.querySelectorAll("#directory tbody tr").length === 4`)
+		// By name; carl has none and is sorted by his address.
+		if got := tb.rowIDs("directory"); !slices.Equal(got, []string{"anna", "bert", "carl", "zoe"}) {
+			t.Fatalf("by name: %v", got)
+		}
+		row := tb.text(`#directory tr[data-id="anna"]`)
+		for _, want := range []string{"Anna Schmidt", "anna@example.com", "active", "crm:read", "2"} {
+			if !strings.Contains(row, want) {
+				t.Errorf("anna's row lacks %q: %s", want, row)
+			}
+		}
+		if !strings.Contains(tb.text(`#directory tr[data-id="carl"]`), "no name") {
+			t.Errorf("carl's row: %s", tb.text(`#directory tr[data-id="carl"]`))
+		}
+		tb.screenshot("directory")
+
+		tb.typeInto("#directory-prefix", "ZO")
+		tb.click(`#directory-search button[type="submit"]`)
+		tb.waitFor(`location.search.includes("prefix=ZO") && document.querySelectorAll("#directory tbody tr").length === 1`)
+		if got := tb.rowIDs("directory"); !slices.Equal(got, []string{"zoe"}) {
+			t.Fatalf("prefix ZO: %v", got)
+		}
+
+		tb.open("/console/admin/users?prefix=nobody")
+		tb.waitFor(`document.querySelector("#no-users") !== null`)
+
+		tb.open("/console/admin/users")
+		tb.waitFor(`document.querySelectorAll("#directory tbody tr").length === 4`)
+		tb.eval(`document.querySelector("#directory-sort").value = "email"`)
+		tb.click(`#directory-search button[type="submit"]`)
+		tb.waitFor(`location.search.includes("sort=email") && document.querySelectorAll("#directory tbody tr").length === 4`)
+		if got := tb.rowIDs("directory"); !slices.Equal(got, []string{"anna", "bert", "carl", "zoe"}) {
+			t.Fatalf("by email: %v", got)
+		}
+		tb.typeInto("#directory-prefix", "bert@")
+		tb.click(`#directory-search button[type="submit"]`)
+		tb.waitFor(`document.querySelectorAll("#directory tbody tr").length === 1`)
+
+		tb.click(`#directory tr[data-id="bert"] a.name`)
+		tb.waitFor(`location.pathname === "/console/admin/users/bert" && document.querySelector("main h1")?.innerText.includes("bert")`)
+		tb.noConsoleErrors()
+	})
+
+	t.Run("in German", func(t *testing.T) {
+		tb := s.tab(t, "")
+		// The browser's language, as navigator.languages gives it.
+		if _, err := chromedp.Call(tb.ctx, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: "Mozilla/5.0 Chromium", AcceptLanguage: "de-DE,de"}); err != nil {
+			t.Fatal(err)
+		}
+		tb.open("/console/admin/users")
+		tb.waitFor(`document.querySelectorAll("#directory tbody tr").length === 4`)
+		if h1 := tb.text("main h1"); h1 != "Benutzer" {
+			t.Errorf("heading in German: %q", h1)
+		}
+		if head := eval[string](tb, `document.querySelector("#directory thead").textContent`); !strings.Contains(head, "Berechtigungen") {
+			t.Errorf("columns in German: %q", head)
+		}
+		tb.screenshot("directory-de")
+	})
+
+	t.Run("a user is refused", func(t *testing.T) {
+		tb := s.tab(t, "anna")
+		tb.open("/console/admin/users")
+		tb.waitFor(`document.querySelector("main [role=alert]") !== null`)
+		if msg := tb.text("main"); !strings.Contains(msg, "Not allowed") || strings.Contains(msg, "zoe@example.com") {
+			t.Errorf("a user opened the directory: %s", msg)
+		}
+	})
+}
