@@ -6,11 +6,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/patservice/pat/internal/localgw"
+	"github.com/patservice/pat/internal/localstack"
 )
 
 // directoryNames are the display names the identity provider gives the
@@ -85,6 +87,48 @@ func TestDirectoryInABrowser(t *testing.T) {
 
 		tb.click(`#directory tr[data-id="bert"] a.name`)
 		tb.waitFor(`location.pathname === "/console/admin/users/bert" && document.querySelector("main h1")?.innerText.includes("bert")`)
+		tb.noConsoleErrors()
+	})
+
+	t.Run("an administrator creates a token for a user", func(t *testing.T) {
+		tb := s.tab(t, "")
+		tb.open("/console/admin/users?prefix=bert")
+		tb.waitFor(`document.querySelectorAll("#directory tbody tr").length === 1`)
+		tb.click(`#directory tr[data-id="bert"] a.name`)
+		tb.waitFor(`document.querySelector("#create-for-user") !== null`)
+		if name := tb.text("#user-name"); name != "Bert de Vries" {
+			t.Errorf("the user's name: %q", name)
+		}
+		tb.click("#create-for-user")
+		tb.typeInto(`dialog input[name="name"]`, "ERP import")
+		// The user's permissions are offered: crm:read is among them.
+		tb.click(`dialog input[value="crm:read"]`)
+		tb.click(`dialog button[type="submit"]`)
+		tok := tb.revealed()
+		if heading := tb.text("dialog h2"); !strings.Contains(heading, "Bert de Vries") {
+			t.Errorf("the reveal names the user: %q", heading)
+		}
+		tb.closeReveal(tok)
+		tb.waitFor(`document.querySelector("main h1")?.innerText.includes("bert")`)
+		_, list := s.api(t, "GET", "/tokens", "bert", "", "")
+		items, _ := list["items"].([]any)
+		found := false
+		for _, it := range items {
+			found = found || it.(map[string]any)["name"] == "ERP import"
+		}
+		if !found {
+			t.Fatalf("bert's tokens lack the one created for him: %v", items)
+		}
+		told := false
+		for i := 0; i < 100 && !told; i++ {
+			for _, m := range localstack.Inbox(t, "bert@example.com") {
+				told = told || strings.Contains(m.Body.Text, "ERP import")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if !told {
+			t.Errorf("bert was not mailed about the token: %+v", localstack.Inbox(t, "bert@example.com"))
+		}
 		tb.noConsoleErrors()
 	})
 

@@ -3,12 +3,14 @@
 // non-administrator who opens these URLs sees its 403 in words.
 
 import { api, ApiError, describe, qs } from './api.mjs';
+import { createForUserDialog } from './createForUser.mjs';
 import { field, formDialog, typedCountDialog } from './dialogs.mjs';
 import { errorBox, h, link, show, toast } from './dom.mjs';
 import { dateOf, dayStart } from './format.mjs';
 import { eventTable, tokenTable } from './lists.mjs';
 import { navigate, route } from './router.mjs';
 import { BASE, userPath } from './routes.mjs';
+import { t } from './strings-directory.mjs';
 import { me } from './user.mjs';
 import { ACTIONS, badge, checkedScopes, chips, scopeGrid } from './widgets.mjs';
 
@@ -121,10 +123,12 @@ export async function pageAdminUser(id) {
     u = null;
   }
   const catalog = me().catalog;
-  const head = h('div', { class: 'head' }, h('div', {}, h('h1', {}, id, ' ', u ? badge(u.status) : null), u?.email ? h('p', { class: 'muted' }, u.email) : null),
+  const head = h('div', { class: 'head' }, h('div', {}, h('h1', {}, id, ' ', u ? badge(u.status) : null), u?.name ? h('p', { id: 'user-name' }, u.name) : null, u?.email ? h('p', { class: 'muted' }, u.email) : null),
     h('div', { class: 'actions' },
       link(`${BASE}admin/tokens${qs({ owner: id })}`, 'Tokens', { class: 'button' }),
       link(`${BASE}admin/audit${qs({ owner: id })}`, 'Audit log', { class: 'button' }),
+      u && u.status === 'active' && u.effectivePermissions.length
+        ? h('button', { type: 'button', class: 'primary', id: 'create-for-user', onclick: () => createForUserDialog(u) }, t('createFor.button')) : null,
       (!u || u.status === 'active')
         ? h('button', { type: 'button', class: 'danger', id: 'disable-user', onclick: () => userStatusDialog(id, 'disabled') }, 'Disable user')
         : h('button', { type: 'button', class: 'primary', id: 'enable-user', onclick: () => userStatusDialog(id, 'active') }, 'Enable user')));
