@@ -17,7 +17,7 @@ import (
 
 // directoryNames are the display names the identity provider gives the
 // directory's users (its name claim); one has none.
-var directoryNames = map[string]string{"anna": "Anna Schmidt", "zoe": "Zoë Weber", "bert": "Bert de Vries"}
+var directoryNames = map[string]string{"anna": "Anna Schmidt", "zoe": "Berta Zoë", "bert": "Bert de Vries"}
 
 // namedSignIn is devSignIn with the name claim.
 var namedSignIn = signIn{identity: localgw.Claims(func(r *http.Request) map[string]string {
@@ -48,8 +48,8 @@ func TestDirectoryInABrowser(t *testing.T) {
 		tb := s.tab(t, "")
 		tb.open("/console/admin/users")
 		tb.waitFor(`document.querySelectorAll("#directory tbody tr").length === 4`)
-		// By name; carl has none and is sorted by his address.
-		if got := tb.rowIDs("directory"); !slices.Equal(got, []string{"anna", "bert", "carl", "zoe"}) {
+		// By name ("Bert de Vries" before "Berta Zoë"); carl has none and is sorted by his address.
+		if got := tb.rowIDs("directory"); !slices.Equal(got, []string{"anna", "bert", "zoe", "carl"}) {
 			t.Fatalf("by name: %v", got)
 		}
 		row := tb.text(`#directory tr[data-id="anna"]`)
@@ -63,11 +63,11 @@ func TestDirectoryInABrowser(t *testing.T) {
 		}
 		tb.screenshot("directory")
 
-		tb.typeInto("#directory-prefix", "ZO")
+		tb.typeInto("#directory-prefix", "BERTA")
 		tb.click(`#directory-search button[type="submit"]`)
-		tb.waitFor(`location.search.includes("prefix=ZO") && document.querySelectorAll("#directory tbody tr").length === 1`)
+		tb.waitFor(`location.search.includes("prefix=BERTA") && document.querySelectorAll("#directory tbody tr").length === 1`)
 		if got := tb.rowIDs("directory"); !slices.Equal(got, []string{"zoe"}) {
-			t.Fatalf("prefix ZO: %v", got)
+			t.Fatalf("prefix BERTA: %v", got)
 		}
 
 		tb.open("/console/admin/users?prefix=nobody")
@@ -77,10 +77,7 @@ func TestDirectoryInABrowser(t *testing.T) {
 		tb.waitFor(`document.querySelectorAll("#directory tbody tr").length === 4`)
 		tb.eval(`document.querySelector("#directory-sort").value = "email"`)
 		tb.click(`#directory-search button[type="submit"]`)
-		tb.waitFor(`location.search.includes("sort=email") && document.querySelectorAll("#directory tbody tr").length === 4`)
-		if got := tb.rowIDs("directory"); !slices.Equal(got, []string{"anna", "bert", "carl", "zoe"}) {
-			t.Fatalf("by email: %v", got)
-		}
+		tb.waitFor(`location.search.includes("sort=email") && [...document.querySelectorAll("#directory tbody tr")].map(r => r.dataset.id).join() === "anna,bert,carl,zoe"`)
 		tb.typeInto("#directory-prefix", "bert@")
 		tb.click(`#directory-search button[type="submit"]`)
 		tb.waitFor(`document.querySelectorAll("#directory tbody tr").length === 1`)
@@ -92,7 +89,7 @@ func TestDirectoryInABrowser(t *testing.T) {
 
 	t.Run("an administrator creates a token for a user", func(t *testing.T) {
 		tb := s.tab(t, "")
-		tb.open("/console/admin/users?prefix=bert")
+		tb.open("/console/admin/users?prefix=bert%20de")
 		tb.waitFor(`document.querySelectorAll("#directory tbody tr").length === 1`)
 		tb.click(`#directory tr[data-id="bert"] a.name`)
 		tb.waitFor(`document.querySelector("#create-for-user") !== null`)
@@ -129,6 +126,47 @@ func TestDirectoryInABrowser(t *testing.T) {
 		if !told {
 			t.Errorf("bert was not mailed about the token: %+v", localstack.Inbox(t, "bert@example.com"))
 		}
+		tb.noConsoleErrors()
+	})
+
+	t.Run("an administrator opens one token, locks, unlocks and revokes it", func(t *testing.T) {
+		_, tok := s.api(t, "POST", "/tokens", "zoe", "", `{"name":"zoe ci","scopes":["crm:read"]}`)
+		id := tok["id"].(string)
+		tb := s.tab(t, "")
+		tb.open("/console/admin/tokens?owner=zoe@example.com")
+		tb.waitFor(fmt.Sprintf(`document.querySelector('#admin-tokens tr[data-id=%q] a.name') !== null`, id))
+		tb.click(fmt.Sprintf(`#admin-tokens tr[data-id=%q] a.name`, id))
+		tb.waitFor(`document.querySelector("#token-facts") !== null && document.querySelector("#token-trail tbody tr") !== null`)
+		facts := tb.text("#token-facts")
+		for _, want := range []string{"zoe", "zoe@example.com", id, "crm:read", "every 10 minutes"} {
+			if !strings.Contains(facts, want) {
+				t.Errorf("the token's details lack %q: %s", want, facts)
+			}
+		}
+		if trail := tb.text("#token-trail tbody"); !strings.Contains(trail, "Created") || strings.Contains(trail, "token.created") {
+			t.Errorf("the trail in words: %s", trail)
+		}
+
+		tb.click("#lock-token")
+		tb.typeInto(`dialog input[name="reason"]`, "leaked in a ticket")
+		tb.click(`dialog button[type="submit"]`)
+		tb.waitFor(`document.querySelector("dialog") === null && document.querySelector("main h1 .badge")?.innerText === "locked"`)
+		tb.waitFor(`[...document.querySelectorAll("#token-trail tbody tr")].some(r => r.dataset.action === "token.locked" && r.innerText.includes("Locked") && r.innerText.includes("leaked in a ticket"))`)
+		if code := s.demo(t, tok["token"].(string)); code != 401 {
+			t.Errorf("a locked token: %d, want 401", code)
+		}
+
+		tb.click("#unlock-token")
+		tb.click(`dialog button[type="submit"]`)
+		tb.waitFor(`document.querySelector("dialog") === null && document.querySelector("main h1 .badge")?.innerText === "active"`)
+
+		tb.click("#revoke-token")
+		tb.click(`dialog button[type="submit"]`)
+		tb.waitFor(`document.querySelector("dialog") === null && document.querySelector("main h1 .badge")?.innerText === "revoked"`)
+		if eval[bool](tb, `document.querySelector("#lock-token, #unlock-token, #revoke-token") !== null`) {
+			t.Error("a revoked token still offers actions")
+		}
+		tb.screenshot("admin-token")
 		tb.noConsoleErrors()
 	})
 

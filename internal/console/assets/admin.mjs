@@ -72,7 +72,7 @@ export async function pageAdminTokens() {
   await tokenTable(list, (cursor) => api('GET', `/admin/tokens${qs({ owner: filters.owner, status: filters.status, expiringBefore: dayStart(filters.expiringBefore), lastUsedBefore: dayStart(filters.lastUsedBefore), cursor, limit: 50 })}`), { admin: true, actions });
 }
 
-function lockDialog(t, lock, after) {
+export function lockDialog(t, lock, after) {
   const reason = h('input', { type: 'text', name: 'reason', maxlength: 500, required: lock, autofocus: true });
   formDialog(lock ? `Lock “${t.name}” of ${t.userId}?` : `Unlock “${t.name}” of ${t.userId}?`,
     [field(lock ? 'Reason (required)' : 'Reason', reason, lock ? 'The owner gets a mail with this reason.' : 'Optional; the owner is told.')],
@@ -88,7 +88,7 @@ function lockDialog(t, lock, after) {
     });
 }
 
-function adminRevokeDialog(t, after) {
+export function adminRevokeDialog(t, after) {
   const reason = h('input', { type: 'text', name: 'reason', maxlength: 500 });
   formDialog(`Revoke “${t.name}” of ${t.userId}?`, [field('Reason', reason, 'Optional; the owner gets a mail with it.')], 'Revoke token', async (_f, close) => {
     await api('DELETE', `/admin/tokens/${encodeURIComponent(t.id)}`, { reason: reason.value.trim() });

@@ -1,8 +1,8 @@
 // The token and event lists, a page at a time with "Load more".
 
-import { ApiError, qs } from './api.mjs';
+import { ApiError } from './api.mjs';
 import { errorBox, h, link, when } from './dom.mjs';
-import { BASE, tokenPath, userPath } from './routes.mjs';
+import { adminTokenPath, tokenPath, userPath } from './routes.mjs';
 import { badge, chips, expires, lastUsed } from './widgets.mjs';
 
 // tokenTable fills el with a table of tokens and a "Load more" button.
@@ -29,10 +29,10 @@ export async function tokenTable(el, fetchPage, { admin = false, actions }) {
 }
 
 function tokenRow(t, admin, actions) {
-  // An administrator's link goes to the token's audit trail.
-  const href = admin ? `${BASE}admin/audit${qs({ token: t.id })}` : tokenPath(t.id);
+  // An administrator's link goes to the administrator's view of the token.
+  const href = admin ? adminTokenPath(t.id) : tokenPath(t.id);
   const nameCell = h('td', { 'data-label': 'Token' },
-    link(href, t.name, { class: 'name', title: admin ? 'Audit trail of this token' : null }),
+    link(href, t.name, { class: 'name' }),
     t.description ? h('div', { class: 'desc' }, t.description) : null,
     h('div', { class: 'small muted mono' }, t.displayPrefix));
   return h('tr', { dataset: { id: t.id } },

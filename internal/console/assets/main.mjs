@@ -12,6 +12,7 @@
 import { ApiError, authenticate, describe } from './api.mjs';
 import { pageAdminTokens, pageAdminUser, pageAudit } from './admin.mjs';
 import { loadConfig } from './config.mjs';
+import { pageAdminToken } from './adminToken.mjs';
 import { pageDirectory } from './directory.mjs';
 import { $, h, show } from './dom.mjs';
 import { listen, route } from './router.mjs';
@@ -24,6 +25,7 @@ listen({
   tokens: pageTokens,
   token: pageToken,
   adminTokens: pageAdminTokens,
+  adminToken: pageAdminToken,
   adminUsers: pageDirectory,
   adminUser: pageAdminUser,
   audit: pageAudit,
