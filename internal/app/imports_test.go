@@ -34,6 +34,7 @@ var mayImport = map[string][]string{
 	"mail":           {"pat", "emf", "i18n"},
 	"lifecycle":      {"pat", "mail", "token", "emf", "i18n"},
 	"dynamo":         {"pat", "token"},
+	"cursorkey":      {"awsclient", "dynamo", "pat"},
 	"sesmail":        {"pat", "mail", "token", "awsclient"},
 	"apigw":          {"authz"},
 	"httpapi":        {"pat", "scope", "config", "version", "i18n", "leak"},

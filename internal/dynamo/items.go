@@ -177,6 +177,7 @@ func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 
 type userItem struct {
 	ID          string `dynamodbav:"id"`
+	Name        string `dynamodbav:"name"`
 	Email       string `dynamodbav:"email"`
 	Permissions string `dynamodbav:"permissions"`
 	Status      string `dynamodbav:"status"`
@@ -200,6 +201,12 @@ type userItem struct {
 	// identity provider's locale claim at the last sign-in that sent one.
 	Lang   string `dynamodbav:"lang"`
 	Locale string `dynamodbav:"locale"`
+	// The user's entries in the directory (directory.go): the record's
+	// sort key in the name order, and the name and address they were
+	// written from.
+	ListSK   string `dynamodbav:"listSk"`
+	DirName  string `dynamodbav:"dirName"`
+	DirEmail string `dynamodbav:"dirEmail"`
 }
 
 func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
@@ -207,7 +214,7 @@ func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return pat.User{}, fmt.Errorf("decode user: %w", err)
 	}
-	u := pat.User{ID: it.ID, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status), ActiveTokens: it.ActiveTokens, Rev: it.Rev,
+	u := pat.User{ID: it.ID, Name: it.Name, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status), ActiveTokens: it.ActiveTokens, Rev: it.Rev,
 		Language: it.Lang, Locale: it.Locale}
 	if it.PermissionLimit != nil {
 		u.Limited, u.Limit = true, strings.Fields(*it.PermissionLimit)

@@ -64,7 +64,7 @@ func TestTablesMatchTemplate(t *testing.T) {
 	for _, g := range tok.GlobalSecondaryIndexes {
 		gsis = append(gsis, aws.ToString(g.IndexName)+"("+keys(g.KeySchema)+")")
 	}
-	want := join([]string{dynamo.OwnerIndex + "(ownerPk:HASH ownerSk:RANGE)", dynamo.DueIndex + "(dueDay:HASH dueAt:RANGE)"})
+	want := join([]string{dynamo.OwnerIndex + "(ownerPk:HASH ownerSk:RANGE)", dynamo.DueIndex + "(dueDay:HASH dueAt:RANGE)", dynamo.ListIndex + "(listPk:HASH listSk:RANGE)"})
 	if keys(tok.KeySchema) != "pk:HASH sk:RANGE" || specs["TokensTable"].TimeToLive.Attr != "ttl" || join(gsis) != want {
 		t.Errorf("template.yaml's TokensTable no longer has the keys internal/dynamo uses: %v", gsis)
 	}

@@ -31,11 +31,11 @@ type API interface {
 	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
-	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // Store implements every pat store (Stores), lifecycle.Store and mail.Outbox.
@@ -58,7 +58,7 @@ func NewStore(db API, tokensTable, auditTable string) *Store {
 
 // Stores is the store as each of the domain's stores.
 func (s *Store) Stores() pat.Stores {
-	return pat.Stores{Tokens: s, Revocable: s, Users: s, Audit: s, KeepLinks: s, LeakReports: s}
+	return pat.Stores{Tokens: s, Revocable: s, Users: s, Audit: s, KeepLinks: s, LeakReports: s, Directory: s}
 }
 
 // SetCursorKey makes the store seal and open cursors with key (at least

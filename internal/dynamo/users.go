@@ -26,8 +26,9 @@ import (
 func (s *Store) SyncUser(ctx context.Context, u pat.User, moved pat.EmailChange) (pat.User, []pat.Notice, error) {
 	perms := strings.Join(u.Permissions, " ")
 	var written []pat.Notice
+	var last *userItem
 	user, err := s.retryOwner(ctx, u.ID, func(read *userItem, stored pat.User) (*pat.User, error) {
-		written = nil
+		written, last = nil, read
 		switch {
 		case read == nil:
 			return nil, s.createUser(ctx, u, perms)
@@ -63,6 +64,15 @@ func (s *Store) SyncUser(ctx context.Context, u pat.User, moved pat.EmailChange)
 			return pat.User{}, nil, err
 		}
 		user.Locale = u.Locale
+	}
+	// The directory's entries follow the record (writeDirectory): written
+	// when the name or address they were written from changed, or never
+	// were; a sign-in that changes neither costs no write.
+	if name := cmp.Or(u.Name, user.Name); !dirCurrent(last, name, user.Email) {
+		if err := s.writeDirectory(ctx, user.ID, name, user.Email); err != nil {
+			return pat.User{}, nil, err
+		}
+		user.Name = name
 	}
 	return user, written, nil
 }
@@ -333,9 +343,11 @@ func (s *Store) UpdateUser(ctx context.Context, u pat.User, ev pat.Event) (pat.U
 	return s.retryOwner(ctx, u.ID, func(read *userItem, stored pat.User) (*pat.User, error) {
 		if read == nil {
 			return nil, s.audited(ctx, []pat.Event{ev}, write{item: s.update(userKey(u.ID),
-				updateExpression(append(slices.Clone(set), "id = :id", "email = :empty", "#perms = :empty", "activeTokens = :zero", "rev = :one", "tokensRev = :zero", "updatedAt = :now"), remove),
+				updateExpression(append(slices.Clone(set), "id = :id", "email = :empty", "#perms = :empty", "activeTokens = :zero", "rev = :one", "tokensRev = :zero", "updatedAt = :now",
+					"listPk = :byName, listSk = :nameSk, dirName = :empty, dirEmail = :empty"), remove),
 				"attribute_not_exists(pk)", map[string]string{"#status": "status", "#perms": "permissions"},
-				mergeValues(vals, values("id", u.ID, "empty", "", "zero", 0, "one", 1, "now", formatTime(ev.Time)))),
+				mergeValues(vals, values("id", u.ID, "empty", "", "zero", 0, "one", 1, "now", formatTime(ev.Time),
+					"byName", dirByName, "nameSk", dirSort(dirName("", "", u.ID), u.ID)))),
 				failed: failWith(errOwnerMoved)})
 		}
 		if stored.ID != u.ID {

@@ -81,6 +81,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/admin/tokens/{id}/leaked", "admin-report-leaked-token", a.AdminReportLeakedToken, false},
 		{"DELETE", "/admin/tokens/{id}", "admin-revoke-token", a.AdminRevokeToken, false},
 		{"POST", "/admin/tokens/revoke-all", "admin-revoke-all", a.AdminRevokeAll, false},
+		{"GET", "/admin/users", "admin-list-users", a.AdminListUsers, false},
 		{"GET", "/admin/users/{id}", "admin-get-user", a.AdminGetUser, false},
 		{"POST", "/admin/users/{id}/tokens", "admin-create-token", a.AdminCreateToken, false},
 		{"PATCH", "/admin/users/{id}", "admin-update-user", a.AdminUpdateUser, false},

@@ -74,6 +74,7 @@ func identityFrom(claims map[string]string, names config.Claims, catalog *scope.
 	}
 	return pat.Identity{
 		UserID:          claims[names.UserID],
+		Name:            claims["name"], // OpenID Connect's standard claim; the directory shows it
 		Email:           claims[names.Email],
 		EmailUnverified: !emailVerified(claims[names.EmailVerified]),
 		Locale:          localeTag(claims[names.Locale]),

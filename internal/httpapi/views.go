@@ -102,6 +102,7 @@ func (a *API) adminTokenView(t pat.Token) adminTokenJSON {
 
 type userJSON struct {
 	ID                   string         `json:"id"`
+	Name                 string         `json:"name"` // from the identity provider; "" when it gives none
 	Email                string         `json:"email"`
 	Status               pat.UserStatus `json:"status"`
 	Permissions          []string       `json:"permissions"`          // from the identity provider, at the last sign-in
@@ -111,7 +112,7 @@ type userJSON struct {
 }
 
 func userView(u pat.User) userJSON {
-	v := userJSON{ID: u.ID, Email: u.Email, Status: u.Status, Permissions: nonNil(u.Permissions),
+	v := userJSON{ID: u.ID, Name: u.Name, Email: u.Email, Status: u.Status, Permissions: nonNil(u.Permissions),
 		EffectivePermissions: nonNil(u.Effective()), ActiveTokens: u.ActiveTokens}
 	if u.Limited {
 		v.PermissionLimit = nonNil(u.Limit)

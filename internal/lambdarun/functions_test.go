@@ -239,6 +239,11 @@ var cases = map[string]fnCase{
 				t.Fatalf("want alice's token: %s", r.Body)
 			}
 		}, query(map[string]string{"owner": "user-alice"})),
+		api("one owner's, named by address (the list index)", "admin-list-tokens", false, http.StatusOK, "", func(t *testing.T, w *world, r response) {
+			if items, _ := r.json()["items"].([]any); len(items) != 1 {
+				t.Fatalf("want alice's token: %s", r.Body)
+			}
+		}, query(map[string]string{"owner": "ALICE@example.com"})),
 		notAdmin("admin-list-tokens"),
 	}},
 	"admin-get-token": {seed: seedToken, runs: []run{
@@ -270,6 +275,21 @@ var cases = map[string]fnCase{
 			body(`{"owner":"user-alice","confirm":1,"reason":"offboarding"}`)),
 		api("everyone's, previewed (a consistent scan)", "admin-revoke-all", false, http.StatusOK, "", field("count", 0.0),
 			body(`{"everyone":true,"preview":true}`)),
+	}},
+	"admin-list-users": {seed: seedToken, runs: []run{
+		sample("admin-list-users", http.StatusOK, func(t *testing.T, w *world, r response) {
+			items, _ := r.json()["items"].([]any)
+			if len(items) != 1 || items[0].(map[string]any)["id"] != "user-alice" {
+				t.Fatalf("want alice, found by the prefix of her address: %s", r.Body)
+			}
+		}),
+		api("by email, the page's users in one BatchGetItem", "admin-list-users", false, http.StatusOK, "", func(t *testing.T, w *world, r response) {
+			if items, _ := r.json()["items"].([]any); len(items) != 1 {
+				t.Fatalf("want alice: %s", r.Body)
+			}
+		}, query(map[string]string{"sort": "email", "prefix": "Alice@"})),
+		api("an unknown order", "admin-list-users", true, http.StatusBadRequest, "invalid_request", nil, query(map[string]string{"sort": "age"})),
+		notAdmin("admin-list-users"),
 	}},
 	"admin-get-user": {seed: seedToken, runs: []run{
 		sample("admin-get-user", http.StatusOK, field("id", "user-alice")),

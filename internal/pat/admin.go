@@ -83,6 +83,9 @@ func (s *Service) AdminListTokens(ctx context.Context, id Identity, f TokenFilte
 	default:
 		return Page[Token]{}, Errorf(CodeInvalid, "status: want active, locked, revoked or expired")
 	}
+	if f.OwnerID, err = s.ownerByEmail(ctx, f.OwnerID); err != nil {
+		return Page[Token]{}, err
+	}
 	f.Now = s.now()
 	return s.tokens.ListAllTokens(ctx, f, p)
 }

@@ -135,6 +135,7 @@ const (
 // User is the owner of tokens, with the permissions a token may not exceed.
 type User struct {
 	ID          string
+	Name        string // from the identity provider's name claim, at the last sign-in that had one
 	Email       string
 	Permissions []string // concrete scopes, sorted: from the identity provider, at the last sign-in
 	Status      UserStatus
@@ -189,6 +190,7 @@ func (u User) Effective() []string {
 // claims of its session.
 type Identity struct {
 	UserID string
+	Name   string // the display name the identity provider gives, if any
 	Email  string
 	// Locale is the identity provider's locale claim (a language tag such
 	// as de-CH); empty when it sends none.

@@ -41,6 +41,7 @@ type Service struct {
 	users     UserStore
 	audit     AuditStore
 	keepLinks KeepLinkStore
+	directory Directory
 	format    *token.Format
 	catalog   *scope.Catalog
 	cfg       Config
@@ -57,7 +58,7 @@ type Service struct {
 // NewService returns a Service on stores.
 func NewService(stores Stores, format *token.Format, catalog *scope.Catalog, cfg Config, log *slog.Logger) *Service {
 	return &Service{tokens: stores.Tokens, revocable: stores.Revocable, users: stores.Users, audit: stores.Audit, keepLinks: stores.KeepLinks,
-		leakReports: stores.LeakReports, format: format, catalog: catalog, cfg: cfg, log: log, Now: time.Now}
+		leakReports: stores.LeakReports, directory: stores.Directory, format: format, catalog: catalog, cfg: cfg, log: log, Now: time.Now}
 }
 
 // Format returns the token format, for callers that publish its pattern.
@@ -490,7 +491,7 @@ func errLocked(tokenID, verb string) error {
 // address as it is (none for a user never seen). A verified new address
 // replaces a known one with an audit record, and the old address is told.
 func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
-	u := User{ID: id.UserID, Permissions: id.Permissions, Status: UserActive, Locale: id.Locale}
+	u := User{ID: id.UserID, Name: displayName(id.Name), Permissions: id.Permissions, Status: UserActive, Locale: id.Locale}
 	if !id.EmailUnverified {
 		u.Email = id.Email
 	}

@@ -21,6 +21,7 @@ type Stores struct {
 	KeepLinks KeepLinkStore
 	// LeakReports remembers scanners' reports (leaked.go).
 	LeakReports LeakReportStore
+	Directory   Directory
 }
 
 // TokenStore persists tokens, each change with its audit event.

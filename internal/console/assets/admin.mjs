@@ -3,6 +3,7 @@
 // non-administrator who opens these URLs sees its 403 in words.
 
 import { api, ApiError, describe, qs } from './api.mjs';
+import { createForUserDialog } from './createForUser.mjs';
 import { confirmDialog, field, formDialog, typedCountDialog } from './dialogs.mjs';
 import { errorBox, h, link, show, toast } from './dom.mjs';
 import { dateOf, dayStart } from './format.mjs';
@@ -16,7 +17,7 @@ import { ACTIONS, badge, checkedScopes, chips, scopeGrid, statusText } from './w
 
 const userAPI = (id) => `/admin/users/${encodeURIComponent(id)}`;
 
-function adminNav(current) {
+export function adminNav(current) {
   const item = (href, text, key) => link(href, text, { 'aria-current': key === current ? 'page' : null });
   return h('nav', { class: 'subnav', 'aria-label': t('admin.title') },
     item(`${BASE}admin/tokens`, t('admin.allTokens'), 'tokens'),
@@ -72,7 +73,7 @@ export async function pageAdminTokens() {
   await tokenTable(list, (cursor) => api('GET', `/admin/tokens${qs({ owner: filters.owner, status: filters.status, expiringBefore: dayStart(filters.expiringBefore), lastUsedBefore: dayStart(filters.lastUsedBefore), cursor, limit: 50 })}`), { admin: true, actions });
 }
 
-function lockDialog(tk, lock, after) {
+export function lockDialog(tk, lock, after) {
   const reason = h('input', { type: 'text', name: 'reason', maxlength: 500, required: lock, autofocus: true });
   formDialog(lock ? t('lock.title', { name: tk.name, owner: tk.userId }) : t('unlock.title', { name: tk.name, owner: tk.userId }),
     [field(lock ? t('lock.reason') : t('common.reason'), reason, lock ? t('lock.reasonHint') : t('unlock.reasonHint'))],
@@ -88,7 +89,7 @@ function lockDialog(tk, lock, after) {
     });
 }
 
-function adminRevokeDialog(tk, after) {
+export function adminRevokeDialog(tk, after) {
   const reason = h('input', { type: 'text', name: 'reason', maxlength: 500 });
   formDialog(t('adminRevoke.title', { name: tk.name, owner: tk.userId }), [field(t('common.reason'), reason, t('adminRevoke.reasonHint'))], t('revoke.submit'), async (_f, close) => {
     await api('DELETE', `/admin/tokens/${encodeURIComponent(tk.id)}`, { reason: reason.value.trim() });
@@ -113,18 +114,6 @@ async function adminRevokeAll(target) {
   }
 }
 
-// pageAdminUsers opens a user by id.
-export async function pageAdminUsers() {
-  const input = h('input', { type: 'text', autocomplete: 'off', required: true });
-  const form = h('form', { class: 'filters', role: 'search' }, field(t('users.id'), input), h('button', { type: 'submit', class: 'primary' }, t('users.open')));
-  form.addEventListener('submit', (e) => { e.preventDefault(); if (input.value.trim()) navigate(userPath(input.value.trim())); });
-  // Ask the server first, so a non-administrator sees its answer here too.
-  await api('GET', `/admin/tokens${qs({ limit: 1 })}`);
-  show(h('h1', {}, t('admin.title')), adminNav('users'),
-    h('p', { class: 'muted' }, t('users.intro')),
-    form);
-}
-
 // holds tells whether granted (the identity provider's permissions, with
 // wildcards such as crm:*) covers scope.
 const holds = (granted, scope) => granted.includes(scope) || granted.includes(`${scope.split(':')[0]}:*`);
@@ -145,10 +134,12 @@ export async function pageAdminUser(id) {
   }
   const catalog = me().catalog;
   const who = u?.email || id;
-  const head = h('div', { class: 'head' }, h('div', {}, h('h1', {}, id, ' ', u ? badge(u.status) : null), u?.email ? h('p', { class: 'muted' }, u.email) : null),
+  const head = h('div', { class: 'head' }, h('div', {}, h('h1', {}, id, ' ', u ? badge(u.status) : null), u?.name ? h('p', { id: 'user-name' }, u.name) : null, u?.email ? h('p', { class: 'muted' }, u.email) : null),
     h('div', { class: 'actions' },
       link(`${BASE}admin/tokens${qs({ owner: id })}`, t('users.tokens'), { class: 'button' }),
       link(`${BASE}admin/audit${qs({ owner: id })}`, t('admin.audit'), { class: 'button' }),
+      u && u.status === 'active' && u.effectivePermissions.length
+        ? h('button', { type: 'button', class: 'primary', id: 'create-for-user', onclick: () => createForUserDialog(u) }, t('createFor.button')) : null,
       (!u || u.status === 'active')
         ? h('button', { type: 'button', class: 'danger', id: 'disable-user', onclick: () => userStatusDialog(id, 'disabled') }, t('users.disable'))
         : h('button', { type: 'button', class: 'primary', id: 'enable-user', onclick: () => userStatusDialog(id, 'active') }, t('users.enable'))));

@@ -1,9 +1,9 @@
 // The token and event lists, a page at a time with "Load more".
 
-import { ApiError, qs } from './api.mjs';
+import { ApiError } from './api.mjs';
 import { errorBox, h, link, when } from './dom.mjs';
 import { t } from './i18n.mjs';
-import { BASE, tokenPath, userPath } from './routes.mjs';
+import { adminTokenPath, tokenPath, userPath } from './routes.mjs';
 import { sourcesLine } from './sources.mjs';
 import { me } from './user.mjs';
 import { badge, chips, expires, lastUsed } from './widgets.mjs';
@@ -34,10 +34,10 @@ export async function tokenTable(el, fetchPage, { admin = false, actions, empty 
 }
 
 function tokenRow(tk, admin, actions) {
-  // An administrator's link goes to the token's audit trail.
-  const href = admin ? `${BASE}admin/audit${qs({ token: tk.id })}` : tokenPath(tk.id);
+  // An administrator's link goes to the administrator's view of the token.
+  const href = admin ? adminTokenPath(tk.id) : tokenPath(tk.id);
   const nameCell = h('td', { 'data-label': t('col.token') },
-    link(href, tk.name, { class: 'name', title: admin ? t('tokens.auditTrail') : null }),
+    link(href, tk.name, { class: 'name' }),
     tk.description ? h('div', { class: 'desc' }, tk.description) : null,
     h('div', { class: 'small muted mono' }, tk.displayPrefix));
   return h('tr', { dataset: { id: tk.id } },

@@ -7,12 +7,14 @@
 //   api.mjs      the management API client and its errors in words
 //   signin.mjs   OIDC sign-in (oidc.mjs: its pure parts, PKCE and claims)
 //   router.mjs   which page shows an address (routes.mjs: the table)
-//   tokens.mjs   the self-service pages; admin.mjs: the administration's
+//   tokens.mjs   the self-service pages; admin.mjs: the administration's; directory.mjs: its users
 //   dom.mjs, dialogs.mjs, widgets.mjs, lists.mjs, reveal.mjs: what pages are built of
 //   format.mjs, expiry.mjs: dates and counts
 
 import { api, ApiError, authenticate, describe } from './api.mjs';
-import { pageAdminTokens, pageAdminUser, pageAdminUsers, pageAudit } from './admin.mjs';
+import { pageAdminTokens, pageAdminUser, pageAudit } from './admin.mjs';
+import { pageAdminToken } from './adminToken.mjs';
+import { pageDirectory } from './directory.mjs';
 import { loadConfig } from './config.mjs';
 import { $, $$, h, show, toast } from './dom.mjs';
 import { LANGUAGES, load, NAMES, pickLanguage, STORED, t } from './i18n.mjs';
@@ -26,7 +28,8 @@ listen({
   tokens: pageTokens,
   token: pageToken,
   adminTokens: pageAdminTokens,
-  adminUsers: pageAdminUsers,
+  adminToken: pageAdminToken,
+  adminUsers: pageDirectory,
   adminUser: pageAdminUser,
   audit: pageAudit,
 });

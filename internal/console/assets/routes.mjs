@@ -10,6 +10,7 @@ export const ROUTES = [
   [/^\/console\/tokens\/([^/]+)$/, 'token', 'tokens'],
   [/^\/console\/admin\/?$/, 'adminTokens', 'admin'],
   [/^\/console\/admin\/tokens$/, 'adminTokens', 'admin'],
+  [/^\/console\/admin\/tokens\/([^/]+)$/, 'adminToken', 'admin'],
   [/^\/console\/admin\/users$/, 'adminUsers', 'admin'],
   [/^\/console\/admin\/users\/([^/]+)$/, 'adminUser', 'admin'],
   [/^\/console\/admin\/audit$/, 'audit', 'admin'],
@@ -28,3 +29,4 @@ export function match(path) {
 // Console-relative paths to the pages, as links and navigations use them.
 export const tokenPath = (id) => `${BASE}tokens/${encodeURIComponent(id)}`;
 export const userPath = (id) => `${BASE}admin/users/${encodeURIComponent(id)}`;
+export const adminTokenPath = (id) => `${BASE}admin/tokens/${encodeURIComponent(id)}`;

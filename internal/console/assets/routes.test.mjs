@@ -13,6 +13,7 @@ test('each console path shows its page with its arguments', () => {
     ['/console/admin', { page: 'adminTokens', nav: 'admin', args: [] }],
     ['/console/admin/', { page: 'adminTokens', nav: 'admin', args: [] }],
     ['/console/admin/tokens', { page: 'adminTokens', nav: 'admin', args: [] }],
+    ['/console/admin/tokens/patAbc123', { page: 'adminToken', nav: 'admin', args: ['patAbc123'] }],
     ['/console/admin/users', { page: 'adminUsers', nav: 'admin', args: [] }],
     ['/console/admin/users/alice%40example.com', { page: 'adminUser', nav: 'admin', args: ['alice@example.com'] }],
     ['/console/admin/audit', { page: 'audit', nav: 'admin', args: [] }],
@@ -21,7 +22,7 @@ test('each console path shows its page with its arguments', () => {
 });
 
 test('other paths show no page', () => {
-  for (const path of ['/', '/console', '/console/nope', '/console/tokens/a/b', '/console/admin/users/', '/console/admin/tokens/x', '/other/console/']) {
+  for (const path of ['/', '/console', '/console/nope', '/console/tokens/a/b', '/console/admin/users/', '/console/admin/tokens/x/y', '/other/console/']) {
     assert.equal(match(path), null, path);
   }
 });
