@@ -495,7 +495,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		tb.typeInto(`dialog textarea[name="description"]`, "the grey one")
 		tb.click(`dialog button[type="submit"]`)
 		tb.waitFor(`document.querySelector("main h1").innerText.startsWith("work laptop") && document.querySelector("#events") !== null`)
-		if !strings.Contains(tb.text("main"), "the grey one") || !strings.Contains(tb.text("#events"), "Token renamed") {
+		if !strings.Contains(tb.text("main"), "the grey one") || !strings.Contains(tb.text("#events"), "Token changed") {
 			t.Errorf("after rename: %s", tb.text("main"))
 		}
 

@@ -143,7 +143,7 @@ func TestDirectoryInABrowser(t *testing.T) {
 				t.Errorf("the token's details lack %q: %s", want, facts)
 			}
 		}
-		if trail := tb.text("#token-trail tbody"); !strings.Contains(trail, "Created") || strings.Contains(trail, "token.created") {
+		if trail := tb.text("#token-trail tbody"); !strings.Contains(trail, "Token created") || strings.Contains(trail, "token.created") {
 			t.Errorf("the trail in words: %s", trail)
 		}
 
@@ -151,7 +151,7 @@ func TestDirectoryInABrowser(t *testing.T) {
 		tb.typeInto(`dialog input[name="reason"]`, "leaked in a ticket")
 		tb.click(`dialog button[type="submit"]`)
 		tb.waitFor(`document.querySelector("dialog") === null && document.querySelector("main h1 .badge")?.innerText === "locked"`)
-		tb.waitFor(`[...document.querySelectorAll("#token-trail tbody tr")].some(r => r.dataset.action === "token.locked" && r.innerText.includes("Locked") && r.innerText.includes("leaked in a ticket"))`)
+		tb.waitFor(`[...document.querySelectorAll("#token-trail tbody tr")].some(r => r.dataset.action === "token.locked" && r.innerText.includes("Token locked") && r.innerText.includes("leaked in a ticket"))`)
 		if code := s.demo(t, tok["token"].(string)); code != 401 {
 			t.Errorf("a locked token: %d, want 401", code)
 		}

@@ -76,7 +76,7 @@ func TestAdminRoutesNeedTheRole(t *testing.T) {
 		}, 403, "forbidden"},
 	}
 	routes := adminRoutes(h)
-	if len(routes) != 11 {
+	if len(routes) != 12 {
 		t.Fatalf("admin routes: %v", routes)
 	}
 	for _, role := range roles {
