@@ -181,9 +181,11 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, max
 		return err
 	}
 	overlap := old.Status == pat.StatusActive
-	end := s.revoke(old, replacement.ID)
+	var end types.TransactWriteItem
 	if overlap {
 		end = s.replaceLater(old)
+	} else {
+		end = s.revoke(old, replacement.ID)
 	}
 	for range ownerAttempts {
 		read, _, err := s.readUser(ctx, replacement.UserID)
