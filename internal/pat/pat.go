@@ -205,6 +205,9 @@ const (
 	RoleUser  Role = "user"  // an owner acting on their own tokens
 	RoleAdmin Role = "admin" // an administrator
 	RoleJob   Role = "job"   // the scheduled lifecycle job
+	// RoleAuthorizer is the request authorizer, reporting the use of a
+	// replaced token after its end (ActionReuseDetected).
+	RoleAuthorizer Role = "authorizer"
 )
 
 // Actions recorded in the audit trail. The values are stored and never

@@ -122,3 +122,62 @@ func (t Token) ReplacedEnded(now time.Time) bool {
 func ShouldReportReuse(last *time.Time, now time.Time) bool {
 	return last == nil || now.Sub(*last) >= ReusePeriod
 }
+
+// ActorAuthorizer is the audit actor of the authorizer's reports.
+const ActorAuthorizer = "authorizer"
+
+// ReuseReport is what the authorizer writes, at most once per token per
+// ReusePeriod, when a replaced token is used after its end: the report on
+// the token, its audit event and, when the rotation asked for it, the
+// revocation of the replacement with its own audit event.
+type ReuseReport struct {
+	Token Token     // the replaced token, as read for the decision
+	At    time.Time // when it was used
+	// Since: a report after it is already written; then nothing is.
+	Since      time.Time
+	Event      Event  // ActionReuseDetected on Token
+	Revocation *Event // ActionRevoked of Token.ReplacedBy; nil: it stays
+	// RevokedDeleteAfter is when the revoked replacement may be removed.
+	RevokedDeleteAfter time.Time
+}
+
+// ReuseRetention is how long the authorizer's report keeps its records:
+// the audit trail's and a revoked token's retention.
+type ReuseRetention struct {
+	Audit   time.Duration
+	Revoked time.Duration
+}
+
+// NewReuseReport is the report of a use of t at at from sourceIP, which
+// t.ReplacedEnded(at) says is a reuse; newID makes the events' ids.
+func NewReuseReport(t Token, at time.Time, sourceIP string, keep ReuseRetention, newID func() (string, error)) (ReuseReport, error) {
+	at = at.UTC().Truncate(time.Microsecond)
+	r := ReuseReport{Token: t, At: at, Since: at.Add(-ReusePeriod), RevokedDeleteAfter: at.Add(keep.Revoked)}
+	details := map[string]string{"replacedBy": t.ReplacedBy}
+	if t.ReplacedUntil != nil {
+		details["replacedUntil"] = t.ReplacedUntil.Format(time.RFC3339)
+	}
+	if t.RevokeReplacementOnReuse {
+		details["replacementRevoked"] = "true"
+	}
+	event := func(tokenID, action string, details map[string]string) (Event, error) {
+		id, err := newID()
+		if err != nil {
+			return Event{}, fmt.Errorf("generate event id: %w", err)
+		}
+		return Event{ID: id, Time: at, Action: action, TokenID: tokenID, OwnerID: t.UserID, ActorID: ActorAuthorizer, ActorRole: RoleAuthorizer,
+			Outcome: "success", SourceIP: sourceIP, Details: details, ExpiresAt: at.Add(keep.Audit)}, nil
+	}
+	var err error
+	if r.Event, err = event(t.ID, ActionReuseDetected, details); err != nil {
+		return ReuseReport{}, err
+	}
+	if t.RevokeReplacementOnReuse {
+		ev, err := event(t.ReplacedBy, ActionRevoked, map[string]string{"reason": "the token it replaced was used after its end", "reuseOf": t.ID})
+		if err != nil {
+			return ReuseReport{}, err
+		}
+		r.Revocation = &ev
+	}
+	return r, nil
+}

@@ -150,4 +150,3 @@ func TestShouldReportReuse(t *testing.T) {
 		}
 	}
 }
-
