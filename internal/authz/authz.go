@@ -208,9 +208,8 @@ type Authorizer struct {
 	metrics metrics
 	// Realm names the protection space in WWW-Authenticate.
 	Realm string
-	// Retention is how long a reuse report's audit events, and a
-	// replacement it revokes, are kept.
-	Retention pat.ReuseRetention
+	// AuditRetention is how long a reuse report's audit events are kept.
+	AuditRetention time.Duration
 }
 
 // New returns an Authorizer with a 10-minute last-use interval and a 1 s timeout.
@@ -285,7 +284,7 @@ func (a *Authorizer) decide(ctx context.Context, req Request, parsed token.Parse
 			d.reuse = t
 		}
 		return d, nil
-	case t.Status == pat.StatusRevoked:
+	case t.Status == pat.StatusRevoked || t.RevokedOnReuseAt != nil:
 		d.Reason = ReasonRevoked
 		return d, nil
 	case t.Status == pat.StatusLocked:
@@ -339,7 +338,7 @@ func (a *Authorizer) recordUse(ctx context.Context, d Decision, req Request) {
 // not change the refusal.
 func (a *Authorizer) reportReuse(ctx context.Context, d Decision, req Request) {
 	t := *d.reuse
-	report, err := pat.NewReuseReport(t, a.Now(), req.SourceIP, a.Retention, a.format.NewID)
+	report, err := pat.NewReuseReport(t, a.Now(), req.SourceIP, a.AuditRetention, a.format.NewID)
 	if err != nil {
 		a.log.ErrorContext(ctx, "reuse not reported", "tokenId", t.ID, "error", err)
 		return

@@ -123,7 +123,8 @@ func TestConcurrentReuseReportsOnce(t *testing.T) {
 }
 
 // With revokeReplacementOnReuse, the reuse also revokes the replacement,
-// with its own audit event, and frees its place in the owner's cap.
+// with its own audit event: by a mark the service shows as revoked, due
+// at once for the lifecycle job, which ends it and frees its place.
 func TestReuseRevokesReplacementWhenAsked(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -133,10 +134,6 @@ func TestReuseRevokesReplacementWhenAsked(t *testing.T) {
 		t.Fatal(err)
 	}
 	ledger.AddToken(next.Secret)
-	before, err := e.Service.GetMe(ctx, alice)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e.Clock.Advance(time.Minute)
 
 	if d := e.authorize(t, old.Secret); d.Reason != authz.ReasonReuse {
@@ -153,12 +150,15 @@ func TestReuseRevokesReplacementWhenAsked(t *testing.T) {
 	if last.Action != pat.ActionRevoked || last.ActorRole != pat.RoleAuthorizer || last.Details["reuseOf"] != old.Token.ID {
 		t.Fatalf("the replacement's last event = %+v", last)
 	}
-	after, err := e.Service.GetMe(ctx, alice)
+	repl, err := e.Service.GetToken(ctx, alice, next.Token.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after.ActiveTokens != before.ActiveTokens-1 {
-		t.Fatalf("active tokens %d → %d, want one fewer", before.ActiveTokens, after.ActiveTokens)
+	if repl.StatusAt(e.Clock.Now()) != pat.StatusRevoked || repl.DueAt == nil || !repl.DueAt.Equal(e.Clock.Now()) {
+		t.Fatalf("the replacement as its owner sees it: %s, due %v", repl.StatusAt(e.Clock.Now()), repl.DueAt)
+	}
+	if step, _, due := e.Service.Lifecycle().Due(repl, e.Clock.Now()); !due || step.Kind != pat.StepExpire {
+		t.Fatalf("the job's next step on it: %+v %v, want expire now", step, due)
 	}
 }
 

@@ -248,11 +248,9 @@ func (r *reader) boolean(name string, def bool) bool {
 
 // Authorizer is the validated configuration of the request authorizer.
 type Authorizer struct {
-	TokensTable string
-	AuditTable  string // takes the reports of replaced tokens used after their end
-	// Retention of a reuse report's audit events and of a replacement it
-	// revokes: the service's own (AUDIT_RETENTION_DAYS, REVOKED_RETENTION_DAYS).
-	Retention       pat.ReuseRetention
+	TokensTable     string
+	AuditTable      string        // takes the reports of replaced tokens used after their end
+	AuditRetention  time.Duration // of those reports' audit events: the service's own
 	TokenPrefix     string
 	LastUseInterval time.Duration // least time between two recorded uses of a token
 	Timeout         time.Duration // bound on each DynamoDB call
@@ -267,7 +265,7 @@ func AuthorizerFromEnv() (Authorizer, error) {
 	c := Authorizer{
 		TokensTable:     r.str("TABLE_NAME", ""),
 		AuditTable:      r.str("AUDIT_TABLE_NAME", ""),
-		Retention:       pat.ReuseRetention{Audit: r.days("AUDIT_RETENTION_DAYS", 365), Revoked: r.days("REVOKED_RETENTION_DAYS", 30)},
+		AuditRetention:  r.days("AUDIT_RETENTION_DAYS", 365),
 		TokenPrefix:     r.str("TOKEN_PREFIX", "pat"),
 		LastUseInterval: time.Duration(r.positive("LAST_USED_INTERVAL_MINUTES", 10)) * time.Minute,
 		Timeout:         time.Duration(r.positive("AUTHORIZER_TIMEOUT_MS", 1000)) * time.Millisecond,

@@ -101,10 +101,14 @@ var errReplacementDead = errors.New("the replacement is not live")
 // ReportReuse writes the report of a replaced token's use after its end
 // (pat.ReuseReport), once per token per pat.ReusePeriod: the report's time
 // on the token, only if none is as recent, with its audit event and, when
-// the rotation asked for it, the replacement's revocation (its place in its
-// owner's cap freed), all in one transaction. A replacement already dead is
-// not revoked again: the report is written without it. false: a report
-// as recent is there already, and nothing was written.
+// the rotation asked for it, the replacement's revocation, in one
+// transaction. The authorizer never writes a token's status: it revokes
+// the replacement with a mark (revokedOnReuseAt) that the authorizer and
+// the service read as revoked, and puts it in the due index, where the
+// lifecycle job ends it for good and frees its place in its owner's cap.
+// A replacement already revoked (marked or not) is not marked again: the
+// report is written without it. false: a report as recent is there
+// already, and nothing was written.
 func (r *AuthReader) ReportReuse(ctx context.Context, rep pat.ReuseReport) (bool, error) {
 	t := rep.Token
 	report := write{item: r.items.update(tokenKey(t.ID), "SET reuseReportedAt = :at",
@@ -120,10 +124,11 @@ func (r *AuthReader) ReportReuse(ctx context.Context, rep pat.ReuseReport) (bool
 		if err != nil {
 			return false, err
 		}
-		at := rep.At
-		repl := pat.Token{ID: t.ReplacedBy, UserID: t.UserID, RevokedAt: &at, DeleteAfter: rep.RevokedDeleteAfter}
-		writes = append(writes, write{item: r.items.revoke(repl, ""), failed: failWith(errReplacementDead)}, ev,
-			r.items.releaseSlots(t.UserID, []string{t.ReplacedBy}))
+		day, when := dueKeys(&rep.At)
+		mark := r.items.update(tokenKey(t.ReplacedBy), "SET revokedOnReuseAt = :at, dueDay = :day, dueAt = :at",
+			"userId = :user AND attribute_not_exists(revokedAt) AND attribute_not_exists(revokedOnReuseAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :at)", nil,
+			values("at", when, "day", day, "user", t.UserID))
+		writes = append(writes, write{item: mark, failed: failWith(errReplacementDead)}, ev)
 	}
 	err = transact(ctx, r.db, writes)
 	if errors.Is(err, errReplacementDead) {

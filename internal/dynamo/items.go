@@ -98,6 +98,7 @@ type tokenItem struct {
 	ReplacedUntil     string `dynamodbav:"replacedUntil,omitempty"`
 	ReuseReportedAt   string `dynamodbav:"reuseReportedAt,omitempty"`
 	RevokeReplacement bool   `dynamodbav:"revokeReplacementOnReuse,omitempty"`
+	RevokedOnReuseAt  string `dynamodbav:"revokedOnReuseAt,omitempty"`
 	TTL               int64  `dynamodbav:"ttl,omitempty"`
 	ExtendedAt        string `dynamodbav:"extendedAt,omitempty"`
 	OwnerEmail        string `dynamodbav:"ownerEmail,omitempty"`
@@ -124,6 +125,7 @@ func encodeToken(t pat.Token) tokenItem {
 		LastUsedAt: formatOptional(t.LastUsedAt), LastUsedIP: t.LastUsedIP, LastUsedUA: t.LastUsedUA, RevokedAt: formatOptional(t.RevokedAt), ReplacedBy: t.ReplacedBy,
 		Lifetime:      int64(t.Lifetime / time.Second),
 		ReplacedUntil: formatOptional(t.ReplacedUntil), ReuseReportedAt: formatOptional(t.ReuseReportedAt), RevokeReplacement: t.RevokeReplacementOnReuse,
+		RevokedOnReuseAt: formatOptional(t.RevokedOnReuseAt),
 	}
 	if !t.DeleteAfter.IsZero() {
 		it.TTL = t.DeleteAfter.Unix()
@@ -166,12 +168,14 @@ func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 	due, err6 := parseOptional(it.DueAt)
 	replacedUntil, err7 := parseOptional(it.ReplacedUntil)
 	reuseReported, err8 := parseOptional(it.ReuseReportedAt)
-	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7, err8); err != nil {
+	revokedOnReuse, err9 := parseOptional(it.RevokedOnReuseAt)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7, err8, err9); err != nil {
 		return pat.Token{}, fmt.Errorf("decode token %s: %w", it.ID, err)
 	}
 	t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = created, expires, lastUsed, revoked
 	t.ExtendedAt, t.DueAt, t.OwnerEmail, t.Notices = extended, due, it.OwnerEmail, it.Notices
 	t.ReplacedUntil, t.ReuseReportedAt, t.RevokeReplacementOnReuse = replacedUntil, reuseReported, it.RevokeReplacement
+	t.RevokedOnReuseAt = revokedOnReuse
 	if t.ReplacedUntil == nil && t.ReplacedBy != "" {
 		t.ReplacedUntil = revoked // replaced before the field was kept: at once
 	}

@@ -98,7 +98,7 @@ func (s *Store) guarded(t pat.Token, ownerRev int, at time.Time, expr string, na
 	names = maps.Clone(names)
 	names["#status"] = "status"
 	vals = mergeValues(vals, values("guardUser", t.UserID, "guardActive", string(pat.StatusActive), "guardNow", formatTime(at)))
-	cond := "userId = :guardUser AND #status = :guardActive AND attribute_not_exists(replacedBy) AND (attribute_not_exists(expiresAt) OR expiresAt > :guardNow) AND "
+	cond := "userId = :guardUser AND #status = :guardActive AND attribute_not_exists(replacedBy) AND attribute_not_exists(revokedOnReuseAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :guardNow) AND "
 	var owner []write
 	if t.Owner.Rev > 0 {
 		cond += "ownerStatus = :guardOwnerActive AND ownerRev = :guardOwnerRev"

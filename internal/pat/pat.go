@@ -53,6 +53,12 @@ type Token struct {
 	// RevokeReplacementOnReuse: the rotation asked that a use of this token
 	// after its end revoke its replacement too.
 	RevokeReplacementOnReuse bool
+	// RevokedOnReuseAt is when the authorizer revoked this token because
+	// the token it replaced was used after its end. The authorizer never
+	// writes a token's status: this mark alone makes the token revoked
+	// (StatusAt, and the authorizer's decision); the lifecycle job then
+	// ends it for good and frees its place in its owner's cap.
+	RevokedOnReuseAt *time.Time
 	// ReuseReportedAt is when the authorizer last reported a use of this
 	// token after its replacement ended (ActionReuseDetected): at most one
 	// report per token per ReusePeriod.
@@ -110,6 +116,8 @@ func (t Token) Term() time.Duration {
 // the end of its overlap, then expired.
 func (t Token) StatusAt(now time.Time) Status {
 	switch {
+	case t.RevokedOnReuseAt != nil && t.Status != StatusRevoked:
+		return StatusRevoked
 	case t.Status != StatusActive:
 		return t.Status
 	case t.ReplacedBy != "" && (t.ReplacedUntil == nil || !now.Before(*t.ReplacedUntil)):

@@ -137,22 +137,14 @@ type ReuseReport struct {
 	Since      time.Time
 	Event      Event  // ActionReuseDetected on Token
 	Revocation *Event // ActionRevoked of Token.ReplacedBy; nil: it stays
-	// RevokedDeleteAfter is when the revoked replacement may be removed.
-	RevokedDeleteAfter time.Time
-}
-
-// ReuseRetention is how long the authorizer's report keeps its records:
-// the audit trail's and a revoked token's retention.
-type ReuseRetention struct {
-	Audit   time.Duration
-	Revoked time.Duration
 }
 
 // NewReuseReport is the report of a use of t at at from sourceIP, which
-// t.ReplacedEnded(at) says is a reuse; newID makes the events' ids.
-func NewReuseReport(t Token, at time.Time, sourceIP string, keep ReuseRetention, newID func() (string, error)) (ReuseReport, error) {
+// t.ReplacedEnded(at) says is a reuse; its events are kept for retention
+// (the audit trail's), and newID makes their ids.
+func NewReuseReport(t Token, at time.Time, sourceIP string, retention time.Duration, newID func() (string, error)) (ReuseReport, error) {
 	at = at.UTC().Truncate(time.Microsecond)
-	r := ReuseReport{Token: t, At: at, Since: at.Add(-ReusePeriod), RevokedDeleteAfter: at.Add(keep.Revoked)}
+	r := ReuseReport{Token: t, At: at, Since: at.Add(-ReusePeriod)}
 	details := map[string]string{"replacedBy": t.ReplacedBy}
 	if t.ReplacedUntil != nil {
 		details["replacedUntil"] = t.ReplacedUntil.Format(time.RFC3339)
@@ -166,7 +158,7 @@ func NewReuseReport(t Token, at time.Time, sourceIP string, keep ReuseRetention,
 			return Event{}, fmt.Errorf("generate event id: %w", err)
 		}
 		return Event{ID: id, Time: at, Action: action, TokenID: tokenID, OwnerID: t.UserID, ActorID: ActorAuthorizer, ActorRole: RoleAuthorizer,
-			Outcome: "success", SourceIP: sourceIP, Details: details, ExpiresAt: at.Add(keep.Audit)}, nil
+			Outcome: "success", SourceIP: sourceIP, Details: details, ExpiresAt: at.Add(retention)}, nil
 	}
 	var err error
 	if r.Event, err = event(t.ID, ActionReuseDetected, details); err != nil {

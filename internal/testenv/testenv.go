@@ -147,7 +147,7 @@ func (e *Env) AddToken(secret string) {
 func (e *Env) AuthorizerConfig() config.Authorizer {
 	return config.Authorizer{TokensTable: e.Tables.Tokens, AuditTable: e.Tables.Audit, TokenPrefix: e.Config.TokenPrefix,
 		LastUseInterval: 10 * time.Minute, Timeout: 5 * time.Second, Realm: "pat",
-		Retention: pat.ReuseRetention{Audit: e.Config.Rules.AuditRetention, Revoked: e.Config.Rules.RevokedRetention}}
+		AuditRetention: e.Config.Rules.AuditRetention}
 }
 
 // Authorizer wires the authorizer as its function does, on db (the real

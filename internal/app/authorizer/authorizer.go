@@ -40,7 +40,7 @@ func New(cfg config.Authorizer, db dynamo.AuthAPI, log *slog.Logger) (*authz.Aut
 		reader = authz.NewCachedReader(reader, cfg.DecisionCache)
 	}
 	a := authz.New(reader, format, catalog, log)
-	a.LastUseInterval, a.Timeout, a.AllowLogSample, a.Realm, a.Retention = cfg.LastUseInterval, cfg.Timeout, cfg.AllowLogSample, cfg.Realm, cfg.Retention
+	a.LastUseInterval, a.Timeout, a.AllowLogSample, a.Realm, a.AuditRetention = cfg.LastUseInterval, cfg.Timeout, cfg.AllowLogSample, cfg.Realm, cfg.AuditRetention
 	return a, nil
 }
 
