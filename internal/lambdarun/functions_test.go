@@ -57,6 +57,30 @@ func seedToken(t *testing.T, w *world) {
 	w.subst["pat_REPLACEDBYTHETEST"] = created["token"].(string)
 }
 
+// The replaced token and its replacement, by name in w.subst.
+const (
+	replacedSecret    = "pat_REPLACEDBYAROTATION"
+	replacementSecret = "pat_REPLACEMENTOFTHETEST"
+)
+
+// seedReplaced seeds the sample's token, and another one rotated without
+// overlap, asking that a reuse revoke the replacement.
+func seedReplaced(t *testing.T, w *world) {
+	seedToken(t, w)
+	old := w.seed(t, "create-token")
+	next := w.seed(t, "rotate-token", onToken(old["id"].(string)), body(`{"revokeReplacementOnReuse": true}`))
+	w.subst[replacedSecret], w.subst[replacementSecret] = old["token"].(string), next["token"].(string)
+}
+
+// unauthorized wants an HTTP API authorizer's refusal.
+func unauthorized(t *testing.T, w *world, inv invocation) {
+	var r events.APIGatewayV2CustomAuthorizerSimpleResponse
+	decode(t, inv, &r)
+	if r.IsAuthorized {
+		t.Fatalf("authorized: %s", inv.out.Payload)
+	}
+}
+
 // api is a run of a management function: the answer must be status (and
 // problem code), valid for openapi.yaml, then pass more.
 func api(name, sample string, refusal bool, status int, code string, more func(t *testing.T, w *world, r response), edits ...edit) run {
@@ -288,7 +312,7 @@ var cases = map[string]fnCase{
 		}, query(map[string]string{"token": sampleTokenID})),
 		notAdmin("admin-list-audit"),
 	}},
-	"authorizer": {seed: seedToken, runs: []run{
+	"authorizer": {seed: seedReplaced, runs: []run{
 		{name: "sample", sample: "authorizer-http", check: func(t *testing.T, w *world, inv invocation) {
 			var r events.APIGatewayV2CustomAuthorizerSimpleResponse
 			decode(t, inv, &r)
@@ -315,6 +339,11 @@ var cases = map[string]fnCase{
 				t.Fatalf("REST answer to a tampered token: %q %s, want the error Unauthorized (401)", inv.out.FunctionError, inv.out.Payload)
 			}
 		}},
+		// A rotated token used after its end: refused, and reported with
+		// the mark that revokes its replacement (the rotation asked for
+		// it), under the authorizer's policy.
+		{name: "a replaced token", sample: "authorizer-http", refusal: true, edits: []edit{bearer(replacedSecret)}, check: unauthorized},
+		{name: "its replacement, revoked by the reuse", sample: "authorizer-http", refusal: true, edits: []edit{bearer(replacementSecret)}, check: unauthorized},
 	}},
 	"echo": {runs: []run{
 		{name: "sample", sample: "echo", check: func(t *testing.T, w *world, inv invocation) {

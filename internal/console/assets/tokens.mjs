@@ -40,7 +40,7 @@ export async function pageTokens() {
         h('p', { class: 'muted' }, 'Tokens let scripts and tools call the APIs as you, with the scopes you choose. A token can never do more than you can.')),
       h('div', { class: 'actions' }, allBtn, newBtn)),
     blocked, list);
-  const actions = (t) => (t.status === 'active' || t.status === 'locked'
+  const actions = (t) => (t.status === 'active' || t.status === 'locked' || t.status === 'replaced'
     ? [h('button', { type: 'button', class: 'danger-outline', 'aria-label': `Revoke ${t.name}`, onclick: () => revokeDialog(t) }, 'Revoke')]
     : []);
   await tokenTable(list, (cursor) => api('GET', `/tokens${qs({ cursor, limit: 50 })}`), { actions });
@@ -93,10 +93,10 @@ async function revokeAllMine() {
 // pageToken is one of my tokens, its actions and its activity.
 export async function pageToken(id) {
   const t = await api('GET', tokenAPI(id));
-  const live = t.status === 'active' || t.status === 'locked';
+  const live = t.status === 'active' || t.status === 'locked' || t.status === 'replaced';
   const reload = () => route();
   const buttons = h('div', { class: 'actions' },
-    t.status !== 'revoked' ? h('button', { type: 'button', id: 'edit-token', onclick: () => editDialog(t) }, 'Rename') : null,
+    t.status !== 'revoked' && t.status !== 'replaced' ? h('button', { type: 'button', id: 'edit-token', onclick: () => editDialog(t) }, 'Rename') : null,
     t.status === 'active' ? h('button', { type: 'button', id: 'extend-token', onclick: () => extendDialog(t) }, 'Extend') : null,
     t.status === 'active' ? h('button', { type: 'button', id: 'rotate-token', onclick: () => rotateDialog(t) }, 'Rotate') : null,
     live ? h('button', { type: 'button', class: 'danger-outline', id: 'revoke-token', onclick: () => revokeDialog(t, reload) }, 'Revoke') : null);
@@ -106,7 +106,11 @@ export async function pageToken(id) {
     h('div', { class: 'head' }, h('div', {}, h('h1', {}, t.name, ' ', badge(t.status)),
       t.description ? h('p', { class: 'muted' }, t.description) : null), buttons),
     t.status === 'locked' ? h('div', { class: 'notice warn' }, 'An administrator locked this token: it does not work until they unlock it. You can still revoke it.') : null,
-    t.replacedBy ? h('div', { class: 'notice info' }, 'This token was rotated. ', link(tokenPath(t.replacedBy), 'See its replacement.')) : null,
+    t.status === 'replaced'
+      ? h('div', { class: 'notice warn', id: 'replaced-notice' }, 'Replaced, works until ', when(t.replacedUntil, true),
+        '. Give its replacement to everything that still uses it before then; any use after that is refused and reported to you. ',
+        link(tokenPath(t.replacedBy), 'See its replacement.'))
+      : t.replacedBy ? h('div', { class: 'notice info' }, 'This token was rotated. ', link(tokenPath(t.replacedBy), 'See its replacement.')) : null,
     h('div', { class: 'card' }, h('dl', { class: 'facts' },
       h('dt', {}, 'Token id'), h('dd', { class: 'mono' }, t.displayPrefix),
       h('dt', {}, 'Scopes'), h('dd', {}, chips(t.scopes)),
@@ -145,11 +149,34 @@ function extendDialog(t) {
   });
 }
 
+// overlapChoices are the rotate dialog's overlaps, in seconds: the API
+// takes 0 to 7 days (pat.MaxOverlap).
+export const overlapChoices = [
+  [0, 'End it at once'],
+  [3600, 'Keep it working for 1 hour'],
+  [86400, 'Keep it working for 1 day'],
+  [604800, 'Keep it working for 7 days (maximum)'],
+];
+
+// rotateBody is the rotate request's body for the dialog's choices; none
+// for the defaults.
+export function rotateBody(overlapSeconds, revokeReplacementOnReuse) {
+  if (!overlapSeconds && !revokeReplacementOnReuse) return undefined;
+  return { overlapSeconds, revokeReplacementOnReuse };
+}
+
 function rotateDialog(t) {
-  formDialog(`Rotate “${t.name}”?`, [], 'Rotate token', async (_f, close) => {
-    const created = await api('POST', `${tokenAPI(t.id)}/rotate`);
+  const overlap = h('select', { name: 'overlap', id: 'rotate-overlap' },
+    overlapChoices.map(([s, label]) => h('option', { value: String(s) }, label)));
+  const revoke = h('input', { type: 'checkbox', name: 'revokeReplacementOnReuse', id: 'rotate-revoke-on-reuse' });
+  formDialog(`Rotate “${t.name}”?`, [
+    field('The old token', overlap, 'Time to give the new token to everything that uses this one. Until then the old one shows as replaced and still works; after that any use of it is refused and reported to you.'),
+    h('div', { class: 'field' }, h('label', {}, revoke, ' Also revoke the new token if the old one is used after it ends'),
+      h('span', { class: 'hint' }, 'A use after the end means someone else may hold a copy; if the old token leaked, the new one may have leaked with it.')),
+  ], 'Rotate token', async (_f, close) => {
+    const created = await api('POST', `${tokenAPI(t.id)}/rotate`, rotateBody(Number(overlap.value), revoke.checked));
     close();
     await revealDialog(created, me(), 'Your rotated token');
     navigate(tokenPath(created.id));
-  }, { intro: h('p', {}, 'You get a new token with the same name, scopes and lifetime; this one is revoked at once, so anything still using it gets 401 until you give it the new one.') });
+  }, { intro: h('p', {}, 'You get a new token with the same name, scopes and lifetime.') });
 }
