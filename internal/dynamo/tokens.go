@@ -180,7 +180,7 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, max
 	if err != nil {
 		return err
 	}
-	overlap := old.Status == pat.StatusActive
+	overlap := old.Status == pat.StatusActive && old.ReplacedUntil != nil // else revoked at old.RevokedAt
 	var end types.TransactWriteItem
 	if overlap {
 		end = s.replaceLater(old)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/lambdarun"
 	"github.com/patservice/pat/internal/lambdarun/cloudwatch"
@@ -60,6 +62,7 @@ func seedToken(t *testing.T, w *world) {
 // The replaced token and its replacement, by name in w.subst.
 const (
 	replacedSecret    = "pat_REPLACEDBYAROTATION"
+	replacedID        = "REPLACEDTOKENID"
 	replacementSecret = "pat_REPLACEMENTOFTHETEST"
 )
 
@@ -69,7 +72,7 @@ func seedReplaced(t *testing.T, w *world) {
 	seedToken(t, w)
 	old := w.seed(t, "create-token")
 	next := w.seed(t, "rotate-token", onToken(old["id"].(string)), body(`{"revokeReplacementOnReuse": true}`))
-	w.subst[replacedSecret], w.subst[replacementSecret] = old["token"].(string), next["token"].(string)
+	w.subst[replacedSecret], w.subst[replacedID], w.subst[replacementSecret] = old["token"].(string), old["id"].(string), next["token"].(string)
 }
 
 // unauthorized wants an HTTP API authorizer's refusal.
@@ -342,7 +345,21 @@ var cases = map[string]fnCase{
 		// A rotated token used after its end: refused, and reported with
 		// the mark that revokes its replacement (the rotation asked for
 		// it), under the authorizer's policy.
-		{name: "a replaced token", sample: "authorizer-http", refusal: true, edits: []edit{bearer(replacedSecret)}, check: unauthorized},
+		{name: "a replaced token", sample: "authorizer-http", refusal: true, edits: []edit{bearer(replacedSecret)}, check: func(t *testing.T, w *world, inv invocation) {
+			unauthorized(t, w, inv)
+			out, err := w.DB.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: &w.Tables.Tokens,
+				Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "TOKEN#" + w.subst[replacedID]}, "sk": &types.AttributeValueMemberS{Value: "TOKEN"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Item["reuseReportedAt"] == nil {
+				var lines []string
+				for _, l := range w.e.Lines() {
+					lines = append(lines, l.Text)
+				}
+				t.Fatalf("the reuse was not reported on the token; the authorizer logged:\n%s", strings.Join(lines, "\n"))
+			}
+		}},
 		{name: "its replacement, revoked by the reuse", sample: "authorizer-http", refusal: true, edits: []edit{bearer(replacementSecret)}, check: unauthorized},
 	}},
 	"echo": {runs: []run{

@@ -49,8 +49,13 @@ func TestRotateWithOverlap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rotated := evs.Items[len(evs.Items)-1]
-	if rotated.Action != pat.ActionRotated || rotated.Details["replacedUntil"] != until.Format(time.RFC3339) || rotated.Details["revokeReplacementOnReuse"] != "true" {
+	var rotated pat.Event
+	for _, ev := range evs.Items {
+		if ev.Action == pat.ActionRotated {
+			rotated = ev
+		}
+	}
+	if rotated.Details["replacedUntil"] != until.Format(time.RFC3339) || rotated.Details["revokeReplacementOnReuse"] != "true" {
 		t.Fatalf("rotation event = %+v", rotated)
 	}
 }
