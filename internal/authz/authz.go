@@ -284,7 +284,7 @@ func (a *Authorizer) decide(ctx context.Context, req Request, parsed token.Parse
 			d.reuse = t
 		}
 		return d, nil
-	case t.Status == pat.StatusRevoked || t.RevokedOnReuseAt != nil:
+	case t.StatusAt(now) == pat.StatusRevoked:
 		d.Reason = ReasonRevoked
 		return d, nil
 	case t.Status == pat.StatusLocked:

@@ -125,7 +125,7 @@ func (r *AuthReader) ReportReuse(ctx context.Context, rep pat.ReuseReport) (bool
 			return false, err
 		}
 		day, when := dueKeys(&rep.At)
-		mark := r.items.update(tokenKey(t.ReplacedBy), "SET revokedOnReuseAt = :at, dueDay = :day, dueAt = :at",
+		mark := r.items.update(tokenKey(t.ReplacedBy), "SET revokedOnReuseAt = :at, revokedAt = :at, dueDay = :day, dueAt = :at",
 			"userId = :user AND attribute_not_exists(revokedAt) AND attribute_not_exists(revokedOnReuseAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :at)", nil,
 			values("at", when, "day", day, "user", t.UserID))
 		writes = append(writes, write{item: mark, failed: failWith(errReplacementDead)}, ev)

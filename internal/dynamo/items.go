@@ -177,7 +177,13 @@ func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 	t.ReplacedUntil, t.ReuseReportedAt, t.RevokeReplacementOnReuse = replacedUntil, reuseReported, it.RevokeReplacement
 	t.RevokedOnReuseAt = revokedOnReuse
 	if t.ReplacedUntil == nil && t.ReplacedBy != "" {
-		t.ReplacedUntil = revoked // replaced before the field was kept: at once
+		// Read from the owner index, which does not project it, or
+		// replaced before it was kept: a replacement revoked it at once,
+		// an overlap moved its expiry to the overlap's end.
+		t.ReplacedUntil = revoked
+		if t.Status == pat.StatusActive {
+			t.ReplacedUntil = expires
+		}
 	}
 	t.Owner = pat.OwnerState{Status: pat.UserStatus(it.OwnerStatus), Scopes: strings.Fields(it.OwnerScopes), Rev: it.OwnerRev}
 	t.IssuedBy = pat.RoleUser

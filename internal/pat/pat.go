@@ -55,9 +55,10 @@ type Token struct {
 	RevokeReplacementOnReuse bool
 	// RevokedOnReuseAt is when the authorizer revoked this token because
 	// the token it replaced was used after its end. The authorizer never
-	// writes a token's status: this mark alone makes the token revoked
-	// (StatusAt, and the authorizer's decision); the lifecycle job then
-	// ends it for good and frees its place in its owner's cap.
+	// writes a token's status: this mark (with RevokedAt, which the owner
+	// index projects) makes the token revoked (StatusAt, and the
+	// authorizer's decision). It keeps its place in its owner's cap until
+	// it expires or its owner revokes it for good.
 	RevokedOnReuseAt *time.Time
 	// ReuseReportedAt is when the authorizer last reported a use of this
 	// token after its replacement ended (ActionReuseDetected): at most one
@@ -116,7 +117,9 @@ func (t Token) Term() time.Duration {
 // the end of its overlap, then expired.
 func (t Token) StatusAt(now time.Time) Status {
 	switch {
-	case t.RevokedOnReuseAt != nil && t.Status != StatusRevoked:
+	case t.Status != StatusRevoked && (t.RevokedOnReuseAt != nil || t.RevokedAt != nil):
+		// The authorizer's mark (see RevokedOnReuseAt), which also sets
+		// revokedAt for the owner index's lists.
 		return StatusRevoked
 	case t.Status != StatusActive:
 		return t.Status
