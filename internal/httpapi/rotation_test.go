@@ -33,6 +33,12 @@ func TestRotateWithOverlap(t *testing.T) {
 	if err != nil || old["status"] != "replaced" || old["replacedBy"] != rotated.fields()["id"] || until.Before(before.Add(time.Hour)) || until.After(time.Now().Add(time.Hour)) {
 		t.Fatalf("old token in its overlap = %v", old)
 	}
+	// The list (read from the owner index) says the same.
+	for _, it := range h.call(t, "list-tokens").fields()["items"].([]any) {
+		if m := it.(map[string]any); m["id"] == id && (m["status"] != "replaced" || m["replacedUntil"] == nil) {
+			t.Fatalf("the old token in the list = %v", m)
+		}
+	}
 	if r := h.call(t, "rotate-token", onToken(id)); r.Status != 409 || r.code() != "token_not_active" {
 		t.Fatalf("rotate a replaced token: %d %s", r.Status, r.Body)
 	}
