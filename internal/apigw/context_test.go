@@ -27,7 +27,7 @@ func TestContextSaysWhoIssuedTheToken(t *testing.T) {
 	}
 	own := e.Create(t, alice, pat.CreateInput{Scopes: []string{"crm:read"}})
 	byAdmin := adminCreate("for alice")
-	rotated, err := e.Service.RotateToken(ctx, alice, adminCreate("for alice, rotated").Token.ID)
+	rotated, err := e.Service.RotateToken(ctx, alice, adminCreate("for alice, rotated").Token.ID, pat.RotateInput{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,11 +43,15 @@ func (o Outcome) String() string {
 // Reasons a decision gives, in the order they are checked (ReasonPath
 // comes before the read: no token can make such a path acceptable).
 const (
-	ReasonMissing       = "missing_token"
-	ReasonAmbiguous     = "ambiguous_credentials" // several Authorization headers, or access_token in the query
-	ReasonMalformed     = "malformed_token"
-	ReasonUnknown       = "unknown_token"
-	ReasonRevoked       = "revoked"
+	ReasonMissing   = "missing_token"
+	ReasonAmbiguous = "ambiguous_credentials" // several Authorization headers, or access_token in the query
+	ReasonMalformed = "malformed_token"
+	ReasonUnknown   = "unknown_token"
+	ReasonRevoked   = "revoked"
+	// ReasonReuse: a token a rotation replaced, used after its overlap
+	// ended (or after its owner revoked it early). Refused as any dead
+	// token, and reported (Authorizer.reportReuse).
+	ReasonReuse         = "reuse"
 	ReasonLocked        = "locked"
 	ReasonExpired       = "expired"
 	ReasonOwnerDisabled = "owner_disabled"
@@ -92,6 +96,9 @@ type Decision struct {
 	IssuedByAdmin bool
 
 	recordUse bool // the last recorded use is older than the interval
+	// reuse is the replaced token to report (ReasonReuse), when no report
+	// of it is as recent as pat.ReusePeriod.
+	reuse *pat.Token
 }
 
 // ErrorCode is the RFC 6750 error code for the WWW-Authenticate header.
@@ -119,6 +126,8 @@ func (d Decision) Description() string {
 		return "the token is not valid"
 	case ReasonRevoked:
 		return "the token was revoked"
+	case ReasonReuse:
+		return "the token was replaced by a rotation: use its replacement"
 	case ReasonLocked:
 		return "the token is locked by an administrator"
 	case ReasonExpired:
@@ -180,6 +189,9 @@ type Reader interface {
 	// RecordUse writes a use unless one at or after notBefore is recorded,
 	// so that concurrent requests write once.
 	RecordUse(ctx context.Context, tokenID string, use pat.Use, notBefore time.Time) error
+	// ReportReuse writes a reuse report unless one after r.Since is
+	// written, so that concurrent requests write once; false then.
+	ReportReuse(ctx context.Context, r pat.ReuseReport) (bool, error)
 }
 
 // Authorizer makes decisions.
@@ -202,6 +214,8 @@ type Authorizer struct {
 	metrics metrics
 	// Realm names the protection space in WWW-Authenticate.
 	Realm string
+	// AuditRetention is how long a reuse report's audit events are kept.
+	AuditRetention time.Duration
 }
 
 // New returns an Authorizer with a 10-minute last-use interval and a 1 s timeout.
@@ -218,6 +232,9 @@ func (a *Authorizer) Authorize(ctx context.Context, req Request) (Decision, erro
 	d, err := a.Decide(ctx, req)
 	if err == nil && d.Outcome == Allowed {
 		a.recordUse(ctx, d, req)
+	}
+	if err == nil && d.reuse != nil {
+		a.reportReuse(ctx, d, req)
 	}
 	a.logDecision(ctx, d, err, time.Since(start))
 	return d, err
@@ -267,13 +284,19 @@ func (a *Authorizer) decide(ctx context.Context, req Request, parsed token.Parse
 	case t == nil || !digest.Equal(t.Digest):
 		d.Reason = ReasonUnknown
 		return d, nil
-	case t.Status == pat.StatusRevoked:
+	case t.ReplacedEnded(now):
+		d.Reason = ReasonReuse
+		if pat.ShouldReportReuse(t.ReuseReportedAt, now) {
+			d.reuse = t
+		}
+		return d, nil
+	case t.StatusAt(now) == pat.StatusRevoked:
 		d.Reason = ReasonRevoked
 		return d, nil
 	case t.Status == pat.StatusLocked:
 		d.Reason = ReasonLocked
 		return d, nil
-	case t.StatusAt(now) != pat.StatusActive:
+	case !t.Usable(now):
 		d.Reason = ReasonExpired
 		return d, nil
 	case owner == nil || owner.ID != t.UserID || owner.Status != pat.UserActive:
@@ -320,6 +343,30 @@ func (a *Authorizer) recordUse(ctx context.Context, d Decision, req Request) {
 	use := pat.Use{At: now, SourceIP: req.SourceIP, UserAgent: truncate(req.UserAgent, 256)}
 	if err := a.reader.RecordUse(writeCtx, d.TokenID, use, now.Add(-a.LastUseInterval)); err != nil {
 		a.log.WarnContext(ctx, "last use not recorded", "tokenId", d.TokenID, "error", err)
+	}
+}
+
+// reportReuse writes the report of a replaced token's use after its end
+// (at most once per token per pat.ReusePeriod, whichever instance sees
+// it), logs it and counts it (ReuseReports); a failure is logged and does
+// not change the refusal.
+func (a *Authorizer) reportReuse(ctx context.Context, d Decision, req Request) {
+	t := *d.reuse
+	report, err := pat.NewReuseReport(t, a.Now(), req.SourceIP, a.AuditRetention, a.format.NewID)
+	if err != nil {
+		a.log.ErrorContext(ctx, "reuse not reported", "tokenId", t.ID, "error", err)
+		return
+	}
+	writeCtx, cancel := context.WithTimeout(ctx, a.Timeout)
+	defer cancel()
+	written, err := a.reader.ReportReuse(writeCtx, report)
+	switch {
+	case err != nil:
+		a.log.ErrorContext(ctx, "reuse not reported", "tokenId", t.ID, "error", err)
+	case written:
+		a.log.LogAttrs(ctx, slog.LevelWarn, "token reuse reported", slog.String("tokenId", t.ID), slog.String("userId", t.UserID),
+			slog.String("replacedBy", t.ReplacedBy), slog.Bool("replacementRevoked", report.Revocation != nil),
+			slog.Int("ReuseReports", 1), reuseDirective.Attr(report.At))
 	}
 }
 

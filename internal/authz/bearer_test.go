@@ -57,6 +57,8 @@ func (r refusingReader) RecordUse(context.Context, string, pat.Use, time.Time) e
 	return nil
 }
 
+func (refusingReader) ReportReuse(context.Context, pat.ReuseReport) (bool, error) { return false, nil }
+
 // missingReader knows no token.
 type missingReader struct{}
 
@@ -67,6 +69,8 @@ func (missingReader) TokenAndOwner(context.Context, token.Parsed) (pat.TokenOwne
 func (missingReader) RecordUse(context.Context, string, pat.Use, time.Time) error {
 	return errors.New("unexpected")
 }
+
+func (missingReader) ReportReuse(context.Context, pat.ReuseReport) (bool, error) { return false, nil }
 
 func newTestAuthorizer(tb testing.TB, r Reader) *Authorizer {
 	tb.Helper()

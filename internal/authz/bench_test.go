@@ -17,6 +17,8 @@ func (m memoryReader) TokenAndOwner(context.Context, token.Parsed) (pat.TokenOwn
 }
 func (m memoryReader) RecordUse(context.Context, string, pat.Use, time.Time) error { return nil }
 
+func (memoryReader) ReportReuse(context.Context, pat.ReuseReport) (bool, error) { return false, nil }
+
 // BenchmarkDecideCPU is the decision's own CPU time and allocations, for an
 // allowed request, with the database answer already in memory.
 func BenchmarkDecideCPU(b *testing.B) {

@@ -96,3 +96,18 @@ func (c *CachedReader) RecordUse(ctx context.Context, tokenID string, use pat.Us
 	}
 	return err
 }
+
+// ReportReuse writes the report and notes it in the cached copy, so that
+// the next refusals from the cache do not try to write it again.
+func (c *CachedReader) ReportReuse(ctx context.Context, r pat.ReuseReport) (bool, error) {
+	written, err := c.Reader.ReportReuse(ctx, r)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[r.Token.ID]; ok && e.rec.Token != nil && err == nil {
+		t := *e.rec.Token
+		t.ReuseReportedAt = &r.At
+		e.rec.Token = &t
+		c.entries[r.Token.ID] = e
+	}
+	return written, err
+}

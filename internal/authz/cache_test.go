@@ -33,6 +33,8 @@ func (r *tableReader) TokenAndOwner(_ context.Context, p token.Parsed) (pat.Toke
 
 func (r *tableReader) RecordUse(context.Context, string, pat.Use, time.Time) error { return nil }
 
+func (*tableReader) ReportReuse(context.Context, pat.ReuseReport) (bool, error) { return false, nil }
+
 // add stores an active token of user u with crm:read and returns its secret.
 func (r *tableReader) add(tb testing.TB, f *token.Format, u string) (string, token.Parsed) {
 	tb.Helper()

@@ -50,7 +50,7 @@ func hotToken(tb testing.TB, e *env) (reads, writes, bound int64) {
 	}
 	clock := e.Clock.Now()
 	now := func() time.Time { return clock }
-	reader := authz.NewCachedReader(dynamo.NewAuthReader(e.count, e.Tables.Tokens), time.Second)
+	reader := authz.NewCachedReader(dynamo.NewAuthReader(e.count, e.Tables.Tokens, e.Tables.Audit), time.Second)
 	reader.Now = now
 	a := authz.New(reader, e.Service.Format(), catalog, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	a.Now = now

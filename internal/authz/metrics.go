@@ -26,6 +26,15 @@ var emfDirective = emf.Directive{
 	Metrics:    []emf.Metric{{Name: "Decisions", Unit: emf.Count}, {Name: "Latency", Unit: emf.Milliseconds}},
 }
 
+// reuseDirective declares ReuseReports, one per report of a replaced
+// token used after its end (at most one per token per pat.ReusePeriod):
+// the alarm on reuse watches it, without dimensions.
+var reuseDirective = emf.Directive{
+	Namespace:  MetricsNamespace,
+	Dimensions: [][]string{{}},
+	Metrics:    []emf.Metric{{Name: "ReuseReports", Unit: emf.Count}},
+}
+
 // logDecision records one decision. Every deny and error is logged on its
 // own line (the token id, never the token; the reason; the required scope)
 // that carries its metrics as EMF, so that an error reaches the alarms at

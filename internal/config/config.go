@@ -279,6 +279,8 @@ func (r *reader) boolean(name string, def bool) bool {
 // Authorizer is the validated configuration of the request authorizer.
 type Authorizer struct {
 	TokensTable     string
+	AuditTable      string        // takes the reports of replaced tokens used after their end
+	AuditRetention  time.Duration // of those reports' audit events: the service's own
 	TokenPrefix     string
 	LastUseInterval time.Duration // least time between two recorded uses of a token
 	Timeout         time.Duration // bound on each DynamoDB call
@@ -292,6 +294,8 @@ func AuthorizerFromEnv() (Authorizer, error) {
 	r := reader{}
 	c := Authorizer{
 		TokensTable:     r.str("TABLE_NAME", ""),
+		AuditTable:      r.str("AUDIT_TABLE_NAME", ""),
+		AuditRetention:  r.days("AUDIT_RETENTION_DAYS", 365),
 		TokenPrefix:     r.str("TOKEN_PREFIX", "pat"),
 		LastUseInterval: time.Duration(r.positive("LAST_USED_INTERVAL_MINUTES", 10)) * time.Minute,
 		Timeout:         time.Duration(r.positive("AUTHORIZER_TIMEOUT_MS", 1000)) * time.Millisecond,
@@ -299,8 +303,8 @@ func AuthorizerFromEnv() (Authorizer, error) {
 		DecisionCache:   time.Duration(r.bounded("DECISION_CACHE_SECONDS", 0, 0, 300)) * time.Second,
 		Realm:           r.str("AUTH_REALM", "pat"),
 	}
-	if c.TokensTable == "" {
-		r.errs = append(r.errs, errors.New("TABLE_NAME is required"))
+	if c.TokensTable == "" || c.AuditTable == "" {
+		r.errs = append(r.errs, errors.New("TABLE_NAME and AUDIT_TABLE_NAME are required"))
 	}
 	// The realm goes into a quoted-string of WWW-Authenticate as it is.
 	if c.Realm == "" || len(c.Realm) > 64 || strings.ContainsFunc(c.Realm, func(r rune) bool { return r < ' ' || r > '~' || r == '"' || r == '\\' }) {

@@ -88,6 +88,7 @@ func TestCursorKey(t *testing.T) {
 
 func TestAuthorizerFromEnv(t *testing.T) {
 	t.Setenv("TABLE_NAME", "tokens")
+	t.Setenv("AUDIT_TABLE_NAME", "audit")
 	c, err := AuthorizerFromEnv()
 	if err != nil || c.LastUseInterval != 10*time.Minute || c.Timeout != time.Second || c.TokenPrefix != "pat" || c.AllowLogSample != 0.01 {
 		t.Fatalf("defaults = %+v, %v", c, err)
@@ -220,6 +221,7 @@ func TestConsoleFromEnv(t *testing.T) {
 // left to its default is read all the same.
 func TestVariablesNamesWhatWasRead(t *testing.T) {
 	t.Setenv("TABLE_NAME", "tokens")
+	t.Setenv("AUDIT_TABLE_NAME", "audit")
 	if _, err := AuthorizerFromEnv(); err != nil {
 		t.Fatal(err)
 	}

@@ -14,22 +14,29 @@ import (
 	"github.com/patservice/pat/internal/token"
 )
 
-// AuthAPI is the part of the DynamoDB client the authorizer uses: the
-// template grants it exactly these two actions.
+// AuthAPI is the part of the DynamoDB client the authorizer uses: a read
+// per decision, the last-use write, and the rare transaction of a reuse
+// report (ReportReuse). The template grants it exactly what these write.
 type AuthAPI interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
-// AuthReader is the authorizer's reader on the tokens table.
+// AuthReader is the authorizer's reader on the tokens table, and its
+// writer of reuse reports on the tokens and audit tables.
 type AuthReader struct {
 	db    AuthAPI
 	table string
+	// items builds the report's writes as the store builds its own; it
+	// has no client.
+	items *Store
 }
 
-// NewAuthReader returns the authorizer's reader of the tokens table.
-func NewAuthReader(db AuthAPI, table string) *AuthReader {
-	return &AuthReader{db: db, table: table}
+// NewAuthReader returns the authorizer's reader of the tokens table; the
+// audit table takes its reuse reports.
+func NewAuthReader(db AuthAPI, tokensTable, auditTable string) *AuthReader {
+	return &AuthReader{db: db, table: tokensTable, items: &Store{tokens: tokensTable, audit: auditTable}}
 }
 
 // TokenAndOwner reads the token with one strongly consistent GetItem: one
@@ -91,4 +98,53 @@ func (r *AuthReader) RecordUse(ctx context.Context, tokenID string, use pat.Use,
 		return fmt.Errorf("record use of %s: %w", tokenID, err)
 	}
 	return nil
+}
+
+// errReplacementDead: the replacement a reuse report would revoke is
+// revoked, expired or gone already.
+var errReplacementDead = errors.New("the replacement is not live")
+
+// ReportReuse writes the report of a replaced token's use after its end
+// (pat.ReuseReport), once per token per pat.ReusePeriod: the report's time
+// on the token, only if none is as recent, with its audit event and, when
+// the rotation asked for it, the replacement's revocation, in one
+// transaction. The authorizer never writes a token's status: it revokes
+// the replacement with a mark (revokedOnReuseAt) that the authorizer and
+// the service read as revoked, and puts it in the due index, where the
+// lifecycle job ends it for good and frees its place in its owner's cap.
+// A replacement already revoked (marked or not) is not marked again: the
+// report is written without it. false: a report as recent is there
+// already, and nothing was written.
+func (r *AuthReader) ReportReuse(ctx context.Context, rep pat.ReuseReport) (bool, error) {
+	t := rep.Token
+	report := write{item: r.items.update(tokenKey(t.ID), "SET reuseReportedAt = :at",
+		"replacedBy = :by AND (attribute_not_exists(reuseReportedAt) OR reuseReportedAt <= :since)", nil,
+		values("at", formatTime(rep.At), "since", formatTime(rep.Since), "by", t.ReplacedBy)), failed: failWith(errNotApplied)}
+	audit, err := r.items.putEvent(rep.Event)
+	if err != nil {
+		return false, err
+	}
+	writes := []write{report, audit}
+	if rep.Revocation != nil {
+		ev, err := r.items.putEvent(*rep.Revocation)
+		if err != nil {
+			return false, err
+		}
+		day, when := dueKeys(&rep.At)
+		mark := r.items.update(tokenKey(t.ReplacedBy), "SET revokedOnReuseAt = :at, revokedAt = :at, dueDay = :day, dueAt = :at",
+			"userId = :user AND attribute_not_exists(revokedAt) AND attribute_not_exists(revokedOnReuseAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :at)", nil,
+			values("at", when, "day", day, "user", t.UserID))
+		writes = append(writes, write{item: mark, failed: failWith(errReplacementDead)}, ev)
+	}
+	err = transact(ctx, r.db, writes)
+	if errors.Is(err, errReplacementDead) {
+		err = transact(ctx, r.db, writes[:2])
+	}
+	switch {
+	case errors.Is(err, errNotApplied):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("report reuse of %s: %w", t.ID, err)
+	}
+	return true, nil
 }

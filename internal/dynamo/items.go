@@ -94,9 +94,17 @@ type tokenItem struct {
 	LastUsedUA     string   `dynamodbav:"lastUsedUserAgent,omitempty"`
 	RevokedAt      string   `dynamodbav:"revokedAt,omitempty"`
 	ReplacedBy     string   `dynamodbav:"replacedBy,omitempty"`
-	TTL            int64    `dynamodbav:"ttl,omitempty"`
-	ExtendedAt     string   `dynamodbav:"extendedAt,omitempty"`
-	OwnerEmail     string   `dynamodbav:"ownerEmail,omitempty"`
+	// ReplacedUntil is when a replaced token stops working; ReuseReportedAt
+	// when the authorizer last reported its use after that (one report a
+	// pat.ReusePeriod); RevokeReplacement asks such a use to revoke the
+	// replacement too.
+	ReplacedUntil     string `dynamodbav:"replacedUntil,omitempty"`
+	ReuseReportedAt   string `dynamodbav:"reuseReportedAt,omitempty"`
+	RevokeReplacement bool   `dynamodbav:"revokeReplacementOnReuse,omitempty"`
+	RevokedOnReuseAt  string `dynamodbav:"revokedOnReuseAt,omitempty"`
+	TTL               int64  `dynamodbav:"ttl,omitempty"`
+	ExtendedAt        string `dynamodbav:"extendedAt,omitempty"`
+	OwnerEmail        string `dynamodbav:"ownerEmail,omitempty"`
 	// Notices is never null: the job sets entries of it by path.
 	Notices map[string]string `dynamodbav:"notices"`
 	// DueDay and DueAt key the due index; absent, the token is not in it.
@@ -118,7 +126,9 @@ func encodeToken(t pat.Token) tokenItem {
 		ID: t.ID, UserID: t.UserID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, AllowedSources: t.AllowedSources, Digest: t.Digest,
 		Status: string(t.Status), CreatedAt: formatTime(t.CreatedAt), ExpiresAt: formatOptional(t.ExpiresAt),
 		LastUsedAt: formatOptional(t.LastUsedAt), LastUsedIP: t.LastUsedIP, LastUsedUA: t.LastUsedUA, RevokedAt: formatOptional(t.RevokedAt), ReplacedBy: t.ReplacedBy,
-		Lifetime: int64(t.Lifetime / time.Second),
+		Lifetime:      int64(t.Lifetime / time.Second),
+		ReplacedUntil: formatOptional(t.ReplacedUntil), ReuseReportedAt: formatOptional(t.ReuseReportedAt), RevokeReplacement: t.RevokeReplacementOnReuse,
+		RevokedOnReuseAt: formatOptional(t.RevokedOnReuseAt),
 	}
 	if !t.DeleteAfter.IsZero() {
 		it.TTL = t.DeleteAfter.Unix()
@@ -159,11 +169,25 @@ func decodeToken(item map[string]types.AttributeValue) (pat.Token, error) {
 	revoked, err4 := parseOptional(it.RevokedAt)
 	extended, err5 := parseOptional(it.ExtendedAt)
 	due, err6 := parseOptional(it.DueAt)
-	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+	replacedUntil, err7 := parseOptional(it.ReplacedUntil)
+	reuseReported, err8 := parseOptional(it.ReuseReportedAt)
+	revokedOnReuse, err9 := parseOptional(it.RevokedOnReuseAt)
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7, err8, err9); err != nil {
 		return pat.Token{}, fmt.Errorf("decode token %s: %w", it.ID, err)
 	}
 	t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = created, expires, lastUsed, revoked
 	t.ExtendedAt, t.DueAt, t.OwnerEmail, t.Notices = extended, due, it.OwnerEmail, it.Notices
+	t.ReplacedUntil, t.ReuseReportedAt, t.RevokeReplacementOnReuse = replacedUntil, reuseReported, it.RevokeReplacement
+	t.RevokedOnReuseAt = revokedOnReuse
+	if t.ReplacedUntil == nil && t.ReplacedBy != "" {
+		// Read from the owner index, which does not project it, or
+		// replaced before it was kept: a replacement revoked it at once,
+		// an overlap moved its expiry to the overlap's end.
+		t.ReplacedUntil = revoked
+		if t.Status == pat.StatusActive {
+			t.ReplacedUntil = expires
+		}
+	}
 	t.Owner = pat.OwnerState{Status: pat.UserStatus(it.OwnerStatus), Scopes: strings.Fields(it.OwnerScopes), Rev: it.OwnerRev}
 	t.IssuedBy = pat.RoleUser
 	if it.IssuedBy == string(pat.RoleAdmin) {

@@ -280,7 +280,7 @@ func TestTokenWriteConditions(t *testing.T) {
 		old, repl := tok, f.newToken("alice")
 		at := f.now
 		old.RevokedAt, old.DeleteAfter = &at, at.Add(time.Hour)
-		return f.store.RotateToken(ctx, old, repl, []pat.Event{f.event(pat.ActionRotated, old), f.event(pat.ActionCreated, repl)})
+		return f.store.RotateToken(ctx, old, repl, 50, []pat.Event{f.event(pat.ActionRotated, old), f.event(pat.ActionCreated, repl)})
 	}
 	if err := rotate(); err != nil {
 		t.Fatal(err)
@@ -373,7 +373,7 @@ func TestReminderClaims(t *testing.T) {
 	// Used since the job read it: the claim fails.
 	used := f.token(t, "alice")
 	stale := used
-	if err := dynamo.NewAuthReader(f.db, f.tables.Tokens).RecordUse(ctx, used.ID, pat.Use{At: f.now, SourceIP: "192.0.2.1"}, f.now.Add(-time.Hour)); err != nil {
+	if err := dynamo.NewAuthReader(f.db, f.tables.Tokens, f.tables.Audit).RecordUse(ctx, used.ID, pat.Use{At: f.now, SourceIP: "192.0.2.1"}, f.now.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if claim(stale, at(0), at(-time.Hour)) {
@@ -388,7 +388,7 @@ func TestDeleteIdleAndExpireWhenChangedMeanwhile(t *testing.T) {
 	f.user(t, "alice")
 	tok := f.token(t, "alice")
 	read := f.get(t, tok.ID)
-	if err := dynamo.NewAuthReader(f.db, f.tables.Tokens).RecordUse(ctx, tok.ID, pat.Use{At: f.now}, f.now.Add(-time.Hour)); err != nil {
+	if err := dynamo.NewAuthReader(f.db, f.tables.Tokens, f.tables.Audit).RecordUse(ctx, tok.ID, pat.Use{At: f.now}, f.now.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	tokens, audit := f.count(t, f.tables.Tokens), f.count(t, f.tables.Audit)

@@ -113,7 +113,7 @@ func (s *Store) guarded(t pat.Token, ownerRev int, at time.Time, expr string, na
 	names = maps.Clone(names)
 	names["#status"] = "status"
 	vals = mergeValues(vals, values("guardUser", t.UserID, "guardActive", string(pat.StatusActive), "guardNow", formatTime(at)))
-	cond := "userId = :guardUser AND #status = :guardActive AND (attribute_not_exists(expiresAt) OR expiresAt > :guardNow) AND "
+	cond := "userId = :guardUser AND #status = :guardActive AND attribute_not_exists(replacedBy) AND attribute_not_exists(revokedOnReuseAt) AND (attribute_not_exists(expiresAt) OR expiresAt > :guardNow) AND "
 	var owner []write
 	if t.Owner.Rev > 0 {
 		cond += "ownerStatus = :guardOwnerActive AND ownerRev = :guardOwnerRev"
@@ -182,13 +182,25 @@ func (s *Store) notChanging(vals map[string]types.AttributeValue) string {
 	return "(attribute_not_exists(changing) OR changing < :stale)"
 }
 
-// RotateToken revokes old and stores replacement only if old is still
-// active, so that of concurrent rotations exactly one wins; the owner's
-// live tokens swap them, under the same revision rule as CreateToken.
-func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, events []pat.Event) error {
+// RotateToken ends old and stores replacement only if old is still
+// active and not replaced, so that of concurrent rotations exactly one
+// wins. Ended at once, old leaves the owner's live tokens and the
+// replacement takes its place in the cap. Replaced with an overlap, old
+// stays live and counted until the lifecycle job expires it (a lock or a
+// change of the owner still reaches it meanwhile), and the replacement
+// takes a place of its own, within maxActive. Under the same revision rule
+// as CreateToken.
+func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, maxActive int, events []pat.Event) error {
 	tok, err := s.putToken(replacement)
 	if err != nil {
 		return err
+	}
+	overlap := old.Status == pat.StatusActive && old.ReplacedUntil != nil // else revoked at old.RevokedAt
+	var end types.TransactWriteItem
+	if overlap {
+		end = s.replaceLater(old)
+	} else {
+		end = s.revoke(old, replacement.ID)
 	}
 	for range ownerAttempts {
 		read, _, err := s.readUser(ctx, replacement.UserID)
@@ -198,23 +210,61 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, eve
 		if read == nil {
 			return fmt.Errorf("user %s vanished while rotating a token", replacement.UserID)
 		}
-		live := slices.DeleteFunc(slices.Clone(read.LiveTokens), func(id string) bool { return id == old.ID })
+		live := slices.Clone(read.LiveTokens)
+		if !overlap {
+			live = slices.DeleteFunc(live, func(id string) bool { return id == old.ID })
+		}
 		vals := mergeValues(values("active", string(pat.UserActive), "one", 1, "zero", 0),
 			map[string]types.AttributeValue{":live": &types.AttributeValueMemberSS{Value: append(live, replacement.ID)}})
 		cond := "#status = :active AND " + revIs("rev", "rev", replacement.Owner.Rev, vals) + " AND " + revIs("tokensRev", "trev", read.TokensRev, vals) +
 			" AND " + s.notChanging(vals)
+		set := "SET liveTokens = :live, tokensRev = if_not_exists(tokensRev, :zero) + :one"
+		refusal := errOwnerMoved
+		if overlap {
+			set += ", activeTokens = activeTokens + :one"
+			cond += " AND activeTokens < :max"
+			maps.Copy(vals, values("max", maxActive))
+			refusal = pat.Errorf(pat.CodeTokenLimit, "%d active tokens, the most one user may hold, and the replaced token counts until its overlap ends: "+
+				"rotate without an overlap, or revoke a token no longer used", maxActive)
+		}
 		err = s.audited(ctx, events,
-			write{item: s.revoke(old, replacement.ID), failed: failWith(pat.Errorf(pat.CodeConflict, "token %s was rotated or revoked meanwhile", old.ID))},
+			write{item: end, failed: failWith(pat.Errorf(pat.CodeConflict, "token %s was rotated or revoked meanwhile", old.ID))},
 			tok,
-			write{item: s.update(userKey(replacement.UserID), "SET liveTokens = :live, tokensRev = if_not_exists(tokensRev, :zero) + :one", cond,
-				map[string]string{"#status": "status"}, vals),
-				failed: ownerRefusal(replacement.UserID, replacement.Owner.Rev, errOwnerMoved)},
+			write{item: s.update(userKey(replacement.UserID), set, cond, map[string]string{"#status": "status"}, vals),
+				failed: ownerMovedOr(replacement.UserID, replacement.Owner.Rev, read.TokensRev, refusal)},
 		)
 		if !errors.Is(err, errOwnerMoved) {
 			return err
 		}
 	}
 	return pat.ErrOwnerChanged
+}
+
+// ownerMovedOr explains a failed condition on the owner's record in a
+// rotation: a change of the live tokens since they were read (tokensRev)
+// is a move (read again), else as ownerRefusal.
+func ownerMovedOr(userID string, rev, tokensRev int, otherwise error) func(map[string]types.AttributeValue) error {
+	return func(old map[string]types.AttributeValue) error {
+		var it userItem
+		if old != nil && attributevalue.UnmarshalMap(old, &it) == nil && it.TokensRev != tokensRev {
+			return errOwnerMoved
+		}
+		return ownerRefusal(userID, rev, otherwise)(old)
+	}
+}
+
+// replaceLater is the update that marks t replaced by t.ReplacedBy until
+// t.ReplacedUntil, its new expiry, from active and not replaced only.
+func (s *Store) replaceLater(t pat.Token) types.TransactWriteItem {
+	vals := values("by", t.ReplacedBy, "until", formatTime(*t.ReplacedUntil), "ttl", t.DeleteAfter.Unix(), "user", t.UserID, "active", string(pat.StatusActive))
+	set := []string{"replacedBy = :by", "replacedUntil = :until", "expiresAt = :until", "#ttl = :ttl"}
+	if t.RevokeReplacementOnReuse {
+		set = append(set, "revokeReplacementOnReuse = :revoke")
+		maps.Copy(vals, map[string]types.AttributeValue{":revoke": &types.AttributeValueMemberBOOL{Value: true}})
+	}
+	set, remove := scheduleClauses(t.DueAt, set, nil, vals)
+	return s.update(tokenKey(t.ID), updateExpression(set, remove), "userId = :user AND #status = :active AND attribute_not_exists(replacedBy)",
+		map[string]string{"#status": "status", "#ttl": "ttl"}, vals)
 }
 
 // revoke is the update that revokes t (RevokedAt and DeleteAfter set) and
@@ -225,8 +275,12 @@ func (s *Store) revoke(t pat.Token, replacedBy string) types.TransactWriteItem {
 	set, from := "SET #status = :revoked, revokedAt = :at, #ttl = :ttl", "(#status = :active OR #status = :locked)"
 	vals := values("revoked", string(pat.StatusRevoked), "active", string(pat.StatusActive), "at", formatTime(*t.RevokedAt), "ttl", t.DeleteAfter.Unix(), "user", t.UserID)
 	if replacedBy != "" {
-		set, from = set+", replacedBy = :by", "#status = :active"
+		set, from = set+", replacedBy = :by, replacedUntil = :at", "#status = :active AND attribute_not_exists(replacedBy)"
 		maps.Copy(vals, values("by", replacedBy))
+		if t.RevokeReplacementOnReuse {
+			set += ", revokeReplacementOnReuse = :revoke"
+			maps.Copy(vals, map[string]types.AttributeValue{":revoke": &types.AttributeValueMemberBOOL{Value: true}})
+		}
 	} else {
 		maps.Copy(vals, values("locked", string(pat.StatusLocked)))
 	}

@@ -39,6 +39,17 @@ func failWith(err error) func(map[string]types.AttributeValue) error {
 // collect all the items that failed); a conflict with another transaction
 // is CodeConflict; anything else is an internal error.
 func (s *Store) transact(ctx context.Context, writes []write) error {
+	return transact(ctx, s.db, writes)
+}
+
+// transactor is what a transaction needs of the client: the store's and
+// the authorizer's (AuthReader) both have it.
+type transactor interface {
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// transact is Store.transact on any client.
+func transact(ctx context.Context, db transactor, writes []write) error {
 	if len(writes) > maxTransactItems {
 		return fmt.Errorf("transaction of %d items: DynamoDB takes at most %d", len(writes), maxTransactItems)
 	}
@@ -49,7 +60,7 @@ func (s *Store) transact(ctx context.Context, writes []write) error {
 			returnOldOnFailure(&items[i])
 		}
 	}
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	tce, ok := errors.AsType[*types.TransactionCanceledException](err)
 	if !ok {
 		if err != nil {

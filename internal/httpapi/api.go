@@ -3,6 +3,8 @@
 package httpapi
 
 import (
+	"time"
+
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -179,10 +181,28 @@ func (a *API) RevokeToken(ctx context.Context, req events.APIGatewayV2HTTPReques
 	})
 }
 
-// RotateToken: POST /tokens/{id}/rotate.
+// rotateRequest is the optional body of a rotation.
+type rotateRequest struct {
+	OverlapSeconds           int64 `json:"overlapSeconds"`
+	RevokeReplacementOnReuse bool  `json:"revokeReplacementOnReuse"`
+}
+
+func (r rotateRequest) input() pat.RotateInput {
+	overlap := time.Duration(r.OverlapSeconds) * time.Second
+	if r.OverlapSeconds < 0 || r.OverlapSeconds > int64(pat.MaxOverlap/time.Second) {
+		overlap = -1 // out of bounds, without overflow: the domain refuses it
+	}
+	return pat.RotateInput{Overlap: overlap, RevokeReplacementOnReuse: r.RevokeReplacementOnReuse}
+}
+
+// RotateToken: POST /tokens/{id}/rotate, with an optional body.
 func (a *API) RotateToken(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
-		c, err := a.svc.RotateToken(ctx, id, req.PathParameters["id"])
+		var body rotateRequest
+		if err := optionalBody(req, &body); err != nil {
+			return 0, nil, err
+		}
+		c, err := a.svc.RotateToken(ctx, id, req.PathParameters["id"], body.input())
 		return 201, a.created(c), err
 	})
 }

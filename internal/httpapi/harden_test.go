@@ -94,8 +94,8 @@ func TestLockedTokenIsNotExtended(t *testing.T) {
 	id := h.call(t, "create-token", alice).fields()["id"].(string)
 	h.call(t, "admin-lock-token", onToken(id))
 	before := localstack.Dump(t, h.DB, h.Tables.Tokens)
-	for _, function := range []string{"extend-token", "rotate-token"} {
-		if r := h.call(t, function, alice, onToken(id), body(`{"expiresInDays":365}`)); r.Status != 409 || r.code() != "token_locked" {
+	for function, b := range map[string]string{"extend-token": `{"expiresInDays":365}`, "rotate-token": `{"overlapSeconds":3600}`} {
+		if r := h.call(t, function, alice, onToken(id), body(b)); r.Status != 409 || r.code() != "token_locked" {
 			t.Errorf("%s on a locked token: %d %s", function, r.Status, r.Body)
 		}
 	}

@@ -24,6 +24,7 @@ type tokenJSON struct {
 	ExtendedAt     *time.Time `json:"extendedAt,omitempty"`
 	RevokedAt      *time.Time `json:"revokedAt,omitempty"`
 	ReplacedBy     string     `json:"replacedBy,omitempty"`
+	ReplacedUntil  *time.Time `json:"replacedUntil,omitempty"`
 }
 
 // createdJSON adds the plaintext token, shown this once.
@@ -69,6 +70,7 @@ func (a *API) tokenView(t pat.Token) tokenJSON {
 		ID: t.ID, Name: t.Name, Description: t.Description, Scopes: t.Scopes, AllowedSources: nonNil(t.AllowedSources), Status: t.StatusAt(a.svc.Now()),
 		DisplayPrefix: a.svc.Format().Prefix() + "_" + t.ID, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt,
 		LastUsedAt: t.LastUsedAt, LastUsedIP: t.LastUsedIP, LastUsedUA: t.LastUsedUA, ExtendedAt: t.ExtendedAt, RevokedAt: t.RevokedAt, ReplacedBy: t.ReplacedBy,
+		ReplacedUntil: t.ReplacedUntil,
 	}
 }
 

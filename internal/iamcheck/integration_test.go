@@ -111,6 +111,38 @@ func TestCreateAndUseATokenUnderTheTemplatesPolicies(t *testing.T) {
 		t.Fatalf("the new token: %v %s, %v", d.Outcome, d.Reason, err)
 	}
 
+	// Rotated, asking that a reuse revoke the replacement: the old token's
+	// use is reported, under the authorizer's policy, with the mark that
+	// revokes the replacement.
+	asFunction(t, stack, proxy, "RotateTokenFunction")
+	rcfg, err := config.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb, err := awsclient.DynamoDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsvc, err := app.NewService(rcfg, rdb, nil, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := rsvc.RotateToken(ctx, alice, created.Token.ID, pat.RotateInput{RevokeReplacementOnReuse: true})
+	if err != nil {
+		t.Fatalf("POST /tokens/{id}/rotate as rotate-token: %v", err)
+	}
+	ledger.AddToken(next.Secret)
+	asFunction(t, stack, proxy, "AuthorizerFunction")
+	if d, err := a.Authorize(ctx, authz.Request{Authorization: "Bearer " + created.Secret, Method: "GET", Path: "/api/crm/contacts", SourceIP: "192.0.2.1"}); err != nil || d.Reason != authz.ReasonReuse {
+		t.Fatalf("the replaced token: %v %s, %v", d.Outcome, d.Reason, err)
+	}
+	if d, err := a.Authorize(ctx, authz.Request{Authorization: "Bearer " + next.Secret, Method: "GET", Path: "/api/crm/contacts", SourceIP: "192.0.2.1"}); err != nil || d.Reason != authz.ReasonRevoked {
+		t.Fatalf("the replacement after the reuse: %v %s, %v, want revoked", d.Outcome, d.Reason, err)
+	}
+	for _, r := range proxy.TakeRefusals() {
+		t.Errorf("refused: %s %s %s", r.Function, r.Action, r.Resource)
+	}
+
 	// Both functions went through the proxy, each under its own policy;
 	// the authorizer's last-use write (logged, not returned, on failure)
 	// was allowed by its conditional grant.

@@ -135,7 +135,7 @@ func TestTemplatePolicies(t *testing.T) {
 
 		{"the authorizer records a use (its own adapter)", "AuthorizerFunction", func(c *dynamodb.Client, _ *ses.Client) error {
 			now := time.Now()
-			return dynamo.NewAuthReader(c, tokens).RecordUse(ctx, "abc", pat.Use{At: now, SourceIP: "192.0.2.1", UserAgent: "curl"}, now.Add(-time.Hour))
+			return dynamo.NewAuthReader(c, tokens, audit).RecordUse(ctx, "abc", pat.Use{At: now, SourceIP: "192.0.2.1", UserAgent: "curl"}, now.Add(-time.Hour))
 		}, nil},
 		{"the authorizer reads a token", "AuthorizerFunction", func(c *dynamodb.Client, _ *ses.Client) error {
 			_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(tokens), Key: key("TOKEN#abc", "TOKEN"), ConsistentRead: aws.Bool(true)})

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/lambdarun"
 	"github.com/patservice/pat/internal/lambdarun/cloudwatch"
@@ -58,6 +60,31 @@ func seedToken(t *testing.T, w *world) {
 	created := w.seed(t, "create-token")
 	w.subst[sampleTokenID] = created["id"].(string)
 	w.subst["pat_REPLACEDBYTHETEST"] = created["token"].(string)
+}
+
+// The replaced token and its replacement, by name in w.subst.
+const (
+	replacedSecret    = "pat_REPLACEDBYAROTATION"
+	replacedID        = "REPLACEDTOKENID"
+	replacementSecret = "pat_REPLACEMENTOFTHETEST"
+)
+
+// seedReplaced seeds the sample's token, and another one rotated without
+// overlap, asking that a reuse revoke the replacement.
+func seedReplaced(t *testing.T, w *world) {
+	seedToken(t, w)
+	old := w.seed(t, "create-token")
+	next := w.seed(t, "rotate-token", onToken(old["id"].(string)), body(`{"revokeReplacementOnReuse": true}`))
+	w.subst[replacedSecret], w.subst[replacedID], w.subst[replacementSecret] = old["token"].(string), old["id"].(string), next["token"].(string)
+}
+
+// unauthorized wants an HTTP API authorizer's refusal.
+func unauthorized(t *testing.T, w *world, inv invocation) {
+	var r events.APIGatewayV2CustomAuthorizerSimpleResponse
+	decode(t, inv, &r)
+	if r.IsAuthorized {
+		t.Fatalf("authorized: %s", inv.out.Payload)
+	}
 }
 
 // api is a run of a management function: the answer must be status (and
@@ -316,7 +343,7 @@ var cases = map[string]fnCase{
 		}, query(map[string]string{"token": sampleTokenID})),
 		notAdmin("admin-list-audit"),
 	}},
-	"authorizer": {seed: seedToken, runs: []run{
+	"authorizer": {seed: seedReplaced, runs: []run{
 		{name: "sample", sample: "authorizer-http", check: func(t *testing.T, w *world, inv invocation) {
 			var r events.APIGatewayV2CustomAuthorizerSimpleResponse
 			decode(t, inv, &r)
@@ -343,6 +370,25 @@ var cases = map[string]fnCase{
 				t.Fatalf("REST answer to a tampered token: %q %s, want the error Unauthorized (401)", inv.out.FunctionError, inv.out.Payload)
 			}
 		}},
+		// A rotated token used after its end: refused, and reported with
+		// the mark that revokes its replacement (the rotation asked for
+		// it), under the authorizer's policy.
+		{name: "a replaced token", sample: "authorizer-http", refusal: true, edits: []edit{bearer(replacedSecret)}, check: func(t *testing.T, w *world, inv invocation) {
+			unauthorized(t, w, inv)
+			out, err := w.DB.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: &w.Tables.Tokens,
+				Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "TOKEN#" + w.subst[replacedID]}, "sk": &types.AttributeValueMemberS{Value: "TOKEN"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Item["reuseReportedAt"] == nil {
+				var lines []string
+				for _, l := range w.e.Lines() {
+					lines = append(lines, l.Text)
+				}
+				t.Fatalf("the reuse was not reported on the token; the authorizer logged:\n%s", strings.Join(lines, "\n"))
+			}
+		}},
+		{name: "its replacement, revoked by the reuse", sample: "authorizer-http", refusal: true, edits: []edit{bearer(replacementSecret)}, check: unauthorized},
 	}},
 	"echo": {runs: []run{
 		{name: "sample", sample: "echo", check: func(t *testing.T, w *world, inv invocation) {

@@ -595,7 +595,15 @@ func (j *Job) expire(ctx context.Context, t pat.Token, now time.Time, opt Option
 		rep.Actions = append(rep.Actions, Action{Kind: pat.StepExpire, TokenID: t.ID, UserID: t.UserID})
 		return nil
 	}
-	ev, err := j.domain.JobEvent(t, pat.ActionExpired, map[string]string{"expiresAt": t.ExpiresAt.Format(time.RFC3339)}, now)
+	details := map[string]string{}
+	if t.ExpiresAt != nil {
+		details["expiresAt"] = t.ExpiresAt.Format(time.RFC3339)
+	}
+	if t.RevokedOnReuseAt != nil {
+		// Ends the authorizer's revocation for good (pat.Lifecycle.Steps).
+		details["revokedOnReuseAt"] = t.RevokedOnReuseAt.Format(time.RFC3339)
+	}
+	ev, err := j.domain.JobEvent(t, pat.ActionExpired, details, now)
 	if err != nil {
 		return err
 	}

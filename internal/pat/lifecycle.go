@@ -77,6 +77,18 @@ func (l Lifecycle) Steps(t Token) []Step {
 	if t.Status == StatusRevoked || t.Status == StatusExpired {
 		return nil
 	}
+	if t.RevokedOnReuseAt != nil {
+		// Revoked by the authorizer's mark: ended for good at once.
+		return []Step{{Kind: StepExpire, At: *t.RevokedOnReuseAt}}
+	}
+	if t.ReplacedBy != "" {
+		// Replaced with an overlap: it only ends, at the overlap's end (its
+		// expiry); its owner holds the replacement and needs no reminder.
+		if t.ExpiresAt == nil {
+			return nil
+		}
+		return []Step{{Kind: StepExpire, At: *t.ExpiresAt}}
+	}
 	var steps []Step
 	day := 24 * time.Hour
 	if e := t.ExpiresAt; e != nil {

@@ -69,7 +69,7 @@ func churn(t *testing.T, e *raceEnv, id pat.Identity, scopes []string, seed []pa
 					}
 					continue
 				}
-				if c, err := e.Service.RotateToken(context.Background(), id, current.Token.ID); err == nil {
+				if c, err := e.Service.RotateToken(context.Background(), id, current.Token.ID, pat.RotateInput{}); err == nil {
 					keep(c)
 					current = c
 				}

@@ -18,6 +18,9 @@ const (
 	StatusLocked  Status = "locked" // by an administrator; not revoked, but unusable
 	StatusRevoked Status = "revoked"
 	StatusExpired Status = "expired"
+	// StatusReplaced is derived, never stored: a token a rotation replaced
+	// that still works until its ReplacedUntil (the overlap the owner chose).
+	StatusReplaced Status = "replaced"
 )
 
 // Token is a personal access token's metadata. The secret is never kept:
@@ -42,17 +45,35 @@ type Token struct {
 	// expiry. A keep link never extends a token further than this from the
 	// day it is used. 0: never expires, or a token older than the field
 	// (see Term).
-	Lifetime    time.Duration
-	LastUsedAt  *time.Time
-	LastUsedIP  string // source IP and user agent of the last recorded use
-	LastUsedUA  string
-	RevokedAt   *time.Time
-	ReplacedBy  string    // id of the token a rotation replaced this one with
-	DeleteAfter time.Time // when DynamoDB TTL may remove the item
-	ExtendedAt  *time.Time
-	OwnerEmail  string            // where lifecycle mails go; copied from the owner at creation
-	Notices     map[string]string // lifecycle mails by key: "sending:<time>", "sent:<time>", "failed:<time>", "skipped"
-	DueAt       *time.Time        // when the lifecycle job next acts on the token; nil: never
+	Lifetime   time.Duration
+	LastUsedAt *time.Time
+	LastUsedIP string // source IP and user agent of the last recorded use
+	LastUsedUA string
+	RevokedAt  *time.Time
+	ReplacedBy string // id of the token a rotation replaced this one with
+	// ReplacedUntil is when a replaced token stops working: the rotation's
+	// time plus the overlap the owner chose (its expiry is moved there
+	// too). nil on a token replaced before the field was kept.
+	ReplacedUntil *time.Time
+	// RevokeReplacementOnReuse: the rotation asked that a use of this token
+	// after its end revoke its replacement too.
+	RevokeReplacementOnReuse bool
+	// RevokedOnReuseAt is when the authorizer revoked this token because
+	// the token it replaced was used after its end. The authorizer never
+	// writes a token's status: this mark (with RevokedAt, which the owner
+	// index projects) makes the token revoked (StatusAt, and the
+	// authorizer's decision). It keeps its place in its owner's cap until
+	// it expires or its owner revokes it for good.
+	RevokedOnReuseAt *time.Time
+	// ReuseReportedAt is when the authorizer last reported a use of this
+	// token after its replacement ended (ActionReuseDetected): at most one
+	// report per token per ReusePeriod.
+	ReuseReportedAt *time.Time
+	DeleteAfter     time.Time // when DynamoDB TTL may remove the item
+	ExtendedAt      *time.Time
+	OwnerEmail      string            // where lifecycle mails go; copied from the owner at creation
+	Notices         map[string]string // lifecycle mails by key: "sending:<time>", "sent:<time>", "failed:<time>", "skipped"
+	DueAt           *time.Time        // when the lifecycle job next acts on the token; nil: never
 	// IssuedBy is who made the token: RoleAdmin for one an administrator
 	// created for its owner, RoleUser for the owner's own (a rotation is the
 	// owner's). The authorizer tells backends.
@@ -109,12 +130,31 @@ func (t Token) Term() time.Duration {
 }
 
 // StatusAt is the status a user sees at now: an active token past its
-// expiry is expired.
+// expiry is expired; an active token a rotation replaced is replaced until
+// the end of its overlap, then expired.
 func (t Token) StatusAt(now time.Time) Status {
-	if t.Status == StatusActive && t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
+	switch {
+	case t.Status != StatusRevoked && (t.RevokedOnReuseAt != nil || t.RevokedAt != nil):
+		// The authorizer's mark (see RevokedOnReuseAt), which also sets
+		// revokedAt for the owner index's lists.
+		return StatusRevoked
+	case t.Status != StatusActive:
+		return t.Status
+	case t.ReplacedBy != "" && (t.ReplacedUntil == nil || !now.Before(*t.ReplacedUntil)):
 		return StatusExpired
+	case t.ExpiresAt != nil && !now.Before(*t.ExpiresAt):
+		return StatusExpired
+	case t.ReplacedBy != "":
+		return StatusReplaced
 	}
-	return t.Status
+	return StatusActive
+}
+
+// Usable reports whether the token works at now, for any route its scopes
+// grant: active, or replaced within its overlap.
+func (t Token) Usable(now time.Time) bool {
+	s := t.StatusAt(now)
+	return s == StatusActive || s == StatusReplaced
 }
 
 // ShouldRecordUse reports whether a use at now should be written, given the
@@ -219,6 +259,9 @@ const (
 	RoleJob   Role = "job"   // the scheduled lifecycle job
 	// RoleScanner is a secret scanner's verified report of a leaked token.
 	RoleScanner Role = "scanner"
+	// RoleAuthorizer is the request authorizer, reporting the use of a
+	// replaced token after its end (ActionReuseDetected).
+	RoleAuthorizer Role = "authorizer"
 )
 
 // Actions recorded in the audit trail. The values are stored and never
@@ -239,6 +282,10 @@ const (
 	// others can read it (details: reason "leaked", reportedBy, url,
 	// source, note).
 	ActionLeaked = "token.leaked"
+	// ActionReuseDetected: the authorizer refused a use of a token a
+	// rotation replaced, after its overlap ended. Details: "replacedBy",
+	// "sourceIp"; "replacementRevoked" when the rotation asked for it.
+	ActionReuseDetected = "token.reuse_detected"
 	// ActionUserUpdated: an administrator disabled or enabled a user or
 	// changed the limit of their permissions. Its TokenID is empty.
 	ActionUserUpdated = "user.updated"

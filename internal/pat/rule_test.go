@@ -74,7 +74,7 @@ func TestLockedTokenChangesOnlyByRevoking(t *testing.T) {
 	wantCode(t, err, pat.CodeTokenLocked)
 	_, err = f.svc.ExtendToken(ctx, alice, c.Token.ID, pat.ExtendInput{})
 	wantCode(t, err, pat.CodeTokenLocked)
-	_, err = f.svc.RotateToken(ctx, alice, c.Token.ID)
+	_, err = f.svc.RotateToken(ctx, alice, c.Token.ID, pat.RotateInput{})
 	wantCode(t, err, pat.CodeTokenLocked)
 	if err := f.svc.RevokeToken(ctx, alice, c.Token.ID); err != nil {
 		t.Fatalf("revoke a locked token: %v", err)
@@ -231,7 +231,7 @@ func TestKeepLinkKeepsTheTokensOwnLifetime(t *testing.T) {
 		t.Fatalf("kept on day 3: expires %v", kept.ExpiresAt)
 	}
 	// A rotation keeps that lifetime too.
-	r, err := f.svc.RotateToken(ctx, alice, c.Token.ID)
+	r, err := f.svc.RotateToken(ctx, alice, c.Token.ID, pat.RotateInput{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -351,50 +351,6 @@ func (s *Service) RevokeToken(ctx context.Context, id Identity, tokenID string) 
 	return nil
 }
 
-// RotateToken replaces a token with a new one of the same name, description,
-// scopes, allowed sources and lifetime, revoking the old one in the same transaction.
-func (s *Service) RotateToken(ctx context.Context, id Identity, tokenID string) (Created, error) {
-	return whileOwnerChanges(func() (Created, error) { return s.rotate(ctx, id, tokenID) })
-}
-
-func (s *Service) rotate(ctx context.Context, id Identity, tokenID string) (Created, error) {
-	old, user, err := s.ownChange(ctx, id, tokenID, "rotated")
-	if err != nil {
-		return Created{}, err
-	}
-	now := s.now()
-	next := Token{UserID: id.UserID, OwnerEmail: user.Email, Name: old.Name, Description: old.Description, Scopes: old.Scopes, AllowedSources: old.AllowedSources, CreatedAt: now, Owner: user.State()}
-	term := old.Term()
-	if term == 0 && !s.cfg.AllowNeverExpires {
-		term = s.cfg.DefaultLifetime
-	}
-	if term > 0 {
-		at := now.Add(min(term, s.cfg.MaxLifetime)).Truncate(time.Second)
-		next.ExpiresAt, next.Lifetime = &at, lifetime(now, &at)
-	}
-	created, err := s.issue(next)
-	if err != nil {
-		return Created{}, err
-	}
-	old.Status, old.RevokedAt, old.ReplacedBy, old.DeleteAfter = StatusRevoked, &now, created.Token.ID, now.Add(s.cfg.RevokedRetention)
-	oldEv, err := s.event(id, old, ActionRotated, map[string]string{"replacedBy": created.Token.ID})
-	if err != nil {
-		return Created{}, err
-	}
-	newEv, err := s.event(id, created.Token, ActionCreated, map[string]string{"rotatedFrom": old.ID, "name": next.Name, "scopes": strings.Join(next.Scopes, " ")})
-	if err != nil {
-		return Created{}, err
-	}
-	if !newEv.Time.After(oldEv.Time) {
-		newEv.Time = oldEv.Time.Add(time.Microsecond) // the trail lists the rotation before the replacement's creation
-	}
-	if err := s.tokens.RotateToken(ctx, old, created.Token, []Event{oldEv, newEv}); err != nil {
-		return Created{}, fmt.Errorf("rotate token %s: %w", tokenID, err)
-	}
-	s.log.InfoContext(ctx, "token rotated", "tokenId", old.ID, "replacedBy", created.Token.ID, "userId", id.UserID)
-	return created, nil
-}
-
 // ExtendInput keeps a token: it always counts as activity, restarting the
 // inactivity period; ExpiresInDays also moves its expiry to that many days
 // from now.

@@ -215,7 +215,7 @@ func TestActiveTokenCap(t *testing.T) {
 	}
 	last := f.mustCreate(t, alice, "after revoke", "crm:read")
 	// Rotation keeps the count: the replacement takes the old one's place.
-	if _, err := f.svc.RotateToken(context.Background(), alice, last.Token.ID); err != nil {
+	if _, err := f.svc.RotateToken(context.Background(), alice, last.Token.ID, pat.RotateInput{}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.CreateToken(context.Background(), alice, pat.CreateInput{Name: "still too many", Scopes: []string{"crm:read"}})
@@ -306,7 +306,7 @@ func TestRotate(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.now = f.now.Add(time.Hour)
-	next, err := f.svc.RotateToken(context.Background(), alice, old.Token.ID)
+	next, err := f.svc.RotateToken(context.Background(), alice, old.Token.ID, pat.RotateInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,13 +323,13 @@ func TestRotate(t *testing.T) {
 	if o.Status != pat.StatusRevoked || o.ReplacedBy != next.Token.ID {
 		t.Fatalf("old token after rotation = %+v", o)
 	}
-	_, err = f.svc.RotateToken(context.Background(), alice, old.Token.ID)
+	_, err = f.svc.RotateToken(context.Background(), alice, old.Token.ID, pat.RotateInput{})
 	wantCode(t, err, pat.CodeTokenNotActive)
 
 	// A token whose scopes the owner no longer holds is not renewed.
 	narrowed := alice
 	narrowed.Permissions = []string{"orders:read"}
-	_, err = f.svc.RotateToken(context.Background(), narrowed, next.Token.ID)
+	_, err = f.svc.RotateToken(context.Background(), narrowed, next.Token.ID, pat.RotateInput{})
 	wantCode(t, err, pat.CodeScopeNotPermitted)
 }
 
@@ -341,7 +341,7 @@ func TestConcurrentRotationsOneWins(t *testing.T) {
 	wins, conflicts := 0, 0
 	for range 50 {
 		wg.Go(func() {
-			_, err := f.svc.RotateToken(context.Background(), alice, c.Token.ID)
+			_, err := f.svc.RotateToken(context.Background(), alice, c.Token.ID, pat.RotateInput{})
 			mu.Lock()
 			defer mu.Unlock()
 			switch pat.ErrorCode(err) {
@@ -418,7 +418,7 @@ func TestOtherUsersTokensAreNotFound(t *testing.T) {
 	_, err = f.svc.UpdateToken(ctx, bob, c.Token.ID, pat.UpdateInput{Name: &name})
 	wantCode(t, err, pat.CodeNotFound)
 	wantCode(t, f.svc.RevokeToken(ctx, bob, c.Token.ID), pat.CodeNotFound)
-	_, err = f.svc.RotateToken(ctx, bob, c.Token.ID)
+	_, err = f.svc.RotateToken(ctx, bob, c.Token.ID, pat.RotateInput{})
 	wantCode(t, err, pat.CodeNotFound)
 	_, err = f.svc.ListTokenEvents(ctx, bob, c.Token.ID, "", 0)
 	wantCode(t, err, pat.CodeNotFound)
@@ -431,7 +431,7 @@ func TestOtherUsersTokensAreNotFound(t *testing.T) {
 func TestLogsCarryNoSecret(t *testing.T) {
 	f := newFixture(t, testConfig)
 	c := f.mustCreate(t, alice, "t", "crm:read")
-	r, err := f.svc.RotateToken(context.Background(), alice, c.Token.ID)
+	r, err := f.svc.RotateToken(context.Background(), alice, c.Token.ID, pat.RotateInput{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func TestAllowedSources(t *testing.T) {
 		t.Fatalf("a rename changed the sources to %q", got)
 	}
 
-	next, err := f.svc.RotateToken(ctx, alice, c.Token.ID)
+	next, err := f.svc.RotateToken(ctx, alice, c.Token.ID, pat.RotateInput{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,9 +54,11 @@ type TokenStore interface {
 	// unlocking) with its audit event and an optional owner's notice;
 	// CodeTokenNotActive if its status is not from.
 	SetTokenStatus(ctx context.Context, t Token, from Status, ev Event, n *Notice) error
-	// RotateToken revokes old and stores its replacement, only if old is
-	// still active: of concurrent rotations exactly one succeeds.
-	RotateToken(ctx context.Context, old, replacement Token, events []Event) error
+	// RotateToken ends old as the rotation set it (revoked, or replaced
+	// until the end of its overlap, still counted against maxActive) and
+	// stores its replacement, only if old is still active and not replaced:
+	// of concurrent rotations exactly one succeeds.
+	RotateToken(ctx context.Context, old, replacement Token, maxActive int, events []Event) error
 	// RevokeTokens revokes any number of tokens (see Revocation for what
 	// is atomic, what is idempotent and what a failure leaves).
 	RevokeTokens(ctx context.Context, r Revocation) (Revoked, error)

@@ -17,7 +17,7 @@ import (
 // and nothing else. Each parameter of template.yaml is changed in turn;
 // the authorizer's function must change for exactly these.
 func TestAuthorizerChangesOnlyWithWhatItReads(t *testing.T) {
-	want := []string{"AuthorizerAllowLogSampleRate", "AuthorizerReservedConcurrency", "DecisionCacheSeconds",
+	want := []string{"AuditRetentionDays", "AuthorizerAllowLogSampleRate", "AuthorizerReservedConcurrency", "DecisionCacheSeconds",
 		"LastUsedIntervalMinutes", "Realm", "TokenPrefix"}
 	s := load(t, nil)
 	base := authorizer(t, s)

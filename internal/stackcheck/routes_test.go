@@ -165,7 +165,10 @@ func TestTemplateAuditIsWriteOnce(t *testing.T) {
 }
 
 // The authorizer may read items (the token; the owner of a token older
-// than the copy of its owner's state) and write only a token's last use.
+// than the copy of its owner's state), write a token's last use and a
+// reuse report (the report's time; the mark that revokes a replacement,
+// due for the lifecycle job), and add audit events. Never a token's
+// status, counts or owner: what it writes only takes access away.
 func TestTemplateAuthorizerLeastPrivilege(t *testing.T) {
 	fns, err := load(t, nil).Functions()
 	if err != nil {
@@ -179,12 +182,16 @@ func TestTemplateAuthorizerLeastPrivilege(t *testing.T) {
 	for _, st := range fns[i].Statements {
 		actions = append(actions, st.Actions...)
 		if slices.Contains(st.Actions, "dynamodb:UpdateItem") &&
-			!slices.Equal(st.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"], []string{"pk", "sk", "lastUsedAt", "lastUsedIp", "lastUsedUserAgent"}) {
-			t.Errorf("the authorizer's UpdateItem is not limited to the last-use attributes: %v", st.Condition)
+			!slices.Equal(st.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"], []string{"pk", "sk", "lastUsedAt", "lastUsedIp", "lastUsedUserAgent",
+				"reuseReportedAt", "replacedBy", "revokedOnReuseAt", "dueDay", "dueAt", "userId", "revokedAt", "expiresAt"}) {
+			t.Errorf("the authorizer's UpdateItem is not limited to the last-use and reuse attributes: %v", st.Condition)
+		}
+		if slices.Contains(st.Actions, "dynamodb:PutItem") && (len(st.Resources) != 1 || !strings.Contains(strings.ToLower(st.Resources[0]), "audit")) {
+			t.Errorf("the authorizer may put items in %v, want the audit table only", st.Resources)
 		}
 	}
 	slices.Sort(actions)
-	if strings.Join(actions, ",") != "dynamodb:GetItem,dynamodb:UpdateItem" {
+	if strings.Join(actions, ",") != "dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem" {
 		t.Fatalf("authorizer may %v", actions)
 	}
 }

@@ -35,12 +35,12 @@ func New(cfg config.Authorizer, db dynamo.AuthAPI, log *slog.Logger) (*authz.Aut
 	if err != nil {
 		return nil, err
 	}
-	var reader authz.Reader = dynamo.NewAuthReader(db, cfg.TokensTable)
+	var reader authz.Reader = dynamo.NewAuthReader(db, cfg.TokensTable, cfg.AuditTable)
 	if cfg.DecisionCache > 0 {
 		reader = authz.NewCachedReader(reader, cfg.DecisionCache)
 	}
 	a := authz.New(reader, format, catalog, log)
-	a.LastUseInterval, a.Timeout, a.AllowLogSample, a.Realm = cfg.LastUseInterval, cfg.Timeout, cfg.AllowLogSample, cfg.Realm
+	a.LastUseInterval, a.Timeout, a.AllowLogSample, a.Realm, a.AuditRetention = cfg.LastUseInterval, cfg.Timeout, cfg.AllowLogSample, cfg.Realm, cfg.AuditRetention
 	return a, nil
 }
 

@@ -6,7 +6,8 @@ import { api, ApiError, describe, qs } from './api.mjs';
 import { confirmDialog, field, formDialog, typedCountDialog } from './dialogs.mjs';
 import { h, link, show, toast, when } from './dom.mjs';
 import { extendChoices } from './expiry.mjs';
-import { t, tn } from './i18n.mjs';
+import { formatDate } from './format.mjs';
+import { language, t, tn } from './i18n.mjs';
 import { eventTable, tokenTable } from './lists.mjs';
 import { revealDialog } from './reveal.mjs';
 import { navigate, route } from './router.mjs';
@@ -43,7 +44,7 @@ export async function pageTokens() {
         h('p', { class: 'muted' }, t('tokens.intro'))),
       h('div', { class: 'actions' }, allBtn, newBtn)),
     blocked, list);
-  const actions = (tk) => (tk.status === 'active' || tk.status === 'locked'
+  const actions = (tk) => (tk.status === 'active' || tk.status === 'locked' || tk.status === 'replaced'
     ? [h('button', { type: 'button', class: 'danger-outline', 'aria-label': t('tokens.revokeNamed', { name: tk.name }), onclick: () => revokeDialog(tk) }, t('tokens.revoke'))]
     : []);
   await tokenTable(list, (cursor) => api('GET', `/tokens${qs({ cursor, limit: 50 })}`), { actions, empty: blocked ? t('tokens.noneBlocked') : null });
@@ -117,10 +118,10 @@ async function revokeAllMine() {
 // pageToken is one of my tokens, its actions and its activity.
 export async function pageToken(id) {
   const tk = await api('GET', tokenAPI(id));
-  const live = tk.status === 'active' || tk.status === 'locked';
+  const live = tk.status === 'active' || tk.status === 'locked' || tk.status === 'replaced';
   const reload = () => route();
   const buttons = h('div', { class: 'actions' },
-    tk.status !== 'revoked' ? h('button', { type: 'button', id: 'edit-token', onclick: () => editDialog(tk) }, t('token.edit')) : null,
+    tk.status !== 'revoked' && tk.status !== 'replaced' ? h('button', { type: 'button', id: 'edit-token', onclick: () => editDialog(tk) }, t('token.edit')) : null,
     tk.status === 'active' ? h('button', { type: 'button', id: 'extend-token', onclick: () => extendDialog(tk) }, t('token.extend')) : null,
     tk.status === 'active' ? h('button', { type: 'button', id: 'rotate-token', onclick: () => rotateDialog(tk) }, t('token.rotate')) : null,
     live ? h('button', { type: 'button', class: 'danger-outline', id: 'revoke-token', onclick: () => revokeDialog(tk, reload) }, t('tokens.revoke')) : null,
@@ -131,7 +132,10 @@ export async function pageToken(id) {
     h('div', { class: 'head' }, h('div', {}, h('h1', {}, tk.name, ' ', badge(tk.status)),
       tk.description ? h('p', { class: 'muted' }, tk.description) : null), buttons),
     tk.status === 'locked' ? h('div', { class: 'notice warn' }, t('token.lockedNotice')) : null,
-    tk.replacedBy ? h('div', { class: 'notice info' }, t('token.rotatedNotice'), ' ', link(tokenPath(tk.replacedBy), t('token.seeReplacement'))) : null,
+    tk.status === 'replaced'
+      ? h('div', { class: 'notice warn', id: 'replaced-notice' }, t('token.replaced.notice', { until: formatDate(tk.replacedUntil, { withTime: true, locale: language() }) }), ' ',
+        link(tokenPath(tk.replacedBy), t('token.seeReplacement')))
+      : tk.replacedBy ? h('div', { class: 'notice info' }, t('token.rotatedNotice'), ' ', link(tokenPath(tk.replacedBy), t('token.seeReplacement'))) : null,
     h('div', { class: 'card' }, h('dl', { class: 'facts' },
       h('dt', {}, t('token.id')), h('dd', { class: 'mono' }, tk.displayPrefix),
       h('dt', {}, t('col.scopes')), h('dd', {}, chips(tk.scopes)),
@@ -172,9 +176,27 @@ function extendDialog(tk) {
   });
 }
 
+// overlapChoices are the rotate dialog's overlaps, in seconds: the API
+// takes 0 to 7 days (pat.MaxOverlap).
+export const overlapChoices = [0, 3600, 86400, 604800];
+
+// rotateBody is the rotate request's body for the dialog's choices; none
+// for the defaults.
+export function rotateBody(overlapSeconds, revokeReplacementOnReuse) {
+  if (!overlapSeconds && !revokeReplacementOnReuse) return undefined;
+  return { overlapSeconds, revokeReplacementOnReuse };
+}
+
 function rotateDialog(tk) {
-  formDialog(t('rotate.title', { name: tk.name }), [], t('rotate.submit'), async (_f, close) => {
-    const created = await api('POST', `${tokenAPI(tk.id)}/rotate`);
+  const overlap = h('select', { name: 'overlap', id: 'rotate-overlap' },
+    overlapChoices.map((s) => h('option', { value: String(s) }, t(`rotate.overlap.${s}`))));
+  const revoke = h('input', { type: 'checkbox', name: 'revokeReplacementOnReuse', id: 'rotate-revoke-on-reuse' });
+  formDialog(t('rotate.title', { name: tk.name }), [
+    field(t('rotate.overlap.label'), overlap, t('rotate.overlap.hint')),
+    h('div', { class: 'field' }, h('label', {}, revoke, ' ', t('rotate.revokeOnReuse')),
+      h('span', { class: 'hint' }, t('rotate.revokeOnReuse.hint'))),
+  ], t('rotate.submit'), async (_f, close) => {
+    const created = await api('POST', `${tokenAPI(tk.id)}/rotate`, rotateBody(Number(overlap.value), revoke.checked));
     close();
     await revealDialog(created, me(), t('reveal.titleRotated'));
     navigate(tokenPath(created.id));

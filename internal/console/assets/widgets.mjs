@@ -14,6 +14,7 @@ const STATUSES = {
   locked: () => t('status.locked'),
   expired: () => t('status.expired'),
   revoked: () => t('status.revoked'),
+  replaced: () => t('status.replaced'),
   disabled: () => t('status.disabled'),
 };
 
