@@ -116,7 +116,7 @@ func serve(ctx context.Context, ln net.Listener, template string, out io.Writer)
 	}
 	mux.HandleFunc("POST /dev/lifecycle", runJob(job, dynamo.NewStore(db, cfg.TokensTable, cfg.AuditTable)))
 
-	srv := &http.Server{Handler: sameOrigin(mux), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: localgw.LoopbackOnly(ln.Addr(), sameOrigin(mux)), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)

@@ -75,3 +75,39 @@ func TestCrossSiteChangesAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// A page on another site that rebinds its name to 127.0.0.1 reaches the
+// server as same-origin, with its own name as Host: the server answers
+// 421 to every Host but its loopback names, and nothing changes.
+func TestOtherHostsAreRefused(t *testing.T) {
+	base := startServer(t, nil)
+	_, port, _ := strings.Cut(strings.TrimPrefix(base, "http://"), ":")
+	send := func(method, path, host string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, host := range []string{"rebind.evil.example:" + port, "rebind.evil.example", "127.0.0.1.nip.io:" + port} {
+		for _, c := range []struct{ method, path string }{{"GET", "/me"}, {"GET", "/tokens"}, {"POST", "/dev/lifecycle"}, {"GET", "/"}} {
+			if status, body := send(c.method, c.path, host); status != http.StatusMisdirectedRequest {
+				t.Errorf("%s %s with Host %s: %d %.200s, want 421", c.method, c.path, host, status, body)
+			}
+		}
+	}
+	for _, host := range []string{"127.0.0.1:" + port, "localhost:" + port} {
+		if status, body := send("GET", "/me", host); status != http.StatusOK {
+			t.Errorf("GET /me with Host %s: %d %.200s", host, status, body)
+		}
+	}
+}

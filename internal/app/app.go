@@ -72,7 +72,7 @@ func NewService(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Log
 		m.ConfigurationSet = cfg.MailConfigurationSet
 		sender = m
 	}
-	notifier := mail.NewNotifier(store, sender, cfg.ConsoleURL, log)
+	notifier := mail.NewNotifier(store, store, sender, cfg.ConsoleURL, cfg.DefaultLanguage, log)
 	notifier.Now = func() time.Time { return svc.Now() } // one clock, the service's, which tests set
 	svc.SetNotifier(notifier)
 	return &Service{Service: svc, Catalog: catalog, Store: store, Sender: sender}, nil
@@ -147,6 +147,7 @@ func NewJob(cfg config.Job, db dynamo.API, ses sesmail.API, log *slog.Logger) (*
 		Lookback:   400, // first run only: no token is due further back than its lifetime
 		StopBefore: 30 * time.Second,
 		MailRate:   float64(cfg.MailRate),
+		Language:   cfg.DefaultLanguage,
 	}, log)
 	job.Now = func() time.Time { return svc.Now() } // one clock, the service's
 	return job, nil

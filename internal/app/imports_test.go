@@ -14,7 +14,9 @@ const module = "github.com/patservice/pat/"
 // services on it (authz, mail, lifecycle, config) import only the domain;
 // adapters import the domain and the one service they adapt; only the
 // wiring (app, app/authorizer) puts adapters together. A new package must
-// be added here, which is the moment to decide where it stands.
+// be added here, which is the moment to decide where it stands. The
+// texts of every language (i18n) stand beside the domain: they import
+// nothing.
 var mayImport = map[string][]string{
 	"token":          {},
 	"scope":          {},
@@ -24,15 +26,16 @@ var mayImport = map[string][]string{
 	"emf":            {},
 	"demo":           {},
 	"localgw":        {"authz"},
-	"pat":            {"token", "scope"},
-	"config":         {"pat", "scope"},
+	"i18n":           {},
+	"pat":            {"token", "scope", "i18n"},
+	"config":         {"pat", "scope", "i18n"},
 	"authz":          {"pat", "scope", "token", "emf"},
-	"mail":           {"pat", "emf"},
-	"lifecycle":      {"pat", "mail", "token", "emf"},
+	"mail":           {"pat", "emf", "i18n"},
+	"lifecycle":      {"pat", "mail", "token", "emf", "i18n"},
 	"dynamo":         {"pat", "token"},
 	"sesmail":        {"pat", "mail", "token", "awsclient"},
 	"apigw":          {"authz"},
-	"httpapi":        {"pat", "scope", "config", "version"},
+	"httpapi":        {"pat", "scope", "config", "version", "i18n"},
 	"app/authorizer": {"apigw", "authz", "awsclient", "coldstart", "config", "dynamo", "scope", "token"},
 	"app":            {"awsclient", "coldstart", "config", "dynamo", "httpapi", "lifecycle", "mail", "pat", "scope", "sesmail", "token"},
 	"localstack":     {"awsclient", "dynamo", "samstack"},

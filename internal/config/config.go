@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/patservice/pat/internal/i18n"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/scope"
 )
@@ -34,6 +35,10 @@ type Config struct {
 	// MailConfigurationSet is the SES configuration set whose events
 	// (bounces, complaints) reach the mail-events function.
 	MailConfigurationSet string
+	// DefaultLanguage is the language of mail to a user who chose none
+	// and whose identity provider sends no locale, and of mail to the
+	// administrators.
+	DefaultLanguage i18n.Lang
 	// CursorKey seals the list cursors handed to callers (HMAC-SHA256), so
 	// that a forged or foreign cursor is refused; every instance must hold
 	// the same key for a cursor to work on the next request.
@@ -49,9 +54,13 @@ type Claims struct {
 	// verified Email ("true" or "false"); absent, Email counts as verified,
 	// since many providers do not send it.
 	EmailVerified string
-	Permissions   string
-	Groups        string // claim listing the caller's groups
-	AdminGroup    string // the group of administrators
+	// Locale names the claim with the user's preferred language (OpenID
+	// Connect's locale, a BCP 47 tag); recorded at sign-in, it chooses the
+	// language of their mail unless they chose one themselves.
+	Locale      string
+	Permissions string
+	Groups      string // claim listing the caller's groups
+	AdminGroup  string // the group of administrators
 	// GroupPermissions maps a group to the grants its members hold, on top
 	// of the Permissions claim: a plain Cognito pool issues groups, not
 	// permissions. Grants are checked against the catalog at cold start.
@@ -85,6 +94,7 @@ func FromEnv() (Config, error) {
 			UserID:        r.str("CLAIM_USER_ID", "sub"),
 			Email:         r.str("CLAIM_EMAIL", "email"),
 			EmailVerified: r.str("CLAIM_EMAIL_VERIFIED", "email_verified"),
+			Locale:        r.str("CLAIM_LOCALE", "locale"),
 			Permissions:   r.str("CLAIM_PERMISSIONS", "permissions"),
 			Groups:        r.str("CLAIM_GROUPS", "cognito:groups"),
 			AdminGroup:    r.str("ADMIN_GROUP", "pat-admins"),
@@ -93,6 +103,7 @@ func FromEnv() (Config, error) {
 		MailReplyTo:          r.str("MAIL_REPLY_TO", ""),
 		MailConfigurationSet: r.str("MAIL_CONFIGURATION_SET", ""),
 		ConsoleURL:           r.str("CONSOLE_BASE_URL", ""),
+		DefaultLanguage:      r.language("DEFAULT_LANGUAGE", i18n.Fallback),
 		CursorKey:            r.key("CURSOR_KEY", pat.MinCursorKeyLen),
 	}
 	c.Claims.GroupPermissions = r.groupPermissions("GROUP_PERMISSIONS", c.Claims.AdminGroup)
@@ -114,6 +125,19 @@ func FromEnv() (Config, error) {
 }
 
 type reader struct{ errs []error }
+
+// language reads one of the languages the service speaks, exactly as
+// written (de, nl, en).
+func (r *reader) language(name string, def i18n.Lang) i18n.Lang {
+	v := r.str(name, string(def))
+	for _, l := range i18n.Languages() {
+		if v == string(l) {
+			return l
+		}
+	}
+	r.errs = append(r.errs, fmt.Errorf("%s: %q is not one of %v", name, v, i18n.Languages()))
+	return def
+}
 
 // read holds the names of the variables this process's configuration
 // read, for Variables.

@@ -196,6 +196,10 @@ type userItem struct {
 	UnreachableAt    string `dynamodbav:"unreachableAt"`
 	UnreachableEmail string `dynamodbav:"unreachableEmail"`
 	UnreachableCause string `dynamodbav:"unreachableCause"`
+	// Lang is the language the user chose for their mail; Locale their
+	// identity provider's locale claim at the last sign-in that sent one.
+	Lang   string `dynamodbav:"lang"`
+	Locale string `dynamodbav:"locale"`
 }
 
 func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
@@ -203,7 +207,8 @@ func decodeUser(item map[string]types.AttributeValue) (pat.User, error) {
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return pat.User{}, fmt.Errorf("decode user: %w", err)
 	}
-	u := pat.User{ID: it.ID, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status), ActiveTokens: it.ActiveTokens, Rev: it.Rev}
+	u := pat.User{ID: it.ID, Email: it.Email, Permissions: strings.Fields(it.Permissions), Status: pat.UserStatus(it.Status), ActiveTokens: it.ActiveTokens, Rev: it.Rev,
+		Language: it.Lang, Locale: it.Locale}
 	if it.PermissionLimit != nil {
 		u.Limited, u.Limit = true, strings.Fields(*it.PermissionLimit)
 	}

@@ -58,7 +58,43 @@ func (s *Store) SyncUser(ctx context.Context, u pat.User, moved pat.EmailChange)
 	if err != nil {
 		return pat.User{}, nil, err
 	}
+	if u.Locale != "" && u.Locale != user.Locale {
+		if err := s.setUserAttr(ctx, u.ID, "locale", u.Locale); err != nil {
+			return pat.User{}, nil, err
+		}
+		user.Locale = u.Locale
+	}
 	return user, written, nil
+}
+
+// SetLanguage: see pat.UserStore.
+func (s *Store) SetLanguage(ctx context.Context, id, lang string) (pat.User, error) {
+	if err := s.setUserAttr(ctx, id, "lang", lang); err != nil {
+		return pat.User{}, err
+	}
+	return s.GetUser(ctx, id)
+}
+
+// setUserAttr sets (or, empty, removes) one attribute of an existing
+// user's record that no token carries a copy of: no claim, no revision.
+func (s *Store) setUserAttr(ctx context.Context, id, name, value string) error {
+	in := &dynamodb.UpdateItemInput{
+		TableName: &s.tokens, Key: userKey(id),
+		UpdateExpression:          aws.String("SET #attr = :value"),
+		ConditionExpression:       aws.String("id = :id"),
+		ExpressionAttributeNames:  map[string]string{"#attr": name},
+		ExpressionAttributeValues: values("id", id, "value", value),
+	}
+	if value == "" {
+		in.UpdateExpression = aws.String("REMOVE #attr")
+		in.ExpressionAttributeValues = values("id", id)
+	}
+	_, err := s.db.UpdateItem(ctx, in)
+	ok, err := conditional(err, "set "+name+" of user "+id)
+	if err == nil && !ok {
+		err = pat.ErrUserNotFound
+	}
+	return err
 }
 
 // retryOwner reads the user and runs attempt on what it read, again while

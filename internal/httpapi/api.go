@@ -69,6 +69,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/tokens/{id}/extend", "extend-token", a.ExtendToken, false},
 		{"POST", "/tokens/revoke-all", "revoke-all-tokens", a.RevokeAllTokens, false},
 		{"GET", "/me", "get-me", a.GetMe, false},
+		{"PATCH", "/me", "update-me", a.UpdateMe, false},
 		{"GET", "/keep", "keep-token", a.KeepToken, true},
 		{"POST", "/keep", "keep-token", a.KeepToken, true},
 		{"GET", "/admin/tokens", "admin-list-tokens", a.AdminListTokens, false},

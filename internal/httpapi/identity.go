@@ -48,6 +48,7 @@ func identityFrom(claims map[string]string, names config.Claims, catalog *scope.
 		UserID:          claims[names.UserID],
 		Email:           claims[names.Email],
 		EmailUnverified: !emailVerified(claims[names.EmailVerified]),
+		Locale:          localeTag(claims[names.Locale]),
 		Permissions:     catalog.Expand(grants),
 		Admin:           names.AdminGroup != "" && slices.Contains(groups, names.AdminGroup),
 	}, nil
@@ -59,6 +60,23 @@ func identityFrom(claims map[string]string, names config.Claims, catalog *scope.
 // value does not.
 func emailVerified(claim string) bool {
 	return claim == "" || strings.EqualFold(claim, "true")
+}
+
+// maxLocaleBytes bounds a locale claim: BCP 47 tags in use are far
+// shorter (de-CH, nl-BE, zh-Hant-TW).
+const maxLocaleBytes = 35
+
+// localeTag reads the locale claim as a language tag: letters, digits,
+// hyphens (or underscores, as some providers write de_CH). Anything else
+// reads as no locale: it only picks the language of mail, and a provider's
+// odd value must not lock its users out.
+func localeTag(claim string) string {
+	if len(claim) > maxLocaleBytes || strings.ContainsFunc(claim, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '-' || r == '_')
+	}) {
+		return ""
+	}
+	return claim
 }
 
 // claimList splits a list claim as API Gateway passes it on: an array claim

@@ -28,6 +28,10 @@ type meJSON struct {
 	AllowNeverExpires    bool           `json:"allowNeverExpires"`
 	MaxActiveTokens      int            `json:"maxActiveTokens"`
 	Version              string         `json:"version"`
+	// Language is the language the user chose for their mail (nil: none,
+	// so their identity provider's locale or the deployment's default
+	// applies).
+	Language *string `json:"language"`
 }
 
 type resourceJSON struct {
@@ -41,19 +45,45 @@ type resourceJSON struct {
 func (a *API) GetMe(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
 		u, err := a.svc.GetMe(ctx, id)
-		if err != nil {
+		return 200, a.meView(id, u), err
+	})
+}
+
+// updateMeRequest is PATCH /me's body: the language of the caller's mail,
+// or null (or "") for none.
+type updateMeRequest struct {
+	Language *string `json:"language"`
+}
+
+// UpdateMe: PATCH /me, the caller's choice of language for their mail.
+func (a *API) UpdateMe(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
+		var body updateMeRequest
+		if err := decodeBody(req, &body); err != nil {
 			return 0, nil, err
 		}
-		rules := a.svc.Rules()
-		v := meJSON{ID: u.ID, Email: u.Email, IsAdmin: id.Admin, Status: u.Status, EffectivePermissions: nonNil(u.Effective()),
-			Limited: u.Limited, ActiveTokens: u.ActiveTokens, DefaultExpiryDays: days(rules.DefaultLifetime),
-			MaxExpiryDays: days(rules.MaxLifetime), AllowNeverExpires: rules.AllowNeverExpires, MaxActiveTokens: rules.MaxActiveTokens,
-			Version: version.Version}
-		for _, r := range a.catalog.Resources {
-			v.Catalog = append(v.Catalog, resourceJSON{Name: r.Name, Description: r.Description, Actions: scope.Actions, Paths: r.Paths})
+		var lang string
+		if body.Language != nil {
+			lang = *body.Language
 		}
-		return 200, v, nil
+		u, err := a.svc.UpdateMe(ctx, id, lang)
+		return 200, a.meView(id, u), err
 	})
+}
+
+func (a *API) meView(id pat.Identity, u pat.User) meJSON {
+	rules := a.svc.Rules()
+	v := meJSON{ID: u.ID, Email: u.Email, IsAdmin: id.Admin, Status: u.Status, EffectivePermissions: nonNil(u.Effective()),
+		Limited: u.Limited, ActiveTokens: u.ActiveTokens, DefaultExpiryDays: days(rules.DefaultLifetime),
+		MaxExpiryDays: days(rules.MaxLifetime), AllowNeverExpires: rules.AllowNeverExpires, MaxActiveTokens: rules.MaxActiveTokens,
+		Version: version.Version}
+	if u.Language != "" {
+		v.Language = &u.Language
+	}
+	for _, r := range a.catalog.Resources {
+		v.Catalog = append(v.Catalog, resourceJSON{Name: r.Name, Description: r.Description, Actions: scope.Actions, Paths: r.Paths})
+	}
+	return v
 }
 
 func days(d time.Duration) int { return int(d / (24 * time.Hour)) }

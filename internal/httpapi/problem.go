@@ -79,10 +79,19 @@ func encodeJSON(v any) ([]byte, error) {
 	return append(body, '\n'), nil
 }
 
+// respond is every answer of the API, with the headers every answer
+// carries: nosniff, so that no browser reads JSON or a page as anything
+// but its Content-Type; and HSTS, which browsers take from HTTPS answers
+// only (API Gateway serves nothing else) and ignore over plain HTTP.
 func respond(status int, contentType string, body []byte) events.APIGatewayV2HTTPResponse {
 	return events.APIGatewayV2HTTPResponse{
 		StatusCode: status,
-		Headers:    map[string]string{"Content-Type": contentType, "Cache-Control": "no-store"},
-		Body:       string(body),
+		Headers: map[string]string{"Content-Type": contentType, "Cache-Control": "no-store",
+			"X-Content-Type-Options": "nosniff", "Strict-Transport-Security": hsts},
+		Body: string(body),
 	}
 }
+
+// hsts asks browsers to reach the API's host and its subdomains over HTTPS
+// only, for a year.
+const hsts = "max-age=31536000; includeSubDomains"

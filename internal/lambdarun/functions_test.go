@@ -164,6 +164,11 @@ var cases = map[string]fnCase{
 		}),
 		noIdentity("get-me"),
 	}},
+	"update-me": {runs: []run{
+		sample("update-me", http.StatusOK, field("language", "de")),
+		api("a language the service does not speak", "update-me", true, http.StatusBadRequest, "invalid_request", nil, body(`{"language":"fr"}`)),
+		noIdentity("update-me"),
+	}},
 	"list-token-events": {seed: seedToken, runs: []run{
 		sample("list-token-events", http.StatusOK, func(t *testing.T, w *world, r response) {
 			if items, _ := r.json()["items"].([]any); len(items) == 0 {

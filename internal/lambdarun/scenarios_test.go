@@ -145,7 +145,7 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 	// A new address from the identity provider is told to the old one at
 	// once, by whichever change of a token the owner makes first.
 	"an address change is told to the old address": func(t *testing.T, s *suite) {
-		for _, fn := range []string{"create-token", "update-token", "rotate-token", "extend-token"} {
+		for _, fn := range []string{"create-token", "update-token", "rotate-token", "extend-token", "update-me"} {
 			t.Run(fn, func(t *testing.T) {
 				t.Parallel()
 				w := s.world(t, fn, map[string]string{"ConsoleBaseUrl": "https://tokens.example.com/console"})

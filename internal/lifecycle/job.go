@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/patservice/pat/internal/i18n"
 	"github.com/patservice/pat/internal/mail"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/token"
@@ -26,6 +27,7 @@ type Config struct {
 	Lookback   int           // days the first run looks back
 	StopBefore time.Duration // stop when the invocation's deadline is this near
 	MailRate   float64       // mails per second at most (the SES account's sending rate); 0: no limit
+	Language   i18n.Lang     // of mail to the administrators, and to owners who chose none and have no locale
 }
 
 // Job is the scheduled lifecycle job.
@@ -408,7 +410,11 @@ func (m *reminders) Message(ctx context.Context) (pat.Message, error) {
 		}
 		rs[i] = mail.Reminder{Token: r.token, Expiry: r.step.Kind == pat.StepExpiryReminder, When: r.step.Deadline(m.now), Link: link}
 	}
-	return mail.ReminderMail(rs, m.job.cfg.ConsoleURL)
+	owner, err := m.job.owner(ctx, rs[0].Token)
+	if err != nil {
+		return pat.Message{}, err
+	}
+	return mail.ReminderMail(mail.Language(owner, m.job.cfg.Language), rs, m.job.cfg.ConsoleURL)
 }
 
 // Settle records each reminder's outcome, sent or failed (refused for
@@ -504,7 +510,7 @@ func (j *Job) deleteIdle(ctx context.Context, t pat.Token, now time.Time, opt Op
 	}
 	var n *pat.Notice
 	if t.OwnerEmail != "" && owner.Unreachable == nil {
-		msg, err := mail.DeletedMail(t, j.cfg.Policy.Inactivity, now, j.cfg.ConsoleURL)
+		msg, err := mail.DeletedMail(mail.Language(owner, j.cfg.Language), t, j.cfg.Policy.Inactivity, now, j.cfg.ConsoleURL)
 		if err != nil {
 			return err
 		}
@@ -544,7 +550,7 @@ func (j *Job) holdDeletion(ctx context.Context, t pat.Token, owner pat.User, key
 	j.cfg.Policy.Schedule(&t, now)
 	var n *pat.Notice
 	if j.cfg.AdminEmail != "" {
-		msg, err := mail.HeldDeletionMail(j.cfg.AdminEmail, t, owner, j.cfg.Policy.Inactivity, *t.DueAt, j.cfg.ConsoleURL)
+		msg, err := mail.HeldDeletionMail(j.cfg.Language, j.cfg.AdminEmail, t, owner, j.cfg.Policy.Inactivity, *t.DueAt, j.cfg.ConsoleURL)
 		if err != nil {
 			return err
 		}

@@ -2,9 +2,12 @@ package mail
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/patservice/pat/internal/i18n"
 	"github.com/patservice/pat/internal/pat"
 )
 
@@ -14,18 +17,26 @@ import (
 // send stays in the outbox for the lifecycle job.
 type Notifier struct {
 	outbox     Outbox
+	users      Users
 	delivery   *Delivery // nil: notices wait for the job
 	consoleURL string
+	lang       i18n.Lang // the deployment's default language
 	log        *slog.Logger
 	// Now is the clock: when notices are claimed, and the time of the
 	// lines' metrics.
 	Now func() time.Time
 }
 
-// NewNotifier returns a Notifier on the real clock; with a nil sender it
-// only composes.
-func NewNotifier(outbox Outbox, sender Sender, consoleURL string, log *slog.Logger) *Notifier {
-	n := &Notifier{outbox: outbox, consoleURL: consoleURL, log: log, Now: time.Now}
+// Users reads the owner a notice is written to, for their language.
+type Users interface {
+	GetUser(ctx context.Context, id string) (pat.User, error)
+}
+
+// NewNotifier returns a Notifier on the real clock, writing in each
+// owner's language (Language, with lang the deployment's default); with a
+// nil sender it only composes.
+func NewNotifier(outbox Outbox, users Users, sender Sender, consoleURL string, lang i18n.Lang, log *slog.Logger) *Notifier {
+	n := &Notifier{outbox: outbox, users: users, consoleURL: consoleURL, lang: lang, log: log, Now: time.Now}
 	if sender != nil {
 		n.delivery = NewDelivery(sender, log)
 		n.delivery.Now = func() time.Time { return n.Now() }
@@ -53,13 +64,17 @@ func (n *Notifier) Deliver(ctx context.Context, notices []pat.Notice) {
 }
 
 // AdminNotice composes the mail to the owner of tokens about an
-// administrator's action (AdminMail).
-func (n *Notifier) AdminNotice(action string, tokens []pat.Token, admin pat.Identity, reason string, at time.Time) (pat.Message, error) {
-	return AdminMail(action, tokens, admin, reason, at, n.consoleURL)
+// administrator's action (AdminMail), in the owner's language.
+func (n *Notifier) AdminNotice(ctx context.Context, action string, tokens []pat.Token, admin pat.Identity, reason string, at time.Time) (pat.Message, error) {
+	owner, err := n.users.GetUser(ctx, tokens[0].UserID)
+	if err != nil && !errors.Is(err, pat.ErrUserNotFound) {
+		return pat.Message{}, fmt.Errorf("read the owner of token %s for their language: %w", tokens[0].ID, err)
+	}
+	return AdminMail(Language(owner, n.lang), action, tokens, admin, reason, at, n.consoleURL)
 }
 
 // EmailChangeNotice composes the mail to a user's old address about the
-// new one (EmailChangedMail).
+// new one (EmailChangedMail), in the user's language.
 func (n *Notifier) EmailChangeNotice(user pat.User, to string, at time.Time) (pat.Message, error) {
-	return EmailChangedMail(user, to, at, n.consoleURL)
+	return EmailChangedMail(Language(user, n.lang), user, to, at, n.consoleURL)
 }

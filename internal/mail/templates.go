@@ -11,25 +11,59 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/patservice/pat/internal/i18n"
 	"github.com/patservice/pat/internal/pat"
 )
 
-// tokenView is what a mail says about one token: never its secret.
-type tokenView struct {
-	Name, ID, Scopes, LastUsed, When, Verb, Link, ConsoleURL string
-	Expiry                                                   bool
+// Every mail is written in its reader's language (Language), with its
+// texts from the i18n catalog (mail.json) and its dates as that language
+// writes them.
+
+// Language is the language of mail to u: their choice, else their
+// identity provider's locale, else the deployment's default (fallback).
+func Language(u pat.User, fallback i18n.Lang) i18n.Lang {
+	return i18n.MatchOr(u.MailLanguage(), fallback)
 }
 
-func describe(t pat.Token, consoleURL string) tokenView {
-	last := "never"
+// tokenView is what a mail says about one token: never its secret.
+type tokenView struct {
+	Name, ID, Scopes, LastUsed, When, Link, ConsoleURL string
+	Days                                               int
+	Expiry                                             bool
+}
+
+func describe(lang i18n.Lang, t pat.Token, consoleURL string) tokenView {
+	last := i18n.T(lang, "mail.never")
 	if t.LastUsedAt != nil {
-		last = t.LastUsedAt.UTC().Format(dateLayout)
+		last = i18n.Date(lang, *t.LastUsedAt)
 	}
 	return tokenView{Name: t.Name, ID: t.ID, Scopes: strings.Join(t.Scopes, ", "), LastUsed: last,
 		ConsoleURL: strings.TrimRight(consoleURL, "/") + "/tokens/" + t.ID}
 }
 
-const dateLayout = "2 January 2006"
+// template is one mail's text and HTML parts, parsed once per language
+// with that language's texts: {{t "key" "name" value ...}}.
+type template struct {
+	name string
+	text map[i18n.Lang]*texttemplate.Template
+	html map[i18n.Lang]*htmltemplate.Template
+}
+
+func newTemplate(name, text, html string) template {
+	m := template{name: name, text: map[i18n.Lang]*texttemplate.Template{}, html: map[i18n.Lang]*htmltemplate.Template{}}
+	for _, lang := range i18n.Languages() {
+		t := func(key string, args ...any) string {
+			s := make([]string, len(args))
+			for i, a := range args {
+				s[i] = fmt.Sprint(a)
+			}
+			return i18n.T(lang, key, s...)
+		}
+		m.text[lang] = texttemplate.Must(texttemplate.New(name).Funcs(texttemplate.FuncMap{"t": t}).Parse(text))
+		m.html[lang] = htmltemplate.Must(htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"t": t}).Parse(html))
+	}
+	return m
+}
 
 // Reminder is one token's reminder in its owner's mail.
 type Reminder struct {
@@ -39,240 +73,238 @@ type Reminder struct {
 	Link   string    // the one-click keep link
 }
 
-const reminderText = `Hello,
+const reminderText = `{{t "mail.hello"}}
 
-{{if eq (len .) 1}}One of your personal access tokens needs attention.{{else}}{{len .}} of your personal access tokens need attention.{{end}}
+{{if eq (len .) 1}}{{t "mail.reminder.intro.one"}}{{else}}{{t "mail.reminder.intro.many" "count" (len .)}}{{end}}
 {{range .}}
-Token "{{.Name}}" ({{.ID}})
-  Scopes:    {{.Scopes}}
-  Last used: {{.LastUsed}}
-  {{if .Expiry}}Expires on {{.When}}.{{else}}Will be deleted on {{.When}}, because it has not been used for a long time.{{end}}
-  To keep it:
+{{t "mail.token" "name" .Name "id" .ID}}
+  {{t "mail.scopes" "scopes" .Scopes}}
+  {{t "mail.last_used" "date" .LastUsed}}
+  {{if .Expiry}}{{t "mail.reminder.expires" "date" .When}}{{else}}{{t "mail.reminder.deleted" "date" .When}}{{end}}
+  {{t "mail.reminder.to_keep"}}
   {{- if .Expiry}}
-  - extend it with one click: {{.Link}}
+  - {{t "mail.reminder.extend" "link" .Link}}
   {{- else}}
-  - use it before {{.When}}, or
-  - keep it with one click: {{.Link}}
+  - {{t "mail.reminder.use_before" "date" .When}}
+  - {{t "mail.reminder.keep" "link" .Link}}
   {{- end}}
-  - or rotate it in the console: {{.ConsoleURL}}
+  - {{t "mail.reminder.rotate" "link" .ConsoleURL}}
 {{end}}
-The one-click links work once, and each can only keep its own token.
-If you no longer need a token, do nothing.
+{{t "mail.reminder.once"}}
+{{t "mail.reminder.nothing"}}
 `
 
 const reminderHTML = `<!doctype html><html><body style="font-family:sans-serif">
-<p>Hello,</p>
-<p>{{if eq (len .) 1}}One of your personal access tokens needs attention.{{else}}{{len .}} of your personal access tokens need attention.{{end}}</p>
+<p>{{t "mail.hello"}}</p>
+<p>{{if eq (len .) 1}}{{t "mail.reminder.intro.one"}}{{else}}{{t "mail.reminder.intro.many" "count" (len .)}}{{end}}</p>
 {{range .}}<div style="border:1px solid #ccc;padding:12px;margin:12px 0">
-<p><strong>{{.Name}}</strong> <code>{{.ID}}</code><br>Scopes: {{.Scopes}}<br>Last used: {{.LastUsed}}</p>
-<p>{{if .Expiry}}Expires on <strong>{{.When}}</strong>.{{else}}Will be deleted on <strong>{{.When}}</strong>, because it has not been used for a long time.{{end}}</p>
-<p><a href="{{.Link}}">{{if .Expiry}}Extend this token{{else}}Keep this token{{end}}</a> · <a href="{{.ConsoleURL}}">Rotate it in the console</a></p>
+<p><strong>{{.Name}}</strong> <code>{{.ID}}</code><br>{{t "mail.scopes" "scopes" .Scopes}}<br>{{t "mail.last_used" "date" .LastUsed}}</p>
+<p><strong>{{if .Expiry}}{{t "mail.reminder.expires" "date" .When}}{{else}}{{t "mail.reminder.deleted" "date" .When}}{{end}}</strong></p>
+<p><a href="{{.Link}}">{{if .Expiry}}{{t "mail.reminder.extend_link"}}{{else}}{{t "mail.reminder.keep_link"}}{{end}}</a> · <a href="{{.ConsoleURL}}">{{t "mail.reminder.rotate_link"}}</a></p>
 </div>{{end}}
-<p>The one-click links work once, and each can only keep its own token. If you no longer need a token, do nothing.</p>
+<p>{{t "mail.reminder.once"}} {{t "mail.reminder.nothing"}}</p>
 </body></html>`
 
-var (
-	reminderTextT = texttemplate.Must(texttemplate.New("reminder").Parse(reminderText))
-	reminderHTMLT = htmltemplate.Must(htmltemplate.New("reminder").Parse(reminderHTML))
-)
+var reminderMail = newTemplate("reminder", reminderText, reminderHTML)
 
-// ReminderMail is one owner's reminders, in one message.
-func ReminderMail(rs []Reminder, consoleURL string) (pat.Message, error) {
+// ReminderMail is one owner's reminders, in one message in lang.
+func ReminderMail(lang i18n.Lang, rs []Reminder, consoleURL string) (pat.Message, error) {
 	var tokens []tokenView
 	for _, r := range rs {
-		v := describe(r.Token, consoleURL)
-		v.Link, v.Expiry, v.When = r.Link, r.Expiry, r.When.UTC().Format(dateLayout)
+		v := describe(lang, r.Token, consoleURL)
+		v.Link, v.Expiry, v.When = r.Link, r.Expiry, i18n.Date(lang, r.When)
 		tokens = append(tokens, v)
 	}
-	subject := fmt.Sprintf("%d of your personal access tokens need attention", len(tokens))
+	subject := i18n.T(lang, "mail.reminder.subject.many", "count", strconv.Itoa(len(tokens)))
 	if len(tokens) == 1 {
 		t := tokens[0]
-		subject = fmt.Sprintf("Your token %s will be deleted on %s", subjectName(t.Name), t.When)
+		key := "mail.reminder.subject.delete"
 		if t.Expiry {
-			subject = fmt.Sprintf("Your token %s expires on %s", subjectName(t.Name), t.When)
+			key = "mail.reminder.subject.expiry"
 		}
+		subject = i18n.T(lang, key, "name", subjectName(t.Name), "date", t.When)
 	}
-	return compose(rs[0].Token.UserID, rs[0].Token.OwnerEmail, subject, reminderTextT, reminderHTMLT, tokens)
+	return compose(lang, rs[0].Token.UserID, rs[0].Token.OwnerEmail, subject, reminderMail, tokens)
 }
 
-const deletedText = `Hello,
+const deletedText = `{{t "mail.hello"}}
 
-your personal access token "{{.Name}}" ({{.ID}}) was deleted on {{.When}}: it had not been used for {{.Verb}}.
+{{t "mail.deleted.body" "name" .Name "id" .ID "date" .When "days" .Days}}
 
-  Scopes:    {{.Scopes}}
-  Last used: {{.LastUsed}}
+  {{t "mail.scopes" "scopes" .Scopes}}
+  {{t "mail.last_used" "date" .LastUsed}}
 
-Anything still using it now gets 401 Unauthorized. If you need it, create a new token in the console:
+{{t "mail.deleted.refused"}} {{t "mail.deleted.create"}}
 {{.ConsoleURL}}
 `
 
 const deletedHTML = `<!doctype html><html><body style="font-family:sans-serif">
-<p>Hello,</p>
-<p>your personal access token <strong>{{.Name}}</strong> <code>{{.ID}}</code> was deleted on {{.When}}: it had not been used for {{.Verb}}.</p>
-<p>Scopes: {{.Scopes}}<br>Last used: {{.LastUsed}}</p>
-<p>Anything still using it now gets 401 Unauthorized. If you need it, <a href="{{.ConsoleURL}}">create a new token in the console</a>.</p>
+<p>{{t "mail.hello"}}</p>
+<p>{{t "mail.deleted.body" "name" .Name "id" .ID "date" .When "days" .Days}}</p>
+<p>{{t "mail.scopes" "scopes" .Scopes}}<br>{{t "mail.last_used" "date" .LastUsed}}</p>
+<p>{{t "mail.deleted.refused"}} {{t "mail.deleted.create"}} <a href="{{.ConsoleURL}}">{{t "mail.console"}}</a></p>
 </body></html>`
 
-var (
-	deletedTextT = texttemplate.Must(texttemplate.New("deleted").Parse(deletedText))
-	deletedHTMLT = htmltemplate.Must(htmltemplate.New("deleted").Parse(deletedHTML))
-)
+var deletedMail = newTemplate("deleted", deletedText, deletedHTML)
 
-// DeletedMail tells the owner a token was deleted for inactivity.
-func DeletedMail(t pat.Token, inactivity time.Duration, at time.Time, consoleURL string) (pat.Message, error) {
-	v := describe(t, consoleURL)
+// DeletedMail tells the owner, in lang, that a token was deleted for
+// inactivity.
+func DeletedMail(lang i18n.Lang, t pat.Token, inactivity time.Duration, at time.Time, consoleURL string) (pat.Message, error) {
+	v := describe(lang, t, consoleURL)
 	v.ConsoleURL = strings.TrimRight(consoleURL, "/") + "/tokens"
-	v.When = at.UTC().Format(dateLayout)
-	v.Verb = fmt.Sprintf("%d days", int(inactivity.Hours()/24))
-	return compose(t.UserID, t.OwnerEmail, fmt.Sprintf("Your token %s was deleted after %s without use", subjectName(t.Name), v.Verb), deletedTextT, deletedHTMLT, v)
+	v.When = i18n.Date(lang, at)
+	v.Days = int(inactivity.Hours() / 24)
+	subject := i18n.T(lang, "mail.deleted.subject", "name", subjectName(t.Name), "days", strconv.Itoa(v.Days))
+	return compose(lang, t.UserID, t.OwnerEmail, subject, deletedMail, v)
 }
 
-const heldText = `Hello,
+const heldText = `{{t "mail.hello"}}
 
-the personal access token "{{.Name}}" ({{.ID}}) of {{.Owner}} has not been used for {{.Verb}} and was due for deletion, but its owner could not be reminded: {{.Cause}}.
+{{t "mail.held.body" "name" .Name "id" .ID "owner" .Owner "days" .Days "cause" .Cause}}
 
-The deletion waits until {{.When}}. Until then, please reach the owner some other way, or decide yourself:
-  - lock or revoke the token, or look at the owner's account: {{.ConsoleURL}}
-  - or do nothing, and it is deleted on {{.When}}.
+{{t "mail.held.waits" "date" .When}}
+{{.ConsoleURL}}
+{{t "mail.held.nothing" "date" .When}}
 
-  Scopes:    {{.Scopes}}
-  Last used: {{.LastUsed}}
+  {{t "mail.scopes" "scopes" .Scopes}}
+  {{t "mail.last_used" "date" .LastUsed}}
 `
 
 const heldHTML = `<!doctype html><html><body style="font-family:sans-serif">
-<p>Hello,</p>
-<p>the personal access token <strong>{{.Name}}</strong> <code>{{.ID}}</code> of {{.Owner}} has not been used for {{.Verb}} and was due for deletion, but its owner could not be reminded: {{.Cause}}.</p>
-<p>The deletion waits until <strong>{{.When}}</strong>. Until then, please reach the owner some other way, or <a href="{{.ConsoleURL}}">lock or revoke the token in the console</a>. If nobody acts, it is deleted on {{.When}}.</p>
-<p>Scopes: {{.Scopes}}<br>Last used: {{.LastUsed}}</p>
+<p>{{t "mail.hello"}}</p>
+<p>{{t "mail.held.body" "name" .Name "id" .ID "owner" .Owner "days" .Days "cause" .Cause}}</p>
+<p>{{t "mail.held.waits" "date" .When}} <a href="{{.ConsoleURL}}">{{t "mail.console"}}</a></p>
+<p><strong>{{t "mail.held.nothing" "date" .When}}</strong></p>
+<p>{{t "mail.scopes" "scopes" .Scopes}}<br>{{t "mail.last_used" "date" .LastUsed}}</p>
 </body></html>`
 
-var (
-	heldTextT = texttemplate.Must(texttemplate.New("held").Parse(heldText))
-	heldHTMLT = htmltemplate.Must(htmltemplate.New("held").Parse(heldHTML))
-)
+var heldMail = newTemplate("held", heldText, heldHTML)
 
-// HeldDeletionMail tells the administrators (to) that the deletion of t
-// for inactivity waits until "until", because its owner could not be
-// reminded.
-func HeldDeletionMail(to string, t pat.Token, owner pat.User, inactivity time.Duration, until time.Time, consoleURL string) (pat.Message, error) {
-	v := describe(t, consoleURL)
+// HeldDeletionMail tells the administrators (to), in lang, that the
+// deletion of t for inactivity waits until "until", because its owner
+// could not be reminded.
+func HeldDeletionMail(lang i18n.Lang, to string, t pat.Token, owner pat.User, inactivity time.Duration, until time.Time, consoleURL string) (pat.Message, error) {
+	v := describe(lang, t, consoleURL)
 	v.ConsoleURL = strings.TrimRight(consoleURL, "/") + "/admin/tokens/" + t.ID
-	v.When = until.UTC().Format(dateLayout)
-	v.Verb = fmt.Sprintf("%d days", int(inactivity.Hours()/24))
+	v.When = i18n.Date(lang, until)
+	v.Days = int(inactivity.Hours() / 24)
 	data := struct {
 		tokenView
 		Owner, Cause string
-	}{tokenView: v, Owner: t.UserID, Cause: "the owner has no email address"}
+	}{tokenView: v, Owner: t.UserID, Cause: i18n.T(lang, "mail.held.cause.no_address")}
 	if t.OwnerEmail != "" {
 		data.Owner = fmt.Sprintf("%s (%s)", t.UserID, t.OwnerEmail)
 	}
 	switch {
 	case owner.Unreachable != nil:
-		data.Cause = fmt.Sprintf("mail to %s was refused or bounced on %s (%s)", owner.Email, owner.Unreachable.UTC().Format(dateLayout), owner.UnreachableCause)
+		data.Cause = i18n.T(lang, "mail.held.cause.bounced", "email", owner.Email, "date", i18n.Date(lang, *owner.Unreachable), "cause", owner.UnreachableCause)
 	case t.OwnerEmail != "":
-		data.Cause = "the mail service refused the reminder"
+		data.Cause = i18n.T(lang, "mail.held.cause.refused")
 	}
-	return compose("", to, fmt.Sprintf("Deletion held: token %s of %s could not be reminded", subjectName(t.Name), subjectName(t.UserID)), heldTextT, heldHTMLT, data)
+	subject := i18n.T(lang, "mail.held.subject", "name", subjectName(t.Name), "owner", subjectName(t.UserID))
+	return compose(lang, "", to, subject, heldMail, data)
 }
 
-const adminText = `Hello,
+const adminText = `{{t "mail.hello"}}
 
-an administrator, {{.Who}}, {{.Verb}} {{if eq (len .Tokens) 1}}your personal access token{{else}}{{len .Tokens}} of your personal access tokens{{end}} on {{.When}}.
-Reason: {{.Reason}}
+{{t .Body "who" .Who "count" (len .Tokens) "date" .When}}
+{{t "mail.admin.reason" "reason" .Reason}}
 {{range .Tokens}}
-Token "{{.Name}}" ({{.ID}})
-  Scopes:    {{.Scopes}}
-  Last used: {{.LastUsed}}
+{{t "mail.token" "name" .Name "id" .ID}}
+  {{t "mail.scopes" "scopes" .Scopes}}
+  {{t "mail.last_used" "date" .LastUsed}}
 {{end}}
-{{if eq .Verb "locked"}}A locked token stops working until an administrator unlocks it. It was not revoked.
-{{else if eq .Verb "unlocked"}}The token works again.
-{{else if eq .Verb "created"}}The administrator holds the token and should hand it to you securely. If you do not need it, revoke it: {{.ConsoleURL}}
-{{else}}A revoked token no longer works. If you still need access, create a new token: {{.ConsoleURL}}
-{{end}}
-If you did not expect this, contact your administrators.
+{{t .After}}{{if .Link}} {{.ConsoleURL}}{{end}}
+
+{{t "mail.admin.unexpected"}}
 `
 
 const adminHTML = `<!doctype html><html><body style="font-family:sans-serif">
-<p>Hello,</p>
-<p>an administrator, <strong>{{.Who}}</strong>, {{.Verb}} {{if eq (len .Tokens) 1}}your personal access token{{else}}{{len .Tokens}} of your personal access tokens{{end}} on {{.When}}.</p>
-<p>Reason: {{.Reason}}</p>
-{{range .Tokens}}<p><strong>{{.Name}}</strong> <code>{{.ID}}</code><br>Scopes: {{.Scopes}}<br>Last used: {{.LastUsed}}</p>
+<p>{{t "mail.hello"}}</p>
+<p>{{t .Body "who" .Who "count" (len .Tokens) "date" .When}}</p>
+<p>{{t "mail.admin.reason" "reason" .Reason}}</p>
+{{range .Tokens}}<p><strong>{{.Name}}</strong> <code>{{.ID}}</code><br>{{t "mail.scopes" "scopes" .Scopes}}<br>{{t "mail.last_used" "date" .LastUsed}}</p>
 {{end}}
-<p>{{if eq .Verb "locked"}}A locked token stops working until an administrator unlocks it. It was not revoked.{{else if eq .Verb "unlocked"}}The token works again.{{else if eq .Verb "created"}}The administrator holds the token and should hand it to you securely. If you do not need it, <a href="{{.ConsoleURL}}">revoke it</a>.{{else}}A revoked token no longer works. If you still need access, <a href="{{.ConsoleURL}}">create a new token</a>.{{end}}</p>
-<p>If you did not expect this, contact your administrators.</p>
+<p>{{t .After}}{{if .Link}} <a href="{{.ConsoleURL}}">{{t "mail.console"}}</a>{{end}}</p>
+<p>{{t "mail.admin.unexpected"}}</p>
 </body></html>`
 
-var (
-	adminTextT = texttemplate.Must(texttemplate.New("admin").Parse(adminText))
-	adminHTMLT = htmltemplate.Must(htmltemplate.New("admin").Parse(adminHTML))
-)
+var adminMail = newTemplate("admin", adminText, adminHTML)
 
-// AdminMail tells the owner of tokens (all one owner's) that admin took
-// action on them (the audit action, "token.revoked"...) at at, and why.
-func AdminMail(action string, tokens []pat.Token, admin pat.Identity, reason string, at time.Time, consoleURL string) (pat.Message, error) {
-	verb := strings.TrimPrefix(action, "token.")
+// adminVerbs are the administrators' actions an owner is told of, by the
+// verb of their texts; any other action reads as a revocation.
+var adminVerbs = map[string]string{pat.ActionLocked: "locked", pat.ActionUnlocked: "unlocked", pat.ActionCreated: "created", pat.ActionRevoked: "revoked"}
+
+// AdminMail tells the owner of tokens (all one owner's), in lang, that
+// admin took action on them (the audit action, "token.revoked"...) at at,
+// and why.
+func AdminMail(lang i18n.Lang, action string, tokens []pat.Token, admin pat.Identity, reason string, at time.Time, consoleURL string) (pat.Message, error) {
+	verb, ok := adminVerbs[action]
+	if !ok {
+		verb = "revoked"
+	}
+	many := ""
+	if len(tokens) > 1 {
+		many = "many."
+	}
 	data := struct {
-		Verb, Who, When, Reason, ConsoleURL string
-		Tokens                              []tokenView
-	}{Verb: verb, Who: admin.Email, When: at.UTC().Format("2 January 2006, 15:04 UTC"), Reason: reason,
-		ConsoleURL: strings.TrimRight(consoleURL, "/") + "/tokens"}
+		Body, After, Who, When, Reason, ConsoleURL string
+		Link                                       bool
+		Tokens                                     []tokenView
+	}{Body: "mail.admin.body." + many + verb, After: "mail.admin.after." + verb, Who: admin.Email,
+		When: i18n.DateTime(lang, at), Reason: reason, ConsoleURL: strings.TrimRight(consoleURL, "/") + "/tokens",
+		Link: verb == "created" || verb == "revoked"}
 	if data.Who == "" {
 		data.Who = admin.UserID
 	}
 	if data.Reason == "" {
-		data.Reason = "none given"
+		data.Reason = i18n.T(lang, "mail.admin.no_reason")
 	}
 	for _, t := range tokens {
-		data.Tokens = append(data.Tokens, describe(t, consoleURL))
+		data.Tokens = append(data.Tokens, describe(lang, t, consoleURL))
 	}
-	subject := fmt.Sprintf("Your token %s was %s by an administrator", subjectName(tokens[0].Name), verb)
-	if verb == "created" {
-		subject = fmt.Sprintf("An administrator created the token %s for you", subjectName(tokens[0].Name))
-	}
-	if len(tokens) > 1 {
-		subject = fmt.Sprintf("%d of your tokens were %s by an administrator", len(tokens), verb)
-	}
-	return compose(tokens[0].UserID, tokens[0].OwnerEmail, subject, adminTextT, adminHTMLT, data)
+	subject := i18n.T(lang, "mail.admin.subject."+many+verb, "name", subjectName(tokens[0].Name), "count", strconv.Itoa(len(tokens)))
+	return compose(lang, tokens[0].UserID, tokens[0].OwnerEmail, subject, adminMail, data)
 }
 
-const emailChangedText = `Hello,
+const emailChangedText = `{{t "mail.hello"}}
 
-on {{.When}}, a sign-in to the account {{.UserID}} brought a new email address: {{.To}}.
-From now on, mail about the account's personal access tokens goes there, not to this address: reminders before a token expires or is deleted (with the one-click links that keep it), and notices of administrators' actions.
+{{t "mail.email_changed.body" "date" .When "user" .UserID "to" .To}}
+{{t "mail.email_changed.where"}}
 
-If you changed your address, there is nothing to do.
-If you did not, tell your administrators at once, and revoke tokens you do not trust: {{.ConsoleURL}}
+{{t "mail.email_changed.ok"}}
+{{t "mail.email_changed.act"}} {{.ConsoleURL}}
 `
 
 const emailChangedHTML = `<!doctype html><html><body style="font-family:sans-serif">
-<p>Hello,</p>
-<p>on {{.When}}, a sign-in to the account <strong>{{.UserID}}</strong> brought a new email address: <strong>{{.To}}</strong>.</p>
-<p>From now on, mail about the account's personal access tokens goes there, not to this address: reminders before a token expires or is deleted (with the one-click links that keep it), and notices of administrators' actions.</p>
-<p>If you changed your address, there is nothing to do. If you did not, tell your administrators at once, and <a href="{{.ConsoleURL}}">revoke tokens you do not trust</a>.</p>
+<p>{{t "mail.hello"}}</p>
+<p>{{t "mail.email_changed.body" "date" .When "user" .UserID "to" .To}}</p>
+<p>{{t "mail.email_changed.where"}}</p>
+<p>{{t "mail.email_changed.ok"}} {{t "mail.email_changed.act"}} <a href="{{.ConsoleURL}}">{{t "mail.console"}}</a></p>
 </body></html>`
 
-var (
-	emailChangedTextT = texttemplate.Must(texttemplate.New("email-changed").Parse(emailChangedText))
-	emailChangedHTMLT = htmltemplate.Must(htmltemplate.New("email-changed").Parse(emailChangedHTML))
-)
+var emailChangedMail = newTemplate("email-changed", emailChangedText, emailChangedHTML)
 
-// EmailChangedMail tells a user's old address (user.Email) that mail
-// about their tokens goes to the address to from now on: a change the
-// identity provider brought, which the user may not have made.
-func EmailChangedMail(user pat.User, to string, at time.Time, consoleURL string) (pat.Message, error) {
+// EmailChangedMail tells a user's old address (user.Email), in lang, that
+// mail about their tokens goes to the address to from now on: a change
+// the identity provider brought, which the user may not have made.
+func EmailChangedMail(lang i18n.Lang, user pat.User, to string, at time.Time, consoleURL string) (pat.Message, error) {
 	data := struct{ UserID, To, When, ConsoleURL string }{UserID: user.ID, To: to,
-		When: at.UTC().Format("2 January 2006, 15:04 UTC"), ConsoleURL: strings.TrimRight(consoleURL, "/") + "/tokens"}
-	return compose(user.ID, user.Email, "The email address for your personal access tokens changed", emailChangedTextT, emailChangedHTMLT, data)
+		When: i18n.DateTime(lang, at), ConsoleURL: strings.TrimRight(consoleURL, "/") + "/tokens"}
+	return compose(lang, user.ID, user.Email, i18n.T(lang, "mail.email_changed.subject"), emailChangedMail, data)
 }
 
-// compose renders a mail's text and HTML parts from the same data.
-func compose(userID, to, subject string, text *texttemplate.Template, html *htmltemplate.Template, data any) (pat.Message, error) {
-	var t, h bytes.Buffer
-	if err := text.Execute(&t, data); err != nil {
-		return pat.Message{}, fmt.Errorf("render %s: %w", text.Name(), err)
+// compose renders a mail's text and HTML parts in lang from the same data.
+func compose(lang i18n.Lang, userID, to, subject string, m template, data any) (pat.Message, error) {
+	if _, ok := m.text[lang]; !ok {
+		lang = i18n.Fallback
 	}
-	if err := html.Execute(&h, data); err != nil {
-		return pat.Message{}, fmt.Errorf("render %s: %w", html.Name(), err)
+	var t, h bytes.Buffer
+	if err := m.text[lang].Execute(&t, data); err != nil {
+		return pat.Message{}, fmt.Errorf("render %s text in %s: %w", m.name, lang, err)
+	}
+	if err := m.html[lang].Execute(&h, data); err != nil {
+		return pat.Message{}, fmt.Errorf("render %s HTML in %s: %w", m.name, lang, err)
 	}
 	return pat.Message{UserID: userID, To: to, Subject: subject, Text: t.String(), HTML: h.String()}, nil
 }

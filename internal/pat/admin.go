@@ -43,8 +43,9 @@ var ErrOwnerChanged = Errorf(CodeConflict, "the account's status or permissions 
 // Notifier tells owners what an administrator did to their tokens.
 type Notifier interface {
 	// AdminNotice composes the mail telling the owner of tokens (all one
-	// owner's) that admin took action on them, and why.
-	AdminNotice(action string, tokens []Token, admin Identity, reason string, at time.Time) (Message, error)
+	// owner's) that admin took action on them, and why, in the owner's
+	// language.
+	AdminNotice(ctx context.Context, action string, tokens []Token, admin Identity, reason string, at time.Time) (Message, error)
 	// EmailChangeNotice composes the mail telling a user's old address
 	// (stored.Email) that mail about their tokens goes to the address to
 	// from now on.
@@ -128,7 +129,7 @@ func (s *Service) setStatus(ctx context.Context, id Identity, tokenID, reason st
 	if err != nil {
 		return Token{}, err
 	}
-	notices, err := s.notices(id, []Token{t}, action, reason, ev.Time)
+	notices, err := s.notices(ctx, id, []Token{t}, action, reason, ev.Time)
 	if err != nil {
 		return Token{}, err
 	}
@@ -333,11 +334,11 @@ func withReason(details map[string]string, reason string) map[string]string {
 // notices composes one notice to the owner of tokens (one owner's) about an
 // administrator's action; none without a notifier or an address, or when
 // the administrator acted on their own token.
-func (s *Service) notices(id Identity, tokens []Token, action, reason string, at time.Time) ([]Notice, error) {
+func (s *Service) notices(ctx context.Context, id Identity, tokens []Token, action, reason string, at time.Time) ([]Notice, error) {
 	if s.notifier == nil || tokens[0].OwnerEmail == "" || tokens[0].UserID == id.UserID {
 		return nil, nil
 	}
-	msg, err := s.notifier.AdminNotice(action, tokens, id, reason, at)
+	msg, err := s.notifier.AdminNotice(ctx, action, tokens, id, reason, at)
 	if err != nil {
 		return nil, err
 	}

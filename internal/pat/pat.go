@@ -142,6 +142,21 @@ type User struct {
 	// is created with the state of one revision, and only if it is still
 	// the current one.
 	Rev int
+	// Language is the language the user chose for their mail (a tag such
+	// as "de"; empty: none chosen). Locale is their identity provider's
+	// locale claim at their last sign-in that carried one.
+	Language string
+	Locale   string
+}
+
+// MailLanguage is the language tag mail to the user is written in, as far
+// as the user decides it: their choice, else their identity provider's
+// locale; empty when neither is known (the deployment's default applies).
+func (u User) MailLanguage() string {
+	if u.Language != "" {
+		return u.Language
+	}
+	return u.Locale
 }
 
 // State is what the user's tokens carry of them.
@@ -163,6 +178,9 @@ func (u User) Effective() []string {
 type Identity struct {
 	UserID string
 	Email  string
+	// Locale is the identity provider's locale claim (a language tag such
+	// as de-CH); empty when it sends none.
+	Locale string
 	// EmailUnverified says the identity provider marked Email as not
 	// verified (its email_verified claim is false): no token mail goes
 	// there. Without such a claim an address counts as verified, since

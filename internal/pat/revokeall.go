@@ -180,7 +180,7 @@ func (s *Service) revoke(ctx context.Context, id Identity, role Role, tokens []T
 	r := Revocation{Tokens: tokens, Events: events, StopBy: stopBy}
 	if role == RoleAdmin {
 		r.Notify = func(owner []Token) (*Notice, error) {
-			notices, err := s.notices(id, owner, ActionRevoked, reason, now)
+			notices, err := s.notices(ctx, id, owner, ActionRevoked, reason, now)
 			if err != nil || len(notices) == 0 {
 				return nil, err
 			}

@@ -172,7 +172,7 @@ func (s *Service) create(ctx context.Context, role Role, actor Identity, t Token
 	}
 	var notices []Notice
 	if role == RoleAdmin {
-		if notices, err = s.notices(actor, []Token{created.Token}, ActionCreated, "", ev.Time); err != nil {
+		if notices, err = s.notices(ctx, actor, []Token{created.Token}, ActionCreated, "", ev.Time); err != nil {
 			return Created{}, err
 		}
 	}
@@ -488,7 +488,7 @@ func errLocked(tokenID, verb string) error {
 // address as it is (none for a user never seen). A verified new address
 // replaces a known one with an audit record, and the old address is told.
 func (s *Service) activeUser(ctx context.Context, id Identity) (User, error) {
-	u := User{ID: id.UserID, Permissions: id.Permissions, Status: UserActive}
+	u := User{ID: id.UserID, Permissions: id.Permissions, Status: UserActive, Locale: id.Locale}
 	if !id.EmailUnverified {
 		u.Email = id.Email
 	}

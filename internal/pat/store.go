@@ -128,13 +128,16 @@ type RevocableTokens interface {
 // and retry.
 type UserStore interface {
 	// SyncUser records what the caller's sign-in says of them: their
-	// permissions and, unless u.Email is empty (not verified, or none),
-	// their address; empty keeps the stored address (none for a user never
+	// permissions, their locale unless u.Locale is empty and, unless
+	// u.Email is empty (not verified, or none), their address; empty keeps the stored address (none for a user never
 	// seen). It returns the stored user, whose status an administrator may
 	// have changed. A change of a known address is written with what moved
 	// composes (the audit event, the notice to the old address) in the same
 	// transaction; the notices written are returned for the caller to send.
 	SyncUser(ctx context.Context, u User, moved EmailChange) (User, []Notice, error)
+	// SetLanguage records the language a user chose for their mail ("":
+	// none chosen) on their record, and returns the user as stored.
+	SetLanguage(ctx context.Context, id, lang string) (User, error)
 	// GetUser reads a user; ErrUserNotFound if there is none.
 	GetUser(ctx context.Context, id string) (User, error)
 	// UpdateUser sets a user's status and permission limit (creating the
