@@ -280,7 +280,7 @@ func TestTokenWriteConditions(t *testing.T) {
 		old, repl := tok, f.newToken("alice")
 		at := f.now
 		old.RevokedAt, old.DeleteAfter = &at, at.Add(time.Hour)
-		return f.store.RotateToken(ctx, old, repl, []pat.Event{f.event(pat.ActionRotated, old), f.event(pat.ActionCreated, repl)})
+		return f.store.RotateToken(ctx, old, repl, []pat.Event{f.event(pat.ActionRotated, old), f.event(pat.ActionCreated, repl)}, nil)
 	}
 	if err := rotate(); err != nil {
 		t.Fatal(err)

@@ -181,10 +181,18 @@ func (s *Store) notChanging(vals map[string]types.AttributeValue) string {
 // RotateToken revokes old and stores replacement only if old is still
 // active, so that of concurrent rotations exactly one wins; the owner's
 // live tokens swap them, under the same revision rule as CreateToken.
-func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, events []pat.Event) error {
+func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, events []pat.Event, n *pat.Notice) error {
 	tok, err := s.putToken(replacement)
 	if err != nil {
 		return err
+	}
+	var extra []write
+	if n != nil {
+		notice, err := s.putNotice(*n, events[len(events)-1].Time)
+		if err != nil {
+			return err
+		}
+		extra = append(extra, notice)
 	}
 	for range ownerAttempts {
 		read, _, err := s.readUser(ctx, replacement.UserID)
@@ -199,13 +207,13 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, eve
 			map[string]types.AttributeValue{":live": &types.AttributeValueMemberSS{Value: append(live, replacement.ID)}})
 		cond := "#status = :active AND " + revIs("rev", "rev", replacement.Owner.Rev, vals) + " AND " + revIs("tokensRev", "trev", read.TokensRev, vals) +
 			" AND " + s.notChanging(vals)
-		err = s.audited(ctx, events,
+		err = s.audited(ctx, events, append([]write{
 			write{item: s.revoke(old, replacement.ID), failed: failWith(pat.Errorf(pat.CodeConflict, "token %s was rotated or revoked meanwhile", old.ID))},
 			tok,
 			write{item: s.update(userKey(replacement.UserID), "SET liveTokens = :live, tokensRev = if_not_exists(tokensRev, :zero) + :one", cond,
 				map[string]string{"#status": "status"}, vals),
 				failed: ownerRefusal(replacement.UserID, replacement.Owner.Rev, errOwnerMoved)},
-		)
+		}, extra...)...)
 		if !errors.Is(err, errOwnerMoved) {
 			return err
 		}
@@ -246,7 +254,7 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ownerRev int, ev p
 	set, remove = scheduleClauses(t.DueAt, set, remove, vals)
 	writes := s.guarded(t, ownerRev, *t.ExtendedAt, updateExpression(set, remove), map[string]string{"#ttl": "ttl"}, vals)
 	if link != nil {
-		writes = append(writes, s.useKeepLink(*link, t))
+		writes = append(writes, s.useKeepLink(*link, t.ID, *t.ExtendedAt))
 	}
 	return s.audited(ctx, []pat.Event{ev}, writes...)
 }

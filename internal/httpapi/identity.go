@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net"
 	"slices"
 	"strings"
 
@@ -23,7 +24,29 @@ func (a *API) identity(req events.APIGatewayV2HTTPRequest) (pat.Identity, error)
 		return pat.Identity{}, err
 	}
 	id.SourceIP, id.UserAgent = req.RequestContext.HTTP.SourceIP, req.RequestContext.HTTP.UserAgent
+	id.KeepURL = keepURL(req.RequestContext.DomainName)
 	return id, nil
+}
+
+// keepURL is the one-click link page (KeepToken) of the API a request
+// came in on, for the links of the mails it causes: a function behind the
+// API cannot be configured with the API's own URL (a circular
+// dependency). The domain is the one API Gateway served the request on,
+// never a header the caller set; HTTPS but on the local machine, where
+// the development server speaks HTTP.
+func keepURL(domain string) string {
+	if domain == "" || strings.ContainsAny(domain, "/?#@ ") {
+		return ""
+	}
+	host := domain
+	if h, _, err := net.SplitHostPort(domain); err == nil {
+		host = h
+	}
+	scheme := "https"
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		scheme = "http"
+	}
+	return scheme + "://" + domain + "/keep"
 }
 
 // identityFrom maps verified claims to the caller. This one function reads

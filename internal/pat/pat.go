@@ -189,6 +189,9 @@ type Identity struct {
 	Permissions     []string // concrete scopes, sorted
 	SourceIP        string
 	UserAgent       string
+	// KeepURL is the one-click link page of the API the request came in
+	// on: where the links of the mails it causes lead ("": no link).
+	KeepURL string
 	Admin           bool // holds the administrator role (a group or claim of the session)
 }
 
