@@ -192,7 +192,7 @@ type Identity struct {
 	// KeepURL is the one-click link page of the API the request came in
 	// on: where the links of the mails it causes lead ("": no link).
 	KeepURL string
-	Admin           bool // holds the administrator role (a group or claim of the session)
+	Admin   bool // holds the administrator role (a group or claim of the session)
 }
 
 // Role is the audit trail's kind of actor.
