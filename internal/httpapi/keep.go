@@ -32,7 +32,7 @@ func (a *API) KeepToken(ctx context.Context, req events.APIGatewayV2HTTPRequest)
 		page.Code, page.Confirm = req.QueryStringParameters["code"], err == nil
 		page.Expiry = link.Purpose == pat.KeepExpiry
 	case http.MethodPost:
-		link, t, err := a.svc.FollowLink(ctx, formValue(req, "code"), req.RequestContext.HTTP.SourceIP)
+		link, t, err := a.svc.KeepToken(ctx, formValue(req, "code"), req.RequestContext.HTTP.SourceIP)
 		page, status = a.keepResult(ctx, link, t, err)
 		page.Done = err == nil
 	default:

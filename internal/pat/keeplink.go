@@ -110,16 +110,16 @@ func (s *Service) keepable(ctx context.Context, t Token) (User, error) {
 	return owner, nil
 }
 
-// FollowLink does what a link is for, once: a keep link keeps its token
-// (KeepToken), a "this was not me" link revokes it (revokeByLink). It
+// KeepToken does what a link is for, once: a keep link keeps its token
+// (keepToken), a "this was not me" link revokes it (revokeByLink). It
 // returns the link, for what the page says.
-func (s *Service) FollowLink(ctx context.Context, code, sourceIP string) (KeepLink, Token, error) {
+func (s *Service) KeepToken(ctx context.Context, code, sourceIP string) (KeepLink, Token, error) {
 	link, t, err := s.readLink(ctx, code)
 	if err != nil {
 		return KeepLink{}, Token{}, err
 	}
 	if link.Purpose != LinkNotMe {
-		t, err = s.KeepToken(ctx, code, sourceIP)
+		t, err = s.keepToken(ctx, code, sourceIP)
 		return link, t, err
 	}
 	t, err = s.revokeByLink(ctx, link, t, sourceIP)
@@ -145,11 +145,11 @@ func (s *Service) revokeByLink(ctx context.Context, link KeepLink, t Token, sour
 	return t, nil
 }
 
-// KeepToken keeps the link's token, once: it counts as activity,
+// keepToken keeps the link's token, once: it counts as activity,
 // restarting the inactivity period, and a link of an expiry reminder also
 // moves the expiry to the token's own lifetime from today (Term), never
 // further than the longest lifetime allowed, and never earlier than it was.
-func (s *Service) KeepToken(ctx context.Context, code, sourceIP string) (Token, error) {
+func (s *Service) keepToken(ctx context.Context, code, sourceIP string) (Token, error) {
 	t, err := whileOwnerChanges(func() (Token, error) {
 		link, t, err := s.readLink(ctx, code)
 		if err != nil {
