@@ -26,8 +26,8 @@ const ReasonNotMe = "not_me"
 
 // KeepLink is a one-click link from a mail that can do one thing to one
 // token and nothing else: keep it (a reminder's link), or revoke it (a
-// creation notice's "this was not me" link, LinkNotMe). Only the SHA-256 of its code is stored; it works once
-// and expires.
+// creation notice's "this was not me" link, LinkNotMe). Only the SHA-256
+// of its code is stored; it works once and expires.
 type KeepLink struct {
 	Digest    []byte
 	TokenID   string
