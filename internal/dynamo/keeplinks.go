@@ -52,10 +52,19 @@ func (s *Store) GetKeepLink(ctx context.Context, digest []byte) (pat.KeepLink, e
 	return pat.KeepLink{Digest: digest, TokenID: it.TokenID, UserID: it.UserID, Purpose: it.Purpose, ExpiresAt: expires, UsedAt: used}, nil
 }
 
-// useKeepLink consumes a link in the transaction that extends t: once,
-// before it expires, and only for its own token.
-func (s *Store) useKeepLink(l pat.KeepLink, t pat.Token) write {
+// useKeepLink consumes a link at at in the transaction that extends its
+// token: once, before it expires, and only for its own token.
+func (s *Store) useKeepLink(l pat.KeepLink, tokenID string, at time.Time) write {
 	return write{item: s.update(linkKey(l.Digest), "SET usedAt = :at", "attribute_not_exists(usedAt) AND expiresAt > :at AND tokenId = :token",
-		nil, values("at", formatTime(*t.ExtendedAt), "token", t.ID)),
+		nil, values("at", formatTime(at), "token", tokenID)),
 		failed: failWith(pat.Errorf(pat.CodeConflict, "the link was used meanwhile"))}
+}
+
+// useRevokeLink consumes a "this was not me" link in the transaction that
+// revokes its token, under useKeepLink's conditions; a link used meanwhile
+// is not found, which no retry changes.
+func (s *Store) useRevokeLink(l pat.KeepLink, tokenID string, at time.Time) write {
+	w := s.useKeepLink(l, tokenID, at)
+	w.failed = failWith(pat.Errorf(pat.CodeNotFound, "the link was used meanwhile"))
+	return w
 }

@@ -32,13 +32,16 @@ func (s *Store) RevokeTokens(ctx context.Context, r pat.Revocation) (pat.Revoked
 		todo[i] = revocation{token: r.Tokens[i], event: r.Events[i]}
 	}
 	var done pat.Revoked
+	if r.Link != nil && len(r.Tokens) != 1 {
+		return pat.Revoked{}, fmt.Errorf("revoke tokens: a link revokes one token, not %d", len(r.Tokens))
+	}
 	for _, batch := range batches(todo, r.Notify != nil) {
 		// The wall clock, not s.now: StopBy is about the caller's real deadline.
 		if !r.StopBy.IsZero() && !time.Now().Before(r.StopBy) {
 			done.Stopped = true
 			return done, nil
 		}
-		if err := s.revokeBatch(ctx, batch, r.Notify, &done); err != nil {
+		if err := s.revokeBatch(ctx, batch, r.Notify, r.Link, &done); err != nil {
 			return done, err
 		}
 	}
@@ -84,7 +87,7 @@ const conflictRetries = 3
 // wrote in done. Tokens that changed meanwhile leave the batch (Skipped)
 // and the rest is tried again; a conflict with another transaction is
 // retried a few times.
-func (s *Store) revokeBatch(ctx context.Context, batch []revocation, notify func([]pat.Token) (*pat.Notice, error), done *pat.Revoked) error {
+func (s *Store) revokeBatch(ctx context.Context, batch []revocation, notify func([]pat.Token) (*pat.Notice, error), link *pat.KeepLink, done *pat.Revoked) error {
 	for conflicts := 0; len(batch) > 0; {
 		var notices []pat.Notice
 		if notify != nil {
@@ -98,7 +101,7 @@ func (s *Store) revokeBatch(ctx context.Context, batch []revocation, notify func
 				}
 			}
 		}
-		changed, err := s.revokeOnce(ctx, batch, notices)
+		changed, err := s.revokeOnce(ctx, batch, notices, link)
 		switch {
 		case pat.ErrorCode(err) == pat.CodeConflict && conflicts < conflictRetries:
 			conflicts++
@@ -142,7 +145,7 @@ var errChanged = errors.New("tokens changed meanwhile")
 // notices in one transaction, only if every token is still active or
 // locked; otherwise it writes nothing and returns the ids of those that
 // are not.
-func (s *Store) revokeOnce(ctx context.Context, batch []revocation, notices []pat.Notice) (changed []string, err error) {
+func (s *Store) revokeOnce(ctx context.Context, batch []revocation, notices []pat.Notice, link *pat.KeepLink) (changed []string, err error) {
 	var writes []write
 	events := make([]pat.Event, len(batch))
 	released := map[string][]string{}
@@ -168,6 +171,9 @@ func (s *Store) revokeOnce(ctx context.Context, batch []revocation, notices []pa
 			return nil, err
 		}
 		writes = append(writes, notice)
+	}
+	if link != nil {
+		writes = append(writes, s.useRevokeLink(*link, batch[0].token.ID, *batch[0].token.RevokedAt))
 	}
 	err = s.audited(ctx, events, writes...)
 	if errors.Is(err, errChanged) {

@@ -280,7 +280,7 @@ func TestTokenWriteConditions(t *testing.T) {
 		old, repl := tok, f.newToken("alice")
 		at := f.now
 		old.RevokedAt, old.DeleteAfter = &at, at.Add(time.Hour)
-		return f.store.RotateToken(ctx, old, repl, 50, []pat.Event{f.event(pat.ActionRotated, old), f.event(pat.ActionCreated, repl)})
+		return f.store.RotateToken(ctx, old, repl, 50, []pat.Event{f.event(pat.ActionRotated, old), f.event(pat.ActionCreated, repl)}, nil)
 	}
 	if err := rotate(); err != nil {
 		t.Fatal(err)
@@ -314,6 +314,51 @@ func TestTokenWriteConditions(t *testing.T) {
 	wantCode(t, extend(), pat.CodeConflict)
 	if got := f.get(t, kept.ID).ExtendedAt; got == nil || !got.Equal(f.now.Add(-time.Minute)) {
 		t.Fatalf("extended at %v by a used link", got)
+	}
+}
+
+// A "this was not me" link is consumed with the revocation of its token:
+// once, only for its own token, and a link used meanwhile revokes nothing.
+func TestRevocationConsumesItsLink(t *testing.T) {
+	f := newFixture(t)
+	f.user(t, "alice")
+	mine, other := f.token(t, "alice"), f.token(t, "alice")
+	link := pat.KeepLink{Digest: []byte("digest-of-a-not-me-code"), TokenID: mine.ID, UserID: "alice", Purpose: pat.LinkNotMe, ExpiresAt: f.now.Add(time.Hour)}
+	if err := f.store.PutKeepLink(ctx, link); err != nil {
+		t.Fatal(err)
+	}
+	revoke := func(tok pat.Token) (pat.Revoked, error) {
+		now := f.now
+		tok.Status, tok.RevokedAt, tok.DeleteAfter = pat.StatusRevoked, &now, now.Add(time.Hour)
+		return f.store.RevokeTokens(ctx, pat.Revocation{Tokens: []pat.Token{tok}, Events: []pat.Event{f.event(pat.ActionRevoked, tok)}, Link: &link})
+	}
+	audit := f.count(t, f.tables.Audit)
+	_, err := revoke(other)
+	wantCode(t, err, pat.CodeNotFound)
+	if f.get(t, other.ID).Status != pat.StatusActive || f.count(t, f.tables.Audit) != audit {
+		t.Fatal("a link revoked another token")
+	}
+	if done, err := revoke(mine); err != nil || len(done.IDs) != 1 || f.get(t, mine.ID).Status != pat.StatusRevoked {
+		t.Fatalf("revoke by link: %+v %v", done, err)
+	}
+	if used, err := f.store.GetKeepLink(ctx, link.Digest); err != nil || used.UsedAt == nil {
+		t.Fatalf("the link after use: %+v %v", used, err)
+	}
+	// A link used meanwhile (here by a keep) revokes nothing, not even its
+	// own live token.
+	link = pat.KeepLink{Digest: []byte("digest-of-another-code"), TokenID: other.ID, UserID: "alice", Purpose: pat.LinkNotMe, ExpiresAt: f.now.Add(time.Hour)}
+	if err := f.store.PutKeepLink(ctx, link); err != nil {
+		t.Fatal(err)
+	}
+	at := f.now
+	other.ExtendedAt = &at
+	if err := f.store.ExtendToken(ctx, other, other.Owner.Rev, f.event(pat.ActionExtended, other), &link); err != nil {
+		t.Fatal(err)
+	}
+	_, err = revoke(other)
+	wantCode(t, err, pat.CodeNotFound)
+	if f.get(t, other.ID).Status != pat.StatusActive {
+		t.Fatal("a used link revoked a token")
 	}
 }
 

@@ -189,8 +189,8 @@ func (s *Store) notChanging(vals map[string]types.AttributeValue) string {
 // stays live and counted until the lifecycle job expires it (a lock or a
 // change of the owner still reaches it meanwhile), and the replacement
 // takes a place of its own, within maxActive. Under the same revision rule
-// as CreateToken.
-func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, maxActive int, events []pat.Event) error {
+// as CreateToken. An optional owner's notice n is written with them.
+func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, maxActive int, events []pat.Event, n *pat.Notice) error {
 	tok, err := s.putToken(replacement)
 	if err != nil {
 		return err
@@ -201,6 +201,14 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, max
 		end = s.replaceLater(old)
 	} else {
 		end = s.revoke(old, replacement.ID)
+	}
+	var extra []write
+	if n != nil {
+		notice, err := s.putNotice(*n, events[len(events)-1].Time)
+		if err != nil {
+			return err
+		}
+		extra = append(extra, notice)
 	}
 	for range ownerAttempts {
 		read, _, err := s.readUser(ctx, replacement.UserID)
@@ -227,12 +235,12 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, max
 			refusal = pat.Errorf(pat.CodeTokenLimit, "%d active tokens, the most one user may hold, and the replaced token counts until its overlap ends: "+
 				"rotate without an overlap, or revoke a token no longer used", maxActive)
 		}
-		err = s.audited(ctx, events,
-			write{item: end, failed: failWith(pat.Errorf(pat.CodeConflict, "token %s was rotated or revoked meanwhile", old.ID))},
+		err = s.audited(ctx, events, append([]write{
+			{item: end, failed: failWith(pat.Errorf(pat.CodeConflict, "token %s was rotated or revoked meanwhile", old.ID))},
 			tok,
-			write{item: s.update(userKey(replacement.UserID), set, cond, map[string]string{"#status": "status"}, vals),
+			{item: s.update(userKey(replacement.UserID), set, cond, map[string]string{"#status": "status"}, vals),
 				failed: ownerMovedOr(replacement.UserID, replacement.Owner.Rev, read.TokensRev, refusal)},
-		)
+		}, extra...)...)
 		if !errors.Is(err, errOwnerMoved) {
 			return err
 		}
@@ -306,7 +314,7 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ownerRev int, ev p
 	remove = pruned(t, remove, names)
 	writes := s.guarded(t, ownerRev, *t.ExtendedAt, updateExpression(set, remove), names, vals)
 	if link != nil {
-		writes = append(writes, s.useKeepLink(*link, t))
+		writes = append(writes, s.useKeepLink(*link, t.ID, *t.ExtendedAt))
 	}
 	return s.audited(ctx, []pat.Event{ev}, writes...)
 }

@@ -146,11 +146,11 @@ func TestOwnerIsToldOfAdministratorsActions(t *testing.T) {
 	h.call(t, "admin-lock-token", onToken(id), body(`{"reason":"seen in a public repository"}`))
 	h.call(t, "admin-revoke-token", onToken(id), body(`{"reason":"leaked"}`))
 	mails := localstack.Inbox(t, owner+"@example.com")
-	if len(mails) != 2 {
+	if len(mails) != 3 {
 		t.Fatalf("owner got %d mails", len(mails))
 	}
 	for i, want := range []string{"locked", "revoked"} {
-		m := mails[i]
+		m := mails[i+1] // after the creation's notice
 		reason := map[string]string{"locked": "seen in a public repository", "revoked": "leaked"}[want]
 		for _, s := range []string{"ci deploy", id, "root@example.com", reason} {
 			if !strings.Contains(m.Body.Text, s) || !strings.Contains(m.Body.HTML, s) {

@@ -52,7 +52,8 @@ func TestEmailChangeIsAuditedAndTheOldAddressTold(t *testing.T) {
 		t.Fatalf("audit record: %v", items[0])
 	}
 	told := localstack.Inbox(t, old)
-	if len(told) != 1 || !strings.Contains(told[0].Body.Text, moved) || !strings.Contains(told[0].Body.HTML, moved) {
+	// The creation's notice went to the old address, then the change's.
+	if len(told) != 2 || !strings.Contains(told[1].Body.Text, moved) || !strings.Contains(told[1].Body.HTML, moved) {
 		t.Fatalf("the old address got %d mails: %+v", len(told), told)
 	}
 	if got := h.call(t, "admin-get-token", onToken(id)).fields()["ownerEmail"]; got != moved {

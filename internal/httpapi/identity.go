@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net"
 	"slices"
 	"strings"
 
@@ -24,24 +25,46 @@ func (a *API) identity(req events.APIGatewayV2HTTPRequest) (pat.Identity, error)
 		return pat.Identity{}, err
 	}
 	id.SourceIP, id.UserAgent = req.RequestContext.HTTP.SourceIP, req.RequestContext.HTTP.UserAgent
-	id.ConsoleURL = consoleURL(req.RequestContext)
+	base := apiBase(req.RequestContext)
+	if base != "" {
+		id.ConsoleURL, id.KeepURL = base+"/console", base+"/keep"
+	}
 	return id, nil
 }
 
-// consoleURL is the console served by the API a request reached:
-// https://<domainName>[/<stage>]/console, the stage left out for the
-// $default stage, as API Gateway serves it. API Gateway names the domain
-// and stage in every event; anything else (an empty or odd domain, a stage
-// that is not a plain name) gives "", and the notice links to the
-// configured console URL alone.
+// consoleURL is the console served by the API a request reached ("": none).
 func consoleURL(rc events.APIGatewayV2HTTPRequestContext) string {
+	if base := apiBase(rc); base != "" {
+		return base + "/console"
+	}
+	return ""
+}
+
+// apiBase is the address of the API a request reached, for the links of
+// the notices it causes (the console, the one-click link page): a function
+// behind the API cannot be configured with the API's own URL (a circular
+// dependency). It is https://<domainName>[/<stage>], the stage left out
+// for the $default stage, as API Gateway serves it; plain HTTP only on the
+// local machine, where the development server speaks it. API Gateway names
+// the domain and stage in every event, never a header the caller set;
+// anything else (an empty or odd domain, a stage that is not a plain name)
+// gives "", and the notice links to the configured console URL alone.
+func apiBase(rc events.APIGatewayV2HTTPRequestContext) string {
 	host, stage := rc.DomainName, rc.Stage
 	if host == "" || len(host) > 253 || strings.ContainsFunc(host, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == ':')
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == ':' || r == '[' || r == ']')
 	}) {
 		return ""
 	}
-	base := "https://" + strings.ToLower(host)
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	scheme := "https"
+	if ip := net.ParseIP(name); name == "localhost" || ip != nil && ip.IsLoopback() {
+		scheme = "http"
+	}
+	base := scheme + "://" + strings.ToLower(host)
 	switch {
 	case stage == "" || stage == "$default":
 	case len(stage) <= 128 && !strings.ContainsFunc(stage, func(r rune) bool {
@@ -51,7 +74,7 @@ func consoleURL(rc events.APIGatewayV2HTTPRequestContext) string {
 	default:
 		return ""
 	}
-	return base + "/console"
+	return base
 }
 
 // identityFrom maps verified claims to the caller. This one function reads

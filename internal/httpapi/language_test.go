@@ -76,8 +76,8 @@ func TestNoticesInTheOwnersLanguage(t *testing.T) {
 				}
 			}
 			h.call(t, "admin-lock-token", onToken(id), body(`{"reason":"seen in a public repository"}`))
-			mails := localstack.Inbox(t, owner+"@example.com")
-			if len(mails) != 1 || !strings.Contains(mails[0].Subject, c.subject) || !strings.Contains(mails[0].Body.Text, "seen in a public repository") {
+			mails := localstack.Inbox(t, owner+"@example.com") // the creation's notice, then the lock's
+			if len(mails) != 2 || !strings.Contains(mails[1].Subject, c.subject) || !strings.Contains(mails[1].Body.Text, "seen in a public repository") {
 				t.Fatalf("want %q: %d mails %v", c.subject, len(mails), mails)
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/httpapi"
+	"github.com/patservice/pat/internal/i18n"
 	"github.com/patservice/pat/internal/lifecycle"
 	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
@@ -151,7 +153,15 @@ func (e *env) audit(t testing.TB, id string) []map[string]string {
 // inbox reads the mails the SES emulator received for this test's owner.
 func (e *env) inbox(t testing.TB) []localstack.Email {
 	t.Helper()
-	return localstack.Inbox(t, e.user.Email)
+	return jobMail(localstack.Inbox(t, e.user.Email))
+}
+
+// jobMail leaves out the creation notices of the tests' tokens, which the
+// service sends when a token is created, not the job.
+func jobMail(mails []localstack.Email) []localstack.Email {
+	return slices.DeleteFunc(mails, func(m localstack.Email) bool {
+		return strings.Contains(m.Body.Text, i18n.T(i18n.EN, "mail.created.no_secret"))
+	})
 }
 
 var codePattern = regexp.MustCompile(`keep\?code=([0-9A-Za-z]+)`)

@@ -106,7 +106,7 @@ func TestSenderSideRefusalMarksNobody(t *testing.T) {
 			}
 
 			ses.Pass()
-			if rep := e.run(t, j, at.Add(time.Hour)); rep.Mails != 2 || len(e.inbox(t)) != 1 || len(localstack.Inbox(t, other.Email)) != 1 {
+			if rep := e.run(t, j, at.Add(time.Hour)); rep.Mails != 2 || len(e.inbox(t)) != 1 || len(jobMail(localstack.Inbox(t, other.Email))) != 1 {
 				t.Fatalf("once SES sends again: %+v", rep)
 			}
 		})

@@ -2,7 +2,9 @@ package localstack
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -76,8 +78,9 @@ func (l *Ledger) Main(m *testing.M) int {
 	return 0
 }
 
-// check dumps every recorded table and searches it and the logs for each
-// token's secret and every 20-character run of it.
+// check dumps every recorded table and searches it, the logs and every
+// mail the SES emulator received for each token's secret and every
+// 20-character run of it.
 func (l *Ledger) check() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -92,6 +95,13 @@ func (l *Ledger) check() error {
 		}
 	}
 	haystacks := map[string]string{"table items": dump.String(), "logs": l.Logs.String()}
+	if os.Getenv("SES_INBOX_URL") != "" {
+		mails, err := allMail()
+		if err != nil {
+			return err
+		}
+		haystacks["mails"] = mails
+	}
 	for _, tok := range l.secrets {
 		secret := tok[strings.LastIndex(tok, "_")+1:]
 		for i := 0; i+20 <= len(secret); i++ {
@@ -103,4 +113,25 @@ func (l *Ledger) check() error {
 		}
 	}
 	return nil
+}
+
+// allMail is every mail the SES emulator received, as text: subjects and
+// both parts.
+func allMail() (string, error) {
+	resp, err := http.Get(os.Getenv("SES_INBOX_URL") + "/store")
+	if err != nil {
+		return "", fmt.Errorf("read the SES emulator's mails: %w", err)
+	}
+	defer resp.Body.Close()
+	var store struct {
+		Emails []Email `json:"emails"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&store); err != nil {
+		return "", fmt.Errorf("decode the SES emulator's mails: %w", err)
+	}
+	var all strings.Builder
+	for _, m := range store.Emails {
+		fmt.Fprintf(&all, "%s\n%s\n%s\n", m.Subject, m.Body.Text, m.Body.HTML)
+	}
+	return all.String(), nil
 }

@@ -318,14 +318,20 @@ const maxSubjectName = 60
 // overrides, zero-width marks) are dropped and the length is bounded, so a
 // name can neither add a header nor disguise the rest of the subject.
 func subjectName(name string) string {
+	return strconv.Quote(plainText(name, maxSubjectName))
+}
+
+// plainText drops line breaks, other control and format characters from
+// s and bounds its length to max runes.
+func plainText(s string, max int) string {
 	clean := strings.Map(func(r rune) rune {
 		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) || r == utf8.RuneError {
 			return -1
 		}
 		return r
-	}, name)
-	if r := []rune(clean); len(r) > maxSubjectName {
-		clean = string(r[:maxSubjectName-1]) + "…"
+	}, s)
+	if r := []rune(clean); len(r) > max {
+		clean = string(r[:max-1]) + "…"
 	}
-	return strconv.Quote(clean)
+	return clean
 }

@@ -50,6 +50,9 @@ type Notifier interface {
 	// (stored.Email) that mail about their tokens goes to the address to
 	// from now on; caller is who signed in with it.
 	EmailChangeNotice(caller Identity, stored User, to string, at time.Time) (Message, error)
+	// CreationNotice composes the mail telling the owner of a new token
+	// that it was created on their account, in the owner's language.
+	CreationNotice(ctx context.Context, c Creation) (Message, error)
 	// Deliver sends notices already stored in the outbox; any it cannot
 	// send stay there for the lifecycle job.
 	Deliver(ctx context.Context, notices []Notice)

@@ -24,7 +24,7 @@ func TestDisabledOwnersKeepLinkKeepsNothing(t *testing.T) {
 	if _, err := f.svc.AdminUpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Status: &disabled}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.KeepToken(ctx, code, "203.0.113.1"); err == nil {
+	if _, _, err := f.svc.KeepToken(ctx, code, "203.0.113.1"); err == nil {
 		t.Fatal("a disabled owner's keep link kept the token")
 	}
 	if got, err := f.svc.AdminGetToken(ctx, root, c.Token.ID); err != nil || got.ExtendedAt != nil {
@@ -34,7 +34,7 @@ func TestDisabledOwnersKeepLinkKeepsNothing(t *testing.T) {
 	if _, err := f.svc.AdminUpdateUser(ctx, root, alice.UserID, pat.UserUpdate{Status: &active}); err != nil {
 		t.Fatal(err)
 	}
-	if kept, err := f.svc.KeepToken(ctx, code, "203.0.113.1"); err != nil || kept.ExtendedAt == nil {
+	if _, kept, err := f.svc.KeepToken(ctx, code, "203.0.113.1"); err != nil || kept.ExtendedAt == nil {
 		t.Fatalf("the link, once the owner is enabled again: %+v %v", kept, err)
 	}
 }

@@ -1,5 +1,7 @@
 package pat
 
+import "time"
+
 // Message is one composed mail to a token's owner. Package mail composes
 // and sends it; the domain only stores it, in a Notice.
 type Message struct {
@@ -18,4 +20,18 @@ type Notice struct {
 	UserID  string
 	Message Message
 	Claim   string // "sending:<time>" while someone sends it
+}
+
+// Creation is what a creation notice tells a token's owner: a token was
+// created, rotated or issued by an administrator on their account. It
+// carries the token (never its secret), who made it from where, and the
+// "this was not me" link that revokes it.
+type Creation struct {
+	Token       Token
+	Actor       Identity // who made it, with the request's source address and client
+	Role        Role     // RoleUser: the owner; RoleAdmin: an administrator
+	RotatedFrom string   // the token it replaces, for a rotation
+	Link        string   // the "this was not me" link; "" when none could be made
+	LinkUntil   time.Time
+	At          time.Time
 }

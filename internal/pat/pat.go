@@ -248,6 +248,9 @@ type Identity struct {
 	// the request: where the notices composed for this call link when the
 	// service is given no console URL of its own.
 	ConsoleURL string
+	// KeepURL is the one-click link page of the API the request came in
+	// on: where the links of the mails it causes lead ("": no link).
+	KeepURL string
 }
 
 // Role is the audit trail's kind of actor.

@@ -164,6 +164,12 @@ func (s *Service) revokeEach(ctx context.Context, id Identity, role Role, tokens
 // meanwhile are left as they are. It logs and sends what the store wrote,
 // also when it failed part way.
 func (s *Service) revoke(ctx context.Context, id Identity, role Role, tokens []Token, reason string, stopBy time.Time) (Revoked, error) {
+	return s.revokeTokens(ctx, id, role, tokens, reason, stopBy, nil)
+}
+
+// revokeTokens is revoke, consuming link (if any) with the revocation of
+// its token.
+func (s *Service) revokeTokens(ctx context.Context, id Identity, role Role, tokens []Token, reason string, stopBy time.Time, link *KeepLink) (Revoked, error) {
 	now := s.now()
 	tokens = slices.Clone(tokens)
 	events := make([]Event, len(tokens))
@@ -171,13 +177,17 @@ func (s *Service) revoke(ctx context.Context, id Identity, role Role, tokens []T
 	for i := range tokens {
 		t := &tokens[i]
 		t.Status, t.RevokedAt, t.DeleteAfter = StatusRevoked, &now, now.Add(s.cfg.RevokedRetention)
-		ev, err := s.eventAs(role, id, *t, ActionRevoked, withReason(nil, reason))
+		details := withReason(nil, reason)
+		if link != nil {
+			details = withReason(map[string]string{"via": "email link"}, reason)
+		}
+		ev, err := s.eventAs(role, id, *t, ActionRevoked, details)
 		if err != nil {
 			return Revoked{}, err
 		}
 		events[i], byID[t.ID] = ev, *t
 	}
-	r := Revocation{Tokens: tokens, Events: events, StopBy: stopBy}
+	r := Revocation{Tokens: tokens, Events: events, StopBy: stopBy, Link: link}
 	if role == RoleAdmin {
 		r.Notify = func(owner []Token) (*Notice, error) {
 			notices, err := s.notices(ctx, id, owner, ActionRevoked, reason, now)

@@ -80,10 +80,15 @@ func (s *Service) rotate(ctx context.Context, id Identity, tokenID string, in Ro
 	if !newEv.Time.After(oldEv.Time) {
 		newEv.Time = oldEv.Time.Add(time.Microsecond) // the trail lists the rotation before the replacement's creation
 	}
-	if err := s.tokens.RotateToken(ctx, old, created.Token, s.cfg.MaxActiveTokens, []Event{oldEv, newEv}); err != nil {
+	n, err := s.creationNotice(ctx, Creation{Token: created.Token, Actor: id, Role: RoleUser, RotatedFrom: old.ID, At: newEv.Time})
+	if err != nil {
+		return Created{}, err
+	}
+	if err := s.tokens.RotateToken(ctx, old, created.Token, s.cfg.MaxActiveTokens, []Event{oldEv, newEv}, n); err != nil {
 		return Created{}, fmt.Errorf("rotate token %s: %w", tokenID, err)
 	}
 	s.log.InfoContext(ctx, "token rotated", "tokenId", old.ID, "replacedBy", created.Token.ID, "userId", id.UserID, "overlapSeconds", int64(in.Overlap/time.Second))
+	s.deliverOne(ctx, n)
 	return created, nil
 }
 

@@ -126,7 +126,7 @@ func TestLockOrDisableWinsOverAConcurrentChange(t *testing.T) {
 		return err
 	}
 	keep := func(svc *pat.Service, _, code string) error {
-		_, err := svc.KeepToken(context.Background(), code, "203.0.113.9")
+		_, _, err := svc.KeepToken(context.Background(), code, "203.0.113.9")
 		return err
 	}
 	for _, c := range []struct {
@@ -213,7 +213,7 @@ func TestKeepLinkKeepsTheTokensOwnLifetime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kept, err := svc.KeepToken(ctx, code, "203.0.113.9")
+		_, kept, err := svc.KeepToken(ctx, code, "203.0.113.9")
 		if err != nil {
 			t.Fatal(err)
 		}

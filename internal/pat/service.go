@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"time"
 
@@ -158,8 +159,7 @@ func lifetime(now time.Time, expiresAt *time.Time) time.Duration {
 }
 
 // create issues t's secret and stores it with the audit event of actor's
-// act in role; when an administrator creates it for someone else, the
-// owner's notice goes in the same transaction and is sent at once.
+// act in role, and with the owner's creation notice, which is sent at once.
 func (s *Service) create(ctx context.Context, role Role, actor Identity, t Token) (Created, error) {
 	t.IssuedBy = role
 	created, err := s.issue(t)
@@ -174,22 +174,54 @@ func (s *Service) create(ctx context.Context, role Role, actor Identity, t Token
 	if err != nil {
 		return Created{}, err
 	}
-	var notices []Notice
-	if role == RoleAdmin {
-		if notices, err = s.notices(ctx, actor, []Token{created.Token}, ActionCreated, "", ev.Time); err != nil {
-			return Created{}, err
-		}
-	}
-	var n *Notice
-	if len(notices) == 1 {
-		n = &notices[0]
+	n, err := s.creationNotice(ctx, Creation{Token: created.Token, Actor: actor, Role: role, At: ev.Time})
+	if err != nil {
+		return Created{}, err
 	}
 	if err := s.tokens.CreateToken(ctx, created.Token, s.cfg.MaxActiveTokens, ev, n); err != nil {
 		return Created{}, fmt.Errorf("create token for %s: %w", t.UserID, err)
 	}
 	s.log.InfoContext(ctx, "token created", "tokenId", created.Token.ID, "userId", t.UserID, "actorId", actor.UserID, "role", role, "scopes", t.Scopes)
-	s.deliver(ctx, notices)
+	s.deliverOne(ctx, n)
 	return created, nil
+}
+
+// creationNotice composes the notice of c to the new token's owner, with
+// its "this was not me" link, which is stored first (a link whose token
+// was never written leads nowhere); none without a notifier or an address.
+// The link works for NotMeLinkLife, or until the token expires if sooner.
+func (s *Service) creationNotice(ctx context.Context, c Creation) (*Notice, error) {
+	t := c.Token
+	if s.notifier == nil || t.OwnerEmail == "" {
+		return nil, nil
+	}
+	if c.Actor.KeepURL != "" {
+		c.LinkUntil = c.At.Add(NotMeLinkLife)
+		if t.ExpiresAt != nil && t.ExpiresAt.Before(c.LinkUntil) {
+			c.LinkUntil = *t.ExpiresAt
+		}
+		code, err := s.IssueKeepLink(ctx, t, LinkNotMe, c.LinkUntil)
+		if err != nil {
+			return nil, err
+		}
+		c.Link = c.Actor.KeepURL + "?code=" + url.QueryEscape(code)
+	}
+	msg, err := s.notifier.CreationNotice(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("compose creation notice of %s: %w", t.ID, err)
+	}
+	noticeID, err := s.format.NewID()
+	if err != nil {
+		return nil, fmt.Errorf("generate notice id: %w", err)
+	}
+	return &Notice{ID: noticeID, UserID: t.UserID, Message: msg}, nil
+}
+
+// deliverOne sends a stored notice now, if there is one.
+func (s *Service) deliverOne(ctx context.Context, n *Notice) {
+	if n != nil {
+		s.deliver(ctx, []Notice{*n})
+	}
 }
 
 // ListTokens returns a page of the caller's tokens, newest first. A

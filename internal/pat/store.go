@@ -57,8 +57,9 @@ type TokenStore interface {
 	// RotateToken ends old as the rotation set it (revoked, or replaced
 	// until the end of its overlap, still counted against maxActive) and
 	// stores its replacement, only if old is still active and not replaced:
-	// of concurrent rotations exactly one succeeds.
-	RotateToken(ctx context.Context, old, replacement Token, maxActive int, events []Event) error
+	// of concurrent rotations exactly one succeeds. An optional owner's
+	// notice is written with them.
+	RotateToken(ctx context.Context, old, replacement Token, maxActive int, events []Event, n *Notice) error
 	// RevokeTokens revokes any number of tokens (see Revocation for what
 	// is atomic, what is idempotent and what a failure leaves).
 	RevokeTokens(ctx context.Context, r Revocation) (Revoked, error)
@@ -100,6 +101,10 @@ type Revocation struct {
 	// transaction, so that a call is never cut off in the middle of one
 	// (zero: never). Revoked.Stopped then says the rest is untouched.
 	StopBy time.Time
+	// Link, when set, is consumed in the transaction that revokes its
+	// token (a "this was not me" link): once, before it expires. A link
+	// used meanwhile fails the call with CodeNotFound and writes nothing.
+	Link *KeepLink
 }
 
 // Revoked is what a RevokeTokens call wrote: also on a failure, what it
