@@ -15,7 +15,9 @@
 //
 // Use: p := iamcheck.Start(t, stack, dynamoURL, sesURL) in front of the
 // local stack; run each function with AWS_ACCESS_KEY_ID=<its logical id>,
-// AWS_ENDPOINT_URL_DYNAMODB=p.DynamoDBURL and AWS_ENDPOINT_URL_SES=p.SESURL.
+// AWS_ENDPOINT_URL_DYNAMODB=p.DynamoDBURL and AWS_ENDPOINT_URL_SES=p.SESURL
+// (and, after p.ProxySecretsManager, AWS_ENDPOINT_URL_SECRETS_MANAGER=
+// p.SecretsManagerURL).
 // The test fails on any refusal it did not take (TakeRefusals); p.Report()
 // lists the grants no call used. A suite-wide proxy: New, Close and
 // RequireNoRefusals per test.
