@@ -1,5 +1,6 @@
 // Package iamcheck makes the local stack as strict as IAM: every call a
-// function makes to DynamoDB Local or the SES emulator is attributed to
+// function makes to DynamoDB Local, the SES emulator or moto's Secrets
+// Manager is attributed to
 // the function (the access key id names it), checked against the policy
 // its role has in the template after the SAM transform (package samstack),
 // refused as AWS refuses it when the policy does not allow it, and
