@@ -23,13 +23,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 
 	"github.com/patservice/pat/internal/app"
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/console"
+	"github.com/patservice/pat/internal/cursorkey"
 	"github.com/patservice/pat/internal/devstack"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/lifecycle"
@@ -52,12 +55,10 @@ func run() error {
 
 	// Local defaults for what the template passes to the functions on AWS.
 	// The development users' permissions come from their groups, as a
-	// plain Cognito pool's users' do. The cursor key is new at each start
-	// unless CURSOR_KEY is set: cursors do not outlive the server, as on AWS
-	// they do not outlive a key rotation.
+	// plain Cognito pool's users' do. The cursor key's secret is created
+	// at start (serve) unless CURSOR_KEY_SECRET_ARN names one.
 	for k, v := range map[string]string{"TABLE_NAME": "pat-tokens", "AUDIT_TABLE_NAME": "pat-audit",
-		"MAIL_FROM": "tokens@localhost", "CONSOLE_BASE_URL": "http://" + *addr + "/console", "GROUP_PERMISSIONS": localGroupPermissions,
-		"CURSOR_KEY": base64.StdEncoding.EncodeToString([]byte(rand.Text() + rand.Text()))} {
+		"MAIL_FROM": "tokens@localhost", "CONSOLE_BASE_URL": "http://" + *addr + "/console", "GROUP_PERMISSIONS": localGroupPermissions} {
 		if os.Getenv(k) == "" {
 			os.Setenv(k, v)
 		}
@@ -76,6 +77,9 @@ func run() error {
 func serve(ctx context.Context, ln net.Listener, template string, out io.Writer) error {
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
+	if err := cursorSecret(ctx); err != nil {
+		return err
+	}
 	cfg, err := config.FromEnv()
 	if err != nil {
 		return err
@@ -132,6 +136,34 @@ func serve(ctx context.Context, ln net.Listener, template string, out io.Writer)
 		return err
 	}
 	return nil
+}
+
+// cursorSecret creates the cursor key's secret in the local stack's
+// Secrets Manager (moto's server, which infra/stack.sh starts), as the
+// stack creates CursorKeySecret, and names it in CURSOR_KEY_SECRET_ARN,
+// unless that names one already: the server reads its cursor keys as the
+// functions do (internal/cursorkey), and a put-secret-value on it rotates
+// them as on AWS. A new secret at each start: cursors do not outlive the
+// server.
+func cursorSecret(ctx context.Context) error {
+	if os.Getenv("CURSOR_KEY_SECRET_ARN") != "" {
+		return nil
+	}
+	if os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER") == "" {
+		return errors.New("AWS_ENDPOINT_URL_SECRETS_MANAGER is not set: start the server with make run (infra/stack.sh starts Secrets Manager), or set CURSOR_KEY_SECRET_ARN")
+	}
+	sm, err := cursorkey.NewClient()
+	if err != nil {
+		return err
+	}
+	out, err := sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+		Name:         aws.String("pat-cursor-key-" + strings.ToLower(rand.Text()[:10])),
+		SecretString: aws.String(base64.StdEncoding.EncodeToString([]byte(rand.Text() + rand.Text()))),
+	})
+	if err != nil {
+		return fmt.Errorf("create the cursor key's secret: %w", err)
+	}
+	return os.Setenv("CURSOR_KEY_SECRET_ARN", aws.ToString(out.ARN))
 }
 
 // sameOrigin refuses cross-site requests that change state (403): on AWS

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"net"
 	"net/http"
 	"os"
@@ -67,7 +65,7 @@ func startServer(t *testing.T, env map[string]string) string {
 	t.Setenv("MAIL_FROM", "tokens@localhost")
 	t.Setenv("GROUP_PERMISSIONS", localGroupPermissions)
 	t.Setenv("AUTHORIZER_TIMEOUT_MS", "5000") // a loaded CI machine is not what the 1 s deadline is about
-	t.Setenv("CURSOR_KEY", base64.StdEncoding.EncodeToString([]byte(rand.Text()+rand.Text())))
+	t.Setenv("CURSOR_KEY_SECRET_ARN", "")     // serve creates the secret, as make run does
 	for k, v := range env {
 		t.Setenv(k, v)
 	}

@@ -7,6 +7,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/coldstart"
 	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/cursorkey"
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/httpapi"
 	"github.com/patservice/pat/internal/leak"
@@ -50,7 +52,10 @@ type Service struct {
 
 // NewService builds the token service on one store. Owners' notices of
 // administrators' actions are sent through ses when it is not nil, else
-// left in the outbox for the lifecycle job.
+// left in the outbox for the lifecycle job. List cursors are sealed with
+// cfg.CursorKey when set (in-process), else with the keys of the secret
+// cfg.CursorKeySecretARN names, read now (cursorKeys), else with a random
+// key of this store's own.
 func NewService(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Logger) (*Service, error) {
 	format, err := token.NewFormat(cfg.TokenPrefix)
 	if err != nil {
@@ -61,10 +66,17 @@ func NewService(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Log
 		return nil, err
 	}
 	store := dynamo.NewStore(db, cfg.TokensTable, cfg.AuditTable)
-	if cfg.CursorKey != nil { // config.FromEnv requires it; a Config built in-process may leave it to a random one
+	switch {
+	case cfg.CursorKey != nil:
 		if err := store.SetCursorKey(cfg.CursorKey); err != nil {
-			return nil, fmt.Errorf("configuration: CURSOR_KEY: %w", err)
+			return nil, fmt.Errorf("configuration: cursor key: %w", err)
 		}
+	case cfg.CursorKeySecretARN != "": // config.FromEnv requires it
+		ring, err := cursorKeys(cfg.CursorKeySecretARN, log)
+		if err != nil {
+			return nil, err
+		}
+		store.SetCursorKeys(ring)
 	}
 	svc := pat.NewService(store.Stores(), format, catalog, cfg.Rules, log)
 	var sender mail.Sender
@@ -81,6 +93,28 @@ func NewService(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Log
 	return &Service{Service: svc, Catalog: catalog, Store: store, Sender: sender}, nil
 }
 
+// loadTimeout bounds the cold start's read of the cursor keys: Lambda
+// gives a function's initialisation 10 seconds.
+const loadTimeout = 5 * time.Second
+
+// cursorKeys reads the cursor keys of the secret at cold start; the ring
+// reads them again every cursorkey.TTL, so a rotation needs no deploy. A
+// secret that cannot be read fails the cold start with the reason (which
+// never holds the key).
+func cursorKeys(secretARN string, log *slog.Logger) (*cursorkey.Ring, error) {
+	sm, err := cursorkey.NewClient()
+	if err != nil {
+		return nil, fmt.Errorf("cursor key: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+	defer cancel()
+	ring, err := cursorkey.Load(ctx, sm, secretARN, log)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: CURSOR_KEY_SECRET_ARN: %w", err)
+	}
+	return ring, nil
+}
+
 // NewManagement builds the management API from a configuration and
 // clients; without a mail client, notices wait for the lifecycle job.
 func NewManagement(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.Logger) (*httpapi.API, error) {
@@ -95,11 +129,11 @@ func NewManagement(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.
 	return api, nil
 }
 
-// fromEnv reads the management functions' configuration and checks it
-// against what the store can hold: config knows the settings, dynamo the
-// limits of DynamoDB.
+// fromEnv reads the configuration of the handler of mail events (which
+// lists nothing, so reads no cursor key) and checks it against what the
+// store can hold: config knows the settings, dynamo the limits of DynamoDB.
 func fromEnv() (config.Config, error) {
-	cfg, err := config.FromEnv()
+	cfg, err := config.MailEventsFromEnv()
 	if err != nil {
 		return config.Config{}, err
 	}

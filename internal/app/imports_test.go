@@ -39,7 +39,7 @@ var mayImport = map[string][]string{
 	"apigw":          {"authz"},
 	"httpapi":        {"pat", "scope", "config", "version", "i18n", "leak"},
 	"app/authorizer": {"apigw", "authz", "awsclient", "coldstart", "config", "dynamo", "scope", "token"},
-	"app":            {"awsclient", "coldstart", "config", "dynamo", "httpapi", "leak", "lifecycle", "mail", "pat", "scope", "sesmail", "token"},
+	"app":            {"awsclient", "coldstart", "config", "cursorkey", "dynamo", "httpapi", "leak", "lifecycle", "mail", "pat", "scope", "sesmail", "token"},
 	"localstack":     {"awsclient", "dynamo", "samstack"},
 	// Test support: the stack as deployed (the SAM-transformed templates),
 	// and the checks of it (tests only).

@@ -19,7 +19,7 @@ func TestMaxActiveTokensWithinStore(t *testing.T) {
 		t.Run(fmt.Sprint(c.value), func(t *testing.T) {
 			t.Setenv("TABLE_NAME", "tokens")
 			t.Setenv("AUDIT_TABLE_NAME", "audit")
-			t.Setenv("CURSOR_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+			t.Setenv("CURSOR_KEY_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pat-cursor-key-AbCdEf")
 			t.Setenv("MAX_ACTIVE_TOKENS", fmt.Sprint(c.value))
 			cfg, err := fromEnv()
 			switch {

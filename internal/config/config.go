@@ -3,7 +3,6 @@
 package config
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,9 +38,15 @@ type Config struct {
 	// and whose identity provider sends no locale, and of mail to the
 	// administrators.
 	DefaultLanguage i18n.Lang
-	// CursorKey seals the list cursors handed to callers (HMAC-SHA256), so
-	// that a forged or foreign cursor is refused; every instance must hold
-	// the same key for a cursor to work on the next request.
+	// CursorKeySecretARN names the Secrets Manager secret whose current
+	// and previous values seal the list cursors handed to callers
+	// (HMAC-SHA256), so that a forged or foreign cursor is refused and
+	// every instance accepts the cursors of any; the wiring reads it at
+	// cold start (internal/cursorkey). A function is given the ARN, never
+	// the key.
+	CursorKeySecretARN string
+	// CursorKey is an in-process key, in place of the secret: set by code
+	// (the tests), never read from the environment.
 	CursorKey []byte
 	// Leaked tokens (LeaksFromEnv; FromEnv leaves both empty): the
 	// administrators' address their mails go to ("": none), and where the
@@ -73,8 +78,15 @@ type Claims struct {
 	GroupPermissions map[string][]string
 }
 
-// FromEnv reads the configuration from environment variables (see docs/configuration.md).
-func FromEnv() (Config, error) {
+// FromEnv reads the configuration of the management functions from
+// environment variables (see docs/configuration.md).
+func FromEnv() (Config, error) { return fromEnv(true) }
+
+// MailEventsFromEnv reads FromEnv's configuration but the cursor key's
+// secret: the handler of SES mail events lists nothing.
+func MailEventsFromEnv() (Config, error) { return fromEnv(false) }
+
+func fromEnv(cursors bool) (Config, error) {
 	r := reader{}
 	c := Config{
 		TokensTable: r.str("TABLE_NAME", ""),
@@ -110,7 +122,9 @@ func FromEnv() (Config, error) {
 		MailConfigurationSet: r.str("MAIL_CONFIGURATION_SET", ""),
 		ConsoleURL:           r.str("CONSOLE_BASE_URL", ""),
 		DefaultLanguage:      r.language("DEFAULT_LANGUAGE", i18n.Fallback),
-		CursorKey:            r.key("CURSOR_KEY", pat.MinCursorKeyLen),
+	}
+	if cursors {
+		c.CursorKeySecretARN = r.secretARN("CURSOR_KEY_SECRET_ARN")
 	}
 	c.Claims.GroupPermissions = r.groupPermissions("GROUP_PERMISSIONS", c.Claims.AdminGroup)
 	if c.TokensTable == "" || c.AuditTable == "" {
@@ -181,27 +195,19 @@ func (r *reader) str(name, def string) string {
 	return def
 }
 
-// key reads a required secret key: base64 (standard or URL alphabet,
-// padded or not) of at least minLen bytes.
-func (r *reader) key(name string, minLen int) []byte {
-	v := strings.TrimRight(r.str(name, ""), "=")
-	if v == "" {
-		r.errs = append(r.errs, fmt.Errorf("%s is required: base64 of at least %d random bytes, such as `openssl rand -base64 32`", name, minLen))
-		return nil
-	}
-	b, err := base64.RawStdEncoding.DecodeString(v)
-	if err != nil {
-		b, err = base64.RawURLEncoding.DecodeString(v)
-	}
+// secretARN reads the required ARN of a Secrets Manager secret
+// (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>): IAM
+// grants GetSecretValue on the ARN, which a bare name does not give.
+func (r *reader) secretARN(name string) string {
+	v := r.str(name, "")
+	parts := strings.SplitN(v, ":", 7)
 	switch {
-	case err != nil:
-		r.errs = append(r.errs, fmt.Errorf("%s: not base64", name)) // never echo a secret
-		return nil
-	case len(b) < minLen:
-		r.errs = append(r.errs, fmt.Errorf("%s: %d bytes, want at least %d", name, len(b), minLen))
-		return nil
+	case v == "":
+		r.errs = append(r.errs, fmt.Errorf("%s is required: the ARN of the secret that holds the cursor key (the stack's CursorKeySecret)", name))
+	case len(parts) != 7 || parts[0] != "arn" || parts[2] != "secretsmanager" || parts[5] != "secret" || parts[6] == "":
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a Secrets Manager secret's ARN, such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:pat-cursor-key-AbCdEf", name, v))
 	}
-	return b
+	return v
 }
 
 func (r *reader) positive(name string, def int) int {

@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// testKey is a valid CURSOR_KEY (32 bytes).
-const testKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+// testSecret is a valid CURSOR_KEY_SECRET_ARN.
+const testSecret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pat-cursor-key-AbCdEf"
 
 func TestFromEnvDefaults(t *testing.T) {
 	t.Setenv("TABLE_NAME", "tokens")
 	t.Setenv("AUDIT_TABLE_NAME", "audit")
-	t.Setenv("CURSOR_KEY", testKey)
+	t.Setenv("CURSOR_KEY_SECRET_ARN", testSecret)
 	c, err := FromEnv()
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func TestFromEnvRejects(t *testing.T) {
 		t.Run(want, func(t *testing.T) {
 			t.Setenv("TABLE_NAME", "tokens")
 			t.Setenv("AUDIT_TABLE_NAME", "audit")
-			t.Setenv("CURSOR_KEY", testKey)
+			t.Setenv("CURSOR_KEY_SECRET_ARN", testSecret)
 			t.Setenv(kv[0], kv[1])
 			if _, err := FromEnv(); err == nil || !strings.Contains(err.Error(), want) {
 				t.Fatalf("err = %v, want it to name %s", err, want)
@@ -55,34 +55,37 @@ func TestFromEnvRejects(t *testing.T) {
 	})
 }
 
-// CURSOR_KEY is required, base64, and at least 32 bytes; a bad one is
-// refused at cold start without being echoed.
-func TestCursorKey(t *testing.T) {
+// CURSOR_KEY_SECRET_ARN is required and a secret's ARN (IAM grants the
+// read on it); the key itself is never read from the environment, and the
+// handler of mail events, which lists nothing, does not read the ARN.
+func TestCursorKeySecretARN(t *testing.T) {
 	t.Setenv("TABLE_NAME", "tokens")
 	t.Setenv("AUDIT_TABLE_NAME", "audit")
+	t.Setenv("CURSOR_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=") // the old variable: ignored
 	for _, c := range []struct{ name, value, want string }{
-		{"missing", "", "CURSOR_KEY is required"},
-		{"not base64", "this is not base64 at all!!", "CURSOR_KEY: not base64"},
-		{"short", "c2hvcnQga2V5", "CURSOR_KEY: 9 bytes, want at least 32"},
-		{"31 bytes", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZQ==", "CURSOR_KEY: 31 bytes"},
+		{"missing", "", "CURSOR_KEY_SECRET_ARN is required"},
+		{"a name, not an ARN", "pat-cursor-key", "want a Secrets Manager secret's ARN"},
+		{"another service's ARN", "arn:aws:ssm:eu-west-1:123456789012:parameter/pat-cursor-key", "want a Secrets Manager secret's ARN"},
+		{"no secret name", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:", "want a Secrets Manager secret's ARN"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			t.Setenv("CURSOR_KEY", c.value)
+			t.Setenv("CURSOR_KEY_SECRET_ARN", c.value)
 			_, err := FromEnv()
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
-			if c.value != "" && strings.Contains(err.Error(), c.value) {
-				t.Fatalf("the error echoes the key: %v", err)
+			if _, err := MailEventsFromEnv(); err != nil {
+				t.Fatalf("MailEventsFromEnv: %v, want the cursor key's secret not read", err)
 			}
 		})
 	}
-	for _, v := range []string{testKey, strings.TrimRight(testKey, "="), "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-"} {
-		t.Setenv("CURSOR_KEY", v)
-		c, err := FromEnv()
-		if err != nil || len(c.CursorKey) < 32 {
-			t.Fatalf("CURSOR_KEY=%s: %d bytes, %v", v, len(c.CursorKey), err)
-		}
+	t.Setenv("CURSOR_KEY_SECRET_ARN", testSecret)
+	c, err := FromEnv()
+	if err != nil || c.CursorKeySecretARN != testSecret || c.CursorKey != nil {
+		t.Fatalf("FromEnv: ARN %q, key %v, %v: want the ARN and no key", c.CursorKeySecretARN, c.CursorKey != nil, err)
+	}
+	if m, err := MailEventsFromEnv(); err != nil || m.CursorKeySecretARN != "" {
+		t.Fatalf("MailEventsFromEnv: ARN %q, %v: want none", m.CursorKeySecretARN, err)
 	}
 }
 
@@ -132,7 +135,7 @@ func TestGroupPermissions(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv("TABLE_NAME", "tokens")
 			t.Setenv("AUDIT_TABLE_NAME", "audit")
-			t.Setenv("CURSOR_KEY", testKey)
+			t.Setenv("CURSOR_KEY_SECRET_ARN", testSecret)
 			t.Setenv("GROUP_PERMISSIONS", c.value)
 			cfg, err := FromEnv()
 			if c.err != "" {
@@ -155,7 +158,7 @@ func TestGroupPermissions(t *testing.T) {
 func TestGroupPermissionsDefaultAndAllErrors(t *testing.T) {
 	t.Setenv("TABLE_NAME", "tokens")
 	t.Setenv("AUDIT_TABLE_NAME", "audit")
-	t.Setenv("CURSOR_KEY", testKey)
+	t.Setenv("CURSOR_KEY_SECRET_ARN", testSecret)
 	t.Setenv("ADMIN_GROUP", "token-admins")
 	c, err := FromEnv()
 	if err != nil || fmt.Sprint(c.Claims.GroupPermissions) != "map[token-admins:[*]]" {

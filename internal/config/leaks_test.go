@@ -25,7 +25,7 @@ func TestLeaksFromEnv(t *testing.T) {
 		t.Run(c.url, func(t *testing.T) {
 			t.Setenv("TABLE_NAME", "tokens")
 			t.Setenv("AUDIT_TABLE_NAME", "audit")
-			t.Setenv("CURSOR_KEY", testKey)
+			t.Setenv("CURSOR_KEY_SECRET_ARN", testSecret)
 			t.Setenv("ADMIN_NOTIFY_EMAIL", "security@example.com")
 			t.Setenv("LEAK_REPORT_KEYS_URL", c.url)
 			cfg, err := LeaksFromEnv(true)

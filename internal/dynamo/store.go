@@ -48,10 +48,10 @@ type Store struct {
 }
 
 // NewStore returns a store over the named tokens and audit tables. Its
-// cursors are sealed with a random key until SetCursorKey gives it the
-// stack's: enough for a cursor that never leaves the process (the job's,
+// cursors are sealed with a random key until SetCursorKey or
+// SetCursorKeys gives it the stack's: enough for a cursor that never leaves the process (the job's,
 // revoke-all's, a test's), not for a list function, whose cursors come back
-// to another instance (config requires CURSOR_KEY for them).
+// to another instance (config requires CURSOR_KEY_SECRET_ARN for them).
 func NewStore(db API, tokensTable, auditTable string) *Store {
 	return &Store{db: db, tokens: tokensTable, audit: auditTable, cursors: cursorCodec{keys: StaticCursorKeys{randomKey()}}, now: time.Now}
 }

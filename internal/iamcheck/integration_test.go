@@ -10,11 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
 	"github.com/patservice/pat/internal/app"
 	"github.com/patservice/pat/internal/app/authorizer"
 	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/config"
+	"github.com/patservice/pat/internal/cursorkey"
 	"github.com/patservice/pat/internal/iamcheck"
 	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
@@ -54,6 +58,29 @@ func asFunction(t *testing.T, stack *samstack.Stack, proxy *iamcheck.Proxy, id s
 	t.Setenv("AWS_REGION", stack.Local.Region)
 	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", proxy.DynamoDBURL)
 	t.Setenv("AWS_ENDPOINT_URL_SES", proxy.SESURL)
+	if proxy.SecretsManagerURL != "" {
+		t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", proxy.SecretsManagerURL)
+	}
+}
+
+// cursorSecret creates the cursor key's secret in moto's Secrets Manager
+// (infra/stack.sh starts it), as the stack's CursorKeySecret, and returns
+// its ARN.
+func cursorSecret(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER") == "" {
+		t.Fatal("AWS_ENDPOINT_URL_SECRETS_MANAGER is not set: infra/stack.sh starts moto's server for Secrets Manager")
+	}
+	sm, err := cursorkey.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sm.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+		Name: aws.String("cursor-key-" + rand.Text()[:8]), SecretString: aws.String(rand.Text() + rand.Text() + rand.Text()[:12])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.ARN)
 }
 
 // The first thing a user does, creating a token, and the first use of it,
@@ -67,8 +94,11 @@ func TestCreateAndUseATokenUnderTheTemplatesPolicies(t *testing.T) {
 	admin := localstack.Client(t) // skips without the local stack
 	tables := localstack.MustTables(t, admin)
 	ledger.AddTables(admin, tables)
-	stack := loadStack(t, tables.Tokens, tables.Audit)
+	stack := loadStackWithSecret(t, tables.Tokens, tables.Audit, cursorSecret(t))
 	proxy := iamcheck.Start(t, stack, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), os.Getenv("AWS_ENDPOINT_URL_SES"))
+	if err := proxy.ProxySecretsManager(os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER")); err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewJSONHandler(&ledger.Logs, nil))
 	ctx := context.Background()
 
@@ -152,7 +182,7 @@ func TestCreateAndUseATokenUnderTheTemplatesPolicies(t *testing.T) {
 			calls = append(calls, d.Function+" "+d.Action)
 		}
 	}
-	for _, want := range []string{"CreateTokenFunction dynamodb:GetItem", "CreateTokenFunction dynamodb:PutItem", "AuthorizerFunction dynamodb:GetItem", "AuthorizerFunction dynamodb:UpdateItem"} {
+	for _, want := range []string{"CreateTokenFunction secretsmanager:GetSecretValue", "CreateTokenFunction dynamodb:GetItem", "CreateTokenFunction dynamodb:PutItem", "AuthorizerFunction dynamodb:GetItem", "AuthorizerFunction dynamodb:UpdateItem"} {
 		if !slices.Contains(calls, want) {
 			t.Errorf("no allowed %s in %v", want, calls)
 		}
@@ -207,5 +237,39 @@ func TestMailUnderTheTemplatesPolicies(t *testing.T) {
 	}
 	if got := localstack.Inbox(t, to); len(got) != 1 || got[0].From != mailFrom {
 		t.Errorf("inbox of %s: %+v", to, got)
+	}
+}
+
+// The cursor key is read through the proxy too: a management function's
+// cold start reads the stack's secret under its grant (the test above); a
+// function granted nothing on it (mail-events, which lists nothing) is
+// refused with Secrets Manager's AccessDeniedException, as on AWS.
+func TestCursorKeyUnderTheTemplatesPolicies(t *testing.T) {
+	localstack.Client(t) // skips without the local stack
+	secret := cursorSecret(t)
+	stack := loadStackWithSecret(t, "tokens-cursor", "audit-cursor", secret)
+	proxy := iamcheck.Start(t, stack, "", "")
+	if err := proxy.ProxySecretsManager(os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER")); err != nil {
+		t.Fatal(err)
+	}
+	load := func(fn string) error {
+		asFunction(t, stack, proxy, fn)
+		sm, err := cursorkey.NewClient()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = cursorkey.Load(context.Background(), sm, secret, slog.New(slog.NewJSONHandler(&ledger.Logs, nil)))
+		return err
+	}
+	for _, fn := range []string{"ListTokensFunction", "LifecycleFunction"} {
+		if err := load(fn); err != nil {
+			t.Errorf("%s: %v", fn, err)
+		}
+	}
+	err := load("MailEventsFunction")
+	refused := proxy.TakeRefusals()
+	if err == nil || !strings.Contains(err.Error(), "AccessDeniedException") || len(refused) != 1 ||
+		refused[0].Action != "secretsmanager:GetSecretValue" || refused[0].Resource != secret {
+		t.Errorf("mail-events read the cursor key: %v; refusals %v", err, refused)
 	}
 }

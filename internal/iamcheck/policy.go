@@ -1,5 +1,6 @@
 // Package iamcheck makes the local stack as strict as IAM: every call a
-// function makes to DynamoDB Local or the SES emulator is attributed to
+// function makes to DynamoDB Local, the SES emulator or moto's Secrets
+// Manager is attributed to
 // the function (the access key id names it), checked against the policy
 // its role has in the template after the SAM transform (package samstack),
 // refused as AWS refuses it when the policy does not allow it, and
@@ -15,7 +16,9 @@
 //
 // Use: p := iamcheck.Start(t, stack, dynamoURL, sesURL) in front of the
 // local stack; run each function with AWS_ACCESS_KEY_ID=<its logical id>,
-// AWS_ENDPOINT_URL_DYNAMODB=p.DynamoDBURL and AWS_ENDPOINT_URL_SES=p.SESURL.
+// AWS_ENDPOINT_URL_DYNAMODB=p.DynamoDBURL and AWS_ENDPOINT_URL_SES=p.SESURL
+// (and, after p.ProxySecretsManager, AWS_ENDPOINT_URL_SECRETS_MANAGER=
+// p.SecretsManagerURL).
 // The test fails on any refusal it did not take (TakeRefusals); p.Report()
 // lists the grants no call used. A suite-wide proxy: New, Close and
 // RequireNoRefusals per test.

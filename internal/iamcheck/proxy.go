@@ -43,8 +43,8 @@ func (d Decision) String() string {
 	return fmt.Sprintf("%s %s: %s on %s (%s): %s", d.Function, verdict, d.Action, d.Resource, d.Call, d.Reason)
 }
 
-// Proxy is a checking reverse proxy in front of DynamoDB Local and the SES
-// emulator. A function's client is pointed at DynamoDBURL and SESURL with
+// Proxy is a checking reverse proxy in front of DynamoDB Local, the SES
+// emulator and, when asked (ProxySecretsManager), moto's Secrets Manager. A function's client is pointed at DynamoDBURL and SESURL with
 // its logical id as access key id (AWS_ACCESS_KEY_ID=CreateTokenFunction);
 // every call is checked against that function's policy in the template,
 // forwarded unchanged when allowed, answered as AWS answers a refusal
@@ -52,6 +52,8 @@ func (d Decision) String() string {
 type Proxy struct {
 	DynamoDBURL string // "" when started without a DynamoDB upstream
 	SESURL      string // "" when started without an SES upstream
+	// SecretsManagerURL is "" until ProxySecretsManager.
+	SecretsManagerURL string
 
 	stack     *samstack.Stack
 	functions map[string]samstack.Function

@@ -3,6 +3,7 @@ package lambdarun_test
 import (
 	"context"
 	"maps"
+	"os"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,12 @@ func TestColdStartFailureNamesItsCause(t *testing.T) {
 		change func(env map[string]string)
 		says   []string
 	}{
-		{"a variable missing", func(env map[string]string) { delete(env, "CURSOR_KEY") }, []string{"cold start failed", "CURSOR_KEY is required"}},
+		{"a variable missing", func(env map[string]string) { delete(env, "CURSOR_KEY_SECRET_ARN") }, []string{"cold start failed", "CURSOR_KEY_SECRET_ARN is required"}},
+		// A secret that cannot be read (deleted, or another stack's) fails
+		// the cold start with Secrets Manager's reason, never a key.
+		{"the cursor key's secret unreadable", func(env map[string]string) {
+			env["CURSOR_KEY_SECRET_ARN"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-secret-AbCdEf"
+		}, []string{"cold start failed", "CURSOR_KEY_SECRET_ARN", "read AWSCURRENT", "ResourceNotFoundException"}},
 		{"a bad value", func(env map[string]string) { env["DEFAULT_EXPIRY_DAYS"] = "soon" }, []string{"cold start failed", "DEFAULT_EXPIRY_DAYS", "want a whole number"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -25,7 +31,7 @@ func TestColdStartFailureNamesItsCause(t *testing.T) {
 			fn := w.fn
 			fn.Env = maps.Clone(fn.Env)
 			tc.change(fn.Env)
-			e := s.start(t, w.stack, fn, "", "")
+			e := s.start(t, w.stack, fn, "", "", os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"))
 			_, err := e.Invoke(context.Background(), w.event(t, "create-token"))
 			if err == nil {
 				t.Fatal("the invocation succeeded")

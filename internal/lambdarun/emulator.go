@@ -43,6 +43,9 @@ type Config struct {
 	// call (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SES); "" leaves
 	// the variable unset.
 	DynamoDBURL, SESURL string
+	// SecretsManagerURL is the Secrets Manager endpoint
+	// (AWS_ENDPOINT_URL_SECRETS_MANAGER); "" leaves it unset.
+	SecretsManagerURL string
 	// Output, when set, receives every log line the function writes, as
 	// it is written.
 	Output io.Writer
@@ -132,6 +135,9 @@ func Environment(c Config) ([]string, error) {
 	}
 	if c.SESURL != "" {
 		lambda["AWS_ENDPOINT_URL_SES"] = c.SESURL
+	}
+	if c.SecretsManagerURL != "" {
+		lambda["AWS_ENDPOINT_URL_SECRETS_MANAGER"] = c.SecretsManagerURL
 	}
 	for k, v := range lambda {
 		env[k] = v

@@ -20,7 +20,7 @@ import (
 // gets no variables.
 func TestEveryFunctionsEnvironmentIsWhatItReads(t *testing.T) {
 	s := newSuite(t)
-	st := s.stack(t, anyTables, cursorKey())
+	st := s.stack(t, anyTables, newSecret(t))
 	fns, err := st.Functions()
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +35,7 @@ func TestEveryFunctionsEnvironmentIsWhatItReads(t *testing.T) {
 			}
 			// The answer does not matter (the tables do not exist): the cold
 			// start has logged what it read before the event is handled.
-			e := s.start(t, st, fn, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), os.Getenv("AWS_ENDPOINT_URL_SES"))
+			e := s.start(t, st, fn, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), os.Getenv("AWS_ENDPOINT_URL_SES"), os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"))
 			if _, err := e.Invoke(context.Background(), w.event(t, samples[0])); err != nil && strings.Contains(err.Error(), "cold start failed") {
 				t.Fatalf("the cold start failed with the template's environment: %v", err)
 			}

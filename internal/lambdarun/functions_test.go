@@ -537,7 +537,7 @@ func samples(t *testing.T, root, dir string) []string {
 // refuse; then every alarm's metric is traced to a line those runs wrote.
 func TestEveryFunctionUnderTheLambdaRuntime(t *testing.T) {
 	s := newSuite(t)
-	fns, err := s.stack(t, anyTables, cursorKey()).Functions()
+	fns, err := s.stack(t, anyTables, newSecret(t)).Functions()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -664,7 +664,7 @@ func traceAlarms(t *testing.T, s *suite) {
 			}
 		}
 	}
-	findings, err := cloudwatch.Trace(s.stack(t, anyTables, cursorKey()), byGroup)
+	findings, err := cloudwatch.Trace(s.stack(t, anyTables, newSecret(t)), byGroup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -676,7 +676,7 @@ func traceAlarms(t *testing.T, s *suite) {
 		t.Logf("alarm %s: %s is published by %.300s", f.Alarm, f.Metric, f.By)
 	}
 	// The dashboard draws only what the code or AWS publishes.
-	widgets, err := cloudwatch.TraceDashboards(s.stack(t, anyTables, cursorKey()), byGroup)
+	widgets, err := cloudwatch.TraceDashboards(s.stack(t, anyTables, newSecret(t)), byGroup)
 	if err != nil {
 		t.Fatal(err)
 	}

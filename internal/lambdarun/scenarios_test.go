@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ var scenarios = map[string]func(t *testing.T, s *suite){
 	"authorizer with DynamoDB unreachable": func(t *testing.T, s *suite) {
 		w := s.world(t, "authorizer")
 		seedToken(t, w)
-		w.e = s.start(t, w.stack, w.fn, unreachable(t), w.mail.URL)
+		w.e = s.start(t, w.stack, w.fn, unreachable(t), w.mail.URL, os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"))
 		inv := w.invoke(t, w.event(t, "authorizer-http"))
 		if inv.FunctionError != "errorString: authorizer unavailable" {
 			t.Fatalf("answer %q %s, want the error API Gateway turns into 500", inv.FunctionError, inv.Payload)

@@ -19,11 +19,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/patservice/pat/internal/app"
+	"github.com/patservice/pat/internal/cursorkey"
 	"github.com/patservice/pat/internal/httpapi"
 	"github.com/patservice/pat/internal/iamcheck"
 	"github.com/patservice/pat/internal/lambdarun"
@@ -99,23 +102,63 @@ func newSuite(t *testing.T) *suite {
 // has no default; everything else is as deployed by default.
 var params = map[string]string{"MailFrom": "tokens@example.com"}
 
-// stack resolves the template for a deployment on the given tables, with
-// more parameter values if given.
-func (s *suite) stack(t testing.TB, tables localstack.Tables, cursorKey string, more ...map[string]string) *samstack.Stack {
+// stack resolves the template for a deployment on the given tables and
+// cursor key's secret (its ARN: the Ref of CursorKeySecret), with more
+// parameter values if given.
+func (s *suite) stack(t testing.TB, tables localstack.Tables, cursorSecret string, more ...map[string]string) *samstack.Stack {
 	t.Helper()
 	values := maps.Clone(params)
 	for _, m := range more {
 		maps.Copy(values, m)
 	}
 	st, err := samstack.Parse(s.transformed, samstack.Local{
-		Params:  values,
-		Names:   map[string]string{"TokensTable": tables.Tokens, "AuditTable": tables.Audit},
-		Secrets: map[string]string{"CursorKeySecret": cursorKey},
+		Params: values,
+		Names:  map[string]string{"TokensTable": tables.Tokens, "AuditTable": tables.Audit, "CursorKeySecret": cursorSecret},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// newSecret creates a cursor key's secret in moto's Secrets Manager
+// (started by infra/stack.sh), as the stack creates CursorKeySecret, and
+// returns its ARN.
+func newSecret(t testing.TB) string {
+	t.Helper()
+	out, err := secrets(t).CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+		Name: aws.String("pat-cursor-key-" + rand.Text()[:10]), SecretString: aws.String(cursorKey())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.ARN)
+}
+
+// rotateSecret puts a new value in the secret, as the operations guide
+// rotates the cursor key: Secrets Manager moves AWSCURRENT to it and
+// AWSPREVIOUS to the value before. It returns the new value.
+func rotateSecret(t testing.TB, arn string) (key string) {
+	t.Helper()
+	key = cursorKey()
+	if _, err := secrets(t).PutSecretValue(context.Background(), &secretsmanager.PutSecretValueInput{
+		SecretId: aws.String(arn), SecretString: aws.String(key)}); err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// secrets is the test's own client of moto's Secrets Manager (not through
+// the IAM check).
+func secrets(t testing.TB) *secretsmanager.Client {
+	t.Helper()
+	if os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER") == "" {
+		t.Fatal("AWS_ENDPOINT_URL_SECRETS_MANAGER is not set: run the tests through infra/stack.sh, which starts moto's Secrets Manager")
+	}
+	sm, err := cursorkey.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sm
 }
 
 // cursorKey is what Secrets Manager generates for CursorKeySecret: 64
@@ -153,13 +196,13 @@ var logs struct {
 }
 
 // start runs a function of st under the emulator, against the given
-// endpoints, until the test ends; its lines go to the ledger and to the
+// endpoints (DynamoDB, SES, Secrets Manager), until the test ends; its lines go to the ledger and to the
 // log groups the alarm trace reads.
-func (s *suite) start(t testing.TB, st *samstack.Stack, fn samstack.Function, dynamoURL, sesURL string) *lambdarun.Emulator {
+func (s *suite) start(t testing.TB, st *samstack.Stack, fn samstack.Function, dynamoURL, sesURL, secretsURL string) *lambdarun.Emulator {
 	t.Helper()
 	e, err := lambdarun.Start(lambdarun.Config{
 		RIE: s.rie, Bootstrap: lambdarun.Bootstrap(s.bin, fn.Dir), Function: fn, Name: fn.Name,
-		Region: st.Local.Region, DynamoDBURL: dynamoURL, SESURL: sesURL, Output: &ledger.Logs,
+		Region: st.Local.Region, DynamoDBURL: dynamoURL, SESURL: sesURL, SecretsManagerURL: secretsURL, Output: &ledger.Logs,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -212,6 +255,10 @@ type world struct {
 	fn    samstack.Function
 	api   *httpapi.API
 	e     *lambdarun.Emulator
+	// secret is the ARN of the world's cursor key secret in moto.
+	secret string
+	// iam is the IAM check the function runs behind (run).
+	iam *iamcheck.Proxy
 	// mail is the SES endpoint the function calls: the emulator behind a
 	// proxy that refuses as SES refuses, when told to.
 	mail *localstack.SESProxy
@@ -222,7 +269,8 @@ type world struct {
 func (s *suite) world(t *testing.T, dir string, params ...map[string]string) *world {
 	t.Helper()
 	w := &world{Env: testenv.New(t, &ledger), s: s, subst: map[string]string{}}
-	w.stack = s.stack(t, w.Tables, cursorKey(), params...)
+	w.secret = newSecret(t)
+	w.stack = s.stack(t, w.Tables, w.secret, params...)
 	w.fn = function(t, w.stack, dir)
 	api, err := app.NewManagement(w.Config, w.DB, nil, w.Log)
 	if err != nil {
@@ -233,13 +281,18 @@ func (s *suite) world(t *testing.T, dir string, params ...map[string]string) *wo
 	return w
 }
 
-// run starts the world's function against DynamoDB Local and the SES
-// emulator (through its proxy), both behind the IAM check: a
+// run starts the world's function against DynamoDB Local, the SES
+// emulator (through its proxy) and moto's Secrets Manager, all behind the
+// IAM check: a
 // call the function's policy in the template does not allow is refused
 // as AWS refuses it, and fails the test.
 func (w *world) run(t *testing.T) {
 	t.Helper()
 	iam := iamcheck.Start(t, w.stack, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), w.mail.URL)
+	if err := iam.ProxySecretsManager(os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER")); err != nil {
+		t.Fatal(err)
+	}
+	w.iam = iam
 	t.Cleanup(func() {
 		grants.Lock()
 		defer grants.Unlock()
@@ -247,12 +300,12 @@ func (w *world) run(t *testing.T) {
 		for _, u := range iam.Unused() {
 			if u.Function == w.fn.LogicalID {
 				// The same grant in every world: tables by logical id.
-				key := strings.NewReplacer(w.Tables.Tokens, "TokensTable", w.Tables.Audit, "AuditTable").Replace(u.String())
+				key := strings.NewReplacer(w.Tables.Tokens, "TokensTable", w.Tables.Audit, "AuditTable", w.secret, "CursorKeySecret").Replace(u.String())
 				grants.unused[key]++
 			}
 		}
 	})
-	w.e = w.s.start(t, w.stack, w.fn, iam.DynamoDBURL, iam.SESURL)
+	w.e = w.s.start(t, w.stack, w.fn, iam.DynamoDBURL, iam.SESURL, iam.SecretsManagerURL)
 }
 
 // seed calls a management route in-process with a sample event, as the

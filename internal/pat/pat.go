@@ -362,5 +362,5 @@ type DueItem struct {
 }
 
 // MinCursorKeyLen is the least length, in bytes, of the key that seals list
-// cursors (CURSOR_KEY): HMAC-SHA256 wants at least its output's size.
+// cursors (the CursorKeySecret's values): HMAC-SHA256 wants at least its output's size.
 const MinCursorKeyLen = 32

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/patservice/pat/internal/samstack"
@@ -64,17 +65,28 @@ func TestFunctionsAreTheTemplatesResolved(t *testing.T) {
 	if create.Env["TABLE_NAME"] != "tokens-1" || create.Env["AUDIT_TABLE_NAME"] != "audit-1" || create.Env["MAIL_FROM"] != "pat@example.com" {
 		t.Errorf("create-token environment: tables and parameters not resolved: %v", create.Env)
 	}
-	if create.Env["CURSOR_KEY"] != "k3y" {
-		t.Errorf("create-token CURSOR_KEY = %q, want the secret's value", create.Env["CURSOR_KEY"])
+	if create.Env["CURSOR_KEY_SECRET_ARN"] != "cursor-secret" {
+		t.Errorf("create-token CURSOR_KEY_SECRET_ARN = %q, want the secret's Ref", create.Env["CURSOR_KEY_SECRET_ARN"])
+	}
+	// The cursor key is read from Secrets Manager at run time, never put
+	// in a function's configuration (where anyone who may read the
+	// function reads it, and a new value needs a deploy): a dynamic
+	// reference to the secret would resolve to its value here.
+	for _, f := range fns {
+		for k, v := range f.Env {
+			if strings.Contains(v, "k3y") {
+				t.Errorf("%s: %s holds the cursor key's value", f.LogicalID, k)
+			}
+		}
 	}
 	if create.LogFormat != "JSON" || create.MemoryMB != 256 || create.TimeoutSeconds != 10 {
 		t.Errorf("create-token: log format %q, memory %d, timeout %d: Globals not applied", create.LogFormat, create.MemoryMB, create.TimeoutSeconds)
 	}
-	if len(create.Statements) == 0 || create.Statements[0].Resources[0] != "arn:aws:dynamodb:us-east-1:000000000000:table/tokens-1" {
+	if len(create.Statements) < 2 || create.Statements[0].Resources[0] != "cursor-secret" || create.Statements[1].Resources[0] != "arn:aws:dynamodb:us-east-1:000000000000:table/tokens-1" {
 		t.Errorf("create-token statements: %+v", create.Statements)
 	}
 	auth := byDir["authorizer"]
-	if _, ok := auth.Env["CURSOR_KEY"]; auth.MemoryMB != 128 || ok || auth.Env["TABLE_NAME"] != "tokens-1" {
+	if _, ok := auth.Env["CURSOR_KEY_SECRET_ARN"]; auth.MemoryMB != 128 || ok || auth.Env["TABLE_NAME"] != "tokens-1" {
 		t.Errorf("authorizer: memory %d, environment %v", auth.MemoryMB, auth.Env)
 	}
 	var cond []string
@@ -139,5 +151,18 @@ func TestNestedStacks(t *testing.T) {
 		if f.Dir == "console" && (f.Env["OIDC_ISSUER"] != "https://login.example.com/" || f.Env["OIDC_CLIENT_ID"] != "console") {
 			t.Errorf("console with an existing issuer: %v", f.Env)
 		}
+	}
+}
+
+// A dynamic reference to a secret resolves to Local.Secrets' value, as
+// CloudFormation resolves it at deploy time; one to an unknown secret is
+// an error.
+func TestDynamicReference(t *testing.T) {
+	s := mustLoad(t, local)
+	if v, err := s.Resolve("key={{resolve:secretsmanager:cursor-secret:SecretString}}"); err != nil || v != "key=k3y" {
+		t.Errorf("resolved %v, %v", v, err)
+	}
+	if _, err := s.Resolve("{{resolve:secretsmanager:other:SecretString}}"); err == nil {
+		t.Error("a reference to a secret not in Local.Secrets resolved")
 	}
 }
