@@ -140,7 +140,7 @@ func (a *API) ListTokens(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		if err != nil {
 			return 0, nil, err
 		}
-		page, err := a.svc.ListTokens(ctx, id, req.QueryStringParameters["cursor"], limit)
+		page, err := a.svc.ListTokens(ctx, id, pat.OwnTokenFilter{}, req.QueryStringParameters["cursor"], limit)
 		return 200, listOf(page, a.tokenView), err
 	})
 }
