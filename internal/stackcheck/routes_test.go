@@ -108,9 +108,11 @@ func TestTemplateDeploysEveryRoute(t *testing.T) {
 				}
 			}
 		}
-		// Every signed-in route but revoking reads the caller's user record
-		// first: a disabled user is refused (GetItem on the tokens table).
-		if !route.Public && !slices.Contains([]string{"revoke-token", "revoke-all-tokens"}, route.Function) && !may(fn, "dynamodb:GetItem", tokensARN) {
+		// Every signed-in route but revoking and listing one's own tokens
+		// reads the caller's user record first: a disabled user is refused
+		// (GetItem on the tokens table). A disabled user may still list and
+		// revoke their tokens.
+		if !route.Public && !slices.Contains([]string{"revoke-token", "revoke-all-tokens", "list-tokens"}, route.Function) && !may(fn, "dynamodb:GetItem", tokensARN) {
 			t.Errorf("%s cannot read the caller's user record (dynamodb:GetItem on the tokens table)", id)
 		}
 		if route.Function == "problem-page" && len(actions) > 0 {
