@@ -42,7 +42,7 @@ func TestListsInABrowser(t *testing.T) {
 		if total := tb.text("#token-total"); total != "1 token" {
 			t.Errorf("total of the revoked: %q", total)
 		}
-		tb.screenshot("admin-tokens-counted")
+		tb.screenshot("lists-admin-tokens")
 		tb.noConsoleErrors()
 	})
 
@@ -89,7 +89,7 @@ func TestListsInABrowser(t *testing.T) {
 			if form := tb.text("form.filters"); !strings.Contains(form, c.search) {
 				t.Errorf("the search's label: %q", form)
 			}
-			tb.screenshot("tokens-" + c.lang)
+			tb.screenshot("lists-tokens-" + c.lang)
 		})
 	}
 }
