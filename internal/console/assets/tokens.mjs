@@ -48,7 +48,7 @@ export async function pageTokens() {
       h('div', { class: 'actions' }, allBtn, newBtn)),
     blocked,
     filterForm([
-      ['q', t('tokens.search'), h('input', { type: 'search', autocomplete: 'off', maxlength: 100 })],
+      ['q', t('tokens.search'), h('input', { type: 'text', autocomplete: 'off', maxlength: 100 })],
       ['status', t('col.status'), h('select', {}, ['', 'active', 'locked', 'expired', 'revoked'].map((s) => h('option', { value: s }, s ? statusText(s) : t('common.any'))))],
     ], filters, (v) => navigate(`${BASE}tokens${qs({ status: v.status, q: v.q })}`)),
     list);
