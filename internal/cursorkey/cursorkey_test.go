@@ -87,7 +87,7 @@ func TestRotationKeepsCursorsOfThePreviousKey(t *testing.T) {
 		}
 	}
 	page := func(cursor string) (pat.Page[pat.Token], error) {
-		return store.ListTokens(ctx, "alice", pat.PageRequest{Limit: 2, Cursor: cursor, List: "tokens"})
+		return store.ListTokens(ctx, "alice", pat.OwnTokenFilter{}, pat.PageRequest{Limit: 2, Cursor: cursor, List: "tokens"})
 	}
 	first, err := page("")
 	if err != nil || first.Next == "" {

@@ -39,21 +39,10 @@ var errBackfillSkipped = errors.New("changed meanwhile")
 // saves where it stopped even when it fails.
 func (s *Store) BackfillOwnerStates(ctx context.Context, budget, pageSize int) (pat.Backfill, error) {
 	var res pat.Backfill
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.tokens, Key: backfillKey, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return res, fmt.Errorf("read backfill state: %w", err)
-	}
-	if done, _ := out.Item["done"].(*types.AttributeValueMemberS); done != nil {
-		res.Done = true
-		return res, nil
-	}
-	var start map[string]types.AttributeValue
-	if pos, _ := out.Item["position"].(*types.AttributeValueMemberS); pos != nil {
-		var p position
-		if err := json.Unmarshal([]byte(pos.Value), &p); err != nil {
-			return res, fmt.Errorf("backfill state: position %q: %w", pos.Value, err)
-		}
-		start = p.startKey()
+	start, done, err := s.loadBackfill(ctx, backfillKey)
+	if err != nil || done {
+		res.Done = done
+		return res, err
 	}
 	for res.Scanned < budget && ctx.Err() == nil {
 		page, err := s.db.Scan(ctx, &dynamodb.ScanInput{
@@ -65,13 +54,13 @@ func (s *Store) BackfillOwnerStates(ctx context.Context, budget, pageSize int) (
 			ExpressionAttributeValues: values("token", "TOKEN", "active", string(pat.StatusActive), "locked", string(pat.StatusLocked)),
 		})
 		if err != nil {
-			return res, errors.Join(fmt.Errorf("backfill scan: %w", err), s.saveBackfill(ctx, start, false))
+			return res, errors.Join(fmt.Errorf("backfill scan: %w", err), s.saveBackfillAt(ctx, backfillKey, start, false))
 		}
 		res.Scanned += int(page.ScannedCount)
 		for _, item := range page.Items {
 			t, err := decodeToken(item)
 			if err != nil {
-				return res, errors.Join(err, s.saveBackfill(ctx, start, false))
+				return res, errors.Join(err, s.saveBackfillAt(ctx, backfillKey, start, false))
 			}
 			copied, err := s.copyOwnerState(ctx, t)
 			switch {
@@ -80,7 +69,7 @@ func (s *Store) BackfillOwnerStates(ctx context.Context, budget, pageSize int) (
 			case errors.Is(err, errBackfillSkipped):
 				res.Skipped++
 			case err != nil:
-				return res, errors.Join(err, s.saveBackfill(ctx, start, false))
+				return res, errors.Join(err, s.saveBackfillAt(ctx, backfillKey, start, false))
 			case copied:
 				res.Copied++
 			}
@@ -91,12 +80,34 @@ func (s *Store) BackfillOwnerStates(ctx context.Context, budget, pageSize int) (
 			break
 		}
 	}
-	return res, s.saveBackfill(ctx, start, res.Done)
+	return res, s.saveBackfillAt(ctx, backfillKey, start, res.Done)
 }
 
-// saveBackfill records the scan's position, or that it is done.
-func (s *Store) saveBackfill(ctx context.Context, start map[string]types.AttributeValue, done bool) error {
-	item := maps.Clone(backfillKey)
+// loadBackfill reads a backfill's state item (key): where its scan goes
+// on (nil: from the start), or that it is done.
+func (s *Store) loadBackfill(ctx context.Context, key map[string]types.AttributeValue) (map[string]types.AttributeValue, bool, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.tokens, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, false, fmt.Errorf("read backfill state: %w", err)
+	}
+	if done, _ := out.Item["done"].(*types.AttributeValueMemberS); done != nil {
+		return nil, true, nil
+	}
+	pos, _ := out.Item["position"].(*types.AttributeValueMemberS)
+	if pos == nil {
+		return nil, false, nil
+	}
+	var p position
+	if err := json.Unmarshal([]byte(pos.Value), &p); err != nil {
+		return nil, false, fmt.Errorf("backfill state: position %q: %w", pos.Value, err)
+	}
+	return p.startKey(), false, nil
+}
+
+// saveBackfillAt records a backfill's scan position in its state item
+// (key), or that it is done.
+func (s *Store) saveBackfillAt(ctx context.Context, key, start map[string]types.AttributeValue, done bool) error {
+	item := maps.Clone(key)
 	switch {
 	case done:
 		item["done"] = &types.AttributeValueMemberS{Value: formatTime(s.now())}

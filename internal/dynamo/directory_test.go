@@ -6,13 +6,10 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/dynamo"
 	"github.com/patservice/pat/internal/pat"
-	"github.com/patservice/pat/internal/token"
 )
 
 // countingDB counts the requests a store makes, by kind.
@@ -189,50 +186,5 @@ func TestFindUserByEmailRefusesAnAmbiguousAddress(t *testing.T) {
 	f.signIn(t, "u2", "Two", "Shared@example.com")
 	if _, err := f.store.FindUserByEmail(ctx, "shared@example.com"); pat.ErrorCode(err) != pat.CodeInvalid {
 		t.Fatalf("ambiguous address: %v", err)
-	}
-}
-
-// Users recorded before the directory get their entries from the backfill,
-// page by page from its cursor; a second run writes nothing.
-func TestBackfillDirectory(t *testing.T) {
-	f := newFixture(t)
-	for _, id := range []string{"old1", "old2", "old3"} {
-		f.signIn(t, id, "", id+"@example.com")
-		// As written before the directory: no name, no entries.
-		if _, err := f.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &f.tables.Tokens, Key: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: "OWNER#" + token.OwnerTag(id)}, "sk": &types.AttributeValueMemberS{Value: "USER"}},
-			UpdateExpression: aws.String("REMOVE listPk, listSk, dirName, dirEmail, #name"), ExpressionAttributeNames: map[string]string{"#name": "name"}}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &f.tables.Tokens, Key: map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: "OWNER#" + token.OwnerTag(id)}, "sk": &types.AttributeValueMemberS{Value: "EMAIL"}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f.token(t, "old1") // a token item is never taken for a user
-	if got := f.listUsers(t, f.store, pat.DirectoryQuery{Order: pat.OrderByName}, 10, "").Items; len(got) != 0 {
-		t.Fatalf("before the backfill: %v", userIDs(got))
-	}
-	cursor, total, runs := "", 0, 0
-	for {
-		next, n, err := f.store.BackfillDirectory(ctx, cursor, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		total, runs = total+n, runs+1
-		if cursor = next; cursor == "" || runs > 50 {
-			break
-		}
-	}
-	if total != 3 {
-		t.Fatalf("backfilled %d users, want 3", total)
-	}
-	for _, order := range []pat.DirectoryQuery{{Order: pat.OrderByName}, {Order: pat.OrderByEmail}} {
-		if got := userIDs(f.listUsers(t, f.store, order, 10, "").Items); !slices.Equal(got, []string{"old1", "old2", "old3"}) {
-			t.Fatalf("%s order after the backfill: %v", order.Order, got)
-		}
-	}
-	if _, n, err := f.store.BackfillDirectory(ctx, "", 100); err != nil || n != 0 {
-		t.Fatalf("a second backfill wrote %d users (%v)", n, err)
 	}
 }

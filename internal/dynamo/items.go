@@ -118,6 +118,10 @@ type tokenItem struct {
 	// IssuedBy is "admin" for a token an administrator created for its
 	// owner; absent (older tokens too) it is the owner's own.
 	IssuedBy string `dynamodbav:"issuedBy,omitempty"`
+	// ListPK and ListSK place the token in the all-tokens list (ListIndex,
+	// tokenlist.go); absent on tokens older than it until the backfill.
+	ListPK string `dynamodbav:"listPk,omitempty"`
+	ListSK string `dynamodbav:"listSk,omitempty"`
 }
 
 func encodeToken(t pat.Token) tokenItem {
@@ -138,6 +142,7 @@ func encodeToken(t pat.Token) tokenItem {
 		it.Notices = map[string]string{}
 	}
 	it.DueDay, it.DueAt = dueKeys(t.DueAt)
+	it.ListPK, it.ListSK = tokensByCreated, ownerSort(t)
 	it.OwnerStatus, it.OwnerScopes, it.OwnerRev = string(t.Owner.Status), strings.Join(t.Owner.Scopes, " "), t.Owner.Rev
 	if t.IssuedBy == pat.RoleAdmin {
 		it.IssuedBy = string(pat.RoleAdmin)

@@ -21,12 +21,15 @@ const (
 // query is how one list reads: the request (a Query, or a Scan of the
 // table when it has no key condition), the attributes of the index key it
 // reads besides the table's pk and sk (a resume key must carry them), how
-// many items to ask for per request and how many requests a page may take.
+// many items to ask for per request and how many requests a page may take;
+// keep, when set, drops the items it refuses from the page (a filter
+// DynamoDB cannot express, such as a match without case).
 type query struct {
 	in        *dynamodb.QueryInput
 	indexKeys []string
 	batch     int32
 	requests  int
+	keep      func(map[string]types.AttributeValue) bool
 }
 
 // id names the query for its cursors: a cursor of one query is refused by
@@ -90,6 +93,9 @@ func (s *Store) readPage(ctx context.Context, q query, start map[string]types.At
 	full := false
 	next, made, err := s.pages(ctx, &in, requests, func(out *dynamodb.QueryOutput) bool {
 		for _, item := range out.Items {
+			if q.keep != nil && !q.keep(item) {
+				continue
+			}
 			if len(r.items) == limit {
 				full = true // an item beyond the page: there is more
 				return false

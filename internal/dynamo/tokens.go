@@ -66,11 +66,25 @@ func (s *Store) GetToken(ctx context.Context, id string) (pat.Token, error) {
 	return decodeToken(out.Item)
 }
 
-// ListTokens queries the owner index, newest first. It asks for one item
-// more than a page, so that a list that ends with a full page has no next.
-func (s *Store) ListTokens(ctx context.Context, userID string, p pat.PageRequest) (pat.Page[pat.Token], error) {
-	q := s.tokenQuery(userID, nil, nil, nil)
+// ListTokens queries the owner index, newest first, for the tokens that
+// match f: the status on DynamoDB's side (a filter), the name here, since
+// DynamoDB compares strings with case. It asks for one item more than a
+// page, so that a list that ends with a full page has no next; a filtered
+// list reads in larger batches, the whole partition at most (an owner
+// holds at most MaxTokensPerOwner live tokens and the revoked ones of the
+// retention period).
+func (s *Store) ListTokens(ctx context.Context, userID string, f pat.OwnTokenFilter, p pat.PageRequest) (pat.Page[pat.Token], error) {
+	conds, names, vals := statusFilter(f.Status, f.Now)
+	q := s.tokenQuery(userID, conds, names, vals)
 	q.batch = int32(p.Limit + 1)
+	if f.Status != "" || f.Query != "" {
+		q.batch = listBatch
+	}
+	if part := fold(f.Query); part != "" {
+		q.keep = func(item map[string]types.AttributeValue) bool {
+			return strings.Contains(fold(attrString(item, "name")), part)
+		}
+	}
 	page, err := listPage(ctx, s, q, p, decodeToken)
 	if err == nil {
 		err = s.withSources(ctx, page.Items)
@@ -335,27 +349,11 @@ func (s *Store) SetTokenStatus(ctx context.Context, t pat.Token, from pat.Status
 	return s.audited(ctx, []pat.Event{ev}, writes...)
 }
 
-// ListAllTokens: see pat.TokenStore. With an owner it queries the owner index;
-// otherwise it scans the table, which an administrator's view may afford.
+// ListAllTokens: see pat.TokenStore. With an owner it queries the owner
+// index; otherwise the all-tokens partition of the list index (one Query a
+// page, newest first, tokenlist.go), and counts the list on its first page.
 func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.PageRequest) (pat.Page[pat.Token], error) {
-	names := map[string]string{}
-	vals := map[string]types.AttributeValue{}
-	var conds []string
-	switch f.Status {
-	case "":
-	case pat.StatusActive:
-		conds = append(conds, "#status = :active AND (attribute_not_exists(expiresAt) OR expiresAt > :now)")
-		maps.Copy(vals, values("active", string(pat.StatusActive), "now", formatTime(f.Now)))
-	case pat.StatusExpired:
-		conds = append(conds, "(#status = :expired OR (#status = :active AND expiresAt <= :now))")
-		maps.Copy(vals, values("active", string(pat.StatusActive), "expired", string(pat.StatusExpired), "now", formatTime(f.Now)))
-	default:
-		conds = append(conds, "#status = :status")
-		maps.Copy(vals, values("status", string(f.Status)))
-	}
-	if f.Status != "" {
-		names["#status"] = "status"
-	}
+	conds, names, vals := statusFilter(f.Status, f.Now)
 	if f.ExpiringBefore != nil {
 		conds = append(conds, "expiresAt < :expiringBefore")
 		maps.Copy(vals, values("expiringBefore", formatTime(*f.ExpiringBefore)))
@@ -364,20 +362,49 @@ func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.Page
 		conds = append(conds, "(attribute_not_exists(lastUsedAt) OR lastUsedAt < :usedBefore)")
 		maps.Copy(vals, values("usedBefore", formatTime(*f.LastUsedBefore)))
 	}
-	q := s.tokenQuery(f.OwnerID, conds, names, vals)
+	var q query
+	if f.OwnerID != "" {
+		q = s.tokenQuery(f.OwnerID, conds, names, vals)
+	} else {
+		q = s.allTokensQuery(conds, names, vals)
+	}
 	q.batch, q.requests = listBatch, maxListRequests
 	page, err := listPage(ctx, s, q, p, func(item map[string]types.AttributeValue) (pat.Token, error) {
 		t, err := decodeToken(item)
 		t.Digest = nil // an administrator's view never carries it
 		return t, err
 	})
-	if err == nil && q.in.IndexName != nil {
-		err = s.withSources(ctx, page.Items) // a scan of the table has them already
+	if err == nil {
+		err = s.withSources(ctx, page.Items)
+	}
+	if err == nil && f.OwnerID == "" && p.Cursor == "" {
+		page.Total, err = s.countTokens(ctx, q)
 	}
 	if err != nil {
 		return page, fmt.Errorf("list all tokens: %w", err)
 	}
 	return page, nil
+}
+
+// statusFilter is the filter of a status as users see it: an active token
+// past its expiry is expired, whatever the job has written yet.
+func statusFilter(st pat.Status, now time.Time) ([]string, map[string]string, map[string]types.AttributeValue) {
+	vals := map[string]types.AttributeValue{}
+	var conds []string
+	switch st {
+	case "":
+		return nil, nil, vals
+	case pat.StatusActive:
+		conds = append(conds, "#status = :active AND (attribute_not_exists(expiresAt) OR expiresAt > :now)")
+		maps.Copy(vals, values("active", string(pat.StatusActive), "now", formatTime(now)))
+	case pat.StatusExpired:
+		conds = append(conds, "(#status = :expired OR (#status = :active AND expiresAt <= :now))")
+		maps.Copy(vals, values("active", string(pat.StatusActive), "expired", string(pat.StatusExpired), "now", formatTime(now)))
+	default:
+		conds = append(conds, "#status = :status")
+		maps.Copy(vals, values("status", string(st)))
+	}
+	return conds, map[string]string{"#status": "status"}, vals
 }
 
 // OwnerRevocable: see pat.RevocableTokens. The owner's record is read strongly

@@ -209,6 +209,15 @@ func TestAdminListsEveryToken(t *testing.T) {
 			t.Fatal("a digest is listed")
 		}
 	}
+	for _, c := range []struct {
+		query []string
+		count int
+	}{{nil, 2}, {[]string{"status", "locked"}, 1}, {[]string{"status", "revoked"}, 0}} {
+		total, _ := h.call(t, "admin-list-tokens", query(c.query...)).fields()["total"].(map[string]any)
+		if total == nil || total["count"] != float64(c.count) || total["more"] != false {
+			t.Errorf("total of %v: %v, want %d", c.query, total, c.count)
+		}
+	}
 	if r := h.call(t, "admin-list-tokens", query("status", "gone")); r.Status != 400 {
 		t.Fatalf("bad status: %d", r.Status)
 	}
@@ -217,6 +226,9 @@ func TestAdminListsEveryToken(t *testing.T) {
 	cursor := ""
 	for range 5 {
 		r := h.call(t, "admin-list-tokens", query("limit", "1", "cursor", cursor))
+		if _, counted := r.fields()["total"]; counted == (cursor != "") {
+			t.Fatalf("total on the page after cursor %q: %v", cursor, counted)
+		}
 		seen = append(seen, ids(r)...)
 		if cursor, _ = r.fields()["nextCursor"].(string); cursor == "" {
 			break

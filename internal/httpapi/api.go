@@ -135,14 +135,16 @@ func createInput(req events.APIGatewayV2HTTPRequest) (pat.CreateInput, error) {
 	return in, nil
 }
 
-// ListTokens: GET /tokens?limit=&cursor=.
+// ListTokens: GET /tokens?status=&q=&limit=&cursor=.
 func (a *API) ListTokens(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serve(ctx, req, func(id pat.Identity) (int, any, error) {
 		limit, err := limitParam(req)
 		if err != nil {
 			return 0, nil, err
 		}
-		page, err := a.svc.ListTokens(ctx, id, req.QueryStringParameters["cursor"], limit)
+		q := req.QueryStringParameters
+		f := pat.OwnTokenFilter{Status: pat.Status(q["status"]), Query: q["q"]}
+		page, err := a.svc.ListTokens(ctx, id, f, q["cursor"], limit)
 		return 200, listOf(page, a.tokenView), err
 	})
 }

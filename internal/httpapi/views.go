@@ -61,8 +61,14 @@ type eventJSON struct {
 }
 
 type listJSON[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"nextCursor,omitempty"`
+	Items      []T        `json:"items"`
+	NextCursor string     `json:"nextCursor,omitempty"`
+	Total      *totalJSON `json:"total,omitempty"`
+}
+
+type totalJSON struct {
+	Count int  `json:"count"`
+	More  bool `json:"more"`
 }
 
 func (a *API) tokenView(t pat.Token) tokenJSON {
@@ -147,6 +153,9 @@ func nonNil(s []string) []string {
 
 func listOf[T, V any](page pat.Page[T], view func(T) V) listJSON[V] {
 	out := listJSON[V]{Items: make([]V, 0, len(page.Items)), NextCursor: page.Next}
+	if page.Total != nil {
+		out.Total = &totalJSON{Count: page.Total.Count, More: page.Total.More}
+	}
 	for _, item := range page.Items {
 		out.Items = append(out.Items, view(item))
 	}

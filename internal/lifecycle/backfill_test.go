@@ -2,6 +2,7 @@ package lifecycle_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -55,5 +56,61 @@ func TestRunBackfillsOwnerStatesOnceAndAuditsIt(t *testing.T) {
 	}
 	if n := len(audit()); n != 1 {
 		t.Fatalf("%d audit events after a run with nothing to copy, want still 1", n)
+	}
+}
+
+// A run gives the tokens and users written before the list index their
+// entries, records it in one audit event with the counts, and once the
+// table is seen the next runs write nothing more.
+func TestRunBackfillsListsOnceAndAuditsIt(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var old []string
+	for range 2 {
+		c := e.create(t, "t", pat.CreateInput{})
+		if _, err := e.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(e.Tables.Tokens), Key: testenv.TokenKey(c.Token.ID),
+			UpdateExpression: aws.String("REMOVE listPk, listSk")}); err != nil {
+			t.Fatal(err)
+		}
+		old = append(old, c.Token.ID)
+	}
+	listed := func() []string {
+		page, err := e.Service.Store.ListAllTokens(ctx, pat.TokenFilter{Now: t0}, pat.PageRequest{Limit: 10, List: "t"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, tok := range page.Items {
+			ids = append(ids, tok.ID)
+		}
+		return ids
+	}
+	if ids := listed(); len(ids) != 0 {
+		t.Fatalf("listed before the backfill: %v", ids)
+	}
+	j := e.job(t, e.Mail, nil)
+	rep := e.run(t, j, t0)
+	if b := rep.ListBackfill; b == nil || b.Tokens != 2 || !b.Done || b.Scanned == 0 {
+		t.Fatalf("the first run's list backfill: %+v", b)
+	}
+	if ids := listed(); !slices.Equal(slices.Sorted(slices.Values(ids)), slices.Sorted(slices.Values(old))) {
+		t.Fatalf("listed after the backfill: %v, want %v", ids, old)
+	}
+	audit := func() []pat.Event {
+		page, err := e.Service.Store.ListAudit(ctx, pat.AuditFilter{OwnerID: pat.ActorJob, Action: pat.ActionListsBackfilled}, pat.PageRequest{Limit: 10, List: "t"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Items
+	}
+	if events := audit(); len(events) != 1 || events[0].Details["tokens"] != "2" || events[0].Details["done"] != "true" {
+		t.Fatalf("the run's audit: %+v", events)
+	}
+	rep = e.run(t, j, t0.Add(day))
+	if b := rep.ListBackfill; b == nil || !b.Done || b.Scanned != 0 {
+		t.Fatalf("a run after the list backfill is done: %+v", b)
+	}
+	if n := len(audit()); n != 1 {
+		t.Fatalf("%d audit events after a run with nothing to write, want still 1", n)
 	}
 }

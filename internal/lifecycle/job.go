@@ -98,6 +98,9 @@ type Report struct {
 	// Backfill is what the owner-state backfill did after the run's work
 	// (absent on a dry run, or a run stopped early).
 	Backfill *pat.Backfill `json:"backfill,omitempty"`
+	// ListBackfill is what the list backfill did after it (absent when the
+	// owner-state backfill failed, too).
+	ListBackfill *pat.ListBackfill `json:"listBackfill,omitempty"`
 }
 
 // errStop ends a run early, leaving the rest for the next run.

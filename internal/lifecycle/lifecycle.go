@@ -59,6 +59,9 @@ type Store interface {
 	// tokens older than it, scanning at most budget items in pages of
 	// pageSize, from where the last call stopped.
 	BackfillOwnerStates(ctx context.Context, budget, pageSize int) (pat.Backfill, error)
+	// BackfillLists goes on with the list entries of tokens and users
+	// older than the list index, in the same way.
+	BackfillLists(ctx context.Context, budget, pageSize int) (pat.ListBackfill, error)
 	// RecordEvent writes one audit event.
 	RecordEvent(ctx context.Context, ev pat.Event) error
 	// Outbox does for notices what the reminder methods do for reminders.

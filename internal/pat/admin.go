@@ -23,6 +23,26 @@ type TokenFilter struct {
 	Now            time.Time  // what "expired" is judged against
 }
 
+// validStatus refuses a status filter that is none of the statuses a user sees.
+func validStatus(st Status) error {
+	switch st {
+	case "", StatusActive, StatusLocked, StatusRevoked, StatusExpired:
+		return nil
+	}
+	return Errorf(CodeInvalid, "status: want active, locked, revoked or expired")
+}
+
+// OwnTokenFilter selects among a user's own tokens; zero fields match all.
+type OwnTokenFilter struct {
+	Status Status // as the user sees it: an active token past its expiry is expired
+	// Query is part of the name, matched without regard to case.
+	Query string
+	Now   time.Time // what "expired" is judged against
+}
+
+// MaxQueryLen bounds a name search: no name is longer.
+const MaxQueryLen = 100
+
 // AuditFilter selects audit events; zero fields match all.
 type AuditFilter struct {
 	ActorID string
@@ -81,10 +101,8 @@ func (s *Service) AdminListTokens(ctx context.Context, id Identity, f TokenFilte
 	if err != nil {
 		return Page[Token]{}, err
 	}
-	switch f.Status {
-	case "", StatusActive, StatusLocked, StatusRevoked, StatusExpired:
-	default:
-		return Page[Token]{}, Errorf(CodeInvalid, "status: want active, locked, revoked or expired")
+	if err := validStatus(f.Status); err != nil {
+		return Page[Token]{}, err
 	}
 	if f.OwnerID, err = s.ownerByEmail(ctx, f.OwnerID); err != nil {
 		return Page[Token]{}, err

@@ -302,6 +302,11 @@ const (
 	// run, of the job's own (OwnerID lifecycle-job, no TokenID); details
 	// "copied", "scanned", "skipped", "orphans" (counts) and "done".
 	ActionTokensOwnerStateCopied = "tokens.owner_state_copied"
+	// ActionListsBackfilled: a run of the lifecycle job gave tokens and
+	// users recorded before the list index their entries in it. One record
+	// a run, of the job's own; details "scanned", "tokens", "users" (counts)
+	// and "done".
+	ActionListsBackfilled = "lists.backfilled"
 )
 
 // Event is one audit record: who did what to which token, with what outcome,
@@ -324,6 +329,26 @@ type Event struct {
 type Page[T any] struct {
 	Items []T
 	Next  string
+	// Total, when the list counts, is how many items the whole list holds
+	// (the first page only; nil on later pages and on lists that do not count).
+	Total *Total
+}
+
+// Total is a list's count: Count items, or, with More, more than Count
+// (counting stopped at a bound).
+type Total struct {
+	Count int
+	More  bool
+}
+
+// ListBackfill is what one run of the list backfill did: items of the
+// tokens table scanned, tokens and users given their list entries, and
+// whether the whole table has been seen.
+type ListBackfill struct {
+	Scanned int  `json:"scanned"`
+	Tokens  int  `json:"tokens"`
+	Users   int  `json:"users"`
+	Done    bool `json:"done"`
 }
 
 // PageRequest asks a store for one page of a list.

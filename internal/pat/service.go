@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/patservice/pat/internal/scope"
 	"github.com/patservice/pat/internal/token"
@@ -227,12 +228,25 @@ func (s *Service) deliverOne(ctx context.Context, n *Notice) {
 // ListTokens returns a page of the caller's tokens, newest first. A
 // disabled user may list them too: they may still revoke them, and
 // cannot without seeing which.
-func (s *Service) ListTokens(ctx context.Context, id Identity, cursor string, limit int) (Page[Token], error) {
-	p, err := pageRequest("tokens", id, nil, cursor, limit)
+//
+// f narrows the list by status and a part of the name: the store reads
+// the owner's partition (bounded by the cap of live tokens and the
+// retention of revoked ones) and keeps what matches.
+func (s *Service) ListTokens(ctx context.Context, id Identity, f OwnTokenFilter, cursor string, limit int) (Page[Token], error) {
+	f.Now = time.Time{} // the service's, not the caller's: set below, for each page anew
+	f.Query = strings.TrimSpace(f.Query)
+	p, err := pageRequest("tokens", id, f, cursor, limit)
 	if err != nil {
 		return Page[Token]{}, err
 	}
-	return s.tokens.ListTokens(ctx, id.UserID, p)
+	if err := validStatus(f.Status); err != nil {
+		return Page[Token]{}, err
+	}
+	if utf8.RuneCountInString(f.Query) > MaxQueryLen {
+		return Page[Token]{}, Errorf(CodeInvalid, "q: at most %d characters", MaxQueryLen)
+	}
+	f.Now = s.now()
+	return s.tokens.ListTokens(ctx, id.UserID, f, p)
 }
 
 // GetToken returns one of the caller's tokens. Another user's token is not found.

@@ -150,7 +150,7 @@ func TestCreateRejectsBadInput(t *testing.T) {
 			wantCode(t, err, tc.code)
 		})
 	}
-	page, err := f.svc.ListTokens(context.Background(), alice, "", 0)
+	page, err := f.svc.ListTokens(context.Background(), alice, pat.OwnTokenFilter{}, "", 0)
 	if err != nil || len(page.Items) != 0 {
 		t.Fatalf("rejected requests left %d tokens (err %v)", len(page.Items), err)
 	}
@@ -240,7 +240,7 @@ func TestConcurrentCreatesRespectCap(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	page, _ := f.svc.ListTokens(context.Background(), alice, "", 50)
+	page, _ := f.svc.ListTokens(context.Background(), alice, pat.OwnTokenFilter{}, "", 50)
 	if ok > testConfig.MaxActiveTokens || len(page.Items) != ok {
 		t.Fatalf("%d creates succeeded and %d tokens exist; cap is %d", ok, len(page.Items), testConfig.MaxActiveTokens)
 	}
@@ -359,7 +359,7 @@ func TestConcurrentRotationsOneWins(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	page, _ := f.svc.ListTokens(context.Background(), alice, "", 100)
+	page, _ := f.svc.ListTokens(context.Background(), alice, pat.OwnTokenFilter{}, "", 100)
 	active := 0
 	for _, tok := range page.Items {
 		if tok.Status == pat.StatusActive {
@@ -383,7 +383,7 @@ func TestListPagination(t *testing.T) {
 	var names []string
 	cursor := ""
 	for pages := 0; ; pages++ {
-		page, err := f.svc.ListTokens(context.Background(), alice, cursor, 3)
+		page, err := f.svc.ListTokens(context.Background(), alice, pat.OwnTokenFilter{}, cursor, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -401,10 +401,10 @@ func TestListPagination(t *testing.T) {
 		t.Fatalf("listed %s", got)
 	}
 	for _, bad := range []string{"!!", "Zm9v", "VE9LRU4jYWJj"} {
-		_, err := f.svc.ListTokens(context.Background(), alice, bad, 3)
+		_, err := f.svc.ListTokens(context.Background(), alice, pat.OwnTokenFilter{}, bad, 3)
 		wantCode(t, err, pat.CodeInvalidCursor)
 	}
-	_, err := f.svc.ListTokens(context.Background(), alice, "", pat.MaxPageSize+1)
+	_, err := f.svc.ListTokens(context.Background(), alice, pat.OwnTokenFilter{}, "", pat.MaxPageSize+1)
 	wantCode(t, err, pat.CodeInvalid)
 }
 

@@ -42,7 +42,7 @@ func TestAllowedSources(t *testing.T) {
 	if !strings.Contains(err.Error(), "allowedSources[1]") {
 		t.Fatalf("the error does not name the entry: %v", err)
 	}
-	if page, _ := f.svc.ListTokens(ctx, alice, "", 0); len(page.Items) != 1 {
+	if page, _ := f.svc.ListTokens(ctx, alice, pat.OwnTokenFilter{}, "", 0); len(page.Items) != 1 {
 		t.Fatalf("a refused creation stored a token: %d tokens", len(page.Items))
 	}
 

@@ -33,9 +33,11 @@ type TokenStore interface {
 	CreateToken(ctx context.Context, t Token, maxActive int, ev Event, n *Notice) error
 	// GetToken reads a token with a strongly consistent read.
 	GetToken(ctx context.Context, id string) (Token, error)
-	// ListTokens lists a user's tokens, newest first.
-	ListTokens(ctx context.Context, userID string, p PageRequest) (Page[Token], error)
-	// ListAllTokens lists every user's tokens matching f (an administrator's view).
+	// ListTokens lists a user's tokens matching f, newest first.
+	ListTokens(ctx context.Context, userID string, f OwnTokenFilter, p PageRequest) (Page[Token], error)
+	// ListAllTokens lists every user's tokens matching f (an administrator's
+	// view), newest first; without an owner, the first page carries the
+	// list's Total.
 	ListAllTokens(ctx context.Context, f TokenFilter, p PageRequest) (Page[Token], error)
 	// UpdateToken sets name and description of the user's token under the
 	// one rule of every owner's change (Service.mayChange): only while the

@@ -8,7 +8,7 @@ import { confirmDialog, field, formDialog, typedCountDialog } from './dialogs.mj
 import { errorBox, h, link, show, toast } from './dom.mjs';
 import { dateOf, dayStart } from './format.mjs';
 import { t, tn } from './i18n.mjs';
-import { AUDIT_ACTIONS, actionText, eventTable, tokenTable } from './lists.mjs';
+import { AUDIT_ACTIONS, actionText, eventTable, filterForm, tokenTable } from './lists.mjs';
 import { navigate, route } from './router.mjs';
 import { leakedDialog } from './tokens.mjs';
 import { BASE, userPath } from './routes.mjs';
@@ -23,22 +23,6 @@ export function adminNav(current) {
     item(`${BASE}admin/tokens`, t('admin.allTokens'), 'tokens'),
     item(`${BASE}admin/users`, t('admin.users'), 'users'),
     item(`${BASE}admin/audit`, t('admin.audit'), 'audit'));
-}
-
-// filterForm: fields are [name, label, input]; onApply gets their values.
-function filterForm(fields, values, onApply) {
-  const form = h('form', { class: 'filters', role: 'search' }, fields.map(([name, label, input]) => {
-    input.name = name;
-    if (values[name] !== undefined) input.value = values[name];
-    return field(label, input);
-  }), h('button', { type: 'submit', class: 'primary' }, t('common.apply')));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const v = {};
-    for (const [name] of fields) v[name] = form.elements[name].value.trim();
-    onApply(v);
-  });
-  return form;
 }
 
 // pageAdminTokens is every user's tokens, filtered by the address's query.
@@ -70,7 +54,7 @@ export async function pageAdminTokens() {
       ? h('button', { type: 'button', class: 'danger-outline', 'aria-label': t('leak.adminAria', { name: tk.name, owner: tk.userId }), onclick: () => leakedDialog(tk, `/admin/tokens/${encodeURIComponent(tk.id)}`, refresh, tk.userId) }, t('leak.adminButton'))
       : null,
   ];
-  await tokenTable(list, (cursor) => api('GET', `/admin/tokens${qs({ owner: filters.owner, status: filters.status, expiringBefore: dayStart(filters.expiringBefore), lastUsedBefore: dayStart(filters.lastUsedBefore), cursor, limit: 50 })}`), { admin: true, actions });
+  await tokenTable(list, (cursor) => api('GET', `/admin/tokens${qs({ owner: filters.owner, status: filters.status, expiringBefore: dayStart(filters.expiringBefore), lastUsedBefore: dayStart(filters.lastUsedBefore), cursor, limit: 50 })}`), { admin: true, actions, counted: true });
 }
 
 export function lockDialog(tk, lock, after) {

@@ -1,18 +1,42 @@
 // The token and event lists, a page at a time with "Load more".
 
 import { ApiError } from './api.mjs';
+import { field } from './dialogs.mjs';
 import { errorBox, h, link, when } from './dom.mjs';
-import { t } from './i18n.mjs';
+import { t, tn } from './i18n.mjs';
 import { adminTokenPath, tokenPath, userPath } from './routes.mjs';
 import { sourcesLine } from './sources.mjs';
 import { me } from './user.mjs';
 import { badge, chips, expires, lastUsed } from './widgets.mjs';
 
+// filterForm: fields are [name, label, input]; onApply gets their values.
+export function filterForm(fields, values, onApply) {
+  const form = h('form', { class: 'filters', role: 'search' }, fields.map(([name, label, input]) => {
+    input.name = name;
+    if (values[name] !== undefined) input.value = values[name];
+    return field(label, input);
+  }), h('button', { type: 'submit', class: 'primary' }, t('common.apply')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const v = {};
+    for (const [name] of fields) v[name] = form.elements[name].value.trim();
+    onApply(v);
+  });
+  return form;
+}
+
+// totalText is a list's total in words: "42 tokens", or "more than
+// 1,000 tokens" where the server stopped counting.
+export function totalText(total) {
+  return total.more ? tn('tokens.totalMore', total.count) : tn('tokens.total', total.count);
+}
+
 // tokenTable fills el with a table of tokens and a "Load more" button.
 // fetchPage(cursor) loads a page; actions(token) are a row's buttons;
 // empty is what an empty list says. The administrator's table names
-// owners and links to the audit trail.
-export async function tokenTable(el, fetchPage, { admin = false, actions, empty }) {
+// owners and links to the audit trail. counted: the first page's total
+// is shown above the table.
+export async function tokenTable(el, fetchPage, { admin = false, actions, empty, counted = false }) {
   const body = h('tbody');
   const cols = admin
     ? [t('col.owner'), t('col.token'), t('col.scopes'), t('col.status'), t('col.created'), t('col.expires'), t('col.lastUsed'), '']
@@ -20,16 +44,18 @@ export async function tokenTable(el, fetchPage, { admin = false, actions, empty 
   const table = h('table', { class: 'list', id: admin ? 'admin-tokens' : 'tokens' },
     h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))), body);
   const more = h('div', { class: 'more' });
+  const count = h('p', { class: 'muted', id: 'token-total', 'aria-live': 'polite' });
   const load = async (cursor) => {
     more.replaceChildren();
     const page = await fetchPage(cursor);
+    if (counted && page.total) count.textContent = totalText(page.total);
     for (const tk of page.items) body.append(tokenRow(tk, admin, actions(tk)));
     if (page.nextCursor) {
       more.append(h('button', { type: 'button', onclick: () => load(page.nextCursor).catch((e) => more.replaceChildren(errorBox(e))) }, t('common.loadMore')));
     }
   };
   const note = h('p', { class: 'small muted', id: 'last-used-note' }, t('token.lastUsedNote', { minutes: me()?.lastUsedIntervalMinutes || 10 }));
-  await firstPage(el, load, [table, more, note], body, more, () => h('div', { class: 'card empty', id: 'no-tokens' },
+  await firstPage(el, load, counted ? [count, table, more, note] : [table, more, note], body, more, () => h('div', { class: 'card empty', id: 'no-tokens' },
     empty || (admin ? t('tokens.noneMatch') : t('tokens.none'))));
 }
 
@@ -67,6 +93,7 @@ export const AUDIT_ACTIONS = {
   'user.updated': () => t('audit.user.updated'),
   'user.email_changed': () => t('audit.user.email_changed'),
   'tokens.owner_state_copied': () => t('audit.tokens.owner_state_copied'),
+  'lists.backfilled': () => t('audit.lists.backfilled'),
 };
 
 // actionText is an audit action in words; an action this console does not

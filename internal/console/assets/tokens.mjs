@@ -8,13 +8,13 @@ import { h, link, show, toast, when } from './dom.mjs';
 import { extendChoices } from './expiry.mjs';
 import { formatDate } from './format.mjs';
 import { language, t, tn } from './i18n.mjs';
-import { eventTable, tokenTable } from './lists.mjs';
+import { eventTable, filterForm, tokenTable } from './lists.mjs';
 import { revealDialog } from './reveal.mjs';
 import { navigate, route } from './router.mjs';
 import { BASE, tokenPath } from './routes.mjs';
 import { parseSources, sourcesCell, sourcesHint, sourcesInput } from './sources.mjs';
 import { me } from './user.mjs';
-import { badge, checkedScopes, chips, expires, expirySelect, lastUsed, scopeGrid } from './widgets.mjs';
+import { badge, checkedScopes, chips, expires, expirySelect, lastUsed, scopeGrid, statusText } from './widgets.mjs';
 
 const tokenAPI = (id) => `/tokens/${encodeURIComponent(id)}`;
 
@@ -31,8 +31,12 @@ function blockedPanel(u) {
   return null;
 }
 
-// pageTokens is the list of my tokens.
+// pageTokens is the list of my tokens, filtered by the address's query
+// (status, a part of the name).
 export async function pageTokens() {
+  const q = Object.fromEntries(new URLSearchParams(location.search));
+  const filters = { status: q.status || '', q: q.q || '' };
+  const filtered = !!(filters.status || filters.q);
   const blocked = blockedPanel(me());
   const newBtn = h('button', { type: 'button', class: 'primary', id: 'new-token-button', disabled: !!blocked,
     'aria-describedby': blocked ? blocked.id : null, onclick: () => createDialog() }, t('tokens.generate'));
@@ -43,11 +47,17 @@ export async function pageTokens() {
       h('div', {}, h('h1', {}, t('tokens.title')),
         h('p', { class: 'muted' }, t('tokens.intro'))),
       h('div', { class: 'actions' }, allBtn, newBtn)),
-    blocked, list);
+    blocked,
+    filterForm([
+      ['q', t('tokens.search'), h('input', { type: 'text', autocomplete: 'off', maxlength: 100 })],
+      ['status', t('col.status'), h('select', {}, ['', 'active', 'locked', 'expired', 'revoked'].map((s) => h('option', { value: s }, s ? statusText(s) : t('common.any'))))],
+    ], filters, (v) => navigate(`${BASE}tokens${qs({ status: v.status, q: v.q })}`)),
+    list);
   const actions = (tk) => (tk.status === 'active' || tk.status === 'locked' || tk.status === 'replaced'
     ? [h('button', { type: 'button', class: 'danger-outline', 'aria-label': t('tokens.revokeNamed', { name: tk.name }), onclick: () => revokeDialog(tk) }, t('tokens.revoke'))]
     : []);
-  await tokenTable(list, (cursor) => api('GET', `/tokens${qs({ cursor, limit: 50 })}`), { actions, empty: blocked ? t('tokens.noneBlocked') : null });
+  const empty = filtered ? t('tokens.noneMatch') : blocked ? t('tokens.noneBlocked') : null;
+  await tokenTable(list, (cursor) => api('GET', `/tokens${qs({ status: filters.status, q: filters.q, cursor, limit: 50 })}`), { actions, empty });
 }
 
 function createDialog() {
