@@ -106,7 +106,8 @@ var errReplacementDead = errors.New("the replacement is not live")
 
 // ReportReuse writes the report of a replaced token's use after its end
 // (pat.ReuseReport), once per token per pat.ReusePeriod: the report's time
-// on the token, only if none is as recent, with its audit event and, when
+// on the token, only if none is as recent, with its audit event, the
+// owner's notice (as data, sent by the lifecycle job) and, when
 // the rotation asked for it, the replacement's revocation, in one
 // transaction. The authorizer never writes a token's status: it revokes
 // the replacement with a mark (revokedOnReuseAt) that the authorizer and
@@ -124,7 +125,22 @@ func (r *AuthReader) ReportReuse(ctx context.Context, rep pat.ReuseReport) (bool
 	if err != nil {
 		return false, err
 	}
-	writes := []write{report, audit}
+	// The owner's notice says whether the replacement was revoked: written
+	// again without the revocation when the replacement is dead already.
+	notice := func(revoked bool) (write, error) {
+		n := rep.Notice
+		if n.Reuse != nil {
+			reuse := *n.Reuse
+			reuse.ReplacementRevoked = revoked
+			n.Reuse = &reuse
+		}
+		return r.items.putNotice(n, rep.At)
+	}
+	mail, err := notice(rep.Revocation != nil)
+	if err != nil {
+		return false, err
+	}
+	writes := []write{report, audit, mail}
 	if rep.Revocation != nil {
 		ev, err := r.items.putEvent(*rep.Revocation)
 		if err != nil {
@@ -138,7 +154,10 @@ func (r *AuthReader) ReportReuse(ctx context.Context, rep pat.ReuseReport) (bool
 	}
 	err = transact(ctx, r.db, writes)
 	if errors.Is(err, errReplacementDead) {
-		err = transact(ctx, r.db, writes[:2])
+		if writes[2], err = notice(false); err != nil {
+			return false, err
+		}
+		err = transact(ctx, r.db, writes[:3])
 	}
 	switch {
 	case errors.Is(err, errNotApplied):

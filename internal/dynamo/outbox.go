@@ -28,12 +28,26 @@ type noticeItem struct {
 	TTL    int64    `dynamodbav:"ttl"`
 }
 
-// mailItem is a notice's message as stored.
+// reuseItem is a reuse notice as stored: data, composed when it is sent.
+type reuseItem struct {
+	TokenID            string `dynamodbav:"tokenId"`
+	TokenName          string `dynamodbav:"tokenName"`
+	OwnerEmail         string `dynamodbav:"ownerEmail,omitempty"`
+	ReplacedBy         string `dynamodbav:"replacedBy"`
+	At                 string `dynamodbav:"at"`
+	SourceIP           string `dynamodbav:"sourceIp,omitempty"`
+	ReplacementRevoked bool   `dynamodbav:"replacementRevoked"`
+}
+
+// mailItem is a notice's message as stored, or its data (Reuse), which
+// is composed when it is sent. Inside "mail", the attribute the due
+// index projects, so that the job reads it from the index.
 type mailItem struct {
-	To      string `dynamodbav:"to"`
-	Subject string `dynamodbav:"subject"`
-	Text    string `dynamodbav:"text"`
-	HTML    string `dynamodbav:"html"`
+	To      string     `dynamodbav:"to"`
+	Subject string     `dynamodbav:"subject"`
+	Text    string     `dynamodbav:"text"`
+	HTML    string     `dynamodbav:"html"`
+	Reuse   *reuseItem `dynamodbav:"reuse,omitempty"`
 }
 
 func noticeKey(id string) map[string]types.AttributeValue {
@@ -44,8 +58,14 @@ func noticeKey(id string) map[string]types.AttributeValue {
 // expires after 30 days.
 func (s *Store) putNotice(n pat.Notice, now time.Time) (write, error) {
 	day, when := dueKeys(&now)
-	item, err := attributevalue.MarshalMap(noticeItem{PK: "NOTICE#" + n.ID, SK: "NOTICE", ID: n.ID, UserID: n.UserID, Mail: mailItem{To: n.Message.To, Subject: n.Message.Subject, Text: n.Message.Text, HTML: n.Message.HTML},
-		DueDay: day, DueAt: when, TTL: now.Add(30 * 24 * time.Hour).Unix()})
+	it := noticeItem{PK: "NOTICE#" + n.ID, SK: "NOTICE", ID: n.ID, UserID: n.UserID, DueDay: day, DueAt: when, TTL: now.Add(30 * 24 * time.Hour).Unix()}
+	if r := n.Reuse; r != nil {
+		it.Mail.Reuse = &reuseItem{TokenID: r.TokenID, TokenName: r.TokenName, OwnerEmail: r.OwnerEmail, ReplacedBy: r.ReplacedBy,
+			At: formatTime(r.At), SourceIP: r.SourceIP, ReplacementRevoked: r.ReplacementRevoked}
+	} else {
+		it.Mail = mailItem{To: n.Message.To, Subject: n.Message.Subject, Text: n.Message.Text, HTML: n.Message.HTML}
+	}
+	item, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return write{}, fmt.Errorf("encode notice: %w", err)
 	}
@@ -57,9 +77,19 @@ func decodeNotice(item map[string]types.AttributeValue) (pat.Notice, error) {
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return pat.Notice{}, fmt.Errorf("decode notice: %w", err)
 	}
+	n := pat.Notice{ID: it.ID, UserID: it.UserID, Claim: it.Claim}
 	m := it.Mail
-	return pat.Notice{ID: it.ID, UserID: it.UserID, Claim: it.Claim,
-		Message: pat.Message{UserID: it.UserID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}}, nil
+	if r := m.Reuse; r != nil {
+		at, err := time.Parse(timeLayout, r.At)
+		if err != nil {
+			return pat.Notice{}, fmt.Errorf("decode reuse notice %s: %w", it.ID, err)
+		}
+		n.Reuse = &pat.ReuseNotice{TokenID: r.TokenID, TokenName: r.TokenName, OwnerEmail: r.OwnerEmail, ReplacedBy: r.ReplacedBy,
+			At: at, SourceIP: r.SourceIP, ReplacementRevoked: r.ReplacementRevoked}
+	} else {
+		n.Message = pat.Message{UserID: it.UserID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}
+	}
+	return n, nil
 }
 
 // ClaimNotice: see mail.Outbox.

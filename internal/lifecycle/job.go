@@ -48,7 +48,8 @@ type Job struct {
 // New returns a Job on the real clock.
 func New(store Store, sender mail.Sender, domain Domain, newID func() (string, error), cfg Config, log *slog.Logger) *Job {
 	j := &Job{store: store, domain: domain, newID: newID, cfg: cfg, log: log, Now: time.Now}
-	j.delivery = &mail.Delivery{Sender: sender, Lease: cfg.Lease, Log: log, Now: func() time.Time { return j.Now() }}
+	j.delivery = &mail.Delivery{Sender: sender, Lease: cfg.Lease, Log: log, Now: func() time.Time { return j.Now() },
+		Composer: &mail.Composer{Users: store, Lang: cfg.Language, ConsoleURL: cfg.ConsoleURL}}
 	if cfg.MailRate > 0 {
 		j.pace = rate.NewLimiter(rate.Limit(cfg.MailRate), 1)
 	}
@@ -642,8 +643,11 @@ func (j *Job) sendNotice(ctx context.Context, n pat.Notice, now time.Time, opt O
 		rep.Mails++
 	case mail.Refused:
 		rep.Rejected++
-		if n.UserID != "" {
-			j.markUnreachable(ctx, n.UserID, n.Message.To, now)
+		if to := n.Message.To; n.UserID != "" {
+			if n.Reuse != nil {
+				to = n.Reuse.OwnerEmail // composed when sent: the address it was sent to is the owner's
+			}
+			j.markUnreachable(ctx, n.UserID, to, now)
 		}
 	default:
 		rep.Left++

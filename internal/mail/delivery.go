@@ -139,6 +139,9 @@ type Delivery struct {
 	Log   *slog.Logger
 	// Now is the clock: the time of the lines' metrics.
 	Now func() time.Time
+	// Composer composes the notices stored as data (the authorizer's);
+	// nil: they are not sent, and wait for a sender that has one.
+	Composer *Composer
 }
 
 // NewDelivery returns a Delivery on the real clock with DefaultLease.

@@ -43,6 +43,7 @@ func NewNotifier(outbox Outbox, users Users, sender Sender, consoleURL string, l
 	if sender != nil {
 		n.delivery = NewDelivery(sender, log)
 		n.delivery.Now = func() time.Time { return n.Now() }
+		n.delivery.Composer = &Composer{Users: users, Lang: lang, ConsoleURL: consoleURL}
 	}
 	return n
 }

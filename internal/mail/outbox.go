@@ -20,16 +20,17 @@ type Outbox interface {
 // delivery routine: sent, or refused for its recipient (logged with the
 // MailRejected metric), it leaves the outbox; otherwise it stays there
 // for a later try (released at once, or, if it may have been sent, when
-// the lease lapses).
+// the lease lapses). A notice stored as data is composed by d.Composer.
 func (d *Delivery) DeliverNotice(ctx context.Context, outbox Outbox, n pat.Notice, at time.Time) (Result, error) {
-	return d.Deliver(ctx, &notice{outbox: outbox, n: n}, at)
+	return d.Deliver(ctx, &notice{outbox: outbox, n: n, composer: d.Composer}, at)
 }
 
 // notice is an outbox notice as the delivery routine sends it.
 type notice struct {
-	outbox Outbox
-	n      pat.Notice
-	claim  string
+	outbox   Outbox
+	n        pat.Notice
+	composer *Composer // of notices stored as data
+	claim    string
 }
 
 var _ Item = (*notice)(nil)
@@ -43,7 +44,9 @@ func (m *notice) Claim(ctx context.Context, claim, stale string) (bool, error) {
 	return m.outbox.ClaimNotice(ctx, m.n, claim, stale)
 }
 
-func (m *notice) Message(context.Context) (pat.Message, error) { return m.n.Message, nil }
+func (m *notice) Message(ctx context.Context) (pat.Message, error) {
+	return m.composer.Compose(ctx, m.n)
+}
 
 func (m *notice) Settle(ctx context.Context, _ Outcome) error {
 	return m.outbox.DeleteNotice(ctx, m.n, m.claim)

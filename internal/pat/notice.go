@@ -19,7 +19,24 @@ type Notice struct {
 	ID      string
 	UserID  string
 	Message Message
-	Claim   string // "sending:<time>" while someone sends it
+	// Reuse, when set, is a notice stored as data, with an empty Message:
+	// it is composed in its owner's language when it is sent. The
+	// authorizer writes these, and carries no mail code.
+	Reuse *ReuseNotice
+	Claim string // "sending:<time>" while someone sends it
+}
+
+// ReuseNotice tells the owner that a token a rotation replaced was used
+// after its end (ActionReuseDetected): never the token, only its id.
+type ReuseNotice struct {
+	TokenID, TokenName string
+	OwnerEmail         string // the address on the token when it was used; the owner's record wins when it has one
+	ReplacedBy         string
+	At                 time.Time
+	SourceIP           string
+	// ReplacementRevoked: the rotation asked for it, and the report
+	// revoked the replacement.
+	ReplacementRevoked bool
 }
 
 // Creation is what a creation notice tells a token's owner: a token was

@@ -142,6 +142,9 @@ type ReuseReport struct {
 	Since      time.Time
 	Event      Event  // ActionReuseDetected on Token
 	Revocation *Event // ActionRevoked of Token.ReplacedBy; nil: it stays
+	// Notice is the owner's mail, as data (Notice.Reuse): the lifecycle
+	// job composes and sends it.
+	Notice Notice
 }
 
 // NewReuseReport is the report of a use of t at at from sourceIP, which
@@ -176,5 +179,11 @@ func NewReuseReport(t Token, at time.Time, sourceIP string, retention time.Durat
 		}
 		r.Revocation = &ev
 	}
+	noticeID, err := newID()
+	if err != nil {
+		return ReuseReport{}, fmt.Errorf("generate notice id: %w", err)
+	}
+	r.Notice = Notice{ID: noticeID, UserID: t.UserID, Reuse: &ReuseNotice{TokenID: t.ID, TokenName: t.Name, OwnerEmail: t.OwnerEmail,
+		ReplacedBy: t.ReplacedBy, At: at, SourceIP: sourceIP, ReplacementRevoked: r.Revocation != nil}}
 	return r, nil
 }
