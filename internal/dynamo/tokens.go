@@ -364,10 +364,7 @@ func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.Page
 		maps.Copy(vals, values("usedBefore", formatTime(*f.LastUsedBefore)))
 	}
 	if f.OwnerID == "" && f.Order == pat.OrderExpires {
-		page, err := s.expiringTokens(ctx, f, p)
-		if err == nil {
-			err = s.withSources(ctx, page.Items)
-		}
+		page, err := s.expiringTokens(ctx, f, p) // whole items: the sources are read with them
 		if err != nil {
 			return page, fmt.Errorf("list all tokens by expiry: %w", err)
 		}
