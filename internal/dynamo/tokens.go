@@ -536,7 +536,8 @@ func (s *Store) putToken(t pat.Token) (write, error) {
 }
 
 // TokenItem is a token as the tokens table stores it, for bulk loads
-// (BatchWriteItem) such as imports and the lifecycle benchmark.
+// (BatchWriteItem) such as imports and the lifecycle benchmark: the token
+// item only, without its entry in the expiry order (expiryEntry).
 func TokenItem(t pat.Token) (map[string]types.AttributeValue, error) {
 	item, err := attributevalue.MarshalMap(encodeToken(t))
 	if err != nil {
