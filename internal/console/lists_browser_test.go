@@ -92,4 +92,30 @@ func TestListsInABrowser(t *testing.T) {
 			tb.screenshot("lists-tokens-" + c.lang)
 		})
 	}
+
+	// Last: it adds tokens the counts above do not expect.
+	t.Run("the administrator sorts every token by expiry", func(t *testing.T) {
+		for _, c := range []struct{ name, days string }{{"later", "5"}, {"soon", "2"}} {
+			code, body := s.api(t, "POST", "/tokens", "bert", "", `{"name":"`+c.name+`","scopes":["crm:read"],"expiresInDays":`+c.days+`}`)
+			if code != 201 {
+				t.Fatalf("create %s: %d %v", c.name, code, body)
+			}
+			ids[c.name] = body["id"].(string)
+		}
+		tb := s.tab(t, "")
+		tb.open("/console/admin/tokens")
+		tb.waitFor(`document.querySelectorAll("#admin-tokens tbody tr").length === 6`)
+		tb.eval(`document.querySelector('#tokens-sort').value = "expires"`)
+		tb.click(`form.filters button[type="submit"]`)
+		tb.waitFor(`location.search.includes("sort=expires") && document.querySelectorAll("#admin-tokens tbody tr").length === 6 && document.querySelector("#admin-tokens tbody tr")?.innerText.includes("soon")`)
+		// The four above expire after the default term, in the order they were created.
+		want := []string{ids["soon"], ids["later"], ids["CI build"], ids["laptop"], ids["deploy"], ids["old ci"]}
+		if got := tb.rowIDs("admin-tokens"); !slices.Equal(got, want) {
+			t.Fatalf("by expiry: %v, want %v", got, want)
+		}
+		if sel := eval[string](tb, `document.querySelector("#tokens-sort").value`); sel != "expires" {
+			t.Errorf("the order shown after reloading: %v", sel)
+		}
+		tb.noConsoleErrors()
+	})
 }

@@ -43,37 +43,53 @@ func (s *Store) withSources(ctx context.Context, tokens []pat.Token) error {
 	return nil
 }
 
-// sourcesOf reads the allowed sources of up to maxBatchGet tokens, by id,
-// retrying the keys DynamoDB leaves unprocessed a few times.
+// sourcesOf reads the allowed sources of up to maxBatchGet tokens, by id.
 func (s *Store) sourcesOf(ctx context.Context, keys []map[string]types.AttributeValue) (map[string][]string, error) {
 	out := make(map[string][]string, len(keys))
-	pending := map[string]types.KeysAndAttributes{s.tokens: {Keys: keys, ProjectionExpression: aws.String("id, allowedSources")}}
+	err := s.batchGet(ctx, keys, aws.String("id, allowedSources"), func(item map[string]types.AttributeValue) error {
+		var it struct {
+			ID             string   `dynamodbav:"id"`
+			AllowedSources []string `dynamodbav:"allowedSources"`
+		}
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return err
+		}
+		out[it.ID] = it.AllowedSources
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read allowed sources: %w", err)
+	}
+	return out, nil
+}
+
+// batchGet reads up to maxBatchGet items of the tokens table by key
+// (eventually consistent, only projection when it is set), retrying the
+// keys DynamoDB leaves unprocessed a few times, and hands each item found
+// to each. An item that does not exist is not handed.
+func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, projection *string, each func(map[string]types.AttributeValue) error) error {
+	pending := map[string]types.KeysAndAttributes{s.tokens: {Keys: keys, ProjectionExpression: projection}}
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt == 5 {
-			return nil, errors.New("read allowed sources: keys still unprocessed after 5 attempts")
+			return errors.New("keys still unprocessed after 5 attempts")
 		}
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
-				return nil, fmt.Errorf("read allowed sources: %w", ctx.Err())
+				return ctx.Err()
 			case <-time.After(time.Duration(25<<attempt) * time.Millisecond):
 			}
 		}
 		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
 		if err != nil {
-			return nil, fmt.Errorf("read allowed sources: %w", err)
+			return err
 		}
 		for _, item := range res.Responses[s.tokens] {
-			var it struct {
-				ID             string   `dynamodbav:"id"`
-				AllowedSources []string `dynamodbav:"allowedSources"`
+			if err := each(item); err != nil {
+				return err
 			}
-			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-				return nil, fmt.Errorf("read allowed sources: %w", err)
-			}
-			out[it.ID] = it.AllowedSources
 		}
 		pending = res.UnprocessedKeys
 	}
-	return out, nil
+	return nil
 }

@@ -81,10 +81,12 @@ var listBackfillKey = map[string]types.AttributeValue{"pk": &types.AttributeValu
 // scanned (pages of at most pageSize), or until ctx is done: it gives the
 // tokens and users recorded before ListIndex their entries in it (a token
 // its place in the all-tokens list, a user theirs in the directory,
-// writeDirectory). It keeps its position in the job's state item, as the
+// writeDirectory), and a token with an expiry its entry in the expiry
+// order (tokenexpiry.go). It keeps its position in the job's state item, as the
 // owner-state backfill does, and saves it even when it fails. Resumable
-// and idempotent: an item with listPk is not selected again, and a token's
-// entry is written only while it has none.
+// and idempotent: an item with listPk is not selected again unless it
+// expires, and a token's entries are written only while it has none (an
+// extension meanwhile has written the newer one).
 func (s *Store) BackfillLists(ctx context.Context, budget, pageSize int) (pat.ListBackfill, error) {
 	var res pat.ListBackfill
 	start, done, err := s.loadBackfill(ctx, listBackfillKey)
@@ -97,7 +99,7 @@ func (s *Store) BackfillLists(ctx context.Context, budget, pageSize int) (pat.Li
 			TableName:                 &s.tokens,
 			ExclusiveStartKey:         start,
 			Limit:                     aws.Int32(int32(min(pageSize, budget-res.Scanned))),
-			FilterExpression:          aws.String("sk IN (:token, :user) AND attribute_not_exists(listPk)"),
+			FilterExpression:          aws.String("(sk IN (:token, :user) AND attribute_not_exists(listPk)) OR (sk = :token AND attribute_exists(expiresAt))"),
 			ExpressionAttributeValues: values("token", "TOKEN", "user", "USER"),
 		})
 		if err != nil {
@@ -135,6 +137,12 @@ func (s *Store) backfillItem(ctx context.Context, item map[string]types.Attribut
 	if err != nil {
 		return err
 	}
+	if err := s.backfillExpiry(ctx, t, res); err != nil {
+		return err
+	}
+	if attrString(item, "listPk") != "" {
+		return nil
+	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.tokens, Key: tokenKey(t.ID),
 		UpdateExpression:          aws.String("SET listPk = :part, listSk = :sk"),
 		ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(listPk)"),
@@ -142,6 +150,23 @@ func (s *Store) backfillItem(ctx context.Context, item map[string]types.Attribut
 	written, err := conditional(err, "backfill the list entry of token "+t.ID)
 	if written {
 		res.Tokens++
+	}
+	return err
+}
+
+// backfillExpiry writes t's entry in the expiry order while it has none.
+func (s *Store) backfillExpiry(ctx context.Context, t pat.Token, res *pat.ListBackfill) error {
+	entry := s.expiryEntry(t)
+	if len(entry) == 0 {
+		return nil
+	}
+	u := entry[0].item.Update
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ConditionExpression: aws.String("attribute_not_exists(pk)"), ExpressionAttributeNames: u.ExpressionAttributeNames,
+		ExpressionAttributeValues: u.ExpressionAttributeValues})
+	written, err := conditional(err, "backfill the expiry entry of token "+t.ID)
+	if written {
+		res.Expiries++
 	}
 	return err
 }

@@ -204,6 +204,12 @@ func TestBackfillLists(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for _, tok := range old[:1] { // and before the expiry order
+		if _, err := f.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &f.tables.Tokens, Key: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: "TOKSORT#" + tok.ID}, "sk": &types.AttributeValueMemberS{Value: "expires"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	fresh := f.token(t, "old3")
 	if got := f.listUsers(t, f.store, pat.DirectoryQuery{Order: pat.OrderByName}, 10, "").Items; len(got) != 0 {
 		t.Fatalf("users before the backfill: %v", userIDs(got))
@@ -223,10 +229,13 @@ func TestBackfillLists(t *testing.T) {
 		if res.Scanned > 2 {
 			t.Fatalf("a call scanned %d items, budget 2", res.Scanned)
 		}
-		total.Tokens, total.Users, total.Done = total.Tokens+res.Tokens, total.Users+res.Users, res.Done
+		total.Tokens, total.Users, total.Expiries, total.Done = total.Tokens+res.Tokens, total.Users+res.Users, total.Expiries+res.Expiries, res.Done
 	}
-	if total.Tokens != 2 || total.Users != 3 {
-		t.Fatalf("backfilled %+v, want 2 tokens and 3 users", total)
+	if total.Tokens != 2 || total.Users != 3 || total.Expiries != 1 {
+		t.Fatalf("backfilled %+v, want 2 tokens, 3 users and 1 expiry entry", total)
+	}
+	if ids, _ := f.allTokens(t, f.store, pat.TokenFilter{Order: pat.OrderExpires}, 10); !slices.Equal(ids, []string{old[0].ID, old[1].ID, fresh.ID}) {
+		t.Fatalf("tokens by expiry after the backfill: %v", ids)
 	}
 	for _, order := range []pat.DirectoryQuery{{Order: pat.OrderByName}, {Order: pat.OrderByEmail}} {
 		if got := userIDs(f.listUsers(t, f.store, order, 10, "").Items); !slices.Equal(got, []string{"old1", "old2", "old3"}) {

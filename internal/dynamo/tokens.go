@@ -35,7 +35,7 @@ func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev 
 	if err != nil {
 		return err
 	}
-	writes := []write{tok}
+	writes := append([]write{tok}, s.expiryEntry(t)...)
 	if n != nil {
 		notice, err := s.putNotice(*n, ev.Time)
 		if err != nil {
@@ -216,7 +216,7 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, max
 	} else {
 		end = s.revoke(old, replacement.ID)
 	}
-	var extra []write
+	extra := s.expiryEntry(replacement)
 	if n != nil {
 		notice, err := s.putNotice(*n, events[len(events)-1].Time)
 		if err != nil {
@@ -327,6 +327,7 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ownerRev int, ev p
 	names := map[string]string{"#ttl": "ttl"}
 	remove = pruned(t, remove, names)
 	writes := s.guarded(t, ownerRev, *t.ExtendedAt, updateExpression(set, remove), names, vals)
+	writes = append(writes, s.expiryEntry(t)...)
 	if link != nil {
 		writes = append(writes, s.useKeepLink(*link, t.ID, *t.ExtendedAt))
 	}
@@ -361,6 +362,13 @@ func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.Page
 	if f.LastUsedBefore != nil {
 		conds = append(conds, "(attribute_not_exists(lastUsedAt) OR lastUsedAt < :usedBefore)")
 		maps.Copy(vals, values("usedBefore", formatTime(*f.LastUsedBefore)))
+	}
+	if f.OwnerID == "" && f.Order == pat.OrderExpires {
+		page, err := s.expiringTokens(ctx, f, p) // whole items: the sources are read with them
+		if err != nil {
+			return page, fmt.Errorf("list all tokens by expiry: %w", err)
+		}
+		return page, nil
 	}
 	var q query
 	if f.OwnerID != "" {
@@ -528,7 +536,8 @@ func (s *Store) putToken(t pat.Token) (write, error) {
 }
 
 // TokenItem is a token as the tokens table stores it, for bulk loads
-// (BatchWriteItem) such as imports and the lifecycle benchmark.
+// (BatchWriteItem) such as imports and the lifecycle benchmark: the token
+// item only, without its entry in the expiry order (expiryEntry).
 func TokenItem(t pat.Token) (map[string]types.AttributeValue, error) {
 	item, err := attributevalue.MarshalMap(encodeToken(t))
 	if err != nil {

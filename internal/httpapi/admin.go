@@ -23,11 +23,11 @@ func (a *API) serveAdmin(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	})
 }
 
-// AdminListTokens: GET /admin/tokens?owner=&status=&expiringBefore=&lastUsedBefore=&limit=&cursor=.
+// AdminListTokens: GET /admin/tokens?owner=&status=&sort=&expiringBefore=&lastUsedBefore=&limit=&cursor=.
 func (a *API) AdminListTokens(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return a.serveAdmin(ctx, req, func(id pat.Identity) (int, any, error) {
 		q := req.QueryStringParameters
-		f := pat.TokenFilter{OwnerID: q["owner"], Status: pat.Status(q["status"])}
+		f := pat.TokenFilter{OwnerID: q["owner"], Status: pat.Status(q["status"]), Order: pat.TokenOrder(q["sort"])}
 		var err error
 		if f.ExpiringBefore, err = timeParam(q, "expiringBefore"); err != nil {
 			return 0, nil, err

@@ -243,6 +243,38 @@ func TestAdminListsEveryToken(t *testing.T) {
 	}
 }
 
+// Administrators list every token by expiry, soonest first; an extension
+// moves a token; an unknown order, or an order other than the newest
+// first with an owner, is a 400.
+func TestAdminListsTokensByExpiry(t *testing.T) {
+	h := newHarness(t)
+	create := func(user string, days int) string {
+		r := h.call(t, "create-token", as(user, "crm:*"), body(fmt.Sprintf(`{"name":"t%d","scopes":["crm:read"],"expiresInDays":%d}`, days, days)))
+		if r.Status != 201 {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+		return r.fields()["id"].(string)
+	}
+	late, soon, middle := create("user-alice", 90), create("user-bob", 3), create("user-alice", 30)
+	if got := itemIDs(h.call(t, "admin-list-tokens", query("sort", "expires"))); !slices.Equal(got, []string{soon, middle, late}) {
+		t.Fatalf("by expiry: %v", got)
+	}
+	if got := itemIDs(h.call(t, "admin-list-tokens", query("sort", "created"))); !slices.Equal(got, []string{middle, soon, late}) {
+		t.Fatalf("newest first: %v", got)
+	}
+	if r := h.call(t, "extend-token", as("user-bob", "crm:*"), onToken(soon), body(`{"expiresInDays":365}`)); r.Status != 200 {
+		t.Fatalf("extend: %d %s", r.Status, r.Body)
+	}
+	if got := itemIDs(h.call(t, "admin-list-tokens", query("sort", "expires"))); !slices.Equal(got, []string{middle, late, soon}) {
+		t.Fatalf("by expiry after an extension: %v", got)
+	}
+	for _, bad := range [][]string{{"sort", "size"}, {"sort", "expires", "owner", "user-alice"}} {
+		if r := h.call(t, "admin-list-tokens", query(bad...)); r.Status != 400 {
+			t.Errorf("%v: %d %s", bad, r.Status, r.Body)
+		}
+	}
+}
+
 // Disabling and enabling a user, and limiting their permissions.
 func TestAdminUpdatesUsers(t *testing.T) {
 	h := newHarness(t)

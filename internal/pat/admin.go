@@ -20,7 +20,37 @@ type TokenFilter struct {
 	Status         Status     // as users see it: an active token past its expiry is expired
 	ExpiringBefore *time.Time // tokens that expire before this time
 	LastUsedBefore *time.Time // tokens not used since this time, never-used ones included
-	Now            time.Time  // what "expired" is judged against
+	// Order is the order of the all-tokens list (without an owner); an
+	// owner's tokens are always newest first.
+	Order TokenOrder
+	Now   time.Time // what "expired" is judged against
+}
+
+// TokenOrder is an order of the all-tokens list.
+type TokenOrder string
+
+const (
+	OrderNewest TokenOrder = "created" // newest first (the default)
+	// OrderExpires: the soonest expiry first; tokens that never expire
+	// are not in this order.
+	OrderExpires TokenOrder = "expires"
+)
+
+// validOrder fills in the default order and refuses an unknown one, or an
+// order other than the newest first with an owner (an owner's tokens are
+// listed newest first only).
+func validOrder(f *TokenFilter) error {
+	switch f.Order {
+	case "":
+		f.Order = OrderNewest
+	case OrderNewest, OrderExpires:
+	default:
+		return Errorf(CodeInvalid, "sort: want created or expires")
+	}
+	if f.Order != OrderNewest && f.OwnerID != "" {
+		return Errorf(CodeInvalid, "sort: an owner's tokens are listed newest first only")
+	}
+	return nil
 }
 
 // validStatus refuses a status filter that is none of the statuses a user sees.
@@ -97,6 +127,9 @@ func (s *Service) AdminListTokens(ctx context.Context, id Identity, f TokenFilte
 		return Page[Token]{}, err
 	}
 	f.Now = time.Time{} // the service's, not the caller's: set below, for each page anew
+	if err := validOrder(&f); err != nil {
+		return Page[Token]{}, err
+	}
 	p, err := pageRequest("admin-tokens", id, f, cursor, limit)
 	if err != nil {
 		return Page[Token]{}, err

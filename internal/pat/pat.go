@@ -345,10 +345,13 @@ type Total struct {
 // tokens table scanned, tokens and users given their list entries, and
 // whether the whole table has been seen.
 type ListBackfill struct {
-	Scanned int  `json:"scanned"`
-	Tokens  int  `json:"tokens"`
-	Users   int  `json:"users"`
-	Done    bool `json:"done"`
+	Scanned int `json:"scanned"`
+	Tokens  int `json:"tokens"`
+	Users   int `json:"users"`
+	// Expiries counts the entries written in the all-tokens list's expiry
+	// order.
+	Expiries int  `json:"expiries"`
+	Done     bool `json:"done"`
 }
 
 // PageRequest asks a store for one page of a list.

@@ -28,7 +28,10 @@ export function adminNav(current) {
 // pageAdminTokens is every user's tokens, filtered by the address's query.
 export async function pageAdminTokens() {
   const q = Object.fromEntries(new URLSearchParams(location.search));
-  const filters = { owner: q.owner || '', status: q.status || '', expiringBefore: dateOf(q.expiringBefore), lastUsedBefore: dateOf(q.lastUsedBefore) };
+  const filters = { owner: q.owner || '', status: q.status || '', sort: q.sort === 'expires' ? 'expires' : '', expiringBefore: dateOf(q.expiringBefore), lastUsedBefore: dateOf(q.lastUsedBefore) };
+  // The server orders every token by expiry, not one owner's: with an
+  // owner the list is newest first.
+  const sort = filters.owner ? '' : filters.sort;
   const list = h('div', {}, h('p', { class: 'muted' }, t('common.loading')));
   const refresh = () => route();
   const ownerBtn = h('button', { type: 'button', class: 'danger-outline', id: 'revoke-owner', disabled: !filters.owner,
@@ -42,9 +45,10 @@ export async function pageAdminTokens() {
     filterForm([
       ['owner', t('admin.ownerFilter'), h('input', { type: 'text', autocomplete: 'off' })],
       ['status', t('col.status'), h('select', {}, ['', 'active', 'locked', 'expired', 'revoked'].map((s) => h('option', { value: s }, s ? statusText(s) : t('common.any'))))],
+      ['sort', t('admin.sort'), h('select', { id: 'tokens-sort' }, [['', 'created'], ['expires', 'expires']].map(([v, k]) => h('option', { value: v }, t(`admin.sort.${k}`))))],
       ['expiringBefore', t('admin.expiringBefore'), h('input', { type: 'date' })],
       ['lastUsedBefore', t('admin.notUsedSince'), h('input', { type: 'date' })],
-    ], filters, (v) => navigate(`${BASE}admin/tokens${qs({ owner: v.owner, status: v.status, expiringBefore: dayStart(v.expiringBefore), lastUsedBefore: dayStart(v.lastUsedBefore) })}`)),
+    ], filters, (v) => navigate(`${BASE}admin/tokens${qs({ owner: v.owner, status: v.status, sort: v.sort, expiringBefore: dayStart(v.expiringBefore), lastUsedBefore: dayStart(v.lastUsedBefore) })}`)),
     list);
   const actions = (tk) => [
     tk.status === 'active' ? h('button', { type: 'button', onclick: () => lockDialog(tk, true, refresh) }, t('admin.lock')) : null,
@@ -54,7 +58,7 @@ export async function pageAdminTokens() {
       ? h('button', { type: 'button', class: 'danger-outline', 'aria-label': t('leak.adminAria', { name: tk.name, owner: tk.userId }), onclick: () => leakedDialog(tk, `/admin/tokens/${encodeURIComponent(tk.id)}`, refresh, tk.userId) }, t('leak.adminButton'))
       : null,
   ];
-  await tokenTable(list, (cursor) => api('GET', `/admin/tokens${qs({ owner: filters.owner, status: filters.status, expiringBefore: dayStart(filters.expiringBefore), lastUsedBefore: dayStart(filters.lastUsedBefore), cursor, limit: 50 })}`), { admin: true, actions, counted: true });
+  await tokenTable(list, (cursor) => api('GET', `/admin/tokens${qs({ owner: filters.owner, status: filters.status, sort, expiringBefore: dayStart(filters.expiringBefore), lastUsedBefore: dayStart(filters.lastUsedBefore), cursor, limit: 50 })}`), { admin: true, actions, counted: true });
 }
 
 export function lockDialog(tk, lock, after) {

@@ -1,0 +1,118 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/patservice/pat/internal/pat"
+)
+
+// The all-tokens list by expiry: an item is in an index once, and the
+// token item's place in ListIndex is its creation, so each expiring token
+// has a second, small item (TOKSORT#<id> / expires) in the partition
+// tokensByExpiry of ListIndex, keyed <expiresAt>#<id>, holding the id and
+// the token's ttl. It is written with the token's expiry: in the
+// transaction that creates a token (creation, rotation) and in the one
+// that extends it, one write each (1 WCU in the table, 1 in the index;
+// 2 and 2 in a transaction). A token that never expires has none and is
+// not in this order. The list reads the partition soonest first and the
+// page's tokens by id (one BatchGetItem); an entry whose token is gone
+// (deleted by the job or its TTL before the entry's own TTL) is skipped.
+const (
+	tokensByExpiry = "TOK#expires"
+	expirySK       = "expires"
+)
+
+func expiryKey(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "TOKSORT#" + id}, "sk": &types.AttributeValueMemberS{Value: expirySK}}
+}
+
+// expiryEntry writes t's place in the expiry order, or nothing when t
+// never expires.
+func (s *Store) expiryEntry(t pat.Token) []write {
+	if t.ExpiresAt == nil {
+		return nil
+	}
+	vals := values("part", tokensByExpiry, "sk", formatTime(*t.ExpiresAt)+"#"+t.ID, "id", t.ID)
+	set := "SET listPk = :part, listSk = :sk, id = :id"
+	names := map[string]string(nil)
+	if !t.DeleteAfter.IsZero() {
+		set += ", #ttl = :ttl"
+		names = map[string]string{"#ttl": "ttl"}
+		maps.Copy(vals, values("ttl", t.DeleteAfter.Unix()))
+	}
+	return []write{{item: s.update(expiryKey(t.ID), set, "", names, vals)}}
+}
+
+// expiringTokens is one page of the all-tokens list by expiry, soonest
+// first: one Query of the expiry partition (a page and one entry more) and
+// one BatchGetItem of the page's tokens. The status is judged on the
+// tokens read (the entries do not carry it), so a page with a status
+// filter may come back short, with a cursor to go on. It gives no total:
+// the partition also holds the entries of tokens already gone (a revoked
+// token is deleted after the retention period, its entry at the expiry's
+// TTL), which a count of the index would count.
+func (s *Store) expiringTokens(ctx context.Context, f pat.TokenFilter, p pat.PageRequest) (pat.Page[pat.Token], error) {
+	// The key condition names its own partition: a cursor of the list by
+	// creation is refused here (query.id).
+	q := query{in: &dynamodb.QueryInput{TableName: &s.tokens, IndexName: aws.String(ListIndex), KeyConditionExpression: aws.String("listPk = :expiring"),
+		ExpressionAttributeValues: values("expiring", tokensByExpiry), ScanIndexForward: aws.Bool(true)},
+		indexKeys: listIndexKeys, batch: int32(p.Limit + 1), requests: 1}
+	if f.ExpiringBefore != nil {
+		q.in.KeyConditionExpression = aws.String("listPk = :expiring AND listSk < :before")
+		maps.Copy(q.in.ExpressionAttributeValues, values("before", formatTime(*f.ExpiringBefore)))
+	}
+	page, err := listPage(ctx, s, q, p, func(item map[string]types.AttributeValue) (string, error) { return attrString(item, "id"), nil })
+	if err != nil {
+		return pat.Page[pat.Token]{}, err
+	}
+	tokens, err := s.tokensByID(ctx, page.Items)
+	if err != nil {
+		return pat.Page[pat.Token]{}, err
+	}
+	out := pat.Page[pat.Token]{Next: page.Next, Items: make([]pat.Token, 0, len(tokens))}
+	for _, id := range page.Items {
+		t, ok := tokens[id]
+		if !ok || !matches(t, f) {
+			continue
+		}
+		t.Digest = nil // an administrator's view never carries it
+		out.Items = append(out.Items, t)
+	}
+	return out, nil
+}
+
+// matches applies the filters the expiry entries cannot: the status as
+// users see it and the last use.
+func matches(t pat.Token, f pat.TokenFilter) bool {
+	if f.Status != "" && t.StatusAt(f.Now) != f.Status {
+		return false
+	}
+	return f.LastUsedBefore == nil || t.LastUsedAt == nil || t.LastUsedAt.Before(*f.LastUsedBefore)
+}
+
+// tokensByID reads a page of tokens by id (eventually consistent, like
+// the index that named them). A token gone is missing from the map.
+func (s *Store) tokensByID(ctx context.Context, ids []string) (map[string]pat.Token, error) {
+	out := make(map[string]pat.Token, len(ids))
+	for start := 0; start < len(ids); start += maxBatchGet {
+		keys := make([]map[string]types.AttributeValue, 0, maxBatchGet)
+		for _, id := range ids[start:min(start+maxBatchGet, len(ids))] {
+			keys = append(keys, tokenKey(id))
+		}
+		err := s.batchGet(ctx, keys, nil, func(item map[string]types.AttributeValue) error {
+			t, err := decodeToken(item)
+			out[t.ID] = t
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read tokens: %w", err)
+		}
+	}
+	return out, nil
+}

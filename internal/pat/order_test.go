@@ -1,0 +1,29 @@
+package pat
+
+import "testing"
+
+// The all-tokens list is newest first unless told otherwise; expires is
+// served for every token only, and nothing else is an order.
+func TestValidOrder(t *testing.T) {
+	for _, c := range []struct {
+		in   TokenFilter
+		want TokenOrder
+		ok   bool
+	}{
+		{TokenFilter{}, OrderNewest, true},
+		{TokenFilter{Order: OrderNewest, OwnerID: "alice"}, OrderNewest, true},
+		{TokenFilter{Order: OrderExpires}, OrderExpires, true},
+		{TokenFilter{Order: OrderExpires, OwnerID: "alice"}, "", false},
+		{TokenFilter{Order: "lastUsed"}, "", false},
+		{TokenFilter{Order: "EXPIRES"}, "", false},
+	} {
+		f := c.in
+		err := validOrder(&f)
+		if c.ok != (err == nil) || (c.ok && f.Order != c.want) {
+			t.Errorf("%+v: %q, %v", c.in, f.Order, err)
+		}
+		if err != nil && ErrorCode(err) != CodeInvalid {
+			t.Errorf("%+v: %v is not a 400", c.in, err)
+		}
+	}
+}
