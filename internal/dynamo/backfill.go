@@ -39,28 +39,13 @@ var errBackfillSkipped = errors.New("changed meanwhile")
 // saves where it stopped even when it fails.
 func (s *Store) BackfillOwnerStates(ctx context.Context, budget, pageSize int) (pat.Backfill, error) {
 	var res pat.Backfill
-	start, done, err := s.loadBackfill(ctx, backfillKey)
-	if err != nil || done {
-		res.Done = done
-		return res, err
-	}
-	for res.Scanned < budget && ctx.Err() == nil {
-		page, err := s.db.Scan(ctx, &dynamodb.ScanInput{
-			TableName:                 &s.tokens,
-			ExclusiveStartKey:         start,
-			Limit:                     aws.Int32(int32(min(pageSize, budget-res.Scanned))),
-			FilterExpression:          aws.String("sk = :token AND attribute_not_exists(ownerRev) AND #status IN (:active, :locked)"),
-			ExpressionAttributeNames:  map[string]string{"#status": "status"},
-			ExpressionAttributeValues: values("token", "TOKEN", "active", string(pat.StatusActive), "locked", string(pat.StatusLocked)),
-		})
-		if err != nil {
-			return res, errors.Join(fmt.Errorf("backfill scan: %w", err), s.saveBackfillAt(ctx, backfillKey, start, false))
-		}
-		res.Scanned += int(page.ScannedCount)
-		for _, item := range page.Items {
+	scanned, done, err := s.resumableScan(ctx, backfillKey, budget, pageSize,
+		"sk = :token AND attribute_not_exists(ownerRev) AND #status IN (:active, :locked)", map[string]string{"#status": "status"},
+		values("token", "TOKEN", "active", string(pat.StatusActive), "locked", string(pat.StatusLocked)),
+		func(item map[string]types.AttributeValue) error {
 			t, err := decodeToken(item)
 			if err != nil {
-				return res, errors.Join(err, s.saveBackfillAt(ctx, backfillKey, start, false))
+				return err
 			}
 			copied, err := s.copyOwnerState(ctx, t)
 			switch {
@@ -69,18 +54,53 @@ func (s *Store) BackfillOwnerStates(ctx context.Context, budget, pageSize int) (
 			case errors.Is(err, errBackfillSkipped):
 				res.Skipped++
 			case err != nil:
-				return res, errors.Join(err, s.saveBackfillAt(ctx, backfillKey, start, false))
+				return err
 			case copied:
 				res.Copied++
+			}
+			return nil
+		})
+	res.Scanned, res.Done = scanned, done
+	return res, err
+}
+
+// resumableScan is the one loop of every backfill: it scans the tokens
+// table for the items filter selects, from where the backfill whose state
+// item is key stopped, at most budget items in pages of at most pageSize
+// (or until ctx is done), and gives each to each. It saves its position
+// even when it fails, so the next run goes on from there; done once the
+// scan reached the table's end.
+func (s *Store) resumableScan(ctx context.Context, key map[string]types.AttributeValue, budget, pageSize int, filter string,
+	names map[string]string, vals map[string]types.AttributeValue, each func(map[string]types.AttributeValue) error) (scanned int, done bool, err error) {
+	start, done, err := s.loadBackfill(ctx, key)
+	if err != nil || done {
+		return 0, done, err
+	}
+	for scanned < budget && ctx.Err() == nil {
+		page, err := s.db.Scan(ctx, &dynamodb.ScanInput{
+			TableName:                 &s.tokens,
+			ExclusiveStartKey:         start,
+			Limit:                     aws.Int32(int32(min(pageSize, budget-scanned))),
+			FilterExpression:          aws.String(filter),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: vals,
+		})
+		if err != nil {
+			return scanned, false, errors.Join(fmt.Errorf("backfill scan: %w", err), s.saveBackfillAt(ctx, key, start, false))
+		}
+		scanned += int(page.ScannedCount)
+		for _, item := range page.Items {
+			if err := each(item); err != nil {
+				return scanned, false, errors.Join(err, s.saveBackfillAt(ctx, key, start, false))
 			}
 		}
 		start = page.LastEvaluatedKey
 		if len(start) == 0 {
-			res.Done = true
+			done = true
 			break
 		}
 	}
-	return res, s.saveBackfillAt(ctx, backfillKey, start, res.Done)
+	return scanned, done, s.saveBackfillAt(ctx, key, start, done)
 }
 
 // loadBackfill reads a backfill's state item (key): where its scan goes

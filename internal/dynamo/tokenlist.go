@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -89,35 +88,12 @@ var listBackfillKey = map[string]types.AttributeValue{"pk": &types.AttributeValu
 // extension meanwhile has written the newer one).
 func (s *Store) BackfillLists(ctx context.Context, budget, pageSize int) (pat.ListBackfill, error) {
 	var res pat.ListBackfill
-	start, done, err := s.loadBackfill(ctx, listBackfillKey)
-	if err != nil || done {
-		res.Done = done
-		return res, err
-	}
-	for res.Scanned < budget && ctx.Err() == nil {
-		page, err := s.db.Scan(ctx, &dynamodb.ScanInput{
-			TableName:                 &s.tokens,
-			ExclusiveStartKey:         start,
-			Limit:                     aws.Int32(int32(min(pageSize, budget-res.Scanned))),
-			FilterExpression:          aws.String("(sk IN (:token, :user) AND attribute_not_exists(listPk)) OR (sk = :token AND attribute_exists(expiresAt))"),
-			ExpressionAttributeValues: values("token", "TOKEN", "user", "USER"),
-		})
-		if err != nil {
-			return res, errors.Join(fmt.Errorf("list backfill scan: %w", err), s.saveBackfillAt(ctx, listBackfillKey, start, false))
-		}
-		res.Scanned += int(page.ScannedCount)
-		for _, item := range page.Items {
-			if err := s.backfillItem(ctx, item, &res); err != nil {
-				return res, errors.Join(err, s.saveBackfillAt(ctx, listBackfillKey, start, false))
-			}
-		}
-		start = page.LastEvaluatedKey
-		if len(start) == 0 {
-			res.Done = true
-			break
-		}
-	}
-	return res, s.saveBackfillAt(ctx, listBackfillKey, start, res.Done)
+	scanned, done, err := s.resumableScan(ctx, listBackfillKey, budget, pageSize,
+		"(sk IN (:token, :user) AND attribute_not_exists(listPk)) OR (sk = :token AND attribute_exists(expiresAt))", nil,
+		values("token", "TOKEN", "user", "USER"),
+		func(item map[string]types.AttributeValue) error { return s.backfillItem(ctx, item, &res) })
+	res.Scanned, res.Done = scanned, done
+	return res, err
 }
 
 // backfillItem writes one scanned item's list entry.
