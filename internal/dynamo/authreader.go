@@ -82,22 +82,27 @@ func (r *AuthReader) get(ctx context.Context, key map[string]types.AttributeValu
 }
 
 // RecordUse sets the last use unless a use at or after notBefore is already
-// recorded (a concurrent request wrote it) or the token is gone.
+// recorded (a concurrent request wrote it) or the token is gone, and moves
+// the token in the last-use order (recordUseEntry), the two writes in
+// parallel, so that the refresh takes as long as one.
 func (r *AuthReader) RecordUse(ctx context.Context, tokenID string, use pat.Use, notBefore time.Time) error {
+	at := formatTime(use.At)
+	entry := make(chan error, 1)
+	go func() { entry <- r.recordUseEntry(ctx, tokenID, at) }()
 	_, err := r.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &r.table,
 		Key:                       tokenKey(tokenID),
 		UpdateExpression:          aws.String("SET lastUsedAt = :at, lastUsedIp = :ip, lastUsedUserAgent = :ua"),
 		ConditionExpression:       aws.String("attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)"),
-		ExpressionAttributeValues: values("at", formatTime(use.At), "ip", use.SourceIP, "ua", use.UserAgent, "notBefore", formatTime(notBefore)),
+		ExpressionAttributeValues: values("at", at, "ip", use.SourceIP, "ua", use.UserAgent, "notBefore", formatTime(notBefore)),
 	})
 	if _, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
-		return nil
+		err = nil
 	}
 	if err != nil {
-		return fmt.Errorf("record use of %s: %w", tokenID, err)
+		err = fmt.Errorf("record use of %s: %w", tokenID, err)
 	}
-	return nil
+	return errors.Join(err, <-entry)
 }
 
 // errReplacementDead: the replacement a reuse report would revoke is

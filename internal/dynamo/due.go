@@ -173,7 +173,7 @@ func (s *Store) Reschedule(ctx context.Context, t pat.Token) error {
 func (s *Store) DeleteIdle(ctx context.Context, t pat.Token, ev pat.Event, n *pat.Notice) (bool, error) {
 	vals := map[string]types.AttributeValue{}
 	cond := seenCondition(t, vals)
-	rest := []write{s.releaseSlots(t.UserID, []string{t.ID})}
+	rest := []write{s.releaseSlots(t.UserID, []string{t.ID}), s.deleteUse(t)}
 	if n != nil {
 		notice, err := s.putNotice(*n, ev.Time)
 		if err != nil {

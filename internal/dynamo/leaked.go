@@ -19,6 +19,7 @@ func (s *Store) RevokeLeaked(ctx context.Context, t pat.Token, ev pat.Event, not
 	writes := []write{
 		{item: s.revoke(t, ""), failed: failWith(pat.Errorf(pat.CodeTokenNotActive, "token %s was revoked or deleted meanwhile", t.ID))},
 		s.releaseSlots(t.UserID, []string{t.ID}),
+		s.useTTL(t),
 	}
 	for _, n := range notices {
 		w, err := s.putNotice(n, ev.Time)

@@ -14,7 +14,8 @@ const maxTransactItems = 100
 const MaxTokensPerOwner = maxTransactItems - 3
 
 // revocationItems is what one token's revocation costs a transaction: the
-// token and its audit event. Each owner in a transaction costs one more
+// token, its entry in the last-use order (its ttl, useTTL) and its audit
+// event. Each owner in a transaction costs one more
 // (their count of active tokens) and, when owners are told, one more (the
 // notice).
-const revocationItems = 2
+const revocationItems = 3

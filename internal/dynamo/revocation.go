@@ -155,7 +155,7 @@ func (s *Store) revokeOnce(ctx context.Context, batch []revocation, notices []pa
 		writes = append(writes, write{item: s.revoke(r.token, ""), failed: func(map[string]types.AttributeValue) error {
 			changed = append(changed, r.token.ID)
 			return errChanged
-		}})
+		}}, s.useTTL(r.token))
 		if len(released[r.token.UserID]) == 0 {
 			owners = append(owners, r.token.UserID)
 		}

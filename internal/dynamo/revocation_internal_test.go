@@ -46,8 +46,8 @@ func TestBatchesFitOneTransaction(t *testing.T) {
 			t.Fatalf("%+v: %d tokens in batches", c, len(seen))
 		}
 	}
-	if n := len(batches(make([]revocation, 250), true)); n != 6 {
-		t.Fatalf("250 tokens of one owner in %d batches, want 6 (49 each)", n)
+	if n := len(batches(make([]revocation, 250), true)); n != 8 {
+		t.Fatalf("250 tokens of one owner in %d batches, want 8 (32 each)", n)
 	}
 }
 

@@ -459,8 +459,8 @@ func TestDeleteIdleAndExpireWhenChangedMeanwhile(t *testing.T) {
 	if _, err := f.store.GetToken(ctx, tok.ID); !errors.Is(err, pat.ErrNotFound) {
 		t.Fatalf("still there: %v", err)
 	}
-	// The token went, the notice came: one item fewer is none more.
-	if f.count(t, f.tables.Tokens) != tokens || f.count(t, f.tables.Audit) != audit+1 || f.activeTokens(t, "alice") != 0 {
+	// The token and its last-use entry went, the notice came.
+	if f.count(t, f.tables.Tokens) != tokens-1 || f.count(t, f.tables.Audit) != audit+1 || f.activeTokens(t, "alice") != 0 {
 		t.Fatal("the deletion's record, notice or count is missing")
 	}
 }
@@ -539,7 +539,7 @@ func TestTransactionCancellationReasons(t *testing.T) {
 	// Every failed write of a revocation is named, in order.
 	b := f.token(t, "alice")
 	api := &cancelling{API: f.db, reasons: []types.CancellationReason{
-		reason("ConditionalCheckFailed", nil), reason("ConditionalCheckFailed", nil), none, none, none}}
+		reason("ConditionalCheckFailed", nil), none, reason("ConditionalCheckFailed", nil), none, none, none, none}}
 	done, err := f.storeOn(t, api).RevokeTokens(ctx, f.revocation(tok, b))
 	if err != nil || strings.Join(done.Skipped, ",") != tok.ID+","+b.ID || done.IDs != nil {
 		t.Fatalf("revoked %+v, %v", done, err)

@@ -50,23 +50,30 @@ func (s *Store) expiryEntry(t pat.Token) []write {
 }
 
 // expiringTokens is one page of the all-tokens list by expiry, soonest
-// first: one Query of the expiry partition (a page and one entry more) and
-// one BatchGetItem of the page's tokens. The status is judged on the
-// tokens read (the entries do not carry it), so a page with a status
-// filter may come back short, with a cursor to go on. It gives no total:
-// the partition also holds the entries of tokens already gone (a revoked
-// token is deleted after the retention period, its entry at the expiry's
-// TTL), which a count of the index would count.
+// first (entryPage). It gives no total: the partition also holds the
+// entries of tokens already gone (a revoked token is deleted after the
+// retention period, its entry at the expiry's TTL), which a count of the
+// index would count.
 func (s *Store) expiringTokens(ctx context.Context, f pat.TokenFilter, p pat.PageRequest) (pat.Page[pat.Token], error) {
 	// The key condition names its own partition: a cursor of the list by
 	// creation is refused here (query.id).
-	q := query{in: &dynamodb.QueryInput{TableName: &s.tokens, IndexName: aws.String(ListIndex), KeyConditionExpression: aws.String("listPk = :expiring"),
-		ExpressionAttributeValues: values("expiring", tokensByExpiry), ScanIndexForward: aws.Bool(true)},
-		indexKeys: listIndexKeys, batch: int32(p.Limit + 1), requests: 1}
+	in := &dynamodb.QueryInput{TableName: &s.tokens, IndexName: aws.String(ListIndex), KeyConditionExpression: aws.String("listPk = :expiring"),
+		ExpressionAttributeValues: values("expiring", tokensByExpiry), ScanIndexForward: aws.Bool(true)}
 	if f.ExpiringBefore != nil {
-		q.in.KeyConditionExpression = aws.String("listPk = :expiring AND listSk < :before")
-		maps.Copy(q.in.ExpressionAttributeValues, values("before", formatTime(*f.ExpiringBefore)))
+		in.KeyConditionExpression = aws.String("listPk = :expiring AND listSk < :before")
+		maps.Copy(in.ExpressionAttributeValues, values("before", formatTime(*f.ExpiringBefore)))
 	}
+	return s.entryPage(ctx, in, f, p)
+}
+
+// entryPage is one page of an order kept in entries (TOKSORT#<id> items
+// holding the id): one Query of the entries' partition (a page and one
+// entry more) and one BatchGetItem of the page's tokens. The status is
+// judged on the tokens read (the entries do not carry it), so a page with
+// a status filter may come back short, with a cursor to go on; an entry
+// whose token is gone is skipped.
+func (s *Store) entryPage(ctx context.Context, in *dynamodb.QueryInput, f pat.TokenFilter, p pat.PageRequest) (pat.Page[pat.Token], error) {
+	q := query{in: in, indexKeys: listIndexKeys, batch: int32(p.Limit + 1), requests: 1}
 	page, err := listPage(ctx, s, q, p, func(item map[string]types.AttributeValue) (string, error) { return attrString(item, "id"), nil })
 	if err != nil {
 		return pat.Page[pat.Token]{}, err
@@ -87,10 +94,14 @@ func (s *Store) expiringTokens(ctx context.Context, f pat.TokenFilter, p pat.Pag
 	return out, nil
 }
 
-// matches applies the filters the expiry entries cannot: the status as
-// users see it and the last use.
+// matches applies the filters an order's entries cannot: the status as
+// users see it, the last use and the expiry (each order has one of the
+// two as its key condition, which this repeats harmlessly).
 func matches(t pat.Token, f pat.TokenFilter) bool {
 	if f.Status != "" && t.StatusAt(f.Now) != f.Status {
+		return false
+	}
+	if f.ExpiringBefore != nil && (t.ExpiresAt == nil || !t.ExpiresAt.Before(*f.ExpiringBefore)) {
 		return false
 	}
 	return f.LastUsedBefore == nil || t.LastUsedAt == nil || t.LastUsedAt.Before(*f.LastUsedBefore)

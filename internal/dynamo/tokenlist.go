@@ -80,16 +80,17 @@ var listBackfillKey = map[string]types.AttributeValue{"pk": &types.AttributeValu
 // scanned (pages of at most pageSize), or until ctx is done: it gives the
 // tokens and users recorded before ListIndex their entries in it (a token
 // its place in the all-tokens list, a user theirs in the directory,
-// writeDirectory), and a token with an expiry its entry in the expiry
-// order (tokenexpiry.go). It keeps its position in the job's state item, as the
+// writeDirectory), every token its entry in the last-use order
+// (tokenuse.go) and a token with an expiry its entry in the expiry order
+// (tokenexpiry.go). It keeps its position in the job's state item, as the
 // owner-state backfill does, and saves it even when it fails. Resumable
-// and idempotent: an item with listPk is not selected again unless it
-// expires, and a token's entries are written only while it has none (an
-// extension meanwhile has written the newer one).
+// and idempotent: a user with listPk is not selected again, and a token's
+// entries are written only while it has none (a use or an extension
+// meanwhile has written the newer one).
 func (s *Store) BackfillLists(ctx context.Context, budget, pageSize int) (pat.ListBackfill, error) {
 	var res pat.ListBackfill
 	scanned, done, err := s.resumableScan(ctx, listBackfillKey, budget, pageSize,
-		"(sk IN (:token, :user) AND attribute_not_exists(listPk)) OR (sk = :token AND attribute_exists(expiresAt))", nil,
+		"sk = :token OR (sk = :user AND attribute_not_exists(listPk))", nil,
 		values("token", "TOKEN", "user", "USER"),
 		func(item map[string]types.AttributeValue) error { return s.backfillItem(ctx, item, &res) })
 	res.Scanned, res.Done = scanned, done
@@ -116,6 +117,9 @@ func (s *Store) backfillItem(ctx context.Context, item map[string]types.Attribut
 	if err := s.backfillExpiry(ctx, t, res); err != nil {
 		return err
 	}
+	if err := s.backfillUse(ctx, t, res); err != nil {
+		return err
+	}
 	if attrString(item, "listPk") != "" {
 		return nil
 	}
@@ -126,6 +130,22 @@ func (s *Store) backfillItem(ctx context.Context, item map[string]types.Attribut
 	written, err := conditional(err, "backfill the list entry of token "+t.ID)
 	if written {
 		res.Tokens++
+	}
+	return err
+}
+
+// backfillUse writes t's entry in the last-use order while it has none (an
+// entry with only its ttl, useTTL, counts as none). A use the authorizer
+// records between the scan and this write is lost to the order until the
+// token's next refresh (LAST_USED_INTERVAL_MINUTES later).
+func (s *Store) backfillUse(ctx context.Context, t pat.Token, res *pat.ListBackfill) error {
+	u := s.useEntry(t).item.Update
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ConditionExpression: aws.String("attribute_not_exists(listPk)"), ExpressionAttributeNames: u.ExpressionAttributeNames,
+		ExpressionAttributeValues: u.ExpressionAttributeValues})
+	written, err := conditional(err, "backfill the last-use entry of token "+t.ID)
+	if written {
+		res.Uses++
 	}
 	return err
 }

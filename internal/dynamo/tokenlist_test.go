@@ -210,6 +210,22 @@ func TestBackfillLists(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// And before the last-use order: old1's entry is gone, old2's holds
+	// only the ttl an extension or revocation gave it meanwhile (useTTL).
+	if _, err := f.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &f.tables.Tokens, Key: useEntryKey(old[0].ID)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &f.tables.Tokens, Key: useEntryKey(old[1].ID),
+		UpdateExpression: aws.String("REMOVE listPk, listSk, id")}); err != nil {
+		t.Fatal(err)
+	}
+	// A use meanwhile moves nothing: the backfill writes the entry.
+	if err := dynamo.NewAuthReader(f.db, f.tables.Tokens, f.tables.Audit).RecordUse(ctx, old[1].ID, pat.Use{At: f.now}, f.now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if entry := f.useEntry(t, old[1].ID); entry["listSk"] != nil {
+		t.Fatalf("a use wrote an entry before the backfill: %v", entry)
+	}
 	fresh := f.token(t, "old3")
 	if got := f.listUsers(t, f.store, pat.DirectoryQuery{Order: pat.OrderByName}, 10, "").Items; len(got) != 0 {
 		t.Fatalf("users before the backfill: %v", userIDs(got))
@@ -229,10 +245,13 @@ func TestBackfillLists(t *testing.T) {
 		if res.Scanned > 2 {
 			t.Fatalf("a call scanned %d items, budget 2", res.Scanned)
 		}
-		total.Tokens, total.Users, total.Expiries, total.Done = total.Tokens+res.Tokens, total.Users+res.Users, total.Expiries+res.Expiries, res.Done
+		total.Tokens, total.Users, total.Expiries, total.Uses, total.Done = total.Tokens+res.Tokens, total.Users+res.Users, total.Expiries+res.Expiries, total.Uses+res.Uses, res.Done
 	}
-	if total.Tokens != 2 || total.Users != 3 || total.Expiries != 1 {
-		t.Fatalf("backfilled %+v, want 2 tokens, 3 users and 1 expiry entry", total)
+	if total.Tokens != 2 || total.Users != 3 || total.Expiries != 1 || total.Uses != 2 {
+		t.Fatalf("backfilled %+v, want 2 tokens, 3 users, 1 expiry entry and 2 last-use entries", total)
+	}
+	if ids, _ := f.allTokens(t, f.store, pat.TokenFilter{Order: pat.OrderLastUsed}, 10); !slices.Equal(ids, []string{old[1].ID, fresh.ID, old[0].ID}) {
+		t.Fatalf("tokens by last use after the backfill: %v", ids)
 	}
 	if ids, _ := f.allTokens(t, f.store, pat.TokenFilter{Order: pat.OrderExpires}, 10); !slices.Equal(ids, []string{old[0].ID, old[1].ID, fresh.ID}) {
 		t.Fatalf("tokens by expiry after the backfill: %v", ids)

@@ -35,7 +35,7 @@ func (s *Store) CreateToken(ctx context.Context, t pat.Token, maxActive int, ev 
 	if err != nil {
 		return err
 	}
-	writes := append([]write{tok}, s.expiryEntry(t)...)
+	writes := append([]write{tok, s.useEntry(t)}, s.expiryEntry(t)...)
 	if n != nil {
 		notice, err := s.putNotice(*n, ev.Time)
 		if err != nil {
@@ -216,7 +216,9 @@ func (s *Store) RotateToken(ctx context.Context, old, replacement pat.Token, max
 	} else {
 		end = s.revoke(old, replacement.ID)
 	}
-	extra := s.expiryEntry(replacement)
+	// The old token's ttl changes (revoked now or at the overlap's end): its
+	// entry in the last-use order follows.
+	extra := append([]write{s.useEntry(replacement), s.useTTL(old)}, s.expiryEntry(replacement)...)
 	if n != nil {
 		notice, err := s.putNotice(*n, events[len(events)-1].Time)
 		if err != nil {
@@ -328,6 +330,9 @@ func (s *Store) ExtendToken(ctx context.Context, t pat.Token, ownerRev int, ev p
 	remove = pruned(t, remove, names)
 	writes := s.guarded(t, ownerRev, *t.ExtendedAt, updateExpression(set, remove), names, vals)
 	writes = append(writes, s.expiryEntry(t)...)
+	if t.ExpiresAt != nil {
+		writes = append(writes, s.useTTL(t))
+	}
 	if link != nil {
 		writes = append(writes, s.useKeepLink(*link, t.ID, *t.ExtendedAt))
 	}
@@ -369,6 +374,9 @@ func (s *Store) ListAllTokens(ctx context.Context, f pat.TokenFilter, p pat.Page
 			return page, fmt.Errorf("list all tokens by expiry: %w", err)
 		}
 		return page, nil
+	}
+	if f.OwnerID == "" && f.Order == pat.OrderLastUsed {
+		return s.usedTokens(ctx, f, p) // whole items too
 	}
 	var q query
 	if f.OwnerID != "" {

@@ -57,10 +57,10 @@ func (j *Job) backfillLists(ctx context.Context, now time.Time, rep *Report) err
 	res, err := j.store.BackfillLists(ctx, BackfillPerRun, j.cfg.PageSize)
 	rep.ListBackfill = &res
 	if res.Scanned > 0 {
-		j.log.InfoContext(ctx, "list backfill", "scanned", res.Scanned, "tokens", res.Tokens, "users", res.Users, "expiries", res.Expiries, "done", res.Done)
+		j.log.InfoContext(ctx, "list backfill", "scanned", res.Scanned, "tokens", res.Tokens, "users", res.Users, "expiries", res.Expiries, "uses", res.Uses, "done", res.Done)
 		ev, evErr := j.domain.JobEvent(pat.Token{UserID: pat.ActorJob}, pat.ActionListsBackfilled, map[string]string{
 			"scanned": strconv.Itoa(res.Scanned), "tokens": strconv.Itoa(res.Tokens), "users": strconv.Itoa(res.Users),
-			"expiries": strconv.Itoa(res.Expiries), "done": strconv.FormatBool(res.Done)}, now)
+			"expiries": strconv.Itoa(res.Expiries), "uses": strconv.Itoa(res.Uses), "done": strconv.FormatBool(res.Done)}, now)
 		if evErr == nil {
 			evErr = j.store.RecordEvent(context.WithoutCancel(ctx), ev)
 		}

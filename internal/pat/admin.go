@@ -34,6 +34,9 @@ const (
 	// OrderExpires: the soonest expiry first; tokens that never expire
 	// are not in this order.
 	OrderExpires TokenOrder = "expires"
+	// OrderLastUsed: the most recent use first, then the tokens never
+	// used, newest first.
+	OrderLastUsed TokenOrder = "lastUsed"
 )
 
 // validOrder fills in the default order and refuses an unknown one, or an
@@ -43,9 +46,9 @@ func validOrder(f *TokenFilter) error {
 	switch f.Order {
 	case "":
 		f.Order = OrderNewest
-	case OrderNewest, OrderExpires:
+	case OrderNewest, OrderExpires, OrderLastUsed:
 	default:
-		return Errorf(CodeInvalid, "sort: want created or expires")
+		return Errorf(CodeInvalid, "sort: want created, expires or lastUsed")
 	}
 	if f.Order != OrderNewest && f.OwnerID != "" {
 		return Errorf(CodeInvalid, "sort: an owner's tokens are listed newest first only")

@@ -350,8 +350,11 @@ type ListBackfill struct {
 	Users   int `json:"users"`
 	// Expiries counts the entries written in the all-tokens list's expiry
 	// order.
-	Expiries int  `json:"expiries"`
-	Done     bool `json:"done"`
+	Expiries int `json:"expiries"`
+	// Uses counts the entries written in the all-tokens list's last-use
+	// order.
+	Uses int  `json:"uses"`
+	Done bool `json:"done"`
 }
 
 // PageRequest asks a store for one page of a list.
