@@ -90,7 +90,10 @@ func runCost(t testing.TB, e *env, n, denyEvery int) costRun {
 	r := costRun{decisions: float64(n), logBytes: float64(logs.bytes.Load()), logEvents: float64(logs.lines.Load())}
 	r.reads = float64(count.Reads.Load() - reads)
 	r.readUnits = r.reads
-	r.writeUnits = 3 * float64(count.WritesDone.Load()-writes) // the item and its two index entries, under 1 KB each
+	// A refresh writes the token (the item and its two index entries) and
+	// its entry in the last-use order (the item, and its index entry moved:
+	// a delete and a put), each under 1 KB: 3 units a write.
+	r.writeUnits = 3 * float64(count.WritesDone.Load()-writes)
 	return r
 }
 

@@ -14,13 +14,13 @@ import (
 // status and finds a token by a part of its name, without case.
 func TestListsInABrowser(t *testing.T) {
 	s := newStack(t, devSignIn)
-	ids := map[string]string{}
+	ids, secrets := map[string]string{}, map[string]string{}
 	for _, c := range []struct{ user, name string }{{"anna", "CI build"}, {"bert", "laptop"}, {"anna", "deploy"}, {"anna", "old ci"}} {
 		code, body := s.api(t, "POST", "/tokens", c.user, "", `{"name":"`+c.name+`","scopes":["crm:read"]}`)
 		if code != 201 {
 			t.Fatalf("create %s: %d %v", c.name, code, body)
 		}
-		ids[c.name] = body["id"].(string)
+		ids[c.name], secrets[c.name] = body["id"].(string), body["token"].(string)
 	}
 	if code, body := s.api(t, "DELETE", "/tokens/"+ids["old ci"], "anna", "", ""); code >= 300 {
 		t.Fatalf("revoke: %d %v", code, body)
@@ -93,7 +93,7 @@ func TestListsInABrowser(t *testing.T) {
 		})
 	}
 
-	// Last: it adds tokens the counts above do not expect.
+	// Last two: they add tokens and uses the counts above do not expect.
 	t.Run("the administrator sorts every token by expiry", func(t *testing.T) {
 		for _, c := range []struct{ name, days string }{{"later", "5"}, {"soon", "2"}} {
 			code, body := s.api(t, "POST", "/tokens", "bert", "", `{"name":"`+c.name+`","scopes":["crm:read"],"expiresInDays":`+c.days+`}`)
@@ -116,6 +116,29 @@ func TestListsInABrowser(t *testing.T) {
 			t.Fatalf("by expiry: %v, want %s, %s, then %v", got, ids["soon"], ids["later"], rest)
 		}
 		if sel := eval[string](tb, `document.querySelector("#tokens-sort").value`); sel != "expires" {
+			t.Errorf("the order shown after reloading: %v", sel)
+		}
+		tb.noConsoleErrors()
+	})
+
+	t.Run("the administrator sorts every token by last use", func(t *testing.T) {
+		for _, name := range []string{"deploy", "laptop"} {
+			if code := s.demo(t, secrets[name]); code != 200 {
+				t.Fatalf("use %s: %d", name, code)
+			}
+		}
+		tb := s.tab(t, "")
+		tb.open("/console/admin/tokens")
+		tb.waitFor(`document.querySelectorAll("#admin-tokens tbody tr").length === 6`)
+		tb.eval(`document.querySelector('#tokens-sort').value = "lastUsed"`)
+		tb.click(`form.filters button[type="submit"]`)
+		tb.waitFor(`location.search.includes("sort=lastUsed") && document.querySelectorAll("#admin-tokens tbody tr").length === 6`)
+		// The used ones, the latest use first; then the others, newest first.
+		want := []string{ids["laptop"], ids["deploy"], ids["soon"], ids["later"], ids["old ci"], ids["CI build"]}
+		if got := tb.rowIDs("admin-tokens"); !slices.Equal(got, want) {
+			t.Fatalf("by last use: %v, want %v", got, want)
+		}
+		if sel := eval[string](tb, `document.querySelector("#tokens-sort").value`); sel != "lastUsed" {
 			t.Errorf("the order shown after reloading: %v", sel)
 		}
 		tb.noConsoleErrors()

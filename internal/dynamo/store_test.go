@@ -32,7 +32,7 @@ type fixture struct {
 
 var ctx = context.Background()
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db := localstack.Client(t)
 	// Now, not a fixed date: DynamoDB Local's TTL deletes items whose time
@@ -44,7 +44,7 @@ func newFixture(t *testing.T) *fixture {
 
 // storeOn is a store on the fixture's tables through another client (one
 // that counts or fails).
-func (f *fixture) storeOn(t *testing.T, db dynamo.API) *dynamo.Store {
+func (f *fixture) storeOn(t testing.TB, db dynamo.API) *dynamo.Store {
 	t.Helper()
 	s := dynamo.NewStore(db, f.tables.Tokens, f.tables.Audit)
 	if err := s.SetCursorKey([]byte("dynamo tests: a key of 32 bytes or more")); err != nil {
@@ -59,7 +59,7 @@ func (f *fixture) next(prefix string) string {
 }
 
 // user makes an active user.
-func (f *fixture) user(t *testing.T, id string) {
+func (f *fixture) user(t testing.TB, id string) {
 	t.Helper()
 	if _, _, err := f.store.SyncUser(ctx, pat.User{ID: id, Email: id + "@example.com", Permissions: []string{"crm:read"}}, nil); err != nil {
 		t.Fatal(err)
@@ -99,7 +99,7 @@ func (f *fixture) newToken(user string) pat.Token {
 }
 
 // token creates an active token of user and moves the clock on a second.
-func (f *fixture) token(t *testing.T, user string) pat.Token {
+func (f *fixture) token(t testing.TB, user string) pat.Token {
 	t.Helper()
 	tok := f.newToken(user)
 	if err := f.store.CreateToken(ctx, tok, 1000, f.event(pat.ActionCreated, tok), nil); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/localstack"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/sesmail"
@@ -272,6 +273,46 @@ func TestAdminListsTokensByExpiry(t *testing.T) {
 		if r := h.call(t, "admin-list-tokens", query(bad...)); r.Status != 400 {
 			t.Errorf("%v: %d %s", bad, r.Status, r.Body)
 		}
+	}
+}
+
+// Administrators list every token by last use, the most recent first and
+// the tokens never used last: a use through the authorizer moves a token
+// at once; lastUsedBefore keeps the tokens not used since.
+func TestAdminListsTokensByLastUse(t *testing.T) {
+	h := newHarness(t)
+	h.Clock.Set(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	a := h.Authorizer(t, h.AuthorizerConfig(), h.DB)
+	create := func(user string) (id, secret string) {
+		r := h.call(t, "create-token", as(user, "crm:*"), body(`{"name":"t","scopes":["crm:read"],"expiresInDays":30}`))
+		if r.Status != 201 {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+		h.Clock.Advance(time.Second)
+		return r.fields()["id"].(string), r.fields()["token"].(string)
+	}
+	use := func(secret string) {
+		t.Helper()
+		d, err := a.Authorize(context.Background(), authz.Request{Authorization: "Bearer " + secret, Method: "GET", Path: "/api/crm/contacts", SourceIP: "192.0.2.7"})
+		if err != nil || d.Outcome != authz.Allowed {
+			t.Fatalf("use: %+v, %v", d, err)
+		}
+		h.Clock.Advance(time.Minute)
+	}
+	first, firstSecret := create("user-alice")
+	second, secondSecret := create("user-bob")
+	never, _ := create("user-alice")
+	use(secondSecret)
+	since := h.Clock.Now()
+	use(firstSecret)
+	if got := itemIDs(h.call(t, "admin-list-tokens", query("sort", "lastUsed"))); !slices.Equal(got, []string{first, second, never}) {
+		t.Fatalf("by last use: %v", got)
+	}
+	if got := itemIDs(h.call(t, "admin-list-tokens", query("sort", "lastUsed", "lastUsedBefore", since.Format(time.RFC3339)))); !slices.Equal(got, []string{second, never}) {
+		t.Fatalf("by last use, not used since %s: %v", since, got)
+	}
+	if r := h.call(t, "admin-list-tokens", query("sort", "lastUsed", "owner", "user-alice")); r.Status != 400 {
+		t.Fatalf("by last use with an owner: %d %s", r.Status, r.Body)
 	}
 }
 

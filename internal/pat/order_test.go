@@ -2,8 +2,8 @@ package pat
 
 import "testing"
 
-// The all-tokens list is newest first unless told otherwise; expires is
-// served for every token only, and nothing else is an order.
+// The all-tokens list is newest first unless told otherwise; expires and
+// lastUsed are served for every token only, and nothing else is an order.
 func TestValidOrder(t *testing.T) {
 	for _, c := range []struct {
 		in   TokenFilter
@@ -14,7 +14,9 @@ func TestValidOrder(t *testing.T) {
 		{TokenFilter{Order: OrderNewest, OwnerID: "alice"}, OrderNewest, true},
 		{TokenFilter{Order: OrderExpires}, OrderExpires, true},
 		{TokenFilter{Order: OrderExpires, OwnerID: "alice"}, "", false},
-		{TokenFilter{Order: "lastUsed"}, "", false},
+		{TokenFilter{Order: OrderLastUsed}, OrderLastUsed, true},
+		{TokenFilter{Order: OrderLastUsed, OwnerID: "alice"}, "", false},
+		{TokenFilter{Order: "lastused"}, "", false},
 		{TokenFilter{Order: "EXPIRES"}, "", false},
 	} {
 		f := c.in

@@ -170,7 +170,8 @@ func TestTemplateAuditIsWriteOnce(t *testing.T) {
 // The authorizer may read items (the token; the owner of a token older
 // than the copy of its owner's state), write a token's last use and a
 // reuse report (the report's time; the mark that revokes a replacement,
-// due for the lifecycle job), and add audit events. Never a token's
+// due for the lifecycle job), move the token's entry in the last-use
+// order, and add audit events. Never a token's
 // status, counts or owner: what it writes only takes access away.
 func TestTemplateAuthorizerLeastPrivilege(t *testing.T) {
 	fns, err := load(t, nil).Functions()
@@ -184,10 +185,14 @@ func TestTemplateAuthorizerLeastPrivilege(t *testing.T) {
 	var actions []string
 	for _, st := range fns[i].Statements {
 		actions = append(actions, st.Actions...)
-		if slices.Contains(st.Actions, "dynamodb:UpdateItem") &&
-			!slices.Equal(st.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"], []string{"pk", "sk", "lastUsedAt", "lastUsedIp", "lastUsedUserAgent",
-				"reuseReportedAt", "replacedBy", "revokedOnReuseAt", "dueDay", "dueAt", "userId", "revokedAt", "expiresAt"}) {
-			t.Errorf("the authorizer's UpdateItem is not limited to the last-use and reuse attributes: %v", st.Condition)
+		// Updates: a token's last use and reuse attributes; or the sort key
+		// of its entry in the last-use order (TOKSORT#*), nothing else.
+		tokenAttrs := slices.Equal(st.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"], []string{"pk", "sk", "lastUsedAt", "lastUsedIp", "lastUsedUserAgent",
+			"reuseReportedAt", "replacedBy", "revokedOnReuseAt", "dueDay", "dueAt", "userId", "revokedAt", "expiresAt"})
+		useEntry := slices.Equal(st.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"], []string{"pk", "sk", "listSk"}) &&
+			slices.Equal(st.Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"], []string{"TOKSORT#*"})
+		if slices.Contains(st.Actions, "dynamodb:UpdateItem") && !tokenAttrs && !useEntry {
+			t.Errorf("the authorizer's UpdateItem is not limited to the last-use and reuse attributes, or its last-use entry's sort key: %v", st.Condition)
 		}
 		// Puts: audit events, and the owner's notice of a reuse report in
 		// the outbox of the tokens table, never a token.

@@ -214,7 +214,8 @@ func (c *Clock) Advance(d time.Duration) {
 }
 
 // Counting wraps a client to count what the authorizer asks of DynamoDB:
-// reads, last-use writes tried and last-use writes done.
+// reads, last-use writes tried and last-use writes done (a refresh is two:
+// the token and its entry in the last-use order).
 type Counting struct {
 	dynamo.AuthAPI
 	Reads, Writes, WritesDone atomic.Int64

@@ -28,9 +28,9 @@ export function adminNav(current) {
 // pageAdminTokens is every user's tokens, filtered by the address's query.
 export async function pageAdminTokens() {
   const q = Object.fromEntries(new URLSearchParams(location.search));
-  const filters = { owner: q.owner || '', status: q.status || '', sort: q.sort === 'expires' ? 'expires' : '', expiringBefore: dateOf(q.expiringBefore), lastUsedBefore: dateOf(q.lastUsedBefore) };
-  // The server orders every token by expiry, not one owner's: with an
-  // owner the list is newest first.
+  const filters = { owner: q.owner || '', status: q.status || '', sort: ['expires', 'lastUsed'].includes(q.sort) ? q.sort : '', expiringBefore: dateOf(q.expiringBefore), lastUsedBefore: dateOf(q.lastUsedBefore) };
+  // The server orders every token by expiry or last use, not one owner's:
+  // with an owner the list is newest first.
   const sort = filters.owner ? '' : filters.sort;
   const list = h('div', {}, h('p', { class: 'muted' }, t('common.loading')));
   const refresh = () => route();
@@ -45,7 +45,7 @@ export async function pageAdminTokens() {
     filterForm([
       ['owner', t('admin.ownerFilter'), h('input', { type: 'text', autocomplete: 'off' })],
       ['status', t('col.status'), h('select', {}, ['', 'active', 'locked', 'expired', 'revoked'].map((s) => h('option', { value: s }, s ? statusText(s) : t('common.any'))))],
-      ['sort', t('admin.sort'), h('select', { id: 'tokens-sort' }, [['', 'created'], ['expires', 'expires']].map(([v, k]) => h('option', { value: v }, t(`admin.sort.${k}`))))],
+      ['sort', t('admin.sort'), h('select', { id: 'tokens-sort' }, [['', 'created'], ['expires', 'expires'], ['lastUsed', 'lastUsed']].map(([v, k]) => h('option', { value: v }, t(`admin.sort.${k}`))))],
       ['expiringBefore', t('admin.expiringBefore'), h('input', { type: 'date' })],
       ['lastUsedBefore', t('admin.notUsedSince'), h('input', { type: 'date' })],
     ], filters, (v) => navigate(`${BASE}admin/tokens${qs({ owner: v.owner, status: v.status, sort: v.sort, expiringBefore: dayStart(v.expiringBefore), lastUsedBefore: dayStart(v.lastUsedBefore) })}`)),
