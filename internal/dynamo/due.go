@@ -57,7 +57,30 @@ func (s *Store) DuePage(ctx context.Context, day string, now time.Time, cursor s
 	if err != nil {
 		return nil, "", fmt.Errorf("due items of %s: %w", day, err)
 	}
-	items := slices.DeleteFunc(page.Items, func(it pat.DueItem) bool { return it.Token == nil && it.Notice == nil })
+	// The index does not project what a replaced token or one revoked by
+	// the authorizer's mark carries (replacedBy, revokedOnReuseAt, ...):
+	// the job acts on the whole tokens, read strongly consistent (one
+	// BatchGetItem a page). A token gone meanwhile is left out.
+	var ids []string
+	for _, it := range page.Items {
+		if it.Token != nil {
+			ids = append(ids, it.Token.ID)
+		}
+	}
+	whole, err := s.tokensByID(ctx, ids, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("due tokens of %s: %w", day, err)
+	}
+	items := slices.DeleteFunc(page.Items, func(it pat.DueItem) bool {
+		if it.Token != nil {
+			t, ok := whole[it.Token.ID]
+			if !ok {
+				return true
+			}
+			*it.Token = t
+		}
+		return it.Token == nil && it.Notice == nil
+	})
 	return items, page.Next, nil
 }
 
@@ -234,12 +257,20 @@ func (s *Store) UnlockRun(ctx context.Context, claim string) error {
 	return err
 }
 
-// Expire: see lifecycle.Store.
+// Expire: see lifecycle.Store. The token's ttl becomes t.DeleteAfter
+// (when set), and its entry in the last-use order follows.
 func (s *Store) Expire(ctx context.Context, t pat.Token, ev pat.Event) (bool, error) {
 	vals := values("expired", string(pat.StatusExpired))
+	names := map[string]string{"#status": "status"}
 	cond := seenCondition(t, vals)
-	return s.unlessChanged(ctx, []pat.Event{ev}, write{item: s.update(tokenKey(t.ID), "SET #status = :expired REMOVE dueDay, dueAt", cond,
-		map[string]string{"#status": "status"}, vals)}, s.releaseSlots(t.UserID, []string{t.ID}))
+	set, rest := "SET #status = :expired", []write{s.releaseSlots(t.UserID, []string{t.ID})}
+	if !t.DeleteAfter.IsZero() {
+		set += ", #ttl = :ttl"
+		names["#ttl"] = "ttl"
+		maps.Copy(vals, values("ttl", t.DeleteAfter.Unix()))
+		rest = append(rest, s.useTTL(t))
+	}
+	return s.unlessChanged(ctx, []pat.Event{ev}, write{item: s.update(tokenKey(t.ID), set+" REMOVE dueDay, dueAt", cond, names, vals)}, rest...)
 }
 
 // unlessChanged writes the job's change of a token (held to what the job

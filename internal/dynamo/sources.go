@@ -46,7 +46,7 @@ func (s *Store) withSources(ctx context.Context, tokens []pat.Token) error {
 // sourcesOf reads the allowed sources of up to maxBatchGet tokens, by id.
 func (s *Store) sourcesOf(ctx context.Context, keys []map[string]types.AttributeValue) (map[string][]string, error) {
 	out := make(map[string][]string, len(keys))
-	err := s.batchGet(ctx, keys, aws.String("id, allowedSources"), func(item map[string]types.AttributeValue) error {
+	err := s.batchGet(ctx, keys, aws.String("id, allowedSources"), false, func(item map[string]types.AttributeValue) error {
 		var it struct {
 			ID             string   `dynamodbav:"id"`
 			AllowedSources []string `dynamodbav:"allowedSources"`
@@ -67,8 +67,8 @@ func (s *Store) sourcesOf(ctx context.Context, keys []map[string]types.Attribute
 // (eventually consistent, only projection when it is set), retrying the
 // keys DynamoDB leaves unprocessed a few times, and hands each item found
 // to each. An item that does not exist is not handed.
-func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, projection *string, each func(map[string]types.AttributeValue) error) error {
-	pending := map[string]types.KeysAndAttributes{s.tokens: {Keys: keys, ProjectionExpression: projection}}
+func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, projection *string, consistent bool, each func(map[string]types.AttributeValue) error) error {
+	pending := map[string]types.KeysAndAttributes{s.tokens: {Keys: keys, ProjectionExpression: projection, ConsistentRead: aws.Bool(consistent)}}
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt == 5 {
 			return errors.New("keys still unprocessed after 5 attempts")

@@ -78,7 +78,7 @@ func (s *Store) entryPage(ctx context.Context, in *dynamodb.QueryInput, f pat.To
 	if err != nil {
 		return pat.Page[pat.Token]{}, err
 	}
-	tokens, err := s.tokensByID(ctx, page.Items)
+	tokens, err := s.tokensByID(ctx, page.Items, false)
 	if err != nil {
 		return pat.Page[pat.Token]{}, err
 	}
@@ -107,16 +107,17 @@ func matches(t pat.Token, f pat.TokenFilter) bool {
 	return f.LastUsedBefore == nil || t.LastUsedAt == nil || t.LastUsedAt.Before(*f.LastUsedBefore)
 }
 
-// tokensByID reads a page of tokens by id (eventually consistent, like
-// the index that named them). A token gone is missing from the map.
-func (s *Store) tokensByID(ctx context.Context, ids []string) (map[string]pat.Token, error) {
+// tokensByID reads a page of tokens by id: eventually consistent, like
+// the index that named them, unless consistent. A token gone is missing
+// from the map.
+func (s *Store) tokensByID(ctx context.Context, ids []string, consistent bool) (map[string]pat.Token, error) {
 	out := make(map[string]pat.Token, len(ids))
 	for start := 0; start < len(ids); start += maxBatchGet {
 		keys := make([]map[string]types.AttributeValue, 0, maxBatchGet)
 		for _, id := range ids[start:min(start+maxBatchGet, len(ids))] {
 			keys = append(keys, tokenKey(id))
 		}
-		err := s.batchGet(ctx, keys, nil, func(item map[string]types.AttributeValue) error {
+		err := s.batchGet(ctx, keys, nil, consistent, func(item map[string]types.AttributeValue) error {
 			t, err := decodeToken(item)
 			out[t.ID] = t
 			return err

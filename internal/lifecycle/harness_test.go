@@ -54,6 +54,7 @@ func newEnv(t testing.TB) *env {
 	e := &env{Env: testenv.New(t, &ledger, testenv.WithMail(), testenv.LogsTo(logs), testenv.Configure(func(c *config.Config) {
 		c.Rules.Lifecycle = pat.Lifecycle{Inactivity: 180 * day, IdleReminders: []int{14, 3}, ExpiryReminders: []int{7, 1}, HoldUnreachable: 30 * day}
 		c.MailFrom, c.ConsoleURL = "tokens@example.com", "https://console.example.com"
+		c.Rules.AllowNeverExpires = true
 	})), user: pat.Identity{UserID: owner, Email: owner + "@example.com", Permissions: []string{"crm:read", "orders:read"}}, logs: logs}
 	e.Clock.Set(t0)
 	e.cfg = config.Job{Config: e.Config, KeepURL: "https://api.example.com/keep", AdminEmail: "admins-" + owner + "@example.com"}

@@ -611,6 +611,11 @@ func (j *Job) expire(ctx context.Context, t pat.Token, now time.Time, opt Option
 	if err != nil {
 		return err
 	}
+	if t.DeleteAfter.IsZero() {
+		// A token that never expired (a replacement the authorizer revoked
+		// on reuse) has no deletion time yet: kept as long as a revoked one.
+		t.DeleteAfter = now.Add(j.domain.Rules().RevokedRetention)
+	}
 	ok, err := j.store.Expire(ctx, t, ev)
 	if err != nil {
 		return err

@@ -74,4 +74,5 @@ type Domain interface {
 	IssueKeepLink(ctx context.Context, t pat.Token, purpose string, until time.Time) (string, error)
 	JobEvent(t pat.Token, action string, details map[string]string, at time.Time) (pat.Event, error)
 	MarkUnreachable(ctx context.Context, ownerTag, address, cause string, at time.Time) error
+	Rules() pat.Config
 }

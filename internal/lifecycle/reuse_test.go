@@ -2,9 +2,13 @@ package lifecycle_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/localstack"
@@ -72,5 +76,46 @@ func TestReuseMailedOncePerPeriodInTheOwnersLanguage(t *testing.T) {
 	}
 	if second := mails[1].Body.Text; strings.Contains(second, "widerrufen:") || !strings.Contains(second, "widerrufen Sie den Nachfolger") {
 		t.Fatalf("the second mail:\n%s", second)
+	}
+}
+
+// A replacement that never expires, revoked by the authorizer on the old
+// token's reuse, is ended by the job with a deletion time, as a revoked
+// token is kept (REVOKED_RETENTION_DAYS), and its entry in the last-use
+// order with it: not kept for ever.
+func TestReuseRevokedReplacementIsDeletedInTime(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	old := e.create(t, "forever", pat.CreateInput{NeverExpires: true})
+	next, err := e.Service.RotateToken(ctx, e.user, old.Token.ID, pat.RotateInput{Overlap: time.Hour, RevokeReplacementOnReuse: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.AddToken(next.Secret)
+	if next.Token.ExpiresAt != nil {
+		t.Fatalf("the replacement of a token that never expires expires at %s", next.Token.ExpiresAt)
+	}
+	e.Clock.Set(t0.Add(2 * time.Hour))
+	a := e.Authorizer(t, e.AuthorizerConfig(), e.DB)
+	if d, err := a.Authorize(ctx, authz.Request{Authorization: "Bearer " + old.Secret, Method: "GET", Path: "/api/crm/contacts", SourceIP: "203.0.113.9"}); err != nil || d.Reason != authz.ReasonReuse {
+		t.Fatalf("reuse: %v %s", err, d.Reason)
+	}
+	run := t0.Add(3 * time.Hour)
+	e.run(t, e.job(t, e.Mail, nil), run)
+	got, err := e.Service.Store.GetToken(ctx, next.Token.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := run.Add(e.Config.Rules.RevokedRetention)
+	if got.Status != pat.StatusExpired || !got.DeleteAfter.Equal(want) {
+		t.Fatalf("the replacement is %s, deleted after %s; want expired, deleted after %s", got.Status, got.DeleteAfter, want)
+	}
+	out, err := e.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &e.Tables.Tokens, Key: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "TOKSORT#" + next.Token.ID}, "sk": &types.AttributeValueMemberS{Value: "used"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ttl, ok := out.Item["ttl"].(*types.AttributeValueMemberN); !ok || ttl.Value != strconv.FormatInt(want.Unix(), 10) {
+		t.Fatalf("its last-use entry: %v", out.Item)
 	}
 }
