@@ -90,7 +90,7 @@ type Decision struct {
 	RequiredScope string // the scope the route needs, once known
 	UserID        string
 	TokenID       string
-	Scopes        []string // effective scopes: the token's ∩ the owner's current permissions
+	Scopes        []string // effective scopes: the token's ∩ the owner's current permissions, and its scope.Own ones
 	// IssuedByAdmin: an administrator made the token for its owner
 	// (POST /admin/users/{id}/tokens), rather than the owner themselves.
 	IssuedByAdmin bool
@@ -320,7 +320,7 @@ func (a *Authorizer) decide(ctx context.Context, req Request, parsed token.Parse
 	}
 	d.RequiredScope = required
 	// Both lists are sorted: the token's at creation, the owner's when synced.
-	d.Scopes = scope.Intersect(t.Scopes, owner.Effective())
+	d.Scopes = scope.Effective(t.Scopes, owner.Effective())
 	if _, granted := slices.BinarySearch(d.Scopes, required); !granted {
 		d.Reason = ReasonScope
 		return d, nil
