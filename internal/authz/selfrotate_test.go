@@ -99,7 +99,7 @@ func TestSelfRotateRefusals(t *testing.T) {
 			if tc.code == "" {
 				return
 			}
-			if _, err := e.Service.SelfRotateToken(ctx, tc.tok.Token.ID, tc.source, pat.RotateInput{}); codeOf(err) != tc.code {
+			if _, err := e.Service.SelfRotateToken(ctx, tc.tok.Token.ID, pat.Origin{SourceIP: tc.source}, pat.RotateInput{}); codeOf(err) != tc.code {
 				t.Fatalf("SelfRotateToken: %v, want %s", err, tc.code)
 			}
 		})
@@ -115,7 +115,7 @@ func TestSelfRotateRefusals(t *testing.T) {
 		t.Fatalf("self-rotation authorizer on /api/crm: %q", d.Reason)
 	}
 	for _, overlap := range []time.Duration{-time.Second, pat.MaxOverlap + time.Second, time.Millisecond} {
-		if _, err := e.Service.SelfRotateToken(ctx, good.Token.ID, "", pat.RotateInput{Overlap: overlap}); codeOf(err) != pat.CodeInvalid {
+		if _, err := e.Service.SelfRotateToken(ctx, good.Token.ID, pat.Origin{}, pat.RotateInput{Overlap: overlap}); codeOf(err) != pat.CodeInvalid {
 			t.Fatalf("overlap %s: %v", overlap, err)
 		}
 	}
@@ -135,7 +135,7 @@ func TestSelfRotateWithOverlap(t *testing.T) {
 	if err != nil || d.Outcome != authz.Allowed || d.UserID != gina.UserID {
 		t.Fatalf("decision %v %q for %q, %v", d.Outcome, d.Reason, d.UserID, err)
 	}
-	next, err := e.Service.SelfRotateToken(ctx, d.TokenID, "198.51.100.7", pat.RotateInput{Overlap: time.Hour})
+	next, err := e.Service.SelfRotateToken(ctx, d.TokenID, pat.Origin{SourceIP: "198.51.100.7"}, pat.RotateInput{Overlap: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

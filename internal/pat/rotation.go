@@ -28,8 +28,9 @@ type RotateInput struct {
 	RevokeReplacementOnReuse bool
 }
 
-// check refuses an overlap out of bounds.
-func (in RotateInput) check() error {
+// Check refuses an overlap out of bounds: the service does, and so does a
+// handler that must refuse a bad body before it touches anything.
+func (in RotateInput) Check() error {
 	if in.Overlap < 0 || in.Overlap > MaxOverlap || in.Overlap%time.Second != 0 {
 		return Errorf(CodeInvalid, "overlapSeconds: want whole seconds from 0 to %d (%s)", int64(MaxOverlap/time.Second), "7 days")
 	}
@@ -40,7 +41,7 @@ func (in RotateInput) check() error {
 // scopes and lifetime. The old token ends in the same transaction, at once
 // or after the overlap in asks for: until then it is replaced, and works.
 func (s *Service) RotateToken(ctx context.Context, id Identity, tokenID string, in RotateInput) (Created, error) {
-	if err := in.check(); err != nil {
+	if err := in.Check(); err != nil {
 		return Created{}, err
 	}
 	return whileOwnerChanges(func() (Created, error) { return s.rotate(ctx, id, tokenID, in) })
@@ -54,14 +55,24 @@ func (s *Service) rotate(ctx context.Context, id Identity, tokenID string, in Ro
 	return s.replaceWithNew(ctx, id, old, user, in, map[string]string{})
 }
 
+// Origin is where a request that carries no person's session came from:
+// what the audit trail and the owner's notice say of it, and where the
+// notice's links ("this was not me") lead.
+type Origin struct {
+	SourceIP   string
+	UserAgent  string
+	ConsoleURL string
+	KeepURL    string
+}
+
 // SelfRotateToken rotates a token at the request of the token itself,
 // which the authorizer checked (digest, status, owner, sources) and found
 // holding scope.SelfRotate. The actor is its owner, with the owner's
 // rights as stored, as for a keep link: a machine comes without a session
 // whose claims could refresh them. The rules are those of the owner's
 // rotation (mayChange), and the token must hold scope.SelfRotate.
-func (s *Service) SelfRotateToken(ctx context.Context, tokenID, sourceIP string, in RotateInput) (Created, error) {
-	if err := in.check(); err != nil {
+func (s *Service) SelfRotateToken(ctx context.Context, tokenID string, from Origin, in RotateInput) (Created, error) {
+	if err := in.Check(); err != nil {
 		return Created{}, err
 	}
 	return whileOwnerChanges(func() (Created, error) {
@@ -87,7 +98,8 @@ func (s *Service) SelfRotateToken(ctx context.Context, tokenID, sourceIP string,
 		if err := s.mayChange(old, owner, "rotated"); err != nil {
 			return Created{}, err
 		}
-		actor := Identity{UserID: owner.ID, Email: owner.Email, SourceIP: sourceIP}
+		actor := Identity{UserID: owner.ID, Email: owner.Email, SourceIP: from.SourceIP, UserAgent: from.UserAgent,
+			ConsoleURL: from.ConsoleURL, KeepURL: from.KeepURL}
 		return s.replaceWithNew(ctx, actor, old, owner, in, map[string]string{"selfRotated": "true"})
 	})
 }
