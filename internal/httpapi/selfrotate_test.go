@@ -69,6 +69,10 @@ func (h *harness) tables(t *testing.T) map[string]map[string]types.AttributeValu
 func TestSelfRotate(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
+	// The console offers it from GET /me, whatever the caller's permissions.
+	if own := h.call(t, "get-me", as("user-erin", "")).fields()["ownScopes"]; !reflect.DeepEqual(own, []any{"tokens:self-rotate"}) {
+		t.Fatalf("GET /me's ownScopes = %v", own)
+	}
 	oldID, oldSecret := h.selfRotating(t, "")
 
 	start := time.Now()
