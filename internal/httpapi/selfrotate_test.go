@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/localstack"
+	"github.com/patservice/pat/internal/sesmail"
 	"github.com/patservice/pat/internal/testenv"
 )
 
@@ -246,5 +249,48 @@ func TestSelfRotateFailureChangesNothing(t *testing.T) {
 	}
 	if st := h.call(t, "get-token", onToken(id)).fields()["status"]; st != "revoked" {
 		t.Fatalf("after the rotation the old token is %v", st)
+	}
+}
+
+// A self-rotation is mailed to the owner as any rotation is: the
+// replacement's creation notice names the address API Gateway saw (not
+// the forwarded-for header) and carries the "this was not me" link of the
+// API the machine called, whose button revokes the replacement.
+func TestSelfRotationNotice(t *testing.T) {
+	h := newHarness(t)
+	mail, err := sesmail.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.build(t, h.DB, mail)
+	owner := fmt.Sprintf("user-selfrot-%d", time.Now().UnixNano())
+	r := h.call(t, "create-token", as(owner, ownerGrants), body(`{"name":"nightly deploy","scopes":["crm:read","tokens:self-rotate"]}`))
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	rotated := h.call(t, "self-rotate-token", bearer(r.fields()["token"].(string)))
+	if rotated.Status != 201 {
+		t.Fatalf("self-rotate: %d %s", rotated.Status, rotated.Body)
+	}
+	mails := localstack.Inbox(t, owner+"@example.com")
+	if len(mails) != 2 {
+		t.Fatalf("%d mails to the owner, want the creation's and the rotation's", len(mails))
+	}
+	notice := mails[1].Body.Text
+	link := notMeLink.FindStringSubmatch(notice)
+	if link == nil || !strings.Contains(notice, "nightly deploy") || !strings.Contains(notice, "203.0.113.10") || strings.Contains(notice, "198.51.100.77") {
+		t.Fatalf("the rotation's notice:\n%s", notice)
+	}
+	code, err := url.QueryUnescape(link[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := h.call(t, "keep-token-post", body("code="+url.QueryEscape(code)), func(ev *events.APIGatewayV2HTTPRequest) {
+		ev.Headers = map[string]string{"content-type": "application/x-www-form-urlencoded"}
+	}); r.Status != 200 {
+		t.Fatalf("this was not me: %d %s", r.Status, r.Body)
+	}
+	if st := h.call(t, "get-token", as(owner, ownerGrants), onToken(rotated.fields()["id"].(string))).fields()["status"]; st != "revoked" {
+		t.Fatalf("after \"this was not me\" the replacement is %v", st)
 	}
 }
