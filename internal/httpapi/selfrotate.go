@@ -63,9 +63,7 @@ func (a *API) SelfRotateToken(ctx context.Context, req events.APIGatewayV2HTTPRe
 	}
 	rc := req.RequestContext
 	from := pat.Origin{SourceIP: rc.HTTP.SourceIP, UserAgent: rc.HTTP.UserAgent}
-	if base := apiBase(rc); base != "" {
-		from.ConsoleURL, from.KeepURL = base+"/console", base+"/keep"
-	}
+	from.ConsoleURL, from.KeepURL = links(rc)
 	c, err := a.svc.SelfRotateToken(ctx, d.TokenID, from, in)
 	if err != nil {
 		if refused, ok := serviceRefusal(d, err); ok {
@@ -105,10 +103,10 @@ func selfRotationRequest(req events.APIGatewayV2HTTPRequest) authz.Request {
 // rotate (in its overlap it still works, but its replacement exists), or
 // one whose state changed between the decision and the rotation.
 func serviceRefusal(d authz.Decision, err error) (authz.Decision, bool) {
-	refused := authz.Decision{Outcome: authz.Unauthorized, TokenID: d.TokenID}
 	if _, ok := errors.AsType[*pat.Error](err); !ok {
-		return authz.Decision{}, false
+		return authz.Decision{}, false // internal: 500
 	}
+	refused := authz.Decision{Outcome: authz.Unauthorized, TokenID: d.TokenID}
 	switch pat.ErrorCode(err) {
 	case pat.CodeTokenNotActive:
 		refused.Reason = authz.ReasonRevoked
