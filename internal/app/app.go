@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
 
+	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/awsclient"
 	"github.com/patservice/pat/internal/coldstart"
 	"github.com/patservice/pat/internal/config"
@@ -123,10 +124,23 @@ func NewManagement(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.
 		return nil, err
 	}
 	api := httpapi.New(svc.Service, svc.Catalog, cfg.Claims, log)
+	api.SetSelfRotation(selfRotation(cfg, db, svc, log))
 	if cfg.LeakKeysURL != "" {
 		api.SetLeakVerifier(leak.NewKeys(cfg.LeakKeysURL))
 	}
 	return api, nil
+}
+
+// selfRotation is the decision of POST /tokens/self/rotate: the request
+// authorizer's, on that route only, needing scope.SelfRotate, on the
+// service's clock; a reuse it reports is kept as long as the service
+// keeps audit events.
+func selfRotation(cfg config.Config, db dynamo.API, svc *Service, log *slog.Logger) *authz.Authorizer {
+	a := authz.New(dynamo.NewAuthReader(db, cfg.TokensTable, cfg.AuditTable), svc.Format(), svc.Catalog, log)
+	a.OnlyRoute("POST", httpapi.SelfRotatePath, scope.SelfRotate)
+	a.Now = func() time.Time { return svc.Now() }
+	a.AuditRetention = cfg.Rules.AuditRetention
+	return a
 }
 
 // fromEnv reads the configuration of the handler of mail events (which

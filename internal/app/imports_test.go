@@ -37,9 +37,9 @@ var mayImport = map[string][]string{
 	"cursorkey":      {"awsclient", "dynamo", "pat"},
 	"sesmail":        {"pat", "mail", "token", "awsclient"},
 	"apigw":          {"authz"},
-	"httpapi":        {"pat", "scope", "config", "version", "i18n", "leak"},
+	"httpapi":        {"pat", "scope", "config", "version", "i18n", "leak", "authz"}, // authz: self-rotation decides as the authorizer
 	"app/authorizer": {"apigw", "authz", "awsclient", "coldstart", "config", "dynamo", "scope", "token"},
-	"app":            {"awsclient", "coldstart", "config", "cursorkey", "dynamo", "httpapi", "leak", "lifecycle", "mail", "pat", "scope", "sesmail", "token"},
+	"app":            {"authz", "awsclient", "coldstart", "config", "cursorkey", "dynamo", "httpapi", "leak", "lifecycle", "mail", "pat", "scope", "sesmail", "token"},
 	"localstack":     {"awsclient", "dynamo", "samstack"},
 	// Test support: the stack as deployed (the SAM-transformed templates),
 	// and the checks of it (tests only).

@@ -90,7 +90,7 @@ type Decision struct {
 	RequiredScope string // the scope the route needs, once known
 	UserID        string
 	TokenID       string
-	Scopes        []string // effective scopes: the token's ∩ the owner's current permissions
+	Scopes        []string // effective scopes: the token's ∩ the owner's current permissions, and its scope.Own ones
 	// IssuedByAdmin: an administrator made the token for its owner
 	// (POST /admin/users/{id}/tokens), rather than the owner themselves.
 	IssuedByAdmin bool
@@ -196,10 +196,9 @@ type Reader interface {
 
 // Authorizer makes decisions.
 type Authorizer struct {
-	reader  Reader
-	format  *token.Format
-	catalog *scope.Catalog
-	log     *slog.Logger
+	reader Reader
+	format *token.Format
+	log    *slog.Logger
 	// LastUseInterval is the least time between two recorded uses of a token.
 	LastUseInterval time.Duration
 	// Timeout bounds each database call.
@@ -212,6 +211,9 @@ type Authorizer struct {
 	AllowLogSample float64
 
 	metrics metrics
+	// required maps a route to the scope it needs: the catalog's, or one
+	// route's of the caller's own (OnlyRoute).
+	required func(method, path string) (string, bool)
 	// Realm names the protection space in WWW-Authenticate.
 	Realm string
 	// AuditRetention is how long a reuse report's audit events are kept.
@@ -220,8 +222,22 @@ type Authorizer struct {
 
 // New returns an Authorizer with a 10-minute last-use interval and a 1 s timeout.
 func New(reader Reader, format *token.Format, catalog *scope.Catalog, log *slog.Logger) *Authorizer {
-	return &Authorizer{reader: reader, format: format, catalog: catalog, log: log,
+	return &Authorizer{reader: reader, format: format, log: log, required: catalog.Required,
 		LastUseInterval: 10 * time.Minute, Timeout: time.Second, Now: time.Now, Realm: "pat"}
+}
+
+// OnlyRoute makes a decide on one route, which needs scope, instead of on
+// the catalog's: the management API's self-rotation, whose scope
+// (scope.SelfRotate) no catalog path requires, decides with the same code
+// as the authorizer of every other API. Any other route is refused
+// (ReasonNoRoute).
+func (a *Authorizer) OnlyRoute(method, path, scope string) {
+	a.required = func(m, p string) (string, bool) {
+		if m == method && p == path {
+			return scope, true
+		}
+		return "", false
+	}
 }
 
 // Authorize decides on a request, records the use of an allowed token when
@@ -313,14 +329,14 @@ func (a *Authorizer) decide(ctx context.Context, req Request, parsed token.Parse
 		return d, nil
 	}
 	d.UserID = t.UserID
-	required, ok := a.catalog.Required(req.Method, req.Path)
+	required, ok := a.required(req.Method, req.Path)
 	if !ok {
 		d.Reason = ReasonNoRoute
 		return d, nil
 	}
 	d.RequiredScope = required
 	// Both lists are sorted: the token's at creation, the owner's when synced.
-	d.Scopes = scope.Intersect(t.Scopes, owner.Effective())
+	d.Scopes = scope.Effective(t.Scopes, owner.Effective())
 	if _, granted := slices.BinarySearch(d.Scopes, required); !granted {
 		d.Reason = ReasonScope
 		return d, nil

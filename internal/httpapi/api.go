@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/patservice/pat/internal/authz"
 	"github.com/patservice/pat/internal/config"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/scope"
@@ -41,7 +42,7 @@ type Route struct {
 	Path     string
 	Function string // directory under functions/ and, in CamelCase + "Function", the template's logical id
 	Handler  Handler
-	Public   bool // no JWT: the one-click keep page, reached from a mail; secret scanners' signed reports
+	Public   bool // no JWT: the one-click keep page, reached from a mail; secret scanners' signed reports; a token rotating itself
 }
 
 // API serves the management routes.
@@ -51,6 +52,8 @@ type API struct {
 	claims  config.Claims
 	log     *slog.Logger
 	leaks   LeakVerifier // whose signatures secret scanners' reports must carry
+	// selfRotation decides on POST /tokens/self/rotate (SetSelfRotation).
+	selfRotation *authz.Authorizer
 }
 
 // New returns the management API.
@@ -67,6 +70,10 @@ func (a *API) Routes() []Route {
 		{"GET", "/tokens/{id}", "get-token", a.GetToken, false},
 		{"PATCH", "/tokens/{id}", "update-token", a.UpdateToken, false},
 		{"DELETE", "/tokens/{id}", "revoke-token", a.RevokeToken, false},
+		// Before /tokens/{id}/rotate, which its path also matches: API
+		// Gateway prefers the literal segment, a router that takes the
+		// first match needs this order.
+		{"POST", SelfRotatePath, "self-rotate-token", a.SelfRotateToken, true},
 		{"POST", "/tokens/{id}/rotate", "rotate-token", a.RotateToken, false},
 		{"GET", "/tokens/{id}/events", "list-token-events", a.ListTokenEvents, false},
 		{"POST", "/tokens/{id}/extend", "extend-token", a.ExtendToken, false},

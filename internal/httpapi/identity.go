@@ -25,19 +25,23 @@ func (a *API) identity(req events.APIGatewayV2HTTPRequest) (pat.Identity, error)
 		return pat.Identity{}, err
 	}
 	id.SourceIP, id.UserAgent = req.RequestContext.HTTP.SourceIP, req.RequestContext.HTTP.UserAgent
-	base := apiBase(req.RequestContext)
-	if base != "" {
-		id.ConsoleURL, id.KeepURL = base+"/console", base+"/keep"
-	}
+	id.ConsoleURL, id.KeepURL = links(req.RequestContext)
 	return id, nil
+}
+
+// links are the console and the one-click link page served by the API a
+// request reached ("": none), where the notices it causes link.
+func links(rc events.APIGatewayV2HTTPRequestContext) (console, keep string) {
+	if base := apiBase(rc); base != "" {
+		return base + "/console", base + "/keep"
+	}
+	return "", ""
 }
 
 // consoleURL is the console served by the API a request reached ("": none).
 func consoleURL(rc events.APIGatewayV2HTTPRequestContext) string {
-	if base := apiBase(rc); base != "" {
-		return base + "/console"
-	}
-	return ""
+	console, _ := links(rc)
+	return console
 }
 
 // apiBase is the address of the API a request reached, for the links of

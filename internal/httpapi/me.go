@@ -34,6 +34,9 @@ type meJSON struct {
 	// so their identity provider's locale or the deployment's default
 	// applies).
 	Language *string `json:"language"`
+	// OwnScopes are the scopes the user may give their own tokens
+	// whatever their permissions (scope.OwnScopes): tokens:self-rotate.
+	OwnScopes []string `json:"ownScopes"`
 }
 
 type resourceJSON struct {
@@ -78,7 +81,8 @@ func (a *API) meView(id pat.Identity, u pat.User) meJSON {
 	v := meJSON{ID: u.ID, Email: u.Email, IsAdmin: id.Admin, Status: u.Status, EffectivePermissions: nonNil(u.Effective()),
 		Limited: u.Limited, ActiveTokens: u.ActiveTokens, DefaultExpiryDays: days(rules.DefaultLifetime),
 		MaxExpiryDays: days(rules.MaxLifetime), AllowNeverExpires: rules.AllowNeverExpires, MaxActiveTokens: rules.MaxActiveTokens,
-		ExpiryReminderDays: slices.Max(append([]int{0}, rules.Lifecycle.ExpiryReminders...)), Version: version.Version}
+		ExpiryReminderDays: slices.Max(append([]int{0}, rules.Lifecycle.ExpiryReminders...)), Version: version.Version,
+		OwnScopes: scope.OwnScopes}
 	if u.Language != "" {
 		v.Language = &u.Language
 	}

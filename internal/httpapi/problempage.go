@@ -19,7 +19,8 @@ type problemDoc struct {
 }
 
 // problemDocs lists every code the management API and the authorizer
-// answer with. The authorizer's codes are RFC 6750's.
+// answer with. The authorizer's codes are RFC 6750's, which the
+// self-rotation answers too (SelfRotateToken).
 var problemDocs = map[string]problemDoc{
 	string(pat.CodeInvalid):              {400},
 	string(pat.CodeUnknownScope):         {400},
@@ -42,6 +43,7 @@ var problemDocs = map[string]problemDoc{
 	string(pat.CodeInternal):             {500},
 	"invalid_token":                      {401},
 	"insufficient_scope":                 {403},
+	"source_not_allowed":                 {403}, // POST /tokens/self/rotate's; the authorizer logs the reason
 }
 
 // ProblemPage serves GET /problems/{code}: what a problem type means, in

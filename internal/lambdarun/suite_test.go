@@ -358,7 +358,7 @@ func (w *world) event(t testing.TB, name string, edits ...edit) []byte {
 	// After the edits, which may name placeholders too. The longest
 	// first: pat_REPLACEDBYTHETEST holds REPLACEDBYTHETEST.
 	text := string(out)
-	for _, k := range []string{replacementSecret, replacedSecret, "pat_REPLACEDBYTHETEST", "REPLACEDBYTHETEST", sampleTokenID, "OWNER_TAG"} {
+	for _, k := range []string{withoutSelfRotate, replacementSecret, replacedSecret, "pat_REPLACEDBYTHETEST", "REPLACEDBYTHETEST", sampleTokenID, "OWNER_TAG"} {
 		if v, ok := w.subst[k]; ok {
 			text = strings.ReplaceAll(text, k, v)
 		}

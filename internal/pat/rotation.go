@@ -3,8 +3,12 @@ package pat
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/patservice/pat/internal/scope"
+	"github.com/patservice/pat/internal/token"
 )
 
 // MaxOverlap is the longest a replaced token may keep working after a
@@ -24,8 +28,9 @@ type RotateInput struct {
 	RevokeReplacementOnReuse bool
 }
 
-// check refuses an overlap out of bounds.
-func (in RotateInput) check() error {
+// Check refuses an overlap out of bounds: the service does, and so does a
+// handler that must refuse a bad body before it touches anything.
+func (in RotateInput) Check() error {
 	if in.Overlap < 0 || in.Overlap > MaxOverlap || in.Overlap%time.Second != 0 {
 		return Errorf(CodeInvalid, "overlapSeconds: want whole seconds from 0 to %d (%s)", int64(MaxOverlap/time.Second), "7 days")
 	}
@@ -36,7 +41,7 @@ func (in RotateInput) check() error {
 // scopes and lifetime. The old token ends in the same transaction, at once
 // or after the overlap in asks for: until then it is replaced, and works.
 func (s *Service) RotateToken(ctx context.Context, id Identity, tokenID string, in RotateInput) (Created, error) {
-	if err := in.check(); err != nil {
+	if err := in.Check(); err != nil {
 		return Created{}, err
 	}
 	return whileOwnerChanges(func() (Created, error) { return s.rotate(ctx, id, tokenID, in) })
@@ -47,6 +52,63 @@ func (s *Service) rotate(ctx context.Context, id Identity, tokenID string, in Ro
 	if err != nil {
 		return Created{}, err
 	}
+	return s.replaceWithNew(ctx, id, old, user, in, map[string]string{})
+}
+
+// Origin is where a request that carries no person's session came from:
+// what the audit trail and the owner's notice say of it, and where the
+// notice's links ("this was not me") lead.
+type Origin struct {
+	SourceIP   string
+	UserAgent  string
+	ConsoleURL string
+	KeepURL    string
+}
+
+// SelfRotateToken rotates a token at the request of the token itself,
+// which the authorizer checked (digest, status, owner, sources) and found
+// holding scope.SelfRotate. The actor is its owner, with the owner's
+// rights as stored, as for a keep link: a machine comes without a session
+// whose claims could refresh them. The rules are those of the owner's
+// rotation (mayChange), and the token must hold scope.SelfRotate.
+func (s *Service) SelfRotateToken(ctx context.Context, tokenID string, from Origin, in RotateInput) (Created, error) {
+	if err := in.Check(); err != nil {
+		return Created{}, err
+	}
+	return whileOwnerChanges(func() (Created, error) {
+		if !token.ValidID(tokenID) {
+			return Created{}, ErrNotFound
+		}
+		old, err := s.tokens.GetToken(ctx, tokenID)
+		if err != nil {
+			return Created{}, err
+		}
+		if !slices.Contains(old.Scopes, scope.SelfRotate) {
+			return Created{}, &Error{Code: CodeScopeNotPermitted, Scopes: []string{scope.SelfRotate},
+				Message: "token " + tokenID + " may not rotate itself: its owner did not grant it " + scope.SelfRotate}
+		}
+		if old.ReplacedBy != "" {
+			// Still in its overlap: the machine has the replacement already.
+			return Created{}, Errorf(CodeTokenNotActive, "token %s was replaced by a rotation and cannot be rotated again: use its replacement", tokenID)
+		}
+		owner, err := s.users.GetUser(ctx, old.UserID)
+		if err != nil {
+			return Created{}, fmt.Errorf("read owner of %s: %w", tokenID, err)
+		}
+		if err := s.mayChange(old, owner, "rotated"); err != nil {
+			return Created{}, err
+		}
+		actor := Identity{UserID: owner.ID, Email: owner.Email, SourceIP: from.SourceIP, UserAgent: from.UserAgent,
+			ConsoleURL: from.ConsoleURL, KeepURL: from.KeepURL}
+		return s.replaceWithNew(ctx, actor, old, owner, in, map[string]string{"selfRotated": "true"})
+	})
+}
+
+// replaceWithNew issues old's replacement for its owner user, on id's
+// behalf, and ends old as in asks; details are added to the rotation's
+// audit event.
+func (s *Service) replaceWithNew(ctx context.Context, id Identity, old Token, user User, in RotateInput, details map[string]string) (Created, error) {
+	tokenID := old.ID
 	now := s.now()
 	next := Token{UserID: id.UserID, OwnerEmail: user.Email, Name: old.Name, Description: old.Description, Scopes: old.Scopes, AllowedSources: old.AllowedSources, CreatedAt: now, Owner: user.State()}
 	term := old.Term()
@@ -61,7 +123,7 @@ func (s *Service) rotate(ctx context.Context, id Identity, tokenID string, in Ro
 	if err != nil {
 		return Created{}, err
 	}
-	details := map[string]string{"replacedBy": created.Token.ID}
+	details["replacedBy"] = created.Token.ID
 	s.replace(&old, created.Token.ID, now, in)
 	if old.Status == StatusActive {
 		details["replacedUntil"] = old.ReplacedUntil.Format(time.RFC3339)

@@ -16,6 +16,21 @@ import (
 // Actions are the CRUD verbs a scope grants, in display order.
 var Actions = []string{"read", "create", "update", "delete"}
 
+// SelfRotate lets a token rotate itself (POST /tokens/self/rotate of the
+// management API): a machine renews its own secret without a person's
+// sign-in.
+const SelfRotate = "tokens:self-rotate"
+
+// Own reports whether s is a scope an owner may grant to their own tokens
+// whatever their permissions: it opens no path of any API the catalog
+// describes (no action of Actions is "self-rotate") and acts only on the
+// token itself, so an identity provider's permissions neither grant nor
+// withhold it.
+func Own(s string) bool { return s == SelfRotate }
+
+// OwnScopes lists the Own scopes, sorted.
+var OwnScopes = []string{SelfRotate}
+
 //go:embed catalog.yaml
 var defaultCatalog []byte
 
@@ -96,8 +111,11 @@ func (c *Catalog) All() []string {
 	return out
 }
 
-// Valid reports whether s is a scope of this catalog.
+// Valid reports whether s is a scope of this catalog or an Own scope.
 func (c *Catalog) Valid(s string) bool {
+	if Own(s) {
+		return true
+	}
 	resource, action, ok := strings.Cut(s, ":")
 	return ok && c.byName[resource] && slices.Contains(Actions, action)
 }
@@ -156,10 +174,14 @@ func (c *Catalog) CheckGrant(g string) error {
 	return nil
 }
 
-// Missing returns the scopes of want that have does not contain. Both sorted.
+// Missing returns the scopes of want that have does not contain. Both
+// sorted. Own scopes are never missing: no permission grants them.
 func Missing(want, have []string) []string {
 	var out []string
 	for _, s := range want {
+		if Own(s) {
+			continue
+		}
 		if _, found := slices.BinarySearch(have, s); !found {
 			out = append(out, s)
 		}
@@ -172,6 +194,18 @@ func Intersect(a, b []string) []string {
 	out := make([]string, 0, min(len(a), len(b)))
 	for _, s := range a {
 		if _, found := slices.BinarySearch(b, s); found {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Effective returns the scopes of a token (sorted) that work: those its
+// owner's permissions (sorted) still hold, and its Own scopes.
+func Effective(token, permissions []string) []string {
+	out := make([]string, 0, len(token))
+	for _, s := range token {
+		if _, found := slices.BinarySearch(permissions, s); found || Own(s) {
 			out = append(out, s)
 		}
 	}

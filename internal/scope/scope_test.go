@@ -144,3 +144,42 @@ func TestCheckGrant(t *testing.T) {
 		}
 	}
 }
+
+func TestSelfRotateIsAnOwnScope(t *testing.T) {
+	c := mustDefault(t)
+	if !c.Valid(SelfRotate) || c.Valid("tokens:self-destruct") {
+		t.Fatal("Valid: want tokens:self-rotate and no other made-up own scope")
+	}
+	scopes, unknown := c.Normalize([]string{SelfRotate, "crm:read", SelfRotate})
+	if !slices.Equal(scopes, []string{"crm:read", SelfRotate}) || len(unknown) != 0 {
+		t.Fatalf("Normalize = %v, %v", scopes, unknown)
+	}
+	// No permission grants it, so none is missing for it...
+	if got := Missing(scopes, []string{"crm:read"}); len(got) != 0 {
+		t.Fatalf("Missing = %v, want none", got)
+	}
+	// ...and the owner's permissions never take it away from a token.
+	if got := Effective(scopes, nil); !slices.Equal(got, []string{SelfRotate}) {
+		t.Fatalf("Effective(no permissions) = %v", got)
+	}
+	if got := Effective([]string{"crm:read", "erp:read", SelfRotate}, []string{"erp:read"}); !slices.Equal(got, []string{"erp:read", SelfRotate}) {
+		t.Fatalf("Effective = %v", got)
+	}
+	// It is not a permission: "*" does not expand to it, and no catalog
+	// path requires it, even under a resource named "tokens".
+	if slices.Contains(c.Expand([]string{"*"}), SelfRotate) || slices.Contains(c.All(), SelfRotate) {
+		t.Fatal("an own scope is among the catalog's permissions")
+	}
+	tokens, err := Parse([]byte("resources: [{name: tokens, paths: [/tokens]}]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		if s, _ := tokens.Required(m, "/tokens/self/rotate"); s == SelfRotate {
+			t.Fatalf("%s /tokens/self/rotate requires %s on another API", m, s)
+		}
+	}
+	if !slices.IsSorted(OwnScopes) || !slices.ContainsFunc(OwnScopes, Own) {
+		t.Fatalf("OwnScopes = %v", OwnScopes)
+	}
+}

@@ -9,8 +9,9 @@ import { language, t } from './i18n.mjs';
 
 // usage is how to call an API with the new token, as curl, Python and
 // PowerShell: the first scope's API (crm when none) at the demo API's URL.
+// An own scope such as tokens:self-rotate opens no API: it is passed over.
 export function usage(apiURL, catalog, scopes) {
-  const [first] = scopes.length ? scopes : ['crm:read'];
+  const [first] = scopes.filter((s) => /:(read|create|update|delete)$/.test(s)).concat(['crm:read']);
   const [resource] = first.split(':');
   const r = catalog.find((c) => c.name === resource);
   const url = `${apiURL}${r && r.paths[0] ? r.paths[0] : `/api/${resource}`}`;

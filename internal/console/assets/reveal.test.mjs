@@ -18,4 +18,7 @@ test('the usage examples call the first scope\'s API with the token from PAT_TOK
     'curl -H "Authorization: Bearer $PAT_TOKEN" http://127.0.0.1:8080/api/crm/contacts');
   // No scope: the CRM, as the demo API's first example.
   assert.equal(usage('https://demo.example.com', catalog, []).curl, 'curl -H "Authorization: Bearer $PAT_TOKEN" https://demo.example.com/api/crm/contacts');
+  // tokens:self-rotate opens no API: the example calls the next scope's, else the CRM.
+  assert.equal(usage('https://demo.example.com', catalog, ['orders:read', 'tokens:self-rotate']).curl, 'curl -H "Authorization: Bearer $PAT_TOKEN" https://demo.example.com/api/orders');
+  assert.equal(usage('https://demo.example.com', catalog, ['tokens:self-rotate']).curl, 'curl -H "Authorization: Bearer $PAT_TOKEN" https://demo.example.com/api/crm/contacts');
 });

@@ -71,7 +71,7 @@ function createDialog() {
     field(t('create.description'), desc, t('common.optional')),
     h('fieldset', {}, h('legend', {}, t('create.scopes')),
       h('p', { class: 'hint' }, t('create.scopesHint')),
-      h('div', { class: 'scroll' }, scopeGrid(u.catalog, u.effectivePermissions))),
+      h('div', { class: 'scroll' }, scopeGrid(u.catalog, u.effectivePermissions, [], 'scope', u.ownScopes || []))),
     expiry.el,
     field(t('sources.label'), sources, sourcesHint()),
   ], t('create.submit'), async (form, close) => {

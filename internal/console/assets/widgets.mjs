@@ -49,9 +49,17 @@ export function expires(tk, me) {
     soon ? h('span', { class: 'badge soon', title: t('token.expiresSoonHint', { days: me.expiryReminderDays }) }, t('token.expiresSoon')) : null);
 }
 
+// OWN_SCOPES are the scopes owners may give their own tokens whatever
+// their permissions (GET /me's ownScopes), each in words: a row of its own
+// below the grid, since no resource or action is theirs.
+export const OWN_SCOPES = {
+  'tokens:self-rotate': { label: () => t('scope.selfRotate'), hint: () => t('scope.selfRotateHint') },
+};
+
 // scopeGrid is the scope picker: resource groups × create/read/update/delete,
-// offering only what the user holds.
-export function scopeGrid(catalog, held, checked = [], name = 'scope') {
+// offering only what the user holds; then a row for each of own (the
+// owner's own scopes, which the user always holds).
+export function scopeGrid(catalog, held, checked = [], name = 'scope', own = []) {
   const holds = new Set(held);
   const on = new Set(checked);
   return h('table', { class: 'grid' },
@@ -63,7 +71,11 @@ export function scopeGrid(catalog, held, checked = [], name = 'scope') {
         return h('td', {}, holds.has(s)
           ? h('input', { type: 'checkbox', name, value: s, checked: on.has(s), 'aria-label': s })
           : h('span', { class: 'na', title: t('scope.notHeld', { scope: s }) }, '—', h('span', { class: 'sr' }, t('scope.notAvailable', { scope: s }))));
-      })))));
+      })),
+    ), own.map((s) => h('tr', { class: 'own' },
+      h('th', { scope: 'row' }, OWN_SCOPES[s] ? OWN_SCOPES[s].label() : s, h('span', {}, OWN_SCOPES[s] ? OWN_SCOPES[s].hint() : '')),
+      h('td', { colspan: ACTIONS.length },
+        h('label', {}, h('input', { type: 'checkbox', name, value: s, checked: on.has(s), 'aria-label': s }), ' ', h('code', {}, s)))))));
 }
 
 export const checkedScopes = (form, name = 'scope') => [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
