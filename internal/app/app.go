@@ -134,12 +134,13 @@ func NewManagement(cfg config.Config, db dynamo.API, ses sesmail.API, log *slog.
 // selfRotation is the decision of POST /tokens/self/rotate: the request
 // authorizer's, on that route only, needing scope.SelfRotate, on the
 // service's clock; a reuse it reports is kept as long as the service
-// keeps audit events.
+// keeps audit events; its last-use interval and realm are the request
+// authorizer's.
 func selfRotation(cfg config.Config, db dynamo.API, svc *Service, log *slog.Logger) *authz.Authorizer {
 	a := authz.New(dynamo.NewAuthReader(db, cfg.TokensTable, cfg.AuditTable), svc.Format(), svc.Catalog, log)
 	a.OnlyRoute("POST", httpapi.SelfRotatePath, scope.SelfRotate)
 	a.Now = func() time.Time { return svc.Now() }
-	a.AuditRetention = cfg.Rules.AuditRetention
+	a.AuditRetention, a.LastUseInterval, a.Realm = cfg.Rules.AuditRetention, cfg.Rules.LastUseInterval, cfg.Realm
 	return a
 }
 

@@ -38,6 +38,9 @@ type Config struct {
 	// and whose identity provider sends no locale, and of mail to the
 	// administrators.
 	DefaultLanguage i18n.Lang
+	// Realm is named in WWW-Authenticate by the self-rotation's refusals,
+	// as by the request authorizer's (AUTH_REALM).
+	Realm string
 	// CursorKeySecretARN names the Secrets Manager secret whose current
 	// and previous values seal the list cursors handed to callers
 	// (HMAC-SHA256), so that a forged or foreign cursor is refused and
@@ -101,6 +104,7 @@ func fromEnv(cursors bool) (Config, error) {
 			MaxActiveTokens:  r.atLeast("MAX_ACTIVE_TOKENS", 50, 1),
 			RevokedRetention: r.days("REVOKED_RETENTION_DAYS", 30),
 			AuditRetention:   r.days("AUDIT_RETENTION_DAYS", 365),
+			LastUseInterval:  r.lastUseInterval(),
 			Lifecycle: pat.Lifecycle{
 				Inactivity:      r.days("INACTIVITY_DAYS", 180),
 				IdleReminders:   r.dayList("REMINDER_DAYS", "14,3"),
@@ -122,6 +126,7 @@ func fromEnv(cursors bool) (Config, error) {
 		MailConfigurationSet: r.str("MAIL_CONFIGURATION_SET", ""),
 		ConsoleURL:           r.str("CONSOLE_BASE_URL", ""),
 		DefaultLanguage:      r.language("DEFAULT_LANGUAGE", i18n.Fallback),
+		Realm:                r.realm(),
 	}
 	if cursors {
 		c.CursorKeySecretARN = r.secretARN("CURSOR_KEY_SECRET_ARN")
@@ -180,6 +185,23 @@ func Variables() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// lastUseInterval is LAST_USED_INTERVAL_MINUTES, the least time between
+// two recorded uses of a token: the authorizer's, and what the management
+// API tells the console and records on a self-rotation.
+func (r *reader) lastUseInterval() time.Duration {
+	return time.Duration(r.positive("LAST_USED_INTERVAL_MINUTES", 10)) * time.Minute
+}
+
+// realm is AUTH_REALM, named in WWW-Authenticate by the authorizer and the
+// self-rotation. It goes into a quoted-string as it is.
+func (r *reader) realm() string {
+	realm := r.str("AUTH_REALM", "pat")
+	if realm == "" || len(realm) > 64 || strings.ContainsFunc(realm, func(c rune) bool { return c < ' ' || c > '~' || c == '"' || c == '\\' }) {
+		r.errs = append(r.errs, errors.New(`AUTH_REALM: want 1 to 64 printable ASCII characters without " or \`))
+	}
+	return realm
 }
 
 func (r *reader) str(name, def string) string {
@@ -303,18 +325,14 @@ func AuthorizerFromEnv() (Authorizer, error) {
 		AuditTable:      r.str("AUDIT_TABLE_NAME", ""),
 		AuditRetention:  r.days("AUDIT_RETENTION_DAYS", 365),
 		TokenPrefix:     r.str("TOKEN_PREFIX", "pat"),
-		LastUseInterval: time.Duration(r.positive("LAST_USED_INTERVAL_MINUTES", 10)) * time.Minute,
+		LastUseInterval: r.lastUseInterval(),
 		Timeout:         time.Duration(r.positive("AUTHORIZER_TIMEOUT_MS", 1000)) * time.Millisecond,
 		AllowLogSample:  r.fraction("LOG_ALLOW_SAMPLE_RATE", 0.01),
 		DecisionCache:   time.Duration(r.bounded("DECISION_CACHE_SECONDS", 0, 0, 300)) * time.Second,
-		Realm:           r.str("AUTH_REALM", "pat"),
+		Realm:           r.realm(),
 	}
 	if c.TokensTable == "" || c.AuditTable == "" {
 		r.errs = append(r.errs, errors.New("TABLE_NAME and AUDIT_TABLE_NAME are required"))
-	}
-	// The realm goes into a quoted-string of WWW-Authenticate as it is.
-	if c.Realm == "" || len(c.Realm) > 64 || strings.ContainsFunc(c.Realm, func(r rune) bool { return r < ' ' || r > '~' || r == '"' || r == '\\' }) {
-		r.errs = append(r.errs, errors.New(`AUTH_REALM: want 1 to 64 printable ASCII characters without " or \`))
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return Authorizer{}, fmt.Errorf("configuration: %w", err)

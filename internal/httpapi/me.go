@@ -29,7 +29,10 @@ type meJSON struct {
 	AllowNeverExpires    bool           `json:"allowNeverExpires"`
 	MaxActiveTokens      int            `json:"maxActiveTokens"`
 	ExpiryReminderDays   int            `json:"expiryReminderDays"` // the first expiry reminder's days before expiry (0: none): the console marks tokens within it
-	Version              string         `json:"version"`
+	// LastUsedIntervalMinutes is how often at most a token's use is
+	// recorded: the console says how fresh "last used" is.
+	LastUsedIntervalMinutes int    `json:"lastUsedIntervalMinutes"`
+	Version                 string `json:"version"`
 	// Language is the language the user chose for their mail (nil: none,
 	// so their identity provider's locale or the deployment's default
 	// applies).
@@ -82,7 +85,8 @@ func (a *API) meView(id pat.Identity, u pat.User) meJSON {
 		Limited: u.Limited, ActiveTokens: u.ActiveTokens, DefaultExpiryDays: days(rules.DefaultLifetime),
 		MaxExpiryDays: days(rules.MaxLifetime), AllowNeverExpires: rules.AllowNeverExpires, MaxActiveTokens: rules.MaxActiveTokens,
 		ExpiryReminderDays: slices.Max(append([]int{0}, rules.Lifecycle.ExpiryReminders...)), Version: version.Version,
-		OwnScopes: scope.OwnScopes}
+		LastUsedIntervalMinutes: int(rules.LastUseInterval / time.Minute),
+		OwnScopes:               scope.OwnScopes}
 	if u.Language != "" {
 		v.Language = &u.Language
 	}

@@ -294,3 +294,22 @@ func TestSelfRotationNotice(t *testing.T) {
 		t.Fatalf("after \"this was not me\" the replacement is %v", st)
 	}
 }
+
+// The management API follows the request authorizer's settings: GET /me
+// says how often a use is recorded (LAST_USED_INTERVAL_MINUTES), and the
+// self-rotation's refusals name the deployment's realm (AUTH_REALM).
+func TestManagementFollowsTheAuthorizersSettings(t *testing.T) {
+	h := newHarness(t)
+	if got := h.call(t, "get-me", alice).fields()["lastUsedIntervalMinutes"]; got != float64(10) {
+		t.Fatalf("lastUsedIntervalMinutes: %v, want 10", got)
+	}
+	h.cfg.Realm, h.cfg.Rules.LastUseInterval = "tokens.example.com", time.Hour
+	h.build(t, h.DB, nil)
+	if got := h.call(t, "get-me", alice).fields()["lastUsedIntervalMinutes"]; got != float64(60) {
+		t.Fatalf("lastUsedIntervalMinutes: %v, want 60", got)
+	}
+	r := h.call(t, "self-rotate-token", bearer(""))
+	if got := r.Header.Get("WWW-Authenticate"); r.Status != 401 || got != `Bearer realm="tokens.example.com"` {
+		t.Fatalf("refusal: %d, WWW-Authenticate %q", r.Status, got)
+	}
+}

@@ -34,6 +34,10 @@ type Config struct {
 	RevokedRetention  time.Duration // how long a revoked token stays visible
 	AuditRetention    time.Duration
 	Lifecycle         Lifecycle
+	// LastUseInterval is the least time between two recorded uses of a
+	// token (the request authorizer's LAST_USED_INTERVAL_MINUTES): how
+	// fresh "last used" is, and how often the self-rotation records one.
+	LastUseInterval time.Duration
 }
 
 // Service applies the token rules on top of the stores.

@@ -37,6 +37,7 @@ var Rules = pat.Config{
 	MaxActiveTokens:  50,
 	RevokedRetention: 30 * 24 * time.Hour,
 	AuditRetention:   365 * 24 * time.Hour,
+	LastUseInterval:  10 * time.Minute,
 }
 
 // Claims map the sign-in claims as a Cognito user pool sends them.
@@ -87,7 +88,7 @@ func New(tb testing.TB, ledger *localstack.Ledger, opts ...Option) *Env {
 		e.logs = append(e.logs, &ledger.Logs)
 	}
 	e.Config = config.Config{
-		TokensTable: tables.Tokens, AuditTable: tables.Audit, TokenPrefix: "pat",
+		TokensTable: tables.Tokens, AuditTable: tables.Audit, TokenPrefix: "pat", Realm: "pat",
 		Rules: Rules, Claims: Claims,
 		CursorKey: []byte("integration tests: a cursor key of 32+ bytes"),
 	}

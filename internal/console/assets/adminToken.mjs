@@ -8,6 +8,7 @@ import { route } from './router.mjs';
 import { BASE, userPath } from './routes.mjs';
 import { t } from './i18n.mjs';
 import { badge, chips, expires, lastUsed } from './widgets.mjs';
+import { me } from './user.mjs';
 
 // actionLabel is an audit action in words (the code itself when it has none).
 export function actionLabel(action, language) {
@@ -36,7 +37,7 @@ export async function pageAdminToken(id) {
       fact('scopes', chips(tok.scopes)),
       fact('created', when(tok.createdAt, true)),
       fact('expires', expires(tok)),
-      fact('lastUsed', [lastUsed(tok), h('div', { class: 'small muted' }, t('adminToken.lastUsedNote'))]),
+      fact('lastUsed', [lastUsed(tok), h('div', { class: 'small muted' }, t('adminToken.lastUsedNote', { minutes: me()?.lastUsedIntervalMinutes || 10 }))]),
       tok.revokedAt ? fact('revoked', when(tok.revokedAt, true)) : null,
       tok.replacedBy ? fact('replacedBy', link(`${BASE}admin/tokens/${encodeURIComponent(tok.replacedBy)}`, tok.replacedBy, { class: 'mono' })) : null)),
     h('h2', {}, t('adminToken.trail')), trail);
