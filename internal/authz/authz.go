@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patservice/pat/internal/emf"
 	"github.com/patservice/pat/internal/pat"
 	"github.com/patservice/pat/internal/scope"
 	"github.com/patservice/pat/internal/token"
@@ -211,6 +212,9 @@ type Authorizer struct {
 	AllowLogSample float64
 
 	metrics metrics
+	// decisions declares the metrics of a decision's line: emfDirective,
+	// or its copy in SelfRotationNamespace (OnlyRoute).
+	decisions emf.Directive
 	// required maps a route to the scope it needs: the catalog's, or one
 	// route's of the caller's own (OnlyRoute).
 	required func(method, path string) (string, bool)
@@ -222,7 +226,7 @@ type Authorizer struct {
 
 // New returns an Authorizer with a 10-minute last-use interval and a 1 s timeout.
 func New(reader Reader, format *token.Format, catalog *scope.Catalog, log *slog.Logger) *Authorizer {
-	return &Authorizer{reader: reader, format: format, log: log, required: catalog.Required,
+	return &Authorizer{reader: reader, format: format, log: log, required: catalog.Required, decisions: emfDirective,
 		LastUseInterval: 10 * time.Minute, Timeout: time.Second, Now: time.Now, Realm: "pat"}
 }
 
@@ -230,8 +234,12 @@ func New(reader Reader, format *token.Format, catalog *scope.Catalog, log *slog.
 // the catalog's: the management API's self-rotation, whose scope
 // (scope.SelfRotate) no catalog path requires, decides with the same code
 // as the authorizer of every other API. Any other route is refused
-// (ReasonNoRoute).
+// (ReasonNoRoute). Its decisions are counted in SelfRotationNamespace, not
+// with the authorizer's, whose alarms roll back the authorizer's
+// deployments; a reuse it reports is counted with the authorizer's
+// (ReuseReports), which the reuse alarm watches wherever it is seen.
 func (a *Authorizer) OnlyRoute(method, path, scope string) {
+	a.decisions.Namespace = SelfRotationNamespace
 	a.required = func(m, p string) (string, bool) {
 		if m == method && p == path {
 			return scope, true

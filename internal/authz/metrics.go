@@ -13,6 +13,10 @@ import (
 // MetricsNamespace is the CloudWatch namespace of the authorizer's metrics.
 const MetricsNamespace = "PAT/Authorizer"
 
+// SelfRotationNamespace is the namespace of the decisions of the
+// management API's self-rotation (OnlyRoute).
+const SelfRotationNamespace = "PAT/SelfRotation"
+
 // MetricsFlushInterval is how often an instance writes its aggregated
 // metrics: one line per decision and reason seen since the last flush.
 const MetricsFlushInterval = 10 * time.Second
@@ -66,7 +70,7 @@ func (a *Authorizer) logDecision(ctx context.Context, d Decision, err error, too
 		}
 		if !allow {
 			attrs = append(attrs, slog.Int("Decisions", 1),
-				emfDirective.Attr(now))
+				a.decisions.Attr(now))
 		}
 		a.log.LogAttrs(ctx, level, "authorization", attrs...)
 	}
@@ -78,7 +82,7 @@ func (a *Authorizer) logDecision(ctx context.Context, d Decision, err error, too
 			a.log.LogAttrs(ctx, slog.LevelInfo, "authorizer metrics",
 				slog.String("Decision", l.decision), slog.String("Reason", l.reason),
 				slog.Int("Decisions", l.count), slog.Any("Latency", l.latencies),
-				emfDirective.Attr(now))
+				a.decisions.Attr(now))
 		}
 	}
 }

@@ -72,3 +72,19 @@ func TestDecisionLogsAndMetrics(t *testing.T) {
 		})
 	}
 }
+
+// The self-rotation's decisions (OnlyRoute) are counted in their own
+// namespace: an error of theirs must not fire the authorizer's alarms,
+// which roll back the authorizer's deployments.
+func TestSelfRotationDecisionsHaveTheirOwnNamespace(t *testing.T) {
+	var out bytes.Buffer
+	a := newTestAuthorizer(t, memoryReader{})
+	a.OnlyRoute("POST", "/tokens/self/rotate", "tokens:self-rotate")
+	a.log = slog.New(slog.NewJSONHandler(&out, nil))
+	a.AllowLogSample = 1
+	_, _ = a.Authorize(context.Background(), Request{Authorization: "Bearer nope", Method: "POST", Path: "/tokens/self/rotate"})
+	logs := out.String()
+	if !strings.Contains(logs, `"Namespace":"`+SelfRotationNamespace+`"`) || strings.Contains(logs, `"Namespace":"`+MetricsNamespace+`"`) {
+		t.Fatalf("a self-rotation's decision is counted as: %s", logs)
+	}
+}
