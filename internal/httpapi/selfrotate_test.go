@@ -277,6 +277,9 @@ func TestSelfRotationNotice(t *testing.T) {
 		t.Fatalf("%d mails to the owner, want the creation's and the rotation's", len(mails))
 	}
 	notice := mails[1].Body.Text
+	if subject := mails[1].Subject; subject != `Your token "nightly deploy" rotated itself` || !strings.Contains(notice, "replaced itself") || !strings.Contains(notice, "tokens:self-rotate") {
+		t.Fatalf("the rotation's notice does not say the token rotated itself: %q\n%s", subject, notice)
+	}
 	link := notMeLink.FindStringSubmatch(notice)
 	if link == nil || !strings.Contains(notice, "nightly deploy") || !strings.Contains(notice, "203.0.113.10") || strings.Contains(notice, "198.51.100.77") {
 		t.Fatalf("the rotation's notice:\n%s", notice)

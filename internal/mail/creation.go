@@ -55,7 +55,8 @@ var creationMail = newTemplate("creation", creationText, creationHTML)
 const maxClient = 120
 
 // CreationMail tells a token's owner, in lang, that the token was created,
-// rotated or issued by an administrator on their account: what it may do,
+// rotated (by them, or by the token itself) or issued by an administrator
+// on their account: what it may do,
 // until when and from where, from which address and client the request
 // came, and the "this was not me" link that revokes it. Never its secret.
 func CreationMail(lang i18n.Lang, c pat.Creation, consoleURL string) (pat.Message, error) {
@@ -75,6 +76,8 @@ func CreationMail(lang i18n.Lang, c pat.Creation, consoleURL string) (pat.Messag
 		if data.Who == "" {
 			data.Who = c.Actor.UserID
 		}
+	case c.SelfRotated:
+		data.Body, subject = "mail.created.body.self_rotated", "mail.created.subject.self_rotated"
 	case c.RotatedFrom != "":
 		data.Body, subject = "mail.created.body.rotated", "mail.created.subject.rotated"
 	}

@@ -48,6 +48,7 @@ type Creation struct {
 	Actor       Identity // who made it, with the request's source address and client
 	Role        Role     // RoleUser: the owner; RoleAdmin: an administrator
 	RotatedFrom string   // the token it replaces, for a rotation
+	SelfRotated bool     // the token replaced itself (POST /tokens/self/rotate)
 	Link        string   // the "this was not me" link; "" when none could be made
 	LinkUntil   time.Time
 	At          time.Time

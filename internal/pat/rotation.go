@@ -142,7 +142,7 @@ func (s *Service) replaceWithNew(ctx context.Context, id Identity, old Token, us
 	if !newEv.Time.After(oldEv.Time) {
 		newEv.Time = oldEv.Time.Add(time.Microsecond) // the trail lists the rotation before the replacement's creation
 	}
-	n, err := s.creationNotice(ctx, Creation{Token: created.Token, Actor: id, Role: RoleUser, RotatedFrom: old.ID, At: newEv.Time})
+	n, err := s.creationNotice(ctx, Creation{Token: created.Token, Actor: id, Role: RoleUser, RotatedFrom: old.ID, SelfRotated: details["selfRotated"] == "true", At: newEv.Time})
 	if err != nil {
 		return Created{}, err
 	}
