@@ -70,11 +70,10 @@ func (a *API) Routes() []Route {
 		{"GET", "/tokens/{id}", "get-token", a.GetToken, false},
 		{"PATCH", "/tokens/{id}", "update-token", a.UpdateToken, false},
 		{"DELETE", "/tokens/{id}", "revoke-token", a.RevokeToken, false},
-		// Before /tokens/{id}/rotate, which its path also matches: API
-		// Gateway prefers the literal segment, a router that takes the
-		// first match needs this order.
-		{"POST", SelfRotatePath, "self-rotate-token", a.SelfRotateToken, true},
 		{"POST", "/tokens/{id}/rotate", "rotate-token", a.RotateToken, false},
+		// Its path matches /tokens/{id}/rotate too: API Gateway, and the
+		// local gateway, take the route with the literal segment.
+		{"POST", SelfRotatePath, "self-rotate-token", a.SelfRotateToken, true},
 		{"GET", "/tokens/{id}/events", "list-token-events", a.ListTokenEvents, false},
 		{"POST", "/tokens/{id}/extend", "extend-token", a.ExtendToken, false},
 		{"POST", "/tokens/revoke-all", "revoke-all-tokens", a.RevokeAllTokens, false},

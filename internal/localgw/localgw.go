@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -86,31 +87,58 @@ func greedy(route, parts []string) bool {
 	return strings.HasPrefix(last, "{") && strings.HasSuffix(last, "+}") && len(parts) >= len(route) && parts[len(route)-1] != ""
 }
 
-// match finds the route for a request and its path parameters.
+// match finds the route for a request and its path parameters: of the
+// routes that match, the most specific, as API Gateway chooses (a literal
+// segment before a {name}, a {name} before a greedy {name+}, from the
+// left: /tokens/self/rotate before /tokens/{id}/rotate, whatever their
+// order).
 func (g *Gateway) match(method, path string) (compiled, map[string]string, bool) {
 	parts := split(path)
+	var best compiled
+	var bestParams map[string]string
+	found := false
 	for _, r := range g.routes {
 		if r.Method != method || len(r.parts) != len(parts) && !greedy(r.parts, parts) {
 			continue
 		}
-		params := map[string]string{}
-		ok := true
-		for i, p := range r.parts {
-			switch {
-			case i == len(r.parts)-1 && strings.HasSuffix(p, "+}"):
-				// {name+} takes the rest of the path, as in API Gateway.
-				params[p[1:len(p)-2]] = strings.Join(parts[i:], "/")
-			case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") && parts[i] != "":
-				params[p[1:len(p)-1]] = parts[i]
-			case p != parts[i]:
-				ok = false
-			}
-		}
-		if ok {
-			return r, params, true
+		params, ok := bind(r.parts, parts)
+		if ok && (!found || slices.Compare(specificity(r.parts), specificity(best.parts)) < 0) {
+			best, bestParams, found = r, params, true
 		}
 	}
-	return compiled{}, nil, false
+	return best, bestParams, found
+}
+
+// bind matches path parts to a route's, and names its parameters.
+func bind(route, parts []string) (map[string]string, bool) {
+	params := map[string]string{}
+	for i, p := range route {
+		switch {
+		case i == len(route)-1 && strings.HasSuffix(p, "+}"):
+			// {name+} takes the rest of the path, as in API Gateway.
+			params[p[1:len(p)-2]] = strings.Join(parts[i:], "/")
+		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") && parts[i] != "":
+			params[p[1:len(p)-1]] = parts[i]
+		case p != parts[i]:
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// specificity ranks a route's segments, lower first: 0 a literal, 1 a
+// {name}, 2 a greedy {name+}.
+func specificity(route []string) []int {
+	out := make([]int, len(route))
+	for i, p := range route {
+		switch {
+		case strings.HasSuffix(p, "+}"):
+			out[i] = 2
+		case strings.HasPrefix(p, "{"):
+			out[i] = 1
+		}
+	}
+	return out
 }
 
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {

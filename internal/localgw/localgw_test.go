@@ -98,3 +98,34 @@ func TestGatewayGreedyParameter(t *testing.T) {
 		}
 	}
 }
+
+// Of the routes a path matches, the gateway takes the most specific, as
+// API Gateway does: a literal segment before a parameter, a parameter
+// before a greedy one, whatever the routes' order.
+func TestGatewayPrefersTheMostSpecificRoute(t *testing.T) {
+	handler := func(name string) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+			return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: name}, nil
+		}
+	}
+	routes := []Route{
+		{Method: "POST", Path: "/{proxy+}", Handler: handler("greedy"), Public: true},
+		{Method: "POST", Path: "/tokens/{id}/rotate", Handler: handler("rotate"), Public: true},
+		{Method: "POST", Path: "/tokens/self/rotate", Handler: handler("self-rotate"), Public: true},
+	}
+	for _, order := range [][]Route{routes, {routes[2], routes[1], routes[0]}} {
+		srv := httptest.NewServer(New(order, Claims(func(*http.Request) map[string]string { return nil })))
+		for path, want := range map[string]string{"/tokens/self/rotate": "self-rotate", "/tokens/abc/rotate": "rotate", "/tokens/abc/extend": "greedy"} {
+			resp, err := http.Post(srv.URL+path, "application/json", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(got) != want {
+				t.Errorf("POST %s went to %q, want %q", path, got, want)
+			}
+		}
+		srv.Close()
+	}
+}
