@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"strconv"
 	"time"
 
@@ -71,16 +70,17 @@ func (s *Store) DuePage(ctx context.Context, day string, now time.Time, cursor s
 	if err != nil {
 		return nil, "", fmt.Errorf("due tokens of %s: %w", day, err)
 	}
-	items := slices.DeleteFunc(page.Items, func(it pat.DueItem) bool {
-		if it.Token != nil {
-			t, ok := whole[it.Token.ID]
-			if !ok {
-				return true
+	var items []pat.DueItem
+	for _, it := range page.Items {
+		switch {
+		case it.Notice != nil:
+			items = append(items, it)
+		case it.Token != nil:
+			if t, ok := whole[it.Token.ID]; ok {
+				items = append(items, pat.DueItem{Token: &t})
 			}
-			*it.Token = t
 		}
-		return it.Token == nil && it.Notice == nil
-	})
+	}
 	return items, page.Next, nil
 }
 

@@ -28,8 +28,23 @@ const (
 	expirySK       = "expires"
 )
 
-func expiryKey(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "TOKSORT#" + id}, "sk": &types.AttributeValueMemberS{Value: expirySK}}
+// sortKey is the key of token id's entry in the order named sk.
+func sortKey(id, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "TOKSORT#" + id}, "sk": &types.AttributeValueMemberS{Value: sk}}
+}
+
+// sortEntry writes t's entry in an order: its place listSk in the order's
+// partition part of ListIndex, its id, and t's ttl.
+func (s *Store) sortEntry(sk, part, listSk string, t pat.Token) write {
+	vals := values("part", part, "sk", listSk, "id", t.ID)
+	set := "SET listPk = :part, listSk = :sk, id = :id"
+	names := map[string]string(nil)
+	if !t.DeleteAfter.IsZero() {
+		set += ", #ttl = :ttl"
+		names = map[string]string{"#ttl": "ttl"}
+		maps.Copy(vals, values("ttl", t.DeleteAfter.Unix()))
+	}
+	return write{item: s.update(sortKey(t.ID, sk), set, "", names, vals)}
 }
 
 // expiryEntry writes t's place in the expiry order, or nothing when t
@@ -38,15 +53,7 @@ func (s *Store) expiryEntry(t pat.Token) []write {
 	if t.ExpiresAt == nil {
 		return nil
 	}
-	vals := values("part", tokensByExpiry, "sk", formatTime(*t.ExpiresAt)+"#"+t.ID, "id", t.ID)
-	set := "SET listPk = :part, listSk = :sk, id = :id"
-	names := map[string]string(nil)
-	if !t.DeleteAfter.IsZero() {
-		set += ", #ttl = :ttl"
-		names = map[string]string{"#ttl": "ttl"}
-		maps.Copy(vals, values("ttl", t.DeleteAfter.Unix()))
-	}
-	return []write{{item: s.update(expiryKey(t.ID), set, "", names, vals)}}
+	return []write{s.sortEntry(expirySK, tokensByExpiry, formatTime(*t.ExpiresAt)+"#"+t.ID, t)}
 }
 
 // expiringTokens is one page of the all-tokens list by expiry, soonest

@@ -139,11 +139,7 @@ func (s *Store) backfillItem(ctx context.Context, item map[string]types.Attribut
 // records between the scan and this write is lost to the order until the
 // token's next refresh (LAST_USED_INTERVAL_MINUTES later).
 func (s *Store) backfillUse(ctx context.Context, t pat.Token, res *pat.ListBackfill) error {
-	u := s.useEntry(t).item.Update
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
-		ConditionExpression: aws.String("attribute_not_exists(listPk)"), ExpressionAttributeNames: u.ExpressionAttributeNames,
-		ExpressionAttributeValues: u.ExpressionAttributeValues})
-	written, err := conditional(err, "backfill the last-use entry of token "+t.ID)
+	written, err := s.writeIf(ctx, s.useEntry(t), "attribute_not_exists(listPk)", "backfill the last-use entry of token "+t.ID)
 	if written {
 		res.Uses++
 	}
@@ -156,13 +152,19 @@ func (s *Store) backfillExpiry(ctx context.Context, t pat.Token, res *pat.ListBa
 	if len(entry) == 0 {
 		return nil
 	}
-	u := entry[0].item.Update
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
-		ConditionExpression: aws.String("attribute_not_exists(pk)"), ExpressionAttributeNames: u.ExpressionAttributeNames,
-		ExpressionAttributeValues: u.ExpressionAttributeValues})
-	written, err := conditional(err, "backfill the expiry entry of token "+t.ID)
+	written, err := s.writeIf(ctx, entry[0], "attribute_not_exists(pk)", "backfill the expiry entry of token "+t.ID)
 	if written {
 		res.Expiries++
 	}
 	return err
+}
+
+// writeIf sends the update w on its own, only if cond holds (instead of
+// w's condition): false when it did not.
+func (s *Store) writeIf(ctx context.Context, w write, cond, what string) (bool, error) {
+	u := w.item.Update
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ConditionExpression: aws.String(cond), ExpressionAttributeNames: u.ExpressionAttributeNames,
+		ExpressionAttributeValues: u.ExpressionAttributeValues})
+	return conditional(err, what)
 }

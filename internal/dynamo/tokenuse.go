@@ -38,10 +38,6 @@ const (
 	neverUsed = "0"
 )
 
-func useKey(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "TOKSORT#" + id}, "sk": &types.AttributeValueMemberS{Value: useSK}}
-}
-
 // useSort is t's place in the last-use order.
 func useSort(t pat.Token) string {
 	if t.LastUsedAt == nil {
@@ -51,29 +47,19 @@ func useSort(t pat.Token) string {
 }
 
 // useEntry writes t's place in the last-use order, with t's ttl.
-func (s *Store) useEntry(t pat.Token) write {
-	vals := values("part", tokensByUse, "sk", useSort(t), "id", t.ID)
-	set := "SET listPk = :part, listSk = :sk, id = :id"
-	names := map[string]string(nil)
-	if !t.DeleteAfter.IsZero() {
-		set += ", #ttl = :ttl"
-		names = map[string]string{"#ttl": "ttl"}
-		maps.Copy(vals, values("ttl", t.DeleteAfter.Unix()))
-	}
-	return write{item: s.update(useKey(t.ID), set, "", names, vals)}
-}
+func (s *Store) useEntry(t pat.Token) write { return s.sortEntry(useSK, tokensByUse, useSort(t), t) }
 
 // useTTL gives t's entry t's new ttl, in the transaction that writes it on
 // t. An entry not written yet (a token older than the order, before the
 // list backfill reaches it) is created with the ttl alone, outside the
 // index, and the backfill completes it.
 func (s *Store) useTTL(t pat.Token) write {
-	return write{item: s.update(useKey(t.ID), "SET #ttl = :ttl", "", map[string]string{"#ttl": "ttl"}, values("ttl", t.DeleteAfter.Unix()))}
+	return write{item: s.update(sortKey(t.ID, useSK), "SET #ttl = :ttl", "", map[string]string{"#ttl": "ttl"}, values("ttl", t.DeleteAfter.Unix()))}
 }
 
 // deleteUse deletes t's entry with t.
 func (s *Store) deleteUse(t pat.Token) write {
-	return write{item: types.TransactWriteItem{Delete: &types.Delete{TableName: &s.tokens, Key: useKey(t.ID)}}}
+	return write{item: types.TransactWriteItem{Delete: &types.Delete{TableName: &s.tokens, Key: sortKey(t.ID, useSK)}}}
 }
 
 // recordUseEntry moves the entry of token id to a use at at, unless it is
@@ -83,7 +69,7 @@ func (s *Store) deleteUse(t pat.Token) write {
 func (r *AuthReader) recordUseEntry(ctx context.Context, id, at string) error {
 	_, err := r.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &r.table,
-		Key:                       useKey(id),
+		Key:                       sortKey(id, useSK),
 		UpdateExpression:          aws.String("SET listSk = :sk"),
 		ConditionExpression:       aws.String("listSk < :sk"),
 		ExpressionAttributeValues: values("sk", at+"#"+id),
